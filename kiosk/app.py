@@ -1,0 +1,51 @@
+"""Wiring of the Qt hall app: fonts, the Hall services, the windows, screenshots."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+from kiosk.config import HallConfig
+
+log = logging.getLogger(__name__)
+
+
+def run_hall(config: HallConfig, *, offscreen: bool = False, screenshots: Path | None = None) -> int:
+    if offscreen:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk.hall import Hall
+    from kiosk.ui.fonts import install_ui_font
+    from kiosk.ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    install_ui_font(app, config.ui_font())
+    hall = Hall(config)
+    window = MainWindow(hall)
+    window.resize(1920, 1080) if config.kiosk.orientation == "landscape" else window.resize(1080, 1920)
+    if config.kiosk.fullscreen and not offscreen and screenshots is None:
+        window.showFullScreen()
+    else:
+        window.show()
+
+    if screenshots is not None:
+        from kiosk.ui.screenshots import ShotContext, take_all
+
+        ctx = ShotContext(app=app, hall=hall, windows={"kiosk": window})
+
+        def capture() -> None:
+            try:
+                take_all(ctx, screenshots, fallback={"main": window})
+                app.exit(0)
+            except Exception:
+                log.exception("taking screenshots failed")
+                app.exit(1)
+
+        QTimer.singleShot(100, capture)
+    code = app.exec()
+    hall.close()
+    return code

@@ -1,0 +1,28 @@
+"""`yizhan hall`: the hall app (kiosk, counter consoles, board) on the embedded default."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from kiosk.commands.common import add_hall_options, hall_config
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "hall", help="run the hall app",
+        description="Run the hall app. With no --config it runs on built-in defaults: an SQLite cache "
+        "in the per-user data directory, the bundled sample content, a virtual LED board and an "
+        "office server on loopback.",
+    )
+    add_hall_options(p)
+    p.add_argument("--offscreen", action="store_true", help="render without a screen (Qt offscreen)")
+    p.add_argument("--screenshots", type=Path, metavar="DIR",
+                   help="save a PNG of each screen into DIR, then exit")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from kiosk.app import run_hall
+
+    return run_hall(hall_config(args), offscreen=args.offscreen, screenshots=args.screenshots)

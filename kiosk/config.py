@@ -1,0 +1,280 @@
+"""The hall's configuration: a TOML file validated with pydantic, or built-in defaults.
+
+Every section forbids unknown keys so a typo is reported instead of silently ignored.
+`load_config` raises `ConfigError` listing every problem with its key path and line.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from display.config import BoardConfig
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ASSETS = REPO_ROOT / "assets"
+UI_FONT = ASSETS / "fonts" / "wqy-microhei.ttc"
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+def check_http_url(value: str, *, allow_empty: bool = True) -> str:
+    if not value and allow_empty:
+        return value
+    if not re.match(r"^https?://[^\s/:]+(:\d{1,5})?(/\S*)?$", value):
+        raise ValueError(f"must be an http:// or https:// address, got {value!r}")
+    return value.rstrip("/")
+
+
+def check_existing_file(value: Path | None) -> Path | None:
+    if value is not None and not Path(value).is_file():
+        raise ValueError(f"file not found: {value}")
+    return value
+
+
+class HallSection(Section):
+    name: str = Field("幸福社区工作站", min_length=1, max_length=60)
+    code: str = Field("xingfu", pattern=r"^[a-z0-9_-]{1,40}$")
+    district: str = Field("示例区", max_length=60)
+    street_office: str = Field("示例街道办事处", max_length=60)
+    timezone: str = "Asia/Shanghai"
+    data_dir: Path | None = None  # default: the per-user data directory
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Shanghai)") from None
+        return value
+
+
+class KioskSection(Section):
+    orientation: Literal["landscape", "portrait"] = "landscape"
+    fullscreen: bool = True
+    idle_seconds: int = Field(90, ge=10, le=3600)
+    language: Literal["zh_CN", "en"] = "zh_CN"
+    large_text: bool = False
+    ui_font: Path | None = None  # default: the bundled WenQuanYi Micro Hei
+
+    _font_exists = field_validator("ui_font")(check_existing_file)
+
+
+class OfficeSection(Section):
+    url: str = ""  # empty: start an embedded office server on loopback
+    token: str = Field("", max_length=200)
+    public_url: str = ""  # base of QR links residents open on their phones; default: url
+    ca_file: Path | None = None  # custom CA bundle for the office's TLS certificate
+    verify_tls: bool = True
+    sync_interval_s: float = Field(15.0, gt=0, le=3600)
+    timeout_s: float = Field(10.0, gt=0, le=300)
+
+    @field_validator("url", "public_url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        return check_http_url(value)
+
+    _ca_exists = field_validator("ca_file")(check_existing_file)
+
+
+class HallBoardConfig(BoardConfig):
+    """The board table, plus a check that pyserial understands the port."""
+
+    @field_validator("port")
+    @classmethod
+    def _pyserial_can_parse(cls, value: str) -> str:
+        if value:
+            check_serial_url(value)
+        return value
+
+
+def check_serial_url(url: str) -> None:
+    """Raise ValueError unless pyserial can parse `url` (nothing is opened)."""
+    import serial
+
+    try:
+        port = serial.serial_for_url(url, do_not_open=True)
+        if "://" in url and hasattr(port, "from_url"):
+            port.from_url(url)  # URL handlers only parse host/options when opening
+    except (ValueError, TypeError, serial.SerialException) as exc:
+        raise ValueError(
+            f"pyserial cannot use port {url!r} ({exc}); use a device like /dev/ttyUSB0 or COM3, "
+            "or a URL like socket://host:port, rfc2217://host:port, loop://"
+        ) from None
+
+
+class QueueSection(Section):
+    """[queue]: calling rules. Numbers restart at 1 every day at the hall's local midnight."""
+
+    # first: priority tickets (优先, elderly/disabled) before all others of the window;
+    # ratio: at most `priority_ratio` priority calls in a row, then one regular ticket if any;
+    # off: priority tickets are marked but wait in turn.
+    priority_rule: Literal["first", "ratio", "off"] = "first"
+    priority_ratio: int = Field(3, ge=1, le=50)
+    # A skipped (过号) resident who comes back: to the front of the queue, or after N others.
+    skip_return: Literal["front", "after"] = "after"
+    skip_return_after: int = Field(3, ge=0, le=100)
+    # A transferred ticket goes to the front of its new queue, or keeps its issue-time place.
+    transfer_to: Literal["front", "issue_order"] = "front"
+    # "Call next" while a ticket is still at the window finishes that ticket first.
+    finish_on_next: bool = True
+    max_number: int = Field(999, ge=9, le=9999)  # per business per day
+    recent_services: int = Field(10, ge=1, le=200)  # finished tickets averaged for wait estimates
+
+
+class PrinterSection(Section):
+    """[printer]: the kiosk's ESC/POS thermal ticket printer."""
+
+    # none: no printer (tickets only on screen); dummy: bytes kept in memory (tests)
+    connection: Literal["none", "serial", "usb", "network", "file", "dummy"] = "none"
+    # serial: /dev/ttyUSB0 or COM3; usb: "04b8:0202" (vendor:product); network: host or host:port;
+    # file: a device or file path such as /dev/usb/lp0
+    device: str = ""
+    baudrate: int = Field(19200, ge=1200, le=921600)
+    header: str = Field("", max_length=40)  # default: the hall's name
+    subheader: str = Field("", max_length=60)  # default: district + street office
+    footer: str = Field("请留意叫号，过号请到窗口咨询", max_length=80)
+    qr: bool = True
+    timeout_s: float = Field(3.0, gt=0, le=60)
+
+
+class VoiceSection(Section):
+    """[voice]: the spoken call "请 A023 号 到 3 号窗口办理" from bundled clips, offline."""
+
+    enabled: bool = True
+    chime_only: bool = False
+    sounds_dir: Path | None = None  # default: assets/sounds
+    player: str = ""  # e.g. "aplay -q"; default: aplay, paplay or pw-play, whichever exists
+    repeat: int = Field(1, ge=1, le=3)  # times each call is spoken
+
+
+class LanSection(Section):
+    """[lan]: the hall LAN API that counter consoles on other PCs use."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"  # 0.0.0.0 to accept the counter PCs on the hall LAN
+    port: int = Field(8731, ge=0, le=65535)  # 0: any free port
+    token: str = Field("", max_length=200)  # empty: a random token kept in the data directory
+
+
+class HallConfig(Section):
+    hall: HallSection = HallSection()
+    kiosk: KioskSection = KioskSection()
+    office: OfficeSection = OfficeSection()
+    board: HallBoardConfig = HallBoardConfig()
+    queue: QueueSection = QueueSection()
+    printer: PrinterSection = PrinterSection()
+    voice: VoiceSection = VoiceSection()
+    lan: LanSection = LanSection()
+
+    def data_dir(self) -> Path:
+        return self.hall.data_dir or Path(platformdirs.user_data_dir("yizhan", appauthor=False))
+
+    def cache_path(self) -> Path:
+        return self.data_dir() / "hall.sqlite3"
+
+    def ui_font(self) -> Path:
+        return self.kiosk.ui_font or UI_FONT
+
+
+class ConfigError(Exception):
+    """A configuration file that cannot be used; `problems` holds one line per problem."""
+
+    def __init__(self, path: Path, problems: list[str]):
+        self.path = path
+        self.problems = problems
+        super().__init__(f"{path}: " + "; ".join(problems))
+
+
+def load_config(path: Path | None, model: type[BaseModel] = HallConfig) -> Any:
+    """Read and validate a TOML config; `None` gives the built-in defaults."""
+    if path is None:
+        return model()
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(path, [f"cannot read the file: {exc.strerror}"]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, [f"not UTF-8 text (byte {exc.start})"]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, [f"TOML syntax error: {exc}"]) from None
+    try:
+        # Relative paths in the file (fonts, CA, data dir) mean: relative to the file.
+        return model.model_validate(_resolve_paths(data, path.parent))
+    except ValidationError as exc:
+        problems = [_describe(err, text) for err in exc.errors()]
+        raise ConfigError(path, sorted(problems, key=_line_of)) from None
+
+
+PATH_KEYS = {"data_dir", "ui_font", "ca_file", "font_file", "sounds_dir"}
+
+
+def _resolve_paths(data: Any, base: Path) -> Any:
+    if isinstance(data, dict):
+        return {
+            k: (str(base / v) if k in PATH_KEYS and isinstance(v, str) and v and not Path(v).is_absolute()
+                else _resolve_paths(v, base))
+            for k, v in data.items()
+        }
+    if isinstance(data, list):
+        return [_resolve_paths(v, base) for v in data]
+    return data
+
+
+def _line_of(problem: str) -> int:
+    m = re.match(r"line (\d+):", problem)
+    return int(m.group(1)) if m else 0
+
+
+def _describe(err: dict[str, Any], text: str) -> str:
+    loc = [str(p) for p in err["loc"]]
+    key = ".".join(loc) or "(top level)"
+    line = find_line(text, [p for p in err["loc"]])
+    where = f"line {line}: " if line else ""
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        message = "unknown key (check the spelling against the example config)"
+    elif kind == "missing":
+        message = "required key is missing"
+    else:
+        message = err["msg"].removeprefix("Value error, ")
+        if "input" in err and kind not in ("value_error",) and not isinstance(err["input"], dict):
+            message += f" (got {err['input']!r})"
+    return f"{where}{key}: {message}"
+
+
+def find_line(text: str, loc: list[Any]) -> int | None:
+    """Best-effort line number of a key path like ["board", "areas", 1, "x"] in TOML text."""
+    keys = [p for p in loc if isinstance(p, str)]
+    if not keys:
+        return None
+    header_re = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+    key_re = re.compile(r"^\s*([A-Za-z0-9_\-\"']+)\s*=")
+    table: list[str] = []
+    best = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        m = header_re.match(line)
+        if m:
+            table = [part.strip().strip("\"'") for part in m.group(1).split(".")]
+            if table == keys:
+                best = best or number
+            continue
+        m = key_re.match(line)
+        if m:
+            full = [*table, m.group(1).strip("\"'")]
+            if full == keys:
+                return number
+    return best

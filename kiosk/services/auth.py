@@ -1,0 +1,229 @@
+"""Staff accounts: PIN hashing, login with lockout, roles and their permissions.
+
+PINs are only ever kept as salted scrypt hashes and never written to a log or the audit
+trail. Five wrong PINs in a row lock the account for a configurable time; every login and
+failed login is audited so the station head can see who tried what.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sync.cache.models import AuditLog, Staff, utcnow
+
+log = logging.getLogger(__name__)
+
+# scrypt cost: ~50 ms on a hall PC, slow enough that a stolen cache file does not give up
+# every 4-digit PIN in a moment (the lockout protects the screen, the cost protects the file).
+SCRYPT_N = 2**14
+SCRYPT_R = 8
+SCRYPT_P = 1
+
+ROLES = ("clerk", "editor", "head")
+ROLE_NAMES = {"clerk": "窗口人员", "editor": "内容编辑", "head": "站长"}
+
+# permission -> roles that have it
+PERMISSIONS = {
+    "counter": {"clerk", "editor", "head"},  # call tickets at a window
+    "content": {"editor", "head"},  # guides, categories, notices
+    "admin": {"head"},  # staff accounts, business types, windows
+}
+
+PIN_RE = re.compile(r"[0-9]{4,8}")
+
+
+def hash_pin(pin: str) -> str:
+    """A salted scrypt hash: "scrypt$n$r$p$salthex$hashhex"."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(pin.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${digest.hex()}"
+
+
+def verify_pin(pin: str, stored: str) -> bool:
+    """True if `pin` matches the stored hash; False for any malformed stored value."""
+    try:
+        scheme, n, r, p, salt_hex, hash_hex = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        expected = bytes.fromhex(hash_hex)
+        digest = hashlib.scrypt(pin.encode("utf-8"), salt=bytes.fromhex(salt_hex), n=int(n), r=int(r),
+                                p=int(p), dklen=len(expected), maxmem=128 * int(r) * int(n) * 2 + 1024**2)
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(digest, expected)
+
+
+# Compared against when the name is unknown, so a wrong name costs the same time as a wrong PIN.
+_DUMMY_HASH = hash_pin("000000")
+
+
+def check_pin_format(pin: str) -> str:
+    """Return the PIN if it is 4–8 digits, else raise AuthError with the reason."""
+    if not PIN_RE.fullmatch(pin):
+        raise AuthError("PIN 应为4–8位数字 (PIN must be 4–8 digits)")
+    return pin
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise AuthError(f"角色应为 {' / '.join(ROLES)} 之一 (unknown role {role!r})")
+    return role
+
+
+class AuthError(Exception):
+    """Login or account problem; str() is a Chinese message fit for the screen."""
+
+
+class PermissionDenied(AuthError):
+    """The signed-in person's role does not allow this."""
+
+
+@dataclass(frozen=True)
+class StaffSession:
+    staff_id: int
+    name: str
+    role: str  # clerk | editor | head
+
+    def can(self, permission: str) -> bool:
+        return self.role in PERMISSIONS.get(permission, set())
+
+    def require(self, permission: str) -> None:
+        """Raise PermissionDenied unless the role has `permission`."""
+        if not self.can(permission):
+            needed = "、".join(ROLE_NAMES[r] for r in ROLES if r in PERMISSIONS.get(permission, set()))
+            raise PermissionDenied(f"{ROLE_NAMES.get(self.role, self.role)}{self.name}无权进行此操作，"
+                                   f"需要{needed or '更高权限'} (role {self.role} lacks {permission!r})")
+
+
+@dataclass(frozen=True)
+class StaffInfo:
+    name: str
+    role: str
+    active: bool
+    locked_until: datetime | None
+    failed_attempts: int
+
+
+def audit(session: Session, actor: str, action: str, target: str = "", **detail: object) -> None:
+    """Add one audit row to the caller's transaction (never a PIN: callers pass facts only)."""
+    session.add(AuditLog(actor=actor, action=action, target=target, detail=dict(detail)))
+
+
+class AuthService:
+    def __init__(self, cache, *, max_failures: int = 5, lockout_minutes: int = 15,
+                 clock: Callable[[], datetime] = utcnow):
+        self.cache = cache
+        self.max_failures = max_failures
+        self.lockout = timedelta(minutes=lockout_minutes)
+        self.clock = clock  # injectable so tests can step past a lockout without sleeping
+
+    @classmethod
+    def for_hall(cls, hall) -> AuthService:  # type: ignore[no-untyped-def]
+        kiosk = hall.config.kiosk
+        return cls(hall.cache, max_failures=getattr(kiosk, "max_pin_failures", 5),
+                   lockout_minutes=getattr(kiosk, "lockout_minutes", 15))
+
+    # --- login ---------------------------------------------------------------------------
+
+    def login(self, name: str, pin: str) -> StaffSession:
+        """Check the PIN; raises AuthError with a screen message. Audits login / login_failed."""
+        name = name.strip()
+        now = self.clock()
+        with self.cache.transaction() as session:
+            staff = session.scalar(select(Staff).where(Staff.name == name))
+            if staff is None or not staff.active:
+                verify_pin(pin, _DUMMY_HASH)
+                audit(session, name or "?", "login_failed", name, reason="unknown" if staff is None else "inactive")
+                error = AuthError("没有这个工作人员账户或账户已停用 (unknown or inactive account)")
+            elif staff.locked_until is not None and staff.locked_until > now:
+                audit(session, name, "login_failed", name, reason="locked")
+                error = AuthError(f"账户已锁定，请在 {_minutes_left(staff.locked_until, now)} 分钟后再试，"
+                                  "或请站长重置 PIN (account locked)")
+            elif verify_pin(pin, staff.pin_hash):
+                staff.failed_attempts = 0
+                staff.locked_until = None
+                audit(session, name, "login", name, role=staff.role)
+                log.info("staff %s logged in", name)
+                return StaffSession(staff.id, staff.name, staff.role)
+            else:
+                staff.failed_attempts += 1
+                left = self.max_failures - staff.failed_attempts
+                if left <= 0:
+                    staff.locked_until = now + self.lockout
+                    staff.failed_attempts = 0
+                    minutes = int(self.lockout.total_seconds() // 60)
+                    audit(session, name, "login_failed", name, reason="wrong_pin", locked_minutes=minutes)
+                    error = AuthError(f"PIN 错误次数过多，账户已锁定 {minutes} 分钟 (account locked)")
+                else:
+                    audit(session, name, "login_failed", name, reason="wrong_pin", attempts_left=left)
+                    error = AuthError(f"PIN 错误，还可尝试 {left} 次 (wrong PIN, {left} tries left)")
+        log.warning("failed staff login for %r", name)
+        raise error
+
+    def staff_names(self, permission: str | None = None) -> list[str]:
+        """Active staff names (for the login picker), optionally only those with a permission."""
+        with self.cache.sessions() as session:
+            rows = session.execute(select(Staff.name, Staff.role).where(Staff.active).order_by(Staff.name))
+            return [n for n, role in rows if permission is None or role in PERMISSIONS.get(permission, set())]
+
+    # --- accounts (CLI for the first account and recovery; head in the UI) -----------------
+
+    def list_staff(self) -> list[StaffInfo]:
+        with self.cache.sessions() as session:
+            return [StaffInfo(s.name, s.role, s.active, s.locked_until, s.failed_attempts)
+                    for s in session.scalars(select(Staff).order_by(Staff.name))]
+
+    def add_staff(self, name: str, role: str, pin: str, *, actor: str = "system") -> None:
+        name = name.strip()
+        if not name or len(name) > 50:
+            raise AuthError("姓名不能为空，最长50个字符 (name: 1–50 characters)")
+        check_role(role)
+        check_pin_format(pin)
+        with self.cache.transaction() as session:
+            if session.scalar(select(Staff.id).where(Staff.name == name)) is not None:
+                raise AuthError(f"已有名为 {name} 的账户 (account {name!r} exists)")
+            session.add(Staff(name=name, role=role, pin_hash=hash_pin(pin)))
+            audit(session, actor, "staff_add", name, role=role)
+
+    def reset_pin(self, name: str, pin: str, *, actor: str = "system") -> None:
+        """Set a new PIN and lift any lockout."""
+        check_pin_format(pin)
+        with self.cache.transaction() as session:
+            staff = session.scalar(select(Staff).where(Staff.name == name.strip()))
+            if staff is None:
+                raise AuthError(f"没有名为 {name} 的账户 (no account {name!r})")
+            staff.pin_hash = hash_pin(pin)
+            staff.failed_attempts = 0
+            staff.locked_until = None
+            audit(session, actor, "staff_reset_pin", staff.name)
+
+    def set_role(self, name: str, role: str, *, actor: str = "system") -> None:
+        check_role(role)
+        with self.cache.transaction() as session:
+            staff = session.scalar(select(Staff).where(Staff.name == name.strip()))
+            if staff is None:
+                raise AuthError(f"没有名为 {name} 的账户 (no account {name!r})")
+            old, staff.role = staff.role, role
+            audit(session, actor, "staff_role", staff.name, old=old, new=role)
+
+    def set_active(self, name: str, active: bool, *, actor: str = "system") -> None:
+        with self.cache.transaction() as session:
+            staff = session.scalar(select(Staff).where(Staff.name == name.strip()))
+            if staff is None:
+                raise AuthError(f"没有名为 {name} 的账户 (no account {name!r})")
+            staff.active = active
+            audit(session, actor, "staff_enable" if active else "staff_disable", staff.name)
+
+
+def _minutes_left(until: datetime, now: datetime) -> int:
+    return max(1, int((until - now).total_seconds() + 59) // 60)

@@ -1,0 +1,1 @@
+"""Local cache and offline-first sync with the street office. Never imports `kiosk`."""

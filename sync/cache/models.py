@@ -1,0 +1,348 @@
+"""The hall's local cache: SQLAlchemy 2.0 typed models.
+
+Records that travel to or from the street office carry a global `uid` (UUID text) and an
+integer `version`. Times are stored as UTC and come back timezone-aware. Schema changes go
+through Alembic (sync/cache/migrations), never `create_all` in production code.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Deterministic constraint names so Alembic migrations stay stable (and SQLite batch mode works).
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_uid() -> str:
+    return str(uuid.uuid4())
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC, returns aware UTC: SQLite has no time zones and hall PCs' clocks vary."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; use datetime.now(UTC)")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Synced:
+    """Mixin for records shared with the street office: global id + version + last change."""
+
+    uid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uid)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+# --- content -------------------------------------------------------------------------------
+
+
+class Category(Synced, Base):
+    __tablename__ = "category"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100), default="")
+    icon: Mapped[str] = mapped_column(String(40), default="")
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+    guides: Mapped[list[ServiceGuide]] = relationship(back_populates="category")
+
+
+class ServiceGuide(Synced, Base):
+    """办事指南: one procedure, with every field a published guide carries.
+
+    Lists (materials, steps, FAQs, keywords) are JSON: they are always read and written as a
+    whole with the guide, and they travel to the office as part of one versioned record.
+    """
+
+    __tablename__ = "service_guide"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)  # 编码
+    name: Mapped[str] = mapped_column(String(100))  # 事项名称
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))  # 所属类别
+    authority: Mapped[str] = mapped_column(Text, default="")  # 实施主体
+    legal_basis: Mapped[str] = mapped_column(Text, default="")  # 设定依据
+    conditions: Mapped[str] = mapped_column(Text, default="")  # 受理条件
+    # 申请材料: [{"name", "copies", "form": original|copy|both, "notes"}]
+    materials: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    steps: Mapped[list[str]] = mapped_column(JSON, default=list)  # 办理流程
+    special_steps: Mapped[str] = mapped_column(Text, default="")  # 特殊环节
+    legal_time_limit: Mapped[str] = mapped_column(String(100), default="")  # 法定办结时限
+    promised_time_limit: Mapped[str] = mapped_column(String(100), default="")  # 承诺办结时限
+    visits: Mapped[int] = mapped_column(Integer, default=1)  # 到现场次数
+    fees: Mapped[str] = mapped_column(Text, default="")  # 收费标准; empty = 不收费
+    location: Mapped[str] = mapped_column(Text, default="")  # 办理地点
+    hours: Mapped[str] = mapped_column(Text, default="")  # 办理时间
+    phone: Mapped[str] = mapped_column(String(100), default="")  # 咨询电话
+    complaint_phone: Mapped[str] = mapped_column(String(100), default="")  # 监督投诉电话
+    faqs: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)  # 常见问题 [{"q","a"}]
+    keywords: Mapped[list[str]] = mapped_column(JSON, default=list)  # 关键词
+    business_type_id: Mapped[int | None] = mapped_column(ForeignKey("business_type.id"))
+    published: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_by: Mapped[str] = mapped_column(String(100), default="")
+    views: Mapped[int] = mapped_column(Integer, default=0)  # how often residents opened it
+
+    category: Mapped[Category] = relationship(back_populates="guides")
+    business_type: Mapped[BusinessType | None] = relationship(back_populates="guides")
+
+
+class BusinessType(Synced, Base):
+    """A kind of business residents queue for; its prefix starts every ticket number (A023)."""
+
+    __tablename__ = "business_type"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100), default="")
+    prefix: Mapped[str] = mapped_column(String(2), unique=True)
+    avg_service_minutes: Mapped[int] = mapped_column(Integer, default=10)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    guides: Mapped[list[ServiceGuide]] = relationship(back_populates="business_type")
+
+
+class Window(Synced, Base):
+    """A counter window (窗口) and the businesses it serves, in priority order."""
+
+    __tablename__ = "window"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, unique=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    services: Mapped[list[WindowService]] = relationship(
+        back_populates="window", order_by="WindowService.priority", cascade="all, delete-orphan"
+    )
+
+
+class WindowService(Base):
+    __tablename__ = "window_service"
+
+    window_id: Mapped[int] = mapped_column(ForeignKey("window.id"), primary_key=True)
+    business_type_id: Mapped[int] = mapped_column(ForeignKey("business_type.id"), primary_key=True)
+    priority: Mapped[int] = mapped_column(Integer, default=0)  # 0 = served first
+
+    window: Mapped[Window] = relationship(back_populates="services")
+    business_type: Mapped[BusinessType] = relationship()
+
+
+class Notice(Synced, Base):
+    """公示: shown on the kiosk home screen and scrolled on the board while valid."""
+
+    __tablename__ = "notice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    published: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ContentRevision(Base):
+    """Every published version of a content record, kept for history, diff and restore."""
+
+    __tablename__ = "content_revision"
+    __table_args__ = (UniqueConstraint("kind", "record_uid", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))  # guide, category, notice, business_type, window
+    record_uid: Mapped[str] = mapped_column(String(36), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    author: Mapped[str] = mapped_column(String(100), default="")
+    action: Mapped[str] = mapped_column(String(40), default="publish")  # publish, restore, office
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Draft(Base):
+    """An unpublished edit; `base_version` is the version the edit started from (for conflicts)."""
+
+    __tablename__ = "draft"
+    __table_args__ = (UniqueConstraint("kind", "record_uid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    record_uid: Mapped[str] = mapped_column(String(36))
+    base_version: Mapped[int] = mapped_column(Integer, default=0)  # 0 = a new record
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    author: Mapped[str] = mapped_column(String(100), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Conflict(Base):
+    """The office refused a content edit because its copy moved on; a person must choose."""
+
+    __tablename__ = "conflict"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    record_uid: Mapped[str] = mapped_column(String(36), index=True)
+    local_version: Mapped[int] = mapped_column(Integer)
+    local_data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    office_version: Mapped[int] = mapped_column(Integer)
+    office_data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by: Mapped[str] = mapped_column(String(100), default="")
+
+
+# --- queue -----------------------------------------------------------------------------------
+
+
+class Ticket(Base):
+    """A queue ticket. No personal data: a number, a business, times and a state.
+
+    `uid` doubles as the unguessable id of the public status page (UUID4, 122 random bits).
+    The current state is kept here for fast queries; the full story is in TicketEvent.
+    """
+
+    __tablename__ = "ticket"
+    __table_args__ = (
+        UniqueConstraint("service_day", "prefix", "number"),
+        # "who is next" for one business: an index seek, even with thousands waiting
+        Index("ix_ticket_queue", "service_day", "state", "business_type_id", "priority", "queue_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uid)
+    service_day: Mapped[date] = mapped_column(Date, index=True)  # the hall's local date
+    prefix: Mapped[str] = mapped_column(String(2))
+    number: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(10))  # "A023": stays the same through transfers
+    business_type_id: Mapped[int] = mapped_column(ForeignKey("business_type.id"))
+    priority: Mapped[bool] = mapped_column(Boolean, default=False)  # 优先: elderly, disabled
+    # waiting, called, serving, skipped, held, served, cancelled
+    state: Mapped[str] = mapped_column(String(20), default="waiting", index=True)
+    window_id: Mapped[int | None] = mapped_column(ForeignKey("window.id"))  # called to / transferred to
+    queue_key: Mapped[float] = mapped_column(default=0.0)  # ordering inside the queue (skip rules)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    called_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    call_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    business_type: Mapped[BusinessType] = relationship()
+    window: Mapped[Window | None] = relationship()
+    events: Mapped[list[TicketEvent]] = relationship(back_populates="ticket", order_by="TicketEvent.id")
+
+
+class TicketEvent(Base):
+    """Append-only story of a ticket: issued, called, recalled, skipped, transferred, served, ..."""
+
+    __tablename__ = "ticket_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uid)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    window_id: Mapped[int | None] = mapped_column(ForeignKey("window.id"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    business_type_id: Mapped[int | None] = mapped_column(ForeignKey("business_type.id"))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # reason, transfer target, ...
+
+    ticket: Mapped[Ticket] = relationship(back_populates="events")
+
+
+# --- people and bookkeeping ------------------------------------------------------------------
+
+
+class Staff(Base):
+    """A staff account. The PIN is only ever stored as a salted slow hash."""
+
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uid)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+    role: Mapped[str] = mapped_column(String(10))  # clerk, editor, head
+    pin_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(100))  # staff name, "system" or "office"
+    action: Mapped[str] = mapped_column(String(40))  # login, login_failed, publish, restore, ...
+    target: Mapped[str] = mapped_column(String(200), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Outbox(Base):
+    """Changes waiting for the street office, written in the same transaction as the change.
+
+    `uid` is the entry's own id: the office applies an entry once however often it is sent.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uid)
+    kind: Mapped[str] = mapped_column(String(40))  # ticket_event, content
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    result: Mapped[str] = mapped_column(String(20), default="")  # stored, duplicate, conflict
+
+
+class SyncState(Base):
+    """Small key/value facts about sync: the pull cursor, last success, the hall's id."""
+
+    __tablename__ = "sync_state"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,1 @@
+"""The street-office server: publishes content to its halls, receives their tickets."""

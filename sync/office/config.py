@@ -1,0 +1,51 @@
+"""The office server's configuration (`yizhan office --config FILE`)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ServerSection(Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8700, ge=1, le=65535)
+    public_url: str = ""  # how residents' phones reach the public pages; default http://host:port
+    workers: int = Field(1, ge=1, le=64)
+
+    @field_validator("public_url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if value and not re.match(r"^https?://[^\s/]+(/\S*)?$", value):
+            raise ValueError(f"must be an http:// or https:// address, got {value!r}")
+        return value.rstrip("/")
+
+
+class DatabaseSection(Section):
+    # SQLAlchemy URL; empty means an SQLite file in the data directory.
+    url: str = ""
+    data_dir: Path | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite:", "postgresql+psycopg:", "postgresql:")):
+            raise ValueError("must be sqlite:///FILE or postgresql+psycopg://USER@HOST/DB")
+        return value
+
+
+class OfficeConfig(Section):
+    server: ServerSection = ServerSection()
+    database: DatabaseSection = DatabaseSection()
+
+    def database_url(self) -> str:
+        if self.database.url:
+            return self.database.url
+        data = self.database.data_dir or Path(platformdirs.user_data_dir("yizhan-office", appauthor=False))
+        return f"sqlite:///{data / 'office.sqlite3'}"
