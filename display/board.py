@@ -36,8 +36,10 @@ WAITING_SEPARATOR = "\u3000"
 class WindowCall:
     """The ticket a window is serving now (or last called), as the board shows it.
 
-    `ticket_label` is the printed number ("A023"); `paused` marks a window that stopped
-    serving (暂停服务) — its ticket, if any, is not shown.
+    `ticket_label` is the printed number ("A023"; "" if the window has no ticket); `paused`
+    marks a window that stopped serving (暂停服务) — its ticket, if any, is not shown. The board
+    writes the window as "3号窗口" from `window_number` (short and always fits);
+    `window_name` and `business_name` are carried for text-capable controllers and logs.
     """
 
     window_number: int
@@ -151,13 +153,19 @@ def _line(area: AreaConfig, variants: Sequence[str], flash: bool, fresh: bool = 
     return AreaContent(text, bitmap, effect, fresh, rects)
 
 
-def _cells(area: AreaConfig, cells: Sequence[Sequence[str]]) -> tuple[str, Bitmap, list[Rect]]:
-    """Lay texts out row by row in the area's rows x columns grid (each cut to its cell)."""
+def _cells(
+    area: AreaConfig, cells: Sequence[Sequence[str]], positions: Sequence[int] | None = None
+) -> tuple[str, Bitmap, list[Rect]]:
+    """Lay texts out row by row in the area's rows x columns grid (each cut to its cell).
+
+    `positions` gives each text's cell index (default: one after the other)."""
     cell_w, cell_h = area.cell_size
     bitmap = Bitmap(area.width, area.height)
     texts: list[str] = []
     rects: list[Rect] = []
-    for i, variants in enumerate(cells):
+    if positions is None:
+        positions = range(len(cells))
+    for i, variants in zip(positions, cells, strict=True):
         row, col = divmod(i, area.columns)
         x, y = col * cell_w, row * cell_h
         text = _pick(variants, area.font_px, cell_w) or variants[-1]
@@ -185,7 +193,12 @@ def _calls_area(area: AreaConfig, view: QueueView, now: datetime, config: BoardC
         if not calls:
             return _line(area, [""], False)
         return _line(area, call_texts(calls[0]), flashing and fresh[0], fresh[0])
-    text, bitmap, rects = _cells(area, [call_texts(c) for c in calls])
+    numbers = [c.window_number for c in calls]
+    if all(1 <= n <= slots for n in numbers) and len(set(numbers)) == len(numbers):
+        positions = [n - 1 for n in numbers]  # window N always in cell N: a call changes one cell
+    else:
+        positions = list(range(len(calls)))
+    text, bitmap, rects = _cells(area, [call_texts(c) for c in calls], positions)
     flash_rects = tuple(r for r, f in zip(rects, fresh, strict=True) if f) if flashing else ()
     effect: Effect = "flash" if flash_rects else ("scroll" if area.effect == "scroll" else "static")
     return AreaContent(text, bitmap, effect, any(fresh), flash_rects)
@@ -284,3 +297,17 @@ def next_refresh(view: QueueView, now: datetime, config: BoardConfig) -> datetim
         if is_fresh(call, now, config):
             times.append(call.called_at + timedelta(seconds=config.fresh_call_s))
     return min(times) if times else None
+
+
+def sample_hall(now: datetime) -> tuple[QueueView, list[str]]:
+    """A typical hall's queue and notices (for demos, docs pictures and the virtual board):
+    four windows with current calls (window 3 called just now), waiting counts, two notices."""
+    calls = [
+        WindowCall(1, "1号窗口", "A021", "劳动保障", now - timedelta(minutes=4)),
+        WindowCall(2, "2号窗口", "B007", "民政事务", now - timedelta(minutes=2)),
+        WindowCall(3, "3号窗口", "A023", "劳动保障", now - timedelta(seconds=2)),
+        WindowCall(4, "4号窗口", "C012", "计生卫生", now - timedelta(minutes=1)),
+    ]
+    waiting = {"劳动保障": 5, "民政事务": 3, "计生卫生": 2, "残疾人服务": 1}
+    notices = ["本周六（11月28日）正常办公，欢迎前来办理业务", "办理业务请携带身份证原件"]
+    return QueueView(calls=calls, waiting=waiting), notices

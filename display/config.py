@@ -51,7 +51,8 @@ class AreaConfig(BaseModel):
     """One rectangle of the board and what it shows.
 
     - ``kind``: ``title`` (``text``, or the board's ``title``), ``calls`` (current call per
-      window, ``rows`` x ``columns`` cells), ``waiting`` (waiting count per business, one line
+      window, ``rows`` x ``columns`` cells; window N sits in cell N, row by row, when the
+      numbers fit), ``waiting`` (waiting count per business, one line
       or ``rows`` x ``columns`` cells), ``notice`` (notices joined into one scrolling line),
       ``clock`` ("11-25 14:05", or "14:05" if the area is narrow), ``text`` (fixed ``text``).
     - ``effect``: ``static``; ``scroll`` (always a moving line); ``flash`` (for ``calls``: the

@@ -266,6 +266,8 @@ class PcfFont(PixelFont):
         start = self._bitmap_base + self._bitmap_offsets[index]
         assert self._data is not None
         raw = bytearray(self._data[start:start + row_bytes * ink_h])
+        if ink_w < 0 or ink_h < 0 or len(raw) < row_bytes * ink_h:
+            return None  # damaged entry: a replacement box for this character only
         if unit > 1 and not fmt & _PCF_BYTE_MSB:  # scan units stored little-endian: swap back
             for i in range(0, len(raw), unit):
                 raw[i:i + unit] = raw[i:i + unit][::-1]

@@ -65,3 +65,28 @@ def bitmap_to_png(bitmap: Bitmap, path: str | Path, dot: int = 4, gap: int = 1) 
     path.parent.mkdir(parents=True, exist_ok=True)
     bitmap_to_image(bitmap, dot, gap).save(path, "PNG")
     return path
+
+
+def main() -> None:
+    """Render the sample hall on the default layouts into docs/img/led_<w>x<h>.png.
+
+    ``python -m display.png [OUTDIR]`` (used to make the README pictures).
+    """
+    import sys
+    from datetime import datetime
+
+    from display.board import compose, sample_hall
+    from display.config import DEFAULT_LAYOUT_SIZES, BoardConfig
+    from display.render import render_board
+
+    outdir = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "docs" / "img"
+    now = datetime(2026, 11, 25, 14, 5, 0)
+    view, notices = sample_hall(now)
+    for width, height in DEFAULT_LAYOUT_SIZES:
+        config = BoardConfig(width=width, height=height, colours=2, title="幸福社区工作站")
+        board = render_board(compose(view, notices, now, config), config)
+        print(bitmap_to_png(board, outdir / f"led_{width}x{height}.png"))
+
+
+if __name__ == "__main__":
+    main()

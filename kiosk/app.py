@@ -25,6 +25,15 @@ def run_hall(config: HallConfig, *, offscreen: bool = False, screenshots: Path |
     app = QApplication.instance() or QApplication(sys.argv)
     install_ui_font(app, config.ui_font())
     hall = Hall(config)
+    from kiosk.services.embedded_office import start_sync
+
+    start_sync(hall)  # in the background: the office (embedded if none is configured) and the sync worker
+    from kiosk.ui.counter import CounterSide
+
+    # One counter console per window in this process, the ticket printer, the voice call and the
+    # hall LAN API for consoles on other PCs; sets hall.queue / hall.printer / hall.voice.
+    counters = CounterSide(hall)
+    counters.show()
     window = MainWindow(hall)
     window.resize(1920, 1080) if config.kiosk.orientation == "landscape" else window.resize(1080, 1920)
     if config.kiosk.fullscreen and not offscreen and screenshots is None:
@@ -35,7 +44,7 @@ def run_hall(config: HallConfig, *, offscreen: bool = False, screenshots: Path |
     if screenshots is not None:
         from kiosk.ui.screenshots import ShotContext, take_all
 
-        ctx = ShotContext(app=app, hall=hall, windows={"kiosk": window})
+        ctx = ShotContext(app=app, hall=hall, windows={"kiosk": window, **counters.consoles})
 
         def capture() -> None:
             try:
@@ -47,5 +56,6 @@ def run_hall(config: HallConfig, *, offscreen: bool = False, screenshots: Path |
 
         QTimer.singleShot(100, capture)
     code = app.exec()
+    counters.close()
     hall.close()
     return code

@@ -13,6 +13,10 @@ COMMAND_MODULES = [
     "kiosk.commands.check_config",
     "kiosk.commands.db",
     "kiosk.commands.content",
+    "sync.office.cli",
+    "kiosk.commands.staff",
+    "kiosk.commands.audit",
+    "display.cli",
 ]
 
 

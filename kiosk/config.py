@@ -66,6 +66,8 @@ class KioskSection(Section):
     language: Literal["zh_CN", "en"] = "zh_CN"
     large_text: bool = False
     ui_font: Path | None = None  # default: the bundled WenQuanYi Micro Hei
+    max_pin_failures: int = Field(5, ge=1, le=20)  # wrong staff PINs in a row before the lockout
+    lockout_minutes: int = Field(15, ge=1, le=1440)  # how long a staff account stays locked
 
     _font_exists = field_validator("ui_font")(check_existing_file)
 
@@ -145,6 +147,10 @@ class PrinterSection(Section):
     subheader: str = Field("", max_length=60)  # default: district + street office
     footer: str = Field("请留意叫号，过号请到窗口咨询", max_length=80)
     qr: bool = True
+    # text: GB18030 text in the printer's own Chinese font (most printers sold in China, few bytes);
+    # raster: the whole ticket as one bitmap (printers without a Chinese font; slow on 9600 baud)
+    render: Literal["text", "raster"] = "text"
+    paper_dots: int = Field(576, ge=256, le=832)  # 576 = 80 mm paper, 384 = 58 mm
     timeout_s: float = Field(3.0, gt=0, le=60)
 
 

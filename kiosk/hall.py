@@ -44,4 +44,6 @@ class Hall:
         log.info("loaded the bundled sample content from %s", SAMPLE_DIR)
 
     def close(self) -> None:
+        if self.sync is not None:
+            self.sync.stop()  # also ends the embedded office server, if one was started
         self.cache.close()

@@ -20,7 +20,7 @@ import os
 import re
 import tempfile
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -112,9 +112,23 @@ OptionalLongText = Annotated[str, Field(max_length=5000)]
 Uid = Annotated[str | None, AfterValidator(_check_uid)]
 
 
+# Invisible control characters (tab and newline are fine): YAML treats some as line breaks,
+# screens show them as boxes, and nobody can see them to remove them.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
+
+
 class _Record(BaseModel):
     # Unknown keys are typos: refuse them instead of silently dropping content.
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        for text in (value if isinstance(value, list) else [value]):
+            if isinstance(text, str) and (m := _CONTROL_RE.search(text)):
+                raise ValueError(f"含有不可见的控制字符 U+{ord(m.group()):04X}，请删除 "
+                                 f"(invisible control character U+{ord(m.group()):04X})")
+        return value
 
 
 # --- the records ---------------------------------------------------------------------------
@@ -270,17 +284,21 @@ class Problem:
     index: int
     field: tuple[str | int, ...]
     message: str
+    ref: tuple[str, str] | None = None  # (section, code) referred to, for "does not exist" problems
 
 
-def _duplicates(section: str, items: Sequence[Any], attr: str, what: str) -> Iterable[Problem]:
+def _duplicates(section: str, items: Sequence[Any], attr: str, what: str,
+                skip: Collection[tuple[str, int]] = ()) -> Iterable[Problem]:
     first: dict[Any, int] = {}
     for i, item in enumerate(items):
         value = getattr(item, attr)
-        if value is None:
+        if value is None or (attr == "uid" and (section, i) in skip):
             continue
         if value in first:
-            yield Problem(section, i, (attr,), f"{what} {value!s} 重复，已用于第 {first[value] + 1} 项 "
-                                              f"(duplicate {attr}, first used by entry #{first[value] + 1})")
+            other = items[first[value]]
+            ident = next(str(getattr(other, a)) for a in ("code", "number", "name", "title") if hasattr(other, a))
+            yield Problem(section, i, (attr,), f"{what} {value!s} 重复，已用于 {ident} "
+                                              f"(duplicate {attr}, already used by {ident})")
         else:
             first[value] = i
 
@@ -291,14 +309,16 @@ def cross_check(categories: Sequence[Category], guides: Sequence[Guide],
     """Problems between records: duplicates and references to things that do not exist."""
     problems: list[Problem] = []
     problems += _duplicates("categories", categories, "code", "类别编码")
-    problems += _duplicates("categories", categories, "uid", "uid")
     problems += _duplicates("guides", guides, "code", "事项编码")
-    problems += _duplicates("guides", guides, "uid", "uid")
     problems += _duplicates("businesses", businesses, "code", "业务编码")
     problems += _duplicates("businesses", businesses, "prefix", "票号前缀")
-    problems += _duplicates("businesses", businesses, "uid", "uid")
     problems += _duplicates("windows", windows, "number", "窗口号")
-    problems += _duplicates("windows", windows, "uid", "uid")
+    # A repeated code also repeats its derived uid: say it once.
+    said = {(p.section, p.index) for p in problems}
+    problems += _duplicates("categories", categories, "uid", "uid", said)
+    problems += _duplicates("guides", guides, "uid", "uid", said)
+    problems += _duplicates("businesses", businesses, "uid", "uid", said)
+    problems += _duplicates("windows", windows, "uid", "uid", said)
     problems += _duplicates("notices", notices, "uid", "uid")
     problems += _duplicates("staff", staff, "name", "姓名")
 
@@ -307,15 +327,18 @@ def cross_check(categories: Sequence[Category], guides: Sequence[Guide],
     known = ", ".join(sorted(business_codes)) or "无 none"
     for i, g in enumerate(guides):
         if g.category not in category_codes:
-            problems.append(Problem("guides", i, ("category",), f"类别 {g.category} 不存在 (unknown category)"))
+            problems.append(Problem("guides", i, ("category",), f"类别 {g.category} 不存在 (unknown category)",
+                                    ("categories", g.category)))
         if g.business is not None and g.business not in business_codes:
             problems.append(Problem("guides", i, ("business",),
-                                    f"业务 {g.business} 不存在，可选: {known} (unknown business type)"))
+                                    f"业务 {g.business} 不存在，可选: {known} (unknown business type)",
+                                    ("businesses", g.business)))
     for i, w in enumerate(windows):
         for j, code in enumerate(w.businesses):
             if code not in business_codes:
                 problems.append(Problem("windows", i, ("businesses", j),
-                                        f"业务 {code} 不存在，可选: {known} (unknown business type)"))
+                                        f"业务 {code} 不存在，可选: {known} (unknown business type)",
+                                        ("businesses", code)))
     return problems
 
 
@@ -487,7 +510,10 @@ def _parse(path: Path, problems: list[str]) -> tuple[yaml.Node | None, Any]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        what = " ".join(p for p in (exc.context, exc.problem) if p)
+        context = exc.context or ""
+        if exc.context_mark is not None and mark is not exc.context_mark:
+            context += f" (started at line {exc.context_mark.line + 1})"
+        what = " ".join(p for p in (context, exc.problem) if p)
         problems.append(f"{where}: YAML 格式错误 (YAML syntax error): {what}")
         return None, None
     except yaml.YAMLError as exc:
@@ -542,11 +568,15 @@ class _Collector:
         self.sources: dict[str, list[_Source]] = {s: [] for s in self.items}
         # Guide files whose category block is broken: their guides' category is not re-reported.
         self.bad_category_files: set[Path] = set()
+        # Codes of entries that failed their own checks: references to them are not re-reported.
+        self.failed_codes: set[tuple[str, str]] = set()
 
     def add(self, section: str, model: type[BaseModel], data: Any, source: _Source) -> BaseModel | None:
         try:
             item = model.model_validate(data)
         except ValidationError as exc:
+            if isinstance(data, dict) and isinstance(data.get("code"), str):
+                self.failed_codes.add((section, data["code"].strip()))
             for err in exc.errors():
                 loc = tuple(err["loc"])
                 line = _locate(source.node, loc)
@@ -636,6 +666,12 @@ def _load_guides_file(collector: _Collector, path: Path) -> None:
         collector.add("guides", Guide, entry, source)
 
 
+def _file_line(problem: str) -> tuple[str, int]:
+    # Report in reading order: by file, then by line.
+    m = re.match(r"(.*?):(\d+):", problem)
+    return (m.group(1), int(m.group(2))) if m else (problem.split(":")[0], 0)
+
+
 def load_bundle(directory: Path | str) -> ContentBundle:
     """Read and check a content folder; raises ContentError listing every problem found."""
     directory = Path(directory)
@@ -663,10 +699,12 @@ def load_bundle(directory: Path | str) -> ContentBundle:
         source = sources[p.section][p.index]
         if p.field == ("category",) and source.path in collector.bad_category_files:
             continue  # the broken category block is already reported
+        if p.ref is not None and p.ref in collector.failed_codes:
+            continue  # the referenced record is broken and already reported
         collector.problems.append(_format(source.path, _locate(source.node, p.field), source.label,
                                           p.field, p.message))
     if collector.problems:
-        raise ContentError(collector.problems)
+        raise ContentError(sorted(collector.problems, key=_file_line))
     return ContentBundle(**items)
 
 

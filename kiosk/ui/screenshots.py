@@ -19,7 +19,10 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 log = logging.getLogger(__name__)
 
-SHOT_MODULES: list[str] = []  # e.g. "kiosk.ui.resident.shots"; each calls `shot(...)` at import
+SHOT_MODULES: list[str] = [  # e.g. "kiosk.ui.resident.shots"; each calls `shot(...)` at import
+    "kiosk.ui.editor.shots",
+    "kiosk.ui.counter.shots",
+]
 
 
 @dataclass

@@ -18,6 +18,7 @@ class ServerSection(Section):
     port: int = Field(8700, ge=1, le=65535)
     public_url: str = ""  # how residents' phones reach the public pages; default http://host:port
     workers: int = Field(1, ge=1, le=64)
+    timezone: str = "Asia/Shanghai"  # how times are shown on the public pages
 
     @field_validator("public_url")
     @classmethod
@@ -31,6 +32,7 @@ class DatabaseSection(Section):
     # SQLAlchemy URL; empty means an SQLite file in the data directory.
     url: str = ""
     data_dir: Path | None = None
+    pool_size: int = Field(10, ge=1, le=200)  # PostgreSQL connections per server process
 
     @field_validator("url")
     @classmethod

@@ -1,0 +1,64 @@
+"""A Qt window showing the virtual board as LED dots (the only Qt part of `display`).
+
+`BoardWidget(board)` polls `VirtualBoard.face()` and redraws when it changed (the board is
+fed on its transport thread; Qt only reads). `run_window(board, tick)` runs a window until
+`tick()` returns False or the window is closed (used by `yizhan led-sim --window`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
+
+from display.bitmap import Bitmap
+from display.png import bitmap_to_image
+from display.simulator import VirtualBoard
+
+
+def bitmap_pixmap(bitmap: Bitmap, dot: int = 4, gap: int = 1) -> QPixmap:
+    image = bitmap_to_image(bitmap, dot, gap).convert("RGB")
+    data = image.tobytes("raw", "RGB")
+    qimage = QImage(data, image.width, image.height, 3 * image.width, QImage.Format.Format_RGB888)
+    return QPixmap.fromImage(qimage.copy())  # copy: `data` goes away
+
+
+class BoardWidget(QWidget):
+    """LED dots of a virtual board plus a status line (frames, errors, bytes)."""
+
+    def __init__(self, board: VirtualBoard, dot: int = 4, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.board = board
+        self.dot = dot
+        self.setWindowTitle(f"LED 显示屏 (虚拟 {board.protocol_name}) {board.config.width}x{board.config.height}")
+        self.setStyleSheet("background: #080808; color: #9a9a9a;")
+        self.picture = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.info = QLabel()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.picture)
+        layout.addWidget(self.info)
+        self._shown: Bitmap | None = None
+        self.timer = QTimer(self, interval=100)
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start()
+        self.refresh()
+
+    def refresh(self) -> None:
+        face = self.board.face()
+        if face != self._shown:
+            self._shown = face
+            self.picture.setPixmap(bitmap_pixmap(face, self.dot))
+        self.info.setText(
+            f"收到 {self.board.bytes_received} 字节 · {len(self.board.frames)} 帧 · 错误 {len(self.board.errors)}")
+
+
+def run_window(board: VirtualBoard, tick: Callable[[], bool]) -> None:
+    app = QApplication.instance() or QApplication([])
+    widget = BoardWidget(board)
+    widget.show()
+    timer = QTimer(interval=50)
+    timer.timeout.connect(lambda: None if tick() else app.quit())
+    timer.start()
+    app.exec()

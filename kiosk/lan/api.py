@@ -1,0 +1,202 @@
+"""The hall LAN API: counter consoles on other PCs call the hall PC's queue through it.
+
+Every request carries the hall's LAN token (`Authorization: Bearer …`, [lan] token in the
+config or a random one kept in the data directory); counter actions also carry the session
+key a staff PIN login returned (`X-Staff-Session`), so every action is logged with the clerk
+who did it. Errors come back as {"error": "<Chinese message>"} with 401 (token, login), 404
+(unknown window or ticket), 409 (the action is not possible now) or 422 (bad input).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from kiosk.lan.client import LocalCounterClient, LoginError, Staff, to_json
+from kiosk.services.queue import QueueError
+
+log = logging.getLogger(__name__)
+
+ACTIONS = ("call_next", "recall", "skip", "finish", "hold", "transfer", "bring_back", "call_ticket",
+           "pause", "resume")
+
+
+def lan_token(config: Any) -> str:
+    """The configured token, or a random one created once and kept in the data directory."""
+    if config.lan.token:
+        return config.lan.token
+    path = Path(config.data_dir()) / "lan-token.txt"
+    if path.is_file():
+        token = path.read_text(encoding="utf-8").strip()
+        if token:
+            return token
+    path.parent.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(24)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(token + "\n")
+    log.info("created the hall LAN token in %s (give it to the counter PCs)", path)
+    return token
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    business_code: str | None = Field(None, max_length=40)
+    to_window: int | None = Field(None, ge=0, le=999)
+    label: str | None = Field(None, max_length=10)
+    reason: str = Field("", max_length=200)
+
+
+class LoginBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=50)
+    pin: str = Field(min_length=1, max_length=20)
+
+
+def create_app(counter: LocalCounterClient, token: str, *, hall_name: str = "") -> FastAPI:
+    app = FastAPI(title="Yizhan hall LAN API", version="1", docs_url=None, redoc_url=None)
+    sessions: dict[str, Staff] = {}
+
+    @app.exception_handler(QueueError)
+    async def _queue_error(_r: Request, exc: QueueError) -> JSONResponse:
+        status = 404 if str(exc).startswith(("没有", "找不到")) else 409
+        return JSONResponse({"error": str(exc)}, status_code=status)
+
+    @app.exception_handler(LoginError)
+    async def _login_error(_r: Request, exc: LoginError) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status_code=401)
+
+    def check_token(authorization: str = Header(""), x_staff_session: str = Header("")) -> None:
+        given = authorization.removeprefix("Bearer ").strip()
+        if not given or not hmac.compare_digest(given.encode(), token.encode()):
+            raise LoginError("大厅令牌不对，请检查 counter 的 --token")
+        if x_staff_session and x_staff_session not in sessions:
+            # e.g. the hall app restarted: tell the console at its next poll, not at the next call
+            raise LoginError("登录已失效，请重新登录")
+
+    def staff(x_staff_session: str = Header("")) -> Staff:
+        s = sessions.get(x_staff_session)
+        if s is None:
+            raise LoginError("登录已失效，请重新登录")
+        return s
+
+    auth = [Depends(check_token)]
+
+    @app.get("/api/v1/ping", dependencies=auth)
+    def ping() -> dict[str, Any]:
+        return {"hall": hall_name, "time": datetime.now(UTC).isoformat()}
+
+    @app.get("/api/v1/staff", dependencies=auth)
+    def staff_names() -> list[str]:
+        return counter.staff_names()
+
+    @app.post("/api/v1/login", dependencies=auth)
+    def login(body: LoginBody) -> dict[str, Any]:
+        s = counter.login(body.name, body.pin)
+        key = secrets.token_urlsafe(24)
+        sessions[key] = Staff(s.staff_id, s.name, s.role, key)
+        return to_json(sessions[key])
+
+    @app.get("/api/v1/windows", dependencies=auth)
+    def windows() -> Any:
+        return to_json(counter.windows())
+
+    @app.get("/api/v1/businesses", dependencies=auth)
+    def businesses() -> Any:
+        return to_json(counter.businesses())
+
+    @app.get("/api/v1/windows/{number}/state", dependencies=auth)
+    def window_state(number: int) -> Any:
+        return to_json(counter.window_state(number))
+
+    @app.get("/api/v1/status", dependencies=auth)
+    def status() -> Any:
+        return to_json(counter.status())
+
+    @app.post("/api/v1/windows/{number}/{action}", dependencies=auth)
+    def act(number: int, action: str, body: Body | None = None, who: Staff = Depends(staff)) -> Any:
+        body = body or Body()
+        calls: dict[str, Callable[[], Any]] = {
+            "call_next": lambda: counter.call_next(who, number),
+            "recall": lambda: counter.recall(who, number),
+            "skip": lambda: counter.skip(who, number),
+            "finish": lambda: counter.finish(who, number),
+            "hold": lambda: counter.hold(who, number),
+            "transfer": lambda: counter.transfer(who, number, business_code=body.business_code,
+                                                 to_window=body.to_window),
+            "bring_back": lambda: counter.bring_back(who, number, body.label or ""),
+            "call_ticket": lambda: counter.call_ticket(who, number, body.label or "", body.reason),
+            "pause": lambda: counter.pause(who, number),
+            "resume": lambda: counter.resume(who, number),
+        }
+        if action not in calls:
+            return JSONResponse({"error": f"没有这个操作：{action}（可用：{', '.join(ACTIONS)}）"}, status_code=404)
+        return {"ticket": to_json(calls[action]())}
+
+    @app.post("/api/v1/tickets/{label}/{action}", dependencies=auth)
+    def ticket_action(label: str, action: str, body: Body | None = None, who: Staff = Depends(staff)) -> Any:
+        body = body or Body()
+        if action == "return":
+            return {"ticket": to_json(counter.return_skipped(who, label))}
+        if action == "cancel":
+            return {"ticket": to_json(counter.cancel(who, label, body.reason))}
+        if action == "reprint":
+            return to_json(counter.reprint(who, label))
+        return JSONResponse({"error": f"没有这个操作：{action}（可用：return, cancel, reprint）"}, status_code=404)
+
+    return app
+
+
+class HallApiServer:
+    """uvicorn on a background thread of the hall app (or a test)."""
+
+    def __init__(self, app: FastAPI, host: str = "127.0.0.1", port: int = 0):
+        import uvicorn
+
+        self.config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+        self.server = uvicorn.Server(self.config)
+        self.thread = threading.Thread(target=self.server.run, name="hall-lan-api", daemon=True)
+        self.host = host
+        self.port = port
+
+    def start(self, timeout: float = 10.0) -> HallApiServer:
+        self.thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the hall LAN API could not listen on {self.host}:{self.port}")
+            time.sleep(0.01)
+        self.port = self.server.servers[0].sockets[0].getsockname()[1]
+        log.info("hall LAN API on %s", self.url)
+        return self
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=5)
+
+
+def start_hall_api(hall: Any, counter: LocalCounterClient) -> HallApiServer | None:
+    """Serve the LAN API per the [lan] config; None when disabled."""
+    config = hall.config
+    if not config.lan.enabled:
+        return None
+    app = create_app(counter, lan_token(config), hall_name=config.hall.name)
+    return HallApiServer(app, config.lan.host, config.lan.port).start()

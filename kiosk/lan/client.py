@@ -1,0 +1,347 @@
+"""One interface for a counter console: `LocalCounterClient` calls the hall's services in the same
+process; `RemoteCounterClient` calls the hall PC's LAN API. Both return the queue's own
+dataclasses and raise the same errors (QueueError, AuthError, HallUnreachable), so the console
+does not care where the hall is."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from kiosk.services.queue import BusinessInfo, QueueError, TicketView, WindowInfo, WindowState
+
+log = logging.getLogger(__name__)
+
+
+class HallUnreachable(Exception):
+    """The hall PC does not answer (network, hall app stopped); the console retries."""
+
+
+class LoginError(Exception):
+    """Login refused; str() is the Chinese message (wraps kiosk.services.auth.AuthError remotely)."""
+
+
+@dataclass(frozen=True)
+class Staff:
+    staff_id: int
+    name: str
+    role: str
+    session: str = ""  # the LAN API's session key (remote only)
+
+
+@dataclass(frozen=True)
+class HallStatus:
+    """The status line of a console: office sync, LED board link, ticket printer."""
+
+    sync_text: str
+    sync_ok: bool
+    board_text: str
+    board_ok: bool
+    printer_text: str
+    printer_alarm: bool
+
+
+@dataclass(frozen=True)
+class ReprintResult:
+    printed: bool
+    message: str
+
+
+class CounterClient(Protocol):
+    description: str  # "本机" or the hall URL, for the console's title bar
+
+    def staff_names(self) -> list[str]: ...
+    def login(self, name: str, pin: str) -> Staff: ...
+    def windows(self) -> list[WindowInfo]: ...
+    def businesses(self) -> list[BusinessInfo]: ...
+    def window_state(self, window: int) -> WindowState: ...
+    def status(self) -> HallStatus: ...
+    def call_next(self, staff: Staff, window: int) -> TicketView | None: ...
+    def recall(self, staff: Staff, window: int) -> TicketView: ...
+    def skip(self, staff: Staff, window: int) -> TicketView: ...
+    def finish(self, staff: Staff, window: int) -> TicketView: ...
+    def hold(self, staff: Staff, window: int) -> TicketView: ...
+    def transfer(self, staff: Staff, window: int, *, business_code: str | None = None,
+                 to_window: int | None = None) -> TicketView: ...
+    def bring_back(self, staff: Staff, window: int, label: str) -> TicketView: ...
+    def call_ticket(self, staff: Staff, window: int, label: str, reason: str) -> TicketView: ...
+    def return_skipped(self, staff: Staff, label: str) -> TicketView: ...
+    def cancel(self, staff: Staff, label: str, reason: str) -> TicketView: ...
+    def pause(self, staff: Staff, window: int) -> None: ...
+    def resume(self, staff: Staff, window: int) -> None: ...
+    def reprint(self, staff: Staff, label: str) -> ReprintResult: ...
+
+
+# -- status texts (shared by the local client and the API) ----------------------------------
+
+
+def hall_status(hall: Any, printer: Any) -> HallStatus:
+    sync = getattr(hall, "sync", None) if hall is not None else None
+    if sync is None:
+        sync_text, sync_ok = "同步：未启用", True
+    else:
+        try:
+            st = sync.status()
+            when = f"，上次 {st.last_success.astimezone(hall.tz):%H:%M}" if st.last_success else ""
+            if st.online:
+                sync_text, sync_ok = f"同步：在线{when}，待发 {st.waiting} 条", True
+            else:
+                sync_text = f"同步：离线，待发 {st.waiting} 条{when}"
+                sync_ok = False
+        except Exception as exc:
+            sync_text, sync_ok = f"同步：状态未知（{exc}）", False
+    board = getattr(hall, "board", None) if hall is not None else None
+    if board is None:
+        board_text, board_ok = "LED屏：未接入", True
+    else:
+        try:
+            st = board.status()
+            if st.connected:
+                board_text, board_ok = ("LED屏：正常" if st.in_sync else "LED屏：发送中"), True
+            else:
+                board_text = "LED屏：断开" + (f"（{st.last_error}）" if st.last_error else "")
+                board_ok = False
+        except Exception as exc:
+            board_text, board_ok = f"LED屏：状态未知（{exc}）", False
+    if printer is None:
+        printer_text, alarm = "打印机：未配置", False
+    else:
+        ps = printer.status()
+        printer_text, alarm = f"打印机：{ps.message}", ps.alarm
+    return HallStatus(sync_text, sync_ok, board_text, board_ok, printer_text, alarm)
+
+
+# -- in process -----------------------------------------------------------------------------
+
+
+class LocalCounterClient:
+    """The console in the hall app's own process."""
+
+    description = "本机"
+
+    def __init__(self, queue: Any, auth: Any = None, printer: Any = None, hall: Any = None):
+        self.queue = queue
+        self.auth = auth
+        self.printer = printer
+        self.hall = hall
+
+    def staff_names(self) -> list[str]:
+        return self.auth.staff_names("counter") if self.auth is not None else []
+
+    def login(self, name: str, pin: str) -> Staff:
+        if self.auth is None:
+            raise LoginError("没有账号服务，无法登录")
+        from kiosk.services.auth import AuthError
+
+        try:
+            s = self.auth.login(name, pin)
+        except AuthError as exc:
+            raise LoginError(str(exc)) from None
+        if not s.can("counter"):
+            raise LoginError(f"{s.name} 没有窗口叫号权限")
+        return Staff(s.staff_id, s.name, s.role)
+
+    def windows(self) -> list[WindowInfo]:
+        return self.queue.windows()
+
+    def businesses(self) -> list[BusinessInfo]:
+        return self.queue.businesses()
+
+    def window_state(self, window: int) -> WindowState:
+        return self.queue.window_state(window)
+
+    def status(self) -> HallStatus:
+        return hall_status(self.hall, self.printer)
+
+    def call_next(self, staff: Staff, window: int) -> TicketView | None:
+        return self.queue.call_next(window, staff_id=staff.staff_id)
+
+    def recall(self, staff: Staff, window: int) -> TicketView:
+        return self.queue.recall(window, staff_id=staff.staff_id)
+
+    def skip(self, staff: Staff, window: int) -> TicketView:
+        return self.queue.skip(window, staff_id=staff.staff_id)
+
+    def finish(self, staff: Staff, window: int) -> TicketView:
+        return self.queue.finish(window, staff_id=staff.staff_id)
+
+    def hold(self, staff: Staff, window: int) -> TicketView:
+        return self.queue.hold(window, staff_id=staff.staff_id)
+
+    def transfer(self, staff: Staff, window: int, *, business_code: str | None = None,
+                 to_window: int | None = None) -> TicketView:
+        return self.queue.transfer(window, business_code=business_code, to_window=to_window,
+                                   staff_id=staff.staff_id)
+
+    def bring_back(self, staff: Staff, window: int, label: str) -> TicketView:
+        return self.queue.bring_back(window, label, staff_id=staff.staff_id)
+
+    def call_ticket(self, staff: Staff, window: int, label: str, reason: str) -> TicketView:
+        return self.queue.call_ticket(window, label, reason=reason, staff_id=staff.staff_id)
+
+    def return_skipped(self, staff: Staff, label: str) -> TicketView:
+        return self.queue.return_skipped(label, staff_id=staff.staff_id)
+
+    def cancel(self, staff: Staff, label: str, reason: str) -> TicketView:
+        return self.queue.cancel(label, reason=reason, staff_id=staff.staff_id)
+
+    def pause(self, staff: Staff, window: int) -> None:
+        self.queue.pause(window, staff_id=staff.staff_id)
+
+    def resume(self, staff: Staff, window: int) -> None:
+        self.queue.resume(window, staff_id=staff.staff_id)
+
+    def reprint(self, staff: Staff, label: str) -> ReprintResult:
+        if self.printer is None:
+            return ReprintResult(False, "未配置打印机")
+        r = self.printer.reprint(self.queue, label)
+        return ReprintResult(r.printed, r.message if not r.printed else f"已补打 {label.upper()}")
+
+
+# -- over the hall LAN ----------------------------------------------------------------------
+
+
+def _dt(v: str | None) -> datetime | None:
+    return datetime.fromisoformat(v) if v else None
+
+
+def ticket_from(d: dict[str, Any] | None) -> TicketView | None:
+    if d is None:
+        return None
+    return TicketView(**{**d, "issued_at": _dt(d["issued_at"]), "called_at": _dt(d["called_at"]),
+                         "finished_at": _dt(d["finished_at"]), "service_day": date.fromisoformat(d["service_day"])})
+
+
+def state_from(d: dict[str, Any]) -> WindowState:
+    return WindowState(**{
+        **d, "current": ticket_from(d["current"]),
+        "waiting": [ticket_from(t) for t in d["waiting"]],
+        "skipped": [ticket_from(t) for t in d["skipped"]],
+        "held": [ticket_from(t) for t in d["held"]],
+    })
+
+
+class RemoteCounterClient:
+    """The console on a clerk's own PC, talking to the hall PC's LAN API."""
+
+    def __init__(self, url: str, token: str, *, timeout: float = 3.0):
+        import requests
+
+        self.url = url.rstrip("/")
+        self.description = self.url
+        self.timeout = timeout
+        self.http = requests.Session()
+        self.http.headers["Authorization"] = f"Bearer {token}"
+        self.session = ""  # the last login's session: every poll carries it, so a hall restart shows
+
+    def _call(self, method: str, path: str, *, staff: Staff | None = None, anonymous: bool = False,
+              **body: Any) -> Any:
+        import requests
+
+        session = staff.session if staff is not None else ("" if anonymous else self.session)
+        headers = {"X-Staff-Session": session} if session else {}
+        try:
+            r = self.http.request(method, f"{self.url}/api/v1{path}", json=body if method == "POST" else None,
+                                  headers=headers, timeout=(min(2.0, self.timeout), self.timeout))
+        except requests.RequestException as exc:
+            raise HallUnreachable(f"连接不上大厅主机 {self.url}") from exc
+        if r.status_code == 200:
+            return r.json()
+        try:
+            message = r.json().get("error") or str(r.json().get("detail"))
+        except ValueError:
+            message = r.text[:200]
+        if r.status_code == 401:
+            raise LoginError(message)
+        if r.status_code in (409, 404, 422):
+            raise QueueError(message)
+        raise HallUnreachable(f"大厅主机出错（HTTP {r.status_code}）：{message}")
+
+    def ping(self) -> dict[str, Any]:
+        return self._call("GET", "/ping")
+
+    def staff_names(self) -> list[str]:
+        return self._call("GET", "/staff", anonymous=True)
+
+    def login(self, name: str, pin: str) -> Staff:
+        staff = Staff(**self._call("POST", "/login", anonymous=True, name=name, pin=pin))
+        self.session = staff.session
+        return staff
+
+    def windows(self) -> list[WindowInfo]:
+        return [WindowInfo(**w) for w in self._call("GET", "/windows")]
+
+    def businesses(self) -> list[BusinessInfo]:
+        return [BusinessInfo(**b) for b in self._call("GET", "/businesses")]
+
+    def window_state(self, window: int) -> WindowState:
+        return state_from(self._call("GET", f"/windows/{window}/state"))
+
+    def status(self) -> HallStatus:
+        return HallStatus(**self._call("GET", "/status"))
+
+    def _act(self, staff: Staff, window: int, action: str, **body: Any) -> Any:
+        return self._call("POST", f"/windows/{window}/{action}", staff=staff, **body)
+
+    def call_next(self, staff: Staff, window: int) -> TicketView | None:
+        return ticket_from(self._act(staff, window, "call_next")["ticket"])
+
+    def recall(self, staff: Staff, window: int) -> TicketView:
+        return ticket_from(self._act(staff, window, "recall")["ticket"])
+
+    def skip(self, staff: Staff, window: int) -> TicketView:
+        return ticket_from(self._act(staff, window, "skip")["ticket"])
+
+    def finish(self, staff: Staff, window: int) -> TicketView:
+        return ticket_from(self._act(staff, window, "finish")["ticket"])
+
+    def hold(self, staff: Staff, window: int) -> TicketView:
+        return ticket_from(self._act(staff, window, "hold")["ticket"])
+
+    def transfer(self, staff: Staff, window: int, *, business_code: str | None = None,
+                 to_window: int | None = None) -> TicketView:
+        return ticket_from(self._act(staff, window, "transfer", business_code=business_code,
+                                     to_window=to_window)["ticket"])
+
+    def bring_back(self, staff: Staff, window: int, label: str) -> TicketView:
+        return ticket_from(self._act(staff, window, "bring_back", label=label)["ticket"])
+
+    def call_ticket(self, staff: Staff, window: int, label: str, reason: str) -> TicketView:
+        return ticket_from(self._act(staff, window, "call_ticket", label=label, reason=reason)["ticket"])
+
+    def return_skipped(self, staff: Staff, label: str) -> TicketView:
+        return ticket_from(self._call("POST", f"/tickets/{label}/return", staff=staff)["ticket"])
+
+    def cancel(self, staff: Staff, label: str, reason: str) -> TicketView:
+        return ticket_from(self._call("POST", f"/tickets/{label}/cancel", staff=staff, reason=reason)["ticket"])
+
+    def pause(self, staff: Staff, window: int) -> None:
+        self._act(staff, window, "pause")
+
+    def resume(self, staff: Staff, window: int) -> None:
+        self._act(staff, window, "resume")
+
+    def reprint(self, staff: Staff, label: str) -> ReprintResult:
+        return ReprintResult(**self._call("POST", f"/tickets/{label}/reprint", staff=staff))
+
+
+def to_json(obj: Any) -> Any:
+    """Dataclasses -> JSON-ready dicts (datetimes and dates as ISO text)."""
+    if obj is None:
+        return None
+    if isinstance(obj, list):
+        return [to_json(x) for x in obj]
+    data = asdict(obj) if hasattr(obj, "__dataclass_fields__") else obj
+
+    def fix(v: Any) -> Any:
+        if isinstance(v, datetime | date):
+            return v.isoformat()
+        if isinstance(v, dict):
+            return {k: fix(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [fix(x) for x in v]
+        return v
+
+    return fix(data)

@@ -1,0 +1,144 @@
+"""Keeps the LED board showing the queue: recompute the board on every queue event and hand
+the newest content to the link, which sends only what changed.
+
+Qt-free: the queue publishes on the hall's EventBus, this listens, `display` does the rest.
+Besides events, the board changes by time alone (the clock's minute, a fresh call's flash
+ending), so a small timer thread refreshes at `display.board.next_refresh`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from sqlalchemy import select
+
+from display.board import BoardContent, QueueView, compose, next_refresh
+from display.config import BoardConfig
+from sync.cache.models import Notice
+
+log = logging.getLogger(__name__)
+
+# Topics after which the board may look different.
+TOPICS = (
+    "ticket.issued", "ticket.called", "ticket.recalled", "ticket.skipped", "ticket.transferred",
+    "ticket.finished", "ticket.cancelled", "ticket.held", "ticket.resumed",
+    "window.paused", "window.resumed", "content.changed",
+)
+
+
+class Board(Protocol):
+    def update(self, content: BoardContent) -> None: ...
+
+
+def notice_texts(cache: Any, today: date) -> list[str]:
+    """Titles of the notices (公示) valid today, newest first: what the board scrolls."""
+    with cache.sessions() as session:
+        rows = session.scalars(
+            select(Notice)
+            .where(Notice.published.is_(True), Notice.starts_on <= today, Notice.ends_on >= today)
+            .order_by(Notice.starts_on.desc(), Notice.id.desc())
+        )
+        return [f"【公示】{n.title}" for n in rows]
+
+
+class BoardFeed:
+    def __init__(
+        self,
+        board: Board,
+        config: BoardConfig,
+        queue_view: Callable[[], QueueView],
+        notices: Callable[[datetime], Sequence[str]],
+        now: Callable[[], datetime],
+    ):
+        self.board = board
+        self.config = config
+        self.queue_view = queue_view
+        self.notices = notices
+        self.now = now
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="board-feed", daemon=True)
+        self.last: BoardContent | None = None
+
+    @classmethod
+    def for_hall(cls, hall: Any, board: Board, queue: Any) -> BoardFeed:
+        """Wire to a Hall: its queue's board view, its notices, its local clock and events."""
+        feed = cls(
+            board,
+            hall.config.board,
+            queue.board_view,
+            lambda now: notice_texts(hall.cache, now.date()),
+            lambda: datetime.now(hall.tz),
+        )
+        for topic in TOPICS:
+            hall.events.subscribe(topic, feed.poke)
+        return feed
+
+    def start(self) -> BoardFeed:
+        self._thread.start()
+        return self
+
+    def poke(self, _topic: str = "", _data: dict | None = None) -> None:
+        """Something changed: refresh soon (on the feed's thread, never the caller's)."""
+        self._wake.set()
+
+    def refresh(self) -> datetime | None:
+        """Compute the board now and send it; returns when it next changes by time alone."""
+        now = self.now()
+        view = self.queue_view()
+        content = compose(view, self.notices(now), now, self.config)
+        if content != self.last:
+            self.board.update(content)
+            self.last = content
+        return next_refresh(view, now, self.config)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread.is_alive():
+            self._thread.join(3)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                due = self.refresh()
+            except Exception:  # the board must keep going whatever one refresh hit
+                log.exception("board refresh failed")
+                due = None
+            wait = 60.0 if due is None else max(0.05, (due - self.now()).total_seconds())
+            self._wake.wait(wait)
+            self._wake.clear()
+
+
+class HallBoard:
+    """The running board of a hall: link, feed and, on the embedded default, the virtual board."""
+
+    def __init__(self, hall: Any, queue: Any):
+        from display.link import BoardLink
+
+        config = hall.config.board
+        self.virtual = None
+        self._transport = None
+        url = config.port
+        if not url:
+            # Embedded default: a virtual controller on loopback that decodes the real protocol.
+            from display.simulator import TcpTransport, VirtualBoard
+
+            self.virtual = VirtualBoard(config)
+            self._transport = TcpTransport(self.virtual).start()
+            url = self._transport.url
+        self.link = BoardLink(config, url=url).start()
+        self.feed = BoardFeed.for_hall(hall, self.link, queue).start()
+
+    def status(self) -> Any:
+        return self.link.status()
+
+    def close(self) -> None:
+        self.feed.stop()
+        self.link.close()
+        if self._transport is not None:
+            self._transport.close()

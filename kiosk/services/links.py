@@ -1,0 +1,41 @@
+"""Public addresses on the street-office server that the kiosk puts into QR codes.
+
+A resident's phone opens them, so the base is `office.public_url` when set (the address
+phones can reach), else `office.url`, else the embedded office on loopback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+EMBEDDED_OFFICE_URL = "http://127.0.0.1:8700"  # sync/office/config.py's default host and port
+
+
+def office_public_url(config_or_base: Any, embedded_url: str | None = None) -> str:
+    """The base URL (no trailing slash) from a HallConfig, or a base string given directly."""
+    if isinstance(config_or_base, str):
+        base = config_or_base
+    else:
+        office = config_or_base.office
+        base = office.public_url or office.url or embedded_url or EMBEDDED_OFFICE_URL
+    if not base:
+        raise ValueError("no office address: set office.public_url or office.url in the hall config")
+    return base.rstrip("/")
+
+
+def guide_url(config_or_base: Any, guide_uid: str, embedded_url: str | None = None) -> str:
+    """`{office}/g/{uid}`: the guide's page with its materials checklist."""
+    return f"{office_public_url(config_or_base, embedded_url)}/g/{quote(guide_uid, safe='')}"
+
+
+def ticket_url(config_or_base: Any, ticket_uid: str, embedded_url: str | None = None) -> str:
+    """`{office}/t/{uid}`: the ticket's live status page."""
+    return f"{office_public_url(config_or_base, embedded_url)}/t/{quote(ticket_uid, safe='')}"
+
+
+def hall_public_url(hall: Any) -> str:
+    """The base for a running hall: the config, else the office its sync worker really reached
+    (the embedded office may have moved to a free port)."""
+    embedded = getattr(getattr(hall, "sync", None), "public_url", None) or None
+    return office_public_url(hall.config, embedded)

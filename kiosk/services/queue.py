@@ -1,0 +1,768 @@
+"""The ticket engine: issuing, calling and every other counter action on the hall's queue.
+
+No Qt. Every action is one SQLite unit of work (BEGIN IMMEDIATE, synchronous=FULL) that
+appends a TicketEvent, updates the Ticket's current state and puts the event into the sync
+outbox, so two consoles pressing "call next" at the same instant are serialised by SQLite and
+never get the same ticket, and a ticket shown on screen or printed survives a power cut.
+Events go out on the hall's EventBus only after the commit: the board and the voice never
+announce something that was rolled back.
+
+Calling order at a window (see QueueSection for the rules):
+1. tickets transferred to this very window;
+2. priority tickets (优先) of the window's businesses (rule "first"; "ratio" lets one regular
+   ticket through after `priority_ratio` priority calls in a row; "off" ignores the flag);
+3. the window's businesses in the window's own order (先叫第一项业务的号，没有人等再叫下一项),
+   oldest first inside one business.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from kiosk.config import HallConfig, QueueSection
+from sync.cache.models import (
+    AuditLog,
+    BusinessType,
+    Outbox,
+    Ticket,
+    TicketEvent,
+    Window,
+    WindowService,
+    new_uid,
+)
+
+log = logging.getLogger(__name__)
+
+ACTIVE = ("called", "serving")  # a ticket at a window right now
+OPEN = ("waiting", "called", "serving", "skipped", "held")  # not finished yet
+
+
+class QueueError(Exception):
+    """An action that cannot be done; str() is a Chinese message for the screen."""
+
+
+@dataclass(frozen=True)
+class IssuedTicket:
+    uid: str
+    label: str
+    business_code: str
+    business_name: str
+    priority: bool
+    people_ahead: int
+    estimated_wait_minutes: int | None
+    issued_at: datetime  # aware UTC
+
+
+@dataclass(frozen=True)
+class TicketView:
+    """A ticket as consoles, the board and the voice see it."""
+
+    uid: str
+    label: str
+    business_code: str
+    business_name: str
+    priority: bool
+    state: str
+    window_number: int | None
+    issued_at: datetime
+    called_at: datetime | None
+    finished_at: datetime | None
+    call_count: int
+    service_day: date
+
+
+@dataclass(frozen=True)
+class BusinessInfo:
+    code: str
+    name: str
+    name_en: str
+    prefix: str
+    waiting: int
+    open_windows: int
+
+
+@dataclass(frozen=True)
+class WindowInfo:
+    number: int
+    name: str
+    paused: bool
+    business_codes: list[str]
+
+
+@dataclass
+class WindowState:
+    """Everything a counter console shows for its window."""
+
+    number: int
+    name: str
+    paused: bool
+    businesses: list[str]  # business names in the window's calling order
+    current: TicketView | None
+    waiting: list[TicketView]  # in calling order, at most `limit`
+    waiting_total: int
+    skipped: list[TicketView]  # today's skipped tickets of the window's businesses
+    held: list[TicketView]  # held (挂起) at this window
+    served_today: int
+    skipped_today: int
+    avg_service_minutes: float | None  # this window, today
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _queue_section(config: HallConfig | QueueSection | None) -> QueueSection:
+    if config is None:
+        return QueueSection()
+    if isinstance(config, HallConfig):
+        return config.queue
+    return config
+
+
+class QueueService:
+    def __init__(
+        self,
+        cache: Any,
+        events: Any,
+        *,
+        tz: ZoneInfo,
+        config: HallConfig | QueueSection | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ):
+        self.cache = cache
+        self.events = events
+        self.tz = tz
+        self.rules = _queue_section(config)
+        self._clock = clock or (lambda: datetime.now(UTC))
+
+    # -- time -------------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return self._clock().astimezone(UTC)
+
+    def service_day(self, at: datetime | None = None) -> date:
+        """The hall's local date: numbering restarts at local midnight, whatever the PC's zone."""
+        return (at or self.now()).astimezone(self.tz).date()
+
+    # -- catalogue --------------------------------------------------------------------------
+
+    def businesses(self) -> list[BusinessInfo]:
+        today = self.service_day()
+        with self.cache.sessions() as s:
+            rows = s.scalars(select(BusinessType).where(BusinessType.active).order_by(BusinessType.id)).all()
+            waiting = dict(
+                s.execute(
+                    select(Ticket.business_type_id, func.count())
+                    .where(Ticket.service_day == today, Ticket.state == "waiting")
+                    .group_by(Ticket.business_type_id)
+                ).all()
+            )
+            return [
+                BusinessInfo(b.code, b.name, b.name_en, b.prefix, waiting.get(b.id, 0), self._open_windows(s, b.id))
+                for b in rows
+            ]
+
+    def windows(self) -> list[WindowInfo]:
+        with self.cache.sessions() as s:
+            return [
+                WindowInfo(w.number, w.name, w.paused, [ws.business_type.code for ws in w.services])
+                for w in s.scalars(select(Window).order_by(Window.number))
+            ]
+
+    # -- issuing ----------------------------------------------------------------------------
+
+    def issue_ticket(self, business_code: str, *, priority: bool = False) -> IssuedTicket:
+        """Take a number (A001, A002, … per business per hall-local day)."""
+        now = self.now()
+        today = self.service_day(now)
+        with self.cache.transaction() as s:
+            business = self._business(s, business_code)
+            last = s.execute(
+                select(Ticket.number, Ticket.queue_key, Ticket.issued_at)
+                .where(Ticket.service_day == today, Ticket.prefix == business.prefix)
+                .order_by(Ticket.number.desc()).limit(1)
+            ).first()
+            number = (last.number if last else 0) + 1
+            # Keys follow issue order even if two tickets share a timestamp or the PC clock steps back.
+            # (equal keys are ordered by id)
+            key = now.timestamp() if last is None else max(now.timestamp(), last.issued_at.timestamp())
+            if number > self.rules.max_number:
+                raise QueueError(f"今日{business.name}的号已取完，请明天再来或咨询工作人员")
+            digits = max(3, len(str(self.rules.max_number)))
+            ticket = Ticket(
+                uid=new_uid(), service_day=today, prefix=business.prefix, number=number,
+                label=f"{business.prefix}{number:0{digits}d}", business_type_id=business.id,
+                priority=priority, state="waiting", queue_key=key, issued_at=now,
+            )
+            ticket.business_type = business
+            s.add(ticket)
+            s.flush()
+            self._event(s, ticket, "issued", now, None, None, {"priority": priority})
+            ahead = self._people_ahead(s, ticket)
+            wait = self._estimate(s, business, ahead)
+            issued = IssuedTicket(ticket.uid, ticket.label, business.code, business.name, priority, ahead, wait, now)
+        self.events.publish("ticket.issued", ticket=issued, window_number=None)
+        return issued
+
+    # -- calling ----------------------------------------------------------------------------
+
+    def call_next(self, window_number: int, *, staff_id: int | None = None) -> TicketView | None:
+        """Call the next resident to this window; None when nobody waits for it."""
+        published: list[tuple[str, dict[str, Any]]] = []
+        now = self.now()
+        with self.cache.transaction() as s:
+            window = self._window(s, window_number, for_calling=True)
+            self._clear_window(s, window, now, staff_id, published)
+            ticket = self._pick_next(s, window, self.service_day(now))
+            if ticket is None:
+                view = None
+            else:
+                view = self._call(s, ticket, window, now, staff_id, "called", {"priority": ticket.priority}, published)
+        self._publish(published)
+        return view
+
+    def recall(self, window_number: int, *, staff_id: int | None = None) -> TicketView:
+        """重呼: call the ticket at the window again (board and voice repeat it)."""
+        now = self.now()
+        with self.cache.transaction() as s:
+            window = self._window(s, window_number)
+            ticket = self._current_or_error(s, window)
+            ticket.call_count += 1
+            self._event(s, ticket, "recalled", now, window, staff_id, {"call_count": ticket.call_count})
+            view = self._view(ticket, window)
+        self.events.publish("ticket.recalled", ticket=view, window_number=window_number)
+        return view
+
+    def skip(self, window_number: int, *, staff_id: int | None = None) -> TicketView:
+        """过号: the resident did not come; the ticket waits aside until they return."""
+        now = self.now()
+        with self.cache.transaction() as s:
+            window = self._window(s, window_number)
+            ticket = self._current_or_error(s, window)
+            ticket.state = "skipped"
+            ticket.finished_at = None
+            self._event(s, ticket, "skipped", now, window, staff_id, {})
+            view = self._view(ticket, window)
+        self.events.publish("ticket.skipped", ticket=view, window_number=window_number)
+        return view
+
+    def return_skipped(self, label: str, *, staff_id: int | None = None) -> TicketView:
+        """A skipped resident came back: back into the queue per the skip rule (front or after N)."""
+        now = self.now()
+        with self.cache.transaction() as s:
+            ticket = self._ticket(s, label)
+            if ticket.state != "skipped":
+                raise QueueError(f"{ticket.label} 不是过号状态（当前：{STATE_NAMES.get(ticket.state, ticket.state)}）")
+            before = self._waiting_keys(s, ticket)
+            if self.rules.skip_return == "front" or not before:
+                key = (before[0] - 1.0) if before else now.timestamp()
+            else:
+                n = self.rules.skip_return_after
+                if n == 0:
+                    key = before[0] - 1.0
+                elif len(before) > n:
+                    key = (before[n - 1] + before[n]) / 2
+                else:
+                    key = before[-1] + 1e-3
+            ticket.state = "waiting"
+            ticket.queue_key = key
+            ticket.window_id = None
+            ticket.window = None
+            self._event(s, ticket, "returned", now, None, staff_id, {"rule": self.rules.skip_return})
+            view = self._view(ticket, None)
+        self.events.publish("ticket.returned", ticket=view, window_number=None)
+        return view
+
+    def call_ticket(
+        self, window_number: int, label: str, *, reason: str, staff_id: int | None = None
+    ) -> TicketView:
+        """回呼 / call out of order: a skipped ticket or any waiting one, with a reason for the log."""
+        reason = reason.strip()
+        if not reason:
+            raise QueueError("请填写不按顺序叫号的原因")
+        published: list[tuple[str, dict[str, Any]]] = []
+        now = self.now()
+        with self.cache.transaction() as s:
+            window = self._window(s, window_number, for_calling=True)
+            ticket = self._ticket(s, label)
+            if ticket.state not in ("waiting", "skipped"):
+                raise QueueError(f"{ticket.label} 当前{STATE_NAMES.get(ticket.state, ticket.state)}，不能叫号")
+            if ticket.service_day != self.service_day(now):
+                raise QueueError(f"{ticket.label} 不是今天的号")
+            self._clear_window(s, window, now, staff_id, published)
+            detail = {"reason": reason, "out_of_order": True, "from_state": ticket.state, "priority": ticket.priority}
+            view = self._call(s, ticket, window, now, staff_id, "called", detail, published)
+            s.add(AuditLog(actor=self._actor(staff_id), action="call_out_of_order", target=ticket.label,
+                           detail={"window": window.number, "reason": reason}))
+        self._publish(published)
+        return view
+
+    def finish(self, window_number: int, *, staff_id: int | None = None) -> TicketView:
+        """办结: the resident was served."""
+        published: list[tuple[str, dict[str, Any]]] = []
+        now = self.now()
+        with self.cache.transaction() as s:
+            window = self._window(s, window_number)
+            ticket = self._current_or_error(s, window)
+            view = self._finish(s, ticket, window, now, staff_id, published)
+        self._publish(published)
+        return view
+
+    def transfer(
+        self,
+        window_number: int,
+        *,
+        business_code: str | None = None,
+        to_window: int | None = None,
+        staff_id: int | None = None,
+    ) -> TicketView:
+        """转移: send the ticket at the window to another business and/or window; A023 stays A023."""
+        if business_code is None and to_window is None:
+            raise QueueError("请选择要转到的业务或窗口")
+        now = self.now()
+        with self.cache.transaction() as s:
+            window = self._window(s, window_number)
+            ticket = self._current_or_error(s, window)
+            old_business = ticket.business_type
+            business = self._business(s, business_code) if business_code else old_business
+            target = self._window(s, to_window) if to_window is not None else None
+            if target is not None and target.id == window.id:
+                raise QueueError("不能转到本窗口")
+            if target is None and business.id == old_business.id:
+                raise QueueError(f"{ticket.label} 已经是{business.name}")
+            if target is None and self._serving_windows(s, business.id) == 0:
+                raise QueueError(f"没有窗口办理{business.name}")
+            ticket.business_type_id = business.id
+            ticket.business_type = business
+            ticket.state = "waiting"
+            ticket.window_id = target.id if target is not None else None
+            ticket.window = target
+            if self.rules.transfer_to == "front":
+                keys = self._waiting_keys(s, ticket)
+                ticket.queue_key = (keys[0] - 1.0) if keys else now.timestamp()
+            else:
+                ticket.queue_key = ticket.issued_at.timestamp()
+            detail = {
+                "from_business": old_business.code, "to_business": business.code,
+                "from_window": window.number, "to_window": target.number if target else None,
+            }
+            self._event(s, ticket, "transferred", now, window, staff_id, detail)
+            view = self._view(ticket, target)
+        self.events.publish("ticket.transferred", ticket=view, window_number=window_number,
+                            to_window=to_window, business_code=business.code)
+        return view
+
+    def hold(self, window_number: int, *, staff_id: int | None = None) -> TicketView:
+        """挂起: the resident steps away (fetch a document); the ticket stays with this window."""
+        now = self.now()
+        with self.cache.transaction() as s:
+            window = self._window(s, window_number)
+            ticket = self._current_or_error(s, window)
+            ticket.state = "held"
+            self._event(s, ticket, "held", now, window, staff_id, {})
+            view = self._view(ticket, window)
+        self.events.publish("ticket.held", ticket=view, window_number=window_number)
+        return view
+
+    def bring_back(self, window_number: int, label: str, *, staff_id: int | None = None) -> TicketView:
+        """Bring a held ticket back to the window (it is called again)."""
+        published: list[tuple[str, dict[str, Any]]] = []
+        now = self.now()
+        with self.cache.transaction() as s:
+            window = self._window(s, window_number, for_calling=True)
+            ticket = self._ticket(s, label)
+            if ticket.state != "held" or ticket.window_id != window.id:
+                raise QueueError(f"{ticket.label} 没有挂起在{window.number}号窗口")
+            self._clear_window(s, window, now, staff_id, published)
+            view = self._call(s, ticket, window, now, staff_id, "called", {"from_state": "held"}, published)
+        self._publish(published)
+        return view
+
+    def cancel(self, label: str, *, reason: str = "", staff_id: int | None = None) -> TicketView:
+        """作废: a ticket that will not be served (left, taken by mistake)."""
+        now = self.now()
+        with self.cache.transaction() as s:
+            ticket = self._ticket(s, label)
+            if ticket.state not in OPEN:
+                raise QueueError(f"{ticket.label} 已{STATE_NAMES.get(ticket.state, ticket.state)}，不能作废")
+            window = ticket.window
+            ticket.state = "cancelled"
+            ticket.finished_at = now
+            self._event(s, ticket, "cancelled", now, window, staff_id, {"reason": reason})
+            view = self._view(ticket, window)
+        self.events.publish("ticket.cancelled", ticket=view, window_number=view.window_number)
+        return view
+
+    def pause(self, window_number: int, *, staff_id: int | None = None) -> None:
+        """暂停服务: the window stops calling; the board shows it paused."""
+        self._set_paused(window_number, True, staff_id)
+
+    def resume(self, window_number: int, *, staff_id: int | None = None) -> None:
+        self._set_paused(window_number, False, staff_id)
+
+    def _set_paused(self, window_number: int, paused: bool, staff_id: int | None) -> None:
+        with self.cache.transaction() as s:
+            window = self._window(s, window_number)
+            if window.paused == paused:
+                return
+            window.paused = paused
+            s.add(AuditLog(actor=self._actor(staff_id), action="window_paused" if paused else "window_resumed",
+                           target=f"window {window_number}"))
+        self.events.publish("window.paused" if paused else "window.resumed", ticket=None, window_number=window_number)
+
+    # -- queries ----------------------------------------------------------------------------
+
+    def ticket(self, label_or_uid: str) -> TicketView:
+        with self.cache.sessions() as s:
+            ticket = self._ticket(s, label_or_uid)
+            return self._view(ticket, ticket.window)
+
+    def people_ahead(self, label_or_uid: str) -> int:
+        with self.cache.sessions() as s:
+            return self._people_ahead(s, self._ticket(s, label_or_uid))
+
+    def issued_ticket(self, label_or_uid: str) -> IssuedTicket:
+        """A ticket in the shape the kiosk and the printer use (for a reprint)."""
+        with self.cache.sessions() as s:
+            t = self._ticket(s, label_or_uid)
+            ahead = self._people_ahead(s, t) if t.state == "waiting" else 0
+            wait = self._estimate(s, t.business_type, ahead) if t.state == "waiting" else None
+            return IssuedTicket(t.uid, t.label, t.business_type.code, t.business_type.name, t.priority,
+                                ahead, wait, t.issued_at)
+
+    def window_state(self, window_number: int, *, limit: int = 50) -> WindowState:
+        today = self.service_day()
+        with self.cache.sessions() as s:
+            window = self._window(s, window_number)
+            current = self._current(s, window)
+            ranks = {ws.business_type_id: ws.priority for ws in window.services}
+            ids = list(ranks)
+            serves = or_(Ticket.window_id == window.id, Ticket.window_id.is_(None) & Ticket.business_type_id.in_(ids))
+            waiting = s.scalars(
+                select(Ticket).where(Ticket.service_day == today, Ticket.state == "waiting", serves)
+            ).all()
+            rank_of = {bid: i for i, bid in enumerate(sorted(ids, key=lambda b: ranks[b]))}
+            use_priority = self.rules.priority_rule != "off"
+            waiting = sorted(waiting, key=lambda t: (
+                t.window_id is None, not (t.priority and use_priority), rank_of.get(t.business_type_id, 99),
+                t.queue_key, t.id))
+            skipped = s.scalars(
+                select(Ticket).where(Ticket.service_day == today, Ticket.state == "skipped",
+                                     Ticket.business_type_id.in_(ids)).order_by(Ticket.number)
+            ).all()
+            held = s.scalars(select(Ticket).where(Ticket.state == "held", Ticket.window_id == window.id)).all()
+            counts = dict(s.execute(
+                select(TicketEvent.kind, func.count()).where(
+                    TicketEvent.window_id == window.id, TicketEvent.at >= self._day_start(today),
+                    TicketEvent.kind.in_(("served", "skipped"))).group_by(TicketEvent.kind)
+            ).all())
+            avg = self._avg_service(s, window_id=window.id, day=today)
+            return WindowState(
+                number=window.number, name=window.name, paused=window.paused,
+                businesses=[ws.business_type.name for ws in window.services],
+                current=self._view(current, window) if current else None,
+                waiting=[self._view(t, t.window) for t in waiting[:limit]],
+                waiting_total=len(waiting),
+                skipped=[self._view(t, t.window) for t in skipped],
+                held=[self._view(t, window) for t in held],
+                served_today=counts.get("served", 0), skipped_today=counts.get("skipped", 0),
+                avg_service_minutes=None if avg is None else round(avg, 1),
+            )
+
+    def board_view(self) -> Any:
+        """What the LED board shows: the current call per window, recent calls, waiting counts."""
+        from display.board import QueueView, WindowCall
+
+        now = self.now()
+        today = self.service_day(now)
+        with self.cache.sessions() as s:
+            calls = []
+            for w in s.scalars(select(Window).order_by(Window.number)):
+                if w.paused:
+                    calls.append(WindowCall(w.number, w.name, "", "", now, paused=True))
+                    continue
+                t = self._current(s, w)
+                if t is not None:
+                    called = self._last_call_at(s, t) or t.called_at or now
+                    calls.append(WindowCall(w.number, w.name, t.label, _short(t.business_type.name), called))
+            recent = []
+            rows = s.execute(
+                select(TicketEvent, Ticket, Window)
+                .join(Ticket, TicketEvent.ticket_id == Ticket.id)
+                .join(Window, TicketEvent.window_id == Window.id)
+                .where(TicketEvent.kind.in_(("called", "recalled")), TicketEvent.at >= self._day_start(today))
+                .order_by(TicketEvent.id.desc()).limit(8)
+            ).all()
+            for ev, t, w in rows:
+                recent.append(WindowCall(w.number, w.name, t.label, _short(t.business_type.name), ev.at))
+            waiting = {}
+            counts = dict(s.execute(
+                select(Ticket.business_type_id, func.count())
+                .where(Ticket.service_day == today, Ticket.state == "waiting").group_by(Ticket.business_type_id)
+            ).all())
+            for b in s.scalars(select(BusinessType).where(BusinessType.active).order_by(BusinessType.id)):
+                waiting[_short(b.name)] = counts.get(b.id, 0)
+            return QueueView(calls=calls, recent=recent, waiting=waiting)
+
+    def today_summary(self) -> dict[str, int]:
+        """Counts of today's tickets by state (for the console header and status page)."""
+        today = self.service_day()
+        with self.cache.sessions() as s:
+            return dict(s.execute(
+                select(Ticket.state, func.count()).where(Ticket.service_day == today).group_by(Ticket.state)
+            ).all())
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _publish(self, published: list[tuple[str, dict[str, Any]]]) -> None:
+        for topic, data in published:
+            self.events.publish(topic, **data)
+
+    def _actor(self, staff_id: int | None) -> str:
+        return f"staff:{staff_id}" if staff_id is not None else "counter"
+
+    def _day_start(self, day: date) -> datetime:
+        return datetime(day.year, day.month, day.day, tzinfo=self.tz).astimezone(UTC)
+
+    def _business(self, s: Session, code: str) -> BusinessType:
+        business = s.scalar(select(BusinessType).where(BusinessType.code == code))
+        if business is None:
+            raise QueueError(f"没有这项业务：{code}")
+        if not business.active:
+            raise QueueError(f"{business.name}暂停取号")
+        return business
+
+    def _window(self, s: Session, number: int | None, *, for_calling: bool = False) -> Window:
+        window = s.scalar(select(Window).where(Window.number == number))
+        if window is None:
+            raise QueueError(f"没有{number}号窗口")
+        if for_calling and window.paused:
+            raise QueueError(f"{number}号窗口已暂停服务，请先恢复服务")
+        return window
+
+    def _ticket(self, s: Session, label_or_uid: str) -> Ticket:
+        key = (label_or_uid or "").strip()
+        if len(key) == 36:
+            ticket = s.scalar(select(Ticket).where(Ticket.uid == key))
+        else:
+            ticket = s.scalar(
+                select(Ticket).where(Ticket.label == key.upper(), Ticket.service_day == self.service_day())
+            )
+        if ticket is None:
+            raise QueueError(f"找不到号码 {key}")
+        return ticket
+
+    def _current(self, s: Session, window: Window) -> Ticket | None:
+        return s.scalar(
+            select(Ticket).where(Ticket.window_id == window.id, Ticket.state.in_(ACTIVE))
+            .order_by(Ticket.called_at.desc()).limit(1)
+        )
+
+    def _current_or_error(self, s: Session, window: Window) -> Ticket:
+        ticket = self._current(s, window)
+        if ticket is None:
+            raise QueueError(f"{window.number}号窗口当前没有正在办理的号")
+        return ticket
+
+    def _clear_window(self, s: Session, window: Window, now: datetime, staff_id: int | None,
+                      published: list[tuple[str, dict[str, Any]]]) -> None:
+        """Before a new call: finish the ticket still at the window, or refuse (per config)."""
+        current = self._current(s, window)
+        if current is None:
+            return
+        if not self.rules.finish_on_next:
+            raise QueueError(f"请先办结、过号或挂起 {current.label}")
+        self._finish(s, current, window, now, staff_id, published)
+
+    def _finish(self, s: Session, ticket: Ticket, window: Window, now: datetime, staff_id: int | None,
+                published: list[tuple[str, dict[str, Any]]]) -> TicketView:
+        ticket.state = "served"
+        ticket.finished_at = now
+        minutes = (now - ticket.called_at).total_seconds() / 60 if ticket.called_at else None
+        self._event(s, ticket, "served", now, window, staff_id,
+                    {"service_minutes": None if minutes is None else round(minutes, 2)})
+        view = self._view(ticket, window)
+        published.append(("ticket.finished", {"ticket": view, "window_number": window.number}))
+        return view
+
+    def _call(self, s: Session, ticket: Ticket, window: Window, now: datetime, staff_id: int | None,
+              kind: str, detail: dict[str, Any], published: list[tuple[str, dict[str, Any]]]) -> TicketView:
+        ticket.state = "called"
+        ticket.window_id = window.id
+        ticket.window = window
+        ticket.called_at = now
+        ticket.finished_at = None
+        ticket.call_count += 1
+        self._event(s, ticket, kind, now, window, staff_id, detail)
+        view = self._view(ticket, window)
+        published.append(("ticket.called", {"ticket": view, "window_number": window.number}))
+        return view
+
+    def _first(self, s: Session, day: date, business_id: int, priority: bool | None, window: Window) -> Ticket | None:
+        q = select(Ticket).where(
+            Ticket.service_day == day, Ticket.state == "waiting", Ticket.business_type_id == business_id,
+            or_(Ticket.window_id.is_(None), Ticket.window_id == window.id),
+        )
+        if priority is not None:
+            q = q.where(Ticket.priority == priority)
+        return s.scalar(q.order_by(Ticket.queue_key, Ticket.id).limit(1))
+
+    def _pick_next(self, s: Session, window: Window, day: date) -> Ticket | None:
+        rule = self.rules.priority_rule
+        targeted = s.scalar(
+            select(Ticket).where(Ticket.service_day == day, Ticket.state == "waiting", Ticket.window_id == window.id)
+            .order_by(Ticket.priority.desc() if rule != "off" else Ticket.queue_key, Ticket.queue_key, Ticket.id)
+            .limit(1)
+        )
+        if targeted is not None:
+            return targeted
+        ranked = [ws.business_type_id for ws in window.services]  # already in the window's order
+        if rule == "off":
+            for bid in ranked:
+                t = self._first(s, day, bid, None, window)
+                if t is not None:
+                    return t
+            return None
+        order = [True, False]
+        if rule == "ratio" and self._priority_streak(s, window, day) >= self.rules.priority_ratio:
+            order = [False, True]  # let one regular ticket through
+        for want_priority in order:
+            for bid in ranked:
+                t = self._first(s, day, bid, want_priority, window)
+                if t is not None:
+                    return t
+        return None
+
+    def _priority_streak(self, s: Session, window: Window, day: date) -> int:
+        """How many of this window's last calls today were priority tickets, in a row."""
+        details = s.scalars(
+            select(TicketEvent.detail).where(
+                TicketEvent.window_id == window.id, TicketEvent.kind == "called",
+                TicketEvent.at >= self._day_start(day))
+            .order_by(TicketEvent.id.desc()).limit(self.rules.priority_ratio)
+        ).all()
+        streak = 0
+        for d in details:
+            if not (d or {}).get("priority"):
+                break
+            streak += 1
+        return streak
+
+    def _waiting_keys(self, s: Session, ticket: Ticket) -> list[float]:
+        """Queue keys of the other tickets waiting for the same business today, in order."""
+        return list(s.scalars(
+            select(Ticket.queue_key).where(
+                Ticket.service_day == ticket.service_day, Ticket.state == "waiting",
+                Ticket.business_type_id == ticket.business_type_id, Ticket.id != ticket.id)
+            .order_by(Ticket.queue_key)
+        ))
+
+    def _people_ahead(self, s: Session, ticket: Ticket) -> int:
+        base = select(func.count()).select_from(Ticket).where(
+            Ticket.service_day == ticket.service_day, Ticket.state == "waiting",
+            Ticket.business_type_id == ticket.business_type_id, Ticket.id != ticket.id,
+        )
+        before = or_(Ticket.queue_key < ticket.queue_key,
+                     (Ticket.queue_key == ticket.queue_key) & (Ticket.id < ticket.id))
+        if self.rules.priority_rule == "off":
+            return s.scalar(base.where(before)) or 0
+        prio_ahead = s.scalar(base.where(Ticket.priority.is_(True), *([before] if ticket.priority else []))) or 0
+        if ticket.priority:
+            return prio_ahead
+        regular = s.scalar(base.where(Ticket.priority.is_(False), before)) or 0
+        return prio_ahead + regular
+
+    def _serving_windows(self, s: Session, business_id: int, *, open_only: bool = False) -> int:
+        q = select(func.count()).select_from(WindowService).join(Window).where(
+            WindowService.business_type_id == business_id)
+        if open_only:
+            q = q.where(Window.paused.is_(False))
+        return s.scalar(q) or 0
+
+    def _open_windows(self, s: Session, business_id: int) -> int:
+        return self._serving_windows(s, business_id, open_only=True)
+
+    def _avg_service(self, s: Session, *, day: date, business_id: int | None = None,
+                     window_id: int | None = None) -> float | None:
+        """Average minutes from call to finish over today's most recent served tickets."""
+        q = select(Ticket.called_at, Ticket.finished_at).where(
+            Ticket.service_day == day, Ticket.state == "served", Ticket.called_at.is_not(None))
+        if business_id is not None:
+            q = q.where(Ticket.business_type_id == business_id)
+        if window_id is not None:
+            q = q.where(Ticket.window_id == window_id)
+        rows = s.execute(q.order_by(Ticket.finished_at.desc()).limit(self.rules.recent_services)).all()
+        spans = [(f - c).total_seconds() / 60 for c, f in rows if f and c]
+        return sum(spans) / len(spans) if spans else None
+
+    def _estimate(self, s: Session, business: BusinessType, ahead: int) -> int | None:
+        """Minutes until called: people ahead × recent service time ÷ open windows (None if none open)."""
+        windows = self._open_windows(s, business.id)
+        if windows == 0:
+            return None
+        if ahead == 0:
+            return 0
+        avg = self._avg_service(s, day=self.service_day(), business_id=business.id)
+        per = avg if avg is not None else float(business.avg_service_minutes)
+        return max(1, math.ceil(ahead * per / windows))
+
+    def _last_call_at(self, s: Session, ticket: Ticket) -> datetime | None:
+        return s.scalar(
+            select(TicketEvent.at).where(TicketEvent.ticket_id == ticket.id,
+                                         TicketEvent.kind.in_(("called", "recalled")))
+            .order_by(TicketEvent.id.desc()).limit(1)
+        )
+
+    def _event(self, s: Session, ticket: Ticket, kind: str, now: datetime, window: Window | None,
+               staff_id: int | None, detail: dict[str, Any]) -> TicketEvent:
+        """Append the event and its outbox row; both commit with the ticket change or not at all."""
+        event = TicketEvent(uid=new_uid(), ticket_id=ticket.id, kind=kind, at=now,
+                            window_id=window.id if window else None, staff_id=staff_id,
+                            business_type_id=ticket.business_type_id, detail=detail)
+        s.add(event)
+        business = ticket.business_type
+        current_window = window if (window is not None and ticket.window_id == window.id) else ticket.window
+        s.add(Outbox(uid=event.uid, kind="ticket_event", created_at=now, payload={
+            "ticket": {
+                "uid": ticket.uid, "label": ticket.label, "prefix": ticket.prefix, "number": ticket.number,
+                "service_day": ticket.service_day.isoformat(), "business_code": business.code,
+                "priority": ticket.priority, "state": ticket.state,
+                "window_number": current_window.number if current_window is not None and ticket.window_id else None,
+                "issued_at": _iso(ticket.issued_at), "called_at": _iso(ticket.called_at),
+                "finished_at": _iso(ticket.finished_at),
+            },
+            "event": {"uid": event.uid, "kind": kind, "at": _iso(now),
+                      "window_number": window.number if window else None,
+                      "business_code": business.code, "detail": detail},
+        }))
+        return event
+
+    def _view(self, t: Ticket, window: Window | None) -> TicketView:
+        w = window if (window is not None and t.window_id == window.id) else (t.window if t.window_id else None)
+        return TicketView(
+            uid=t.uid, label=t.label, business_code=t.business_type.code, business_name=t.business_type.name,
+            priority=t.priority, state=t.state, window_number=w.number if w is not None else None,
+            issued_at=t.issued_at, called_at=t.called_at, finished_at=t.finished_at,
+            call_count=t.call_count, service_day=t.service_day,
+        )
+
+
+STATE_NAMES = {
+    "waiting": "等候中", "called": "已叫号", "serving": "办理中", "skipped": "已过号", "held": "已挂起",
+    "served": "已办结", "cancelled": "已作废",
+}
+
+
+def _short(name: str) -> str:
+    """Board texts are narrow: 劳动保障业务 -> 劳动保障."""
+    return name.removesuffix("业务") or name
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value is not None else None

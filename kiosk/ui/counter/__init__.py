@@ -1,0 +1,66 @@
+"""The counter side of the hall app: the queue's consoles (one per window, in-process), the
+ticket printer, the voice call and the hall LAN API for consoles on other PCs. See console.py."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+class CounterSide:
+    """Built once by kiosk/app.py after the Hall; `close()` on exit.
+
+    Sets `hall.queue`, `hall.printer` and `hall.voice` so the kiosk (print after issuing) and
+    the board feed use the same services.
+    """
+
+    def __init__(self, hall: Any, *, queue: Any = None, consoles: bool = True, lan: bool = True):
+        from kiosk.lan.api import start_hall_api
+        from kiosk.lan.client import LocalCounterClient
+        from kiosk.services.auth import AuthService
+        from kiosk.services.links import hall_public_url, ticket_url
+        from kiosk.services.printer import TicketPrinter
+        from kiosk.services.queue import QueueService
+        from kiosk.services.voice import VoiceCaller
+
+        config = hall.config
+        self.hall = hall
+        self.queue = queue or getattr(hall, "queue", None) or QueueService(
+            hall.cache, hall.events, tz=hall.tz, config=config)
+        self.auth = AuthService.for_hall(hall)
+        self.printer = None
+        if config.printer.connection != "none":
+            self.printer = TicketPrinter(config, events=hall.events, tz=hall.tz,
+                                         url_for=lambda uid: ticket_url(hall_public_url(hall), uid))
+        self.voice = VoiceCaller(config)
+        self.voice.attach(hall.events)
+        hall.queue, hall.printer, hall.voice = self.queue, self.printer, self.voice
+        self.client = LocalCounterClient(self.queue, self.auth, self.printer, hall)
+        self.api = None
+        if lan:
+            try:
+                self.api = start_hall_api(hall, self.client)
+            except Exception:  # the hall itself must run even if the port is taken
+                log.exception("the hall LAN API could not start; consoles on other PCs cannot connect")
+        self.consoles: dict[str, Any] = {}
+        if consoles:
+            from kiosk.ui.counter.console import CounterConsole
+
+            for w in self.queue.windows():
+                console = CounterConsole(self.client, w.number, tz=hall.tz)
+                console.resize(1280, 800)
+                self.consoles[f"counter-{w.number}"] = console
+
+    def show(self) -> None:
+        for console in self.consoles.values():
+            console.show()
+
+    def close(self) -> None:
+        for console in self.consoles.values():
+            console.timer.stop()
+            console.close()
+        if self.api is not None:
+            self.api.stop()
+        self.voice.close()

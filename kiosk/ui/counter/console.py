@@ -1,0 +1,564 @@
+"""The counter console (窗口叫号终端): a clerk logs in to a window with a PIN and calls residents.
+
+Works through a `kiosk.lan.client.CounterClient`, so the same widget runs inside the hall app
+(LocalCounterClient) and on a clerk's own PC against the hall's LAN API (RemoteCounterClient).
+It polls the window's state once a second; when the hall PC stops answering it says so,
+disables the buttons and keeps retrying until the hall is back.
+
+Keys: F1 叫下一位, F2 重呼, F3 过号, F4 转移, F5 办结, F6 挂起, F7 指定叫号, F8 暂停/恢复.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.lan.client import CounterClient, HallUnreachable, LoginError, Staff
+from kiosk.services.queue import STATE_NAMES, QueueError, TicketView, WindowState
+
+log = logging.getLogger(__name__)
+
+POLL_MS = 1000
+STATUS_EVERY = 3  # polls between status (sync/board/printer) refreshes
+
+STYLE = """
+QWidget#console { background: #eef2f6; }
+QLabel#title { font-size: 20pt; font-weight: bold; color: #0b3d75; }
+QLabel#ticket { font-size: 72pt; font-weight: bold; color: #c62828; }
+QLabel#ticketInfo { font-size: 14pt; color: #1b1f24; }
+QLabel#banner { font-size: 13pt; padding: 6px 10px; border-radius: 4px; }
+QLabel#status { font-size: 11pt; padding: 2px 8px; border-radius: 3px; background: #dfe6ee; }
+QLabel#stats { font-size: 13pt; color: #1b1f24; }
+QFrame#card { background: #ffffff; border: 1px solid #c9d2dc; border-radius: 6px; }
+QPushButton { font-size: 14pt; padding: 10px 12px; min-height: 44px; }
+QPushButton#primary { background: #0b5cad; color: #ffffff; font-weight: bold; }
+QPushButton:disabled { color: #9aa3ad; }
+QTableWidget { font-size: 13pt; }
+"""
+
+ACTIONS = [  # (key, label, shortcut, method)
+    ("next", "叫下一位", "F1", "call_next"),
+    ("recall", "重呼", "F2", "recall"),
+    ("skip", "过号", "F3", "skip"),
+    ("transfer", "转移", "F4", "transfer_dialog"),
+    ("finish", "办结", "F5", "finish"),
+    ("hold", "挂起", "F6", "hold"),
+    ("pick", "指定叫号", "F7", "call_ticket_dialog"),
+    ("pause", "暂停服务", "F8", "toggle_pause"),
+]
+
+
+def _hm(value: datetime | None, tz: Any) -> str:
+    return value.astimezone(tz).strftime("%H:%M") if value else ""
+
+
+class LoginPage(QWidget):
+    """Staff name + PIN for one window."""
+
+    def __init__(self, console: CounterConsole):
+        super().__init__()
+        self.console = console
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        card = QFrame(objectName="card")
+        card.setMaximumWidth(560)
+        form = QFormLayout(card)
+        form.setContentsMargins(32, 24, 32, 24)
+        self.heading = QLabel(objectName="title")
+        form.addRow(self.heading)
+        self.name = QComboBox()
+        self.name.setEditable(True)
+        self.name.setMinimumHeight(44)
+        form.addRow(self.tr("工作人员"), self.name)
+        self.pin = QLineEdit()
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin.setPlaceholderText(self.tr("4–8 位数字 PIN"))
+        self.pin.setMinimumHeight(44)
+        self.pin.returnPressed.connect(self.submit)
+        form.addRow("PIN", self.pin)
+        self.button = QPushButton(self.tr("登录"), objectName="primary")
+        self.button.clicked.connect(self.submit)
+        form.addRow(self.button)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #c62828; font-size: 12pt;")
+        form.addRow(self.message)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(card)
+        row.addStretch(1)
+        outer.addLayout(row)
+        outer.addStretch(2)
+
+    def load_names(self, names: list[str]) -> None:
+        current = self.name.currentText()
+        self.name.clear()
+        self.name.addItems(names)
+        if current:
+            self.name.setCurrentText(current)
+
+    def submit(self) -> None:
+        self.console.login(self.name.currentText().strip(), self.pin.text().strip())
+
+
+class TransferDialog(QDialog):
+    """Pick a business and/or a window to send the ticket to."""
+
+    def __init__(self, parent: QWidget, businesses: list[Any], windows: list[Any], own_window: int):
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("转移号码"))
+        form = QFormLayout(self)
+        self.business = QComboBox()
+        self.business.addItem(self.tr("（业务不变）"), None)
+        for b in businesses:
+            self.business.addItem(f"{b.prefix} {b.name}", b.code)
+        self.window = QComboBox()
+        self.window.addItem(self.tr("（任一办理该业务的窗口）"), None)
+        for w in windows:
+            if w.number != own_window:
+                self.window.addItem(f"{w.number}号 {w.name}", w.number)
+        form.addRow(self.tr("转到业务"), self.business)
+        form.addRow(self.tr("转到窗口"), self.window)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def choice(self) -> tuple[str | None, int | None]:
+        return self.business.currentData(), self.window.currentData()
+
+
+class CallTicketDialog(QDialog):
+    """Call one ticket out of order: the number and a reason for the log."""
+
+    def __init__(self, parent: QWidget, label: str = ""):
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("指定叫号"))
+        form = QFormLayout(self)
+        self.label = QLineEdit(label)
+        self.label.setPlaceholderText("A023")
+        self.reason = QComboBox()
+        self.reason.setEditable(True)
+        self.reason.addItems(["", "过号回呼", "老人/残疾人优先", "材料补齐后回来", "预约"])
+        form.addRow(self.tr("号码"), self.label)
+        form.addRow(self.tr("原因（记入日志）"), self.reason)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+
+class WorkPage(QWidget):
+    def __init__(self, console: CounterConsole):
+        super().__init__()
+        self.console = console
+        root = QVBoxLayout(self)
+
+        top = QHBoxLayout()
+        self.title = QLabel(objectName="title")
+        top.addWidget(self.title, 1)
+        self.logout = QPushButton(self.tr("退出登录"))
+        self.logout.clicked.connect(console.logout)
+        top.addWidget(self.logout)
+        root.addLayout(top)
+
+        statuses = QHBoxLayout()
+        self.connection = QLabel(objectName="status")
+        self.sync = QLabel(objectName="status")
+        self.board = QLabel(objectName="status")
+        self.printer = QLabel(objectName="status")
+        for w in (self.connection, self.sync, self.board, self.printer):
+            statuses.addWidget(w)
+        statuses.addStretch(1)
+        root.addLayout(statuses)
+
+        self.banner = QLabel(objectName="banner")
+        self.banner.setWordWrap(True)
+        self.banner.hide()
+        root.addWidget(self.banner)
+
+        body = QHBoxLayout()
+        left = QFrame(objectName="card")
+        lv = QVBoxLayout(left)
+        caption = QLabel(self.tr("当前号码"))
+        caption.setStyleSheet("font-size: 13pt; color: #4f5965;")
+        lv.addWidget(caption)
+        self.ticket = QLabel("—", objectName="ticket")
+        self.ticket.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        lv.addWidget(self.ticket)
+        self.ticket_info = QLabel(objectName="ticketInfo")
+        self.ticket_info.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.ticket_info.setWordWrap(True)
+        lv.addWidget(self.ticket_info)
+        grid = QGridLayout()
+        self.buttons: dict[str, QPushButton] = {}
+        for i, (key, text, shortcut, method) in enumerate(ACTIONS):
+            b = QPushButton(f"{text}  {shortcut}", objectName="primary" if key == "next" else "")
+            b.clicked.connect(getattr(console, method))
+            grid.addWidget(b, i // 2, i % 2)
+            self.buttons[key] = b
+        lv.addLayout(grid)
+        self.reprint = QPushButton(self.tr("补打号票"))
+        self.reprint.clicked.connect(console.reprint_current)
+        lv.addWidget(self.reprint)
+        lv.addStretch(1)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("font-size: 12pt;")
+        lv.addWidget(self.message)
+        body.addWidget(left, 2)
+
+        right = QVBoxLayout()
+        self.tabs = QTabWidget()
+        self.waiting = self._table([self.tr("号码"), self.tr("业务"), self.tr("优先"), self.tr("取号"),
+                                    self.tr("已等(分)")])
+        self.skipped = self._table([self.tr("号码"), self.tr("业务"), self.tr("叫过(次)"), self.tr("过号时间")])
+        self.held = self._table([self.tr("号码"), self.tr("业务"), self.tr("挂起前叫号")])
+        self.tabs.addTab(self.waiting, self.tr("等候"))
+        self.tabs.addTab(self.skipped, self.tr("过号"))
+        self.tabs.addTab(self.held, self.tr("挂起"))
+        right.addWidget(self.tabs, 1)
+        row = QHBoxLayout()
+        self.pick = QPushButton(self.tr("叫选中的号"))
+        self.pick.clicked.connect(console.call_selected)
+        self.back = QPushButton(self.tr("过号回队"))
+        self.back.clicked.connect(console.return_selected)
+        self.resume_held = QPushButton(self.tr("恢复挂起"))
+        self.resume_held.clicked.connect(console.bring_back_selected)
+        for w in (self.pick, self.back, self.resume_held):
+            row.addWidget(w)
+        right.addLayout(row)
+        self.stats = QLabel(objectName="stats")
+        right.addWidget(self.stats)
+        body.addLayout(right, 3)
+        root.addLayout(body, 1)
+
+    def _table(self, headers: list[str]) -> QTableWidget:
+        t = QTableWidget(0, len(headers))
+        t.setHorizontalHeaderLabels(headers)
+        t.verticalHeader().hide()
+        t.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        t.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        t.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        return t
+
+
+class CounterConsole(QWidget):
+    """One window's console. `client` is local or remote; `window_number` is fixed per console."""
+
+    def __init__(self, client: CounterClient, window_number: int, *, tz: Any = UTC, poll: bool = True,
+                 now: Any = None):
+        super().__init__()
+        self.now = now or (lambda: datetime.now(UTC))  # for "waited minutes"; demos pass their clock
+        self.setObjectName("console")
+        self.setStyleSheet(STYLE)
+        self.client = client
+        self.window_number = window_number
+        self.tz = tz
+        self.staff: Staff | None = None
+        self.state: WindowState | None = None
+        self.connected: bool | None = None
+        self._polls = 0
+        self.setWindowTitle(f"一站 · {window_number}号窗口叫号 · {client.description}")
+        self.stack = QStackedWidget()
+        self.login_page = LoginPage(self)
+        self.work = WorkPage(self)
+        self.stack.addWidget(self.login_page)
+        self.stack.addWidget(self.work)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.stack)
+        for _key, _text, shortcut, method in ACTIONS:
+            sc = QShortcut(QKeySequence(shortcut), self)
+            sc.activated.connect(getattr(self, method))
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self.refresh)
+        self._show_login()
+        if poll:
+            self.timer.start(POLL_MS)
+
+    # -- login ------------------------------------------------------------------------------
+
+    def _show_login(self, message: str = "") -> None:
+        self.staff = None
+        self.login_page.heading.setText(f"{self.window_number}号窗口 登录")
+        self.login_page.pin.clear()
+        self.login_page.message.setText(message)
+        try:
+            self.login_page.load_names(self.client.staff_names())
+            self._set_connected(True)
+        except HallUnreachable as exc:
+            self._set_connected(False, str(exc))
+        self.stack.setCurrentWidget(self.login_page)
+
+    def login(self, name: str, pin: str) -> bool:
+        if not name or not pin:
+            self.login_page.message.setText("请选择工作人员并输入 PIN")
+            return False
+        try:
+            self.staff = self.client.login(name, pin)
+        except (LoginError, HallUnreachable) as exc:
+            self.login_page.message.setText(str(exc))
+            self.login_page.pin.clear()
+            return False
+        self.stack.setCurrentWidget(self.work)
+        self._polls = 0
+        self.refresh()
+        return True
+
+    def logout(self) -> None:
+        self._show_login(f"{self.staff.name if self.staff else ''} 已退出")
+
+    # -- refresh ----------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Poll the hall: this window's state every time, sync/board/printer every few polls."""
+        if self.staff is None:
+            if self.connected is False:  # keep trying so the login page says when the hall is back
+                self._show_login(self.login_page.message.text())
+            return
+        try:
+            state = self.client.window_state(self.window_number)
+            if self._polls % STATUS_EVERY == 0:
+                self._show_status(self.client.status())
+            self._polls += 1
+        except HallUnreachable as exc:
+            self._set_connected(False, str(exc))
+            return
+        except QueueError as exc:
+            self.say(str(exc), error=True)
+            return
+        except LoginError as exc:  # the hall restarted and forgot the session
+            self._show_login(str(exc))
+            return
+        self._set_connected(True)
+        self.show_state(state)
+
+    def _set_connected(self, ok: bool, detail: str = "") -> None:
+        w = self.work
+        if ok:
+            if self.connected is False:
+                self.banner("已重新连接大厅主机", ok=True)
+                QTimer.singleShot(5000, lambda: self.connected and self.work.banner.hide())
+            w.connection.setText("大厅主机：已连接" if self.client.description == "本机" else
+                                 f"大厅主机：已连接 {self.client.description}")
+            w.connection.setStyleSheet("background: #d7f0db; color: #1b5e20;")
+        else:
+            self.banner(f"与大厅主机失去连接，正在重连…（{detail}）", ok=False)
+            w.connection.setText("大厅主机：未连接")
+            w.connection.setStyleSheet("background: #fbd9d9; color: #b71c1c;")
+            self.login_page.message.setText("与大厅主机失去连接，正在重连…")
+        self.connected = ok
+        for b in [*w.buttons.values(), w.reprint, w.pick, w.back, w.resume_held]:
+            b.setEnabled(ok)
+        self.login_page.button.setEnabled(ok)
+
+    def banner(self, text: str, *, ok: bool) -> None:
+        b = self.work.banner
+        b.setText(text)
+        b.setStyleSheet("background: #d7f0db; color: #1b5e20;" if ok else "background: #fbd9d9; color: #b71c1c;")
+        b.show()
+
+    def _show_status(self, status: Any) -> None:
+        w = self.work
+        for label, text, ok in ((w.sync, status.sync_text, status.sync_ok),
+                                (w.board, status.board_text, status.board_ok),
+                                (w.printer, status.printer_text, not status.printer_alarm)):
+            label.setText(text)
+            label.setStyleSheet("" if ok else "background: #c62828; color: #ffffff; font-weight: bold;")
+        self.status = status
+
+    def show_state(self, s: WindowState) -> None:
+        self.state = s
+        w = self.work
+        who = f" · {self.staff.name}" if self.staff else ""
+        paused = " · 暂停服务" if s.paused else ""
+        w.title.setText(f"{s.number}号窗口 {s.name}{who}{paused}")
+        w.buttons["pause"].setText("恢复服务  F8" if s.paused else "暂停服务  F8")
+        t = s.current
+        if t is None:
+            w.ticket.setText("—")
+            w.ticket_info.setText("暂停服务中" if s.paused else "没有正在办理的号，按 F1 叫下一位")
+        else:
+            w.ticket.setText(t.label)
+            extra = "（优先）" if t.priority else ""
+            w.ticket_info.setText(f"{t.business_name}{extra}\n叫号 {_hm(t.called_at, self.tz)} · 已叫 {t.call_count} 次"
+                                  f" · 取号 {_hm(t.issued_at, self.tz)}")
+        now = self.now()
+        self._fill(w.waiting, [
+            [v.label, v.business_name, "优先" if v.priority else "", _hm(v.issued_at, self.tz),
+             str(max(0, int((now - v.issued_at).total_seconds() // 60)))] for v in s.waiting])
+        self._fill(w.skipped, [[v.label, v.business_name, str(v.call_count), _hm(v.called_at, self.tz)]
+                               for v in s.skipped])
+        self._fill(w.held, [[v.label, v.business_name, _hm(v.called_at, self.tz)] for v in s.held])
+        w.tabs.setTabText(0, f"等候 {s.waiting_total}")
+        w.tabs.setTabText(1, f"过号 {len(s.skipped)}")
+        w.tabs.setTabText(2, f"挂起 {len(s.held)}")
+        avg = f"{s.avg_service_minutes:g} 分钟" if s.avg_service_minutes is not None else "—"
+        w.stats.setText(f"今日办结 {s.served_today} 人 · 过号 {s.skipped_today} · 平均办理 {avg} · "
+                        f"等候 {s.waiting_total} 人（{'、'.join(s.businesses)}）")
+
+    def _fill(self, table: QTableWidget, rows: list[list[str]]) -> None:
+        selected = self._selected_label(table)
+        table.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row):
+                item = QTableWidgetItem(text)
+                if c == 0:
+                    item.setData(Qt.ItemDataRole.UserRole, text)
+                table.setItem(r, c, item)
+            if row[0] == selected:
+                table.selectRow(r)
+
+    @staticmethod
+    def _selected_label(table: QTableWidget) -> str | None:
+        rows = table.selectionModel().selectedRows() if table.selectionModel() else []
+        if not rows:
+            return None
+        item = table.item(rows[0].row(), 0)
+        return item.text() if item else None
+
+    def say(self, text: str, *, error: bool = False) -> None:
+        self.work.message.setText(text)
+        self.work.message.setStyleSheet(f"font-size: 12pt; color: {'#c62828' if error else '#1b5e20'};")
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def _do(self, fn: Any, *args: Any, done: str | None = None, **kw: Any) -> Any:
+        """Run one action; errors become a message, a lost hall the reconnect banner."""
+        if self.staff is None or self.connected is False:
+            return None
+        try:
+            result = fn(self.staff, *args, **kw)
+        except QueueError as exc:
+            self.say(str(exc), error=True)
+            return None
+        except HallUnreachable as exc:
+            self._set_connected(False, str(exc))
+            return None
+        except LoginError as exc:
+            self._show_login(str(exc))
+            return None
+        if done:
+            self.say(done.format(t=result))
+        self.refresh()
+        return result
+
+    def call_next(self) -> TicketView | None:
+        before = self.work.message.text()
+        t = self._do(self.client.call_next, self.window_number)
+        if t is not None:
+            self.say(f"已叫 {t.label}")
+        elif self.work.message.text() == before and self.staff is not None and self.connected:
+            self.say("没有人等候")  # no error was shown: the queue is simply empty
+        return t
+
+    def recall(self) -> None:
+        self._do(self.client.recall, self.window_number, done="已重呼 {t.label}")
+
+    def skip(self) -> None:
+        self._do(self.client.skip, self.window_number, done="{t.label} 已过号")
+
+    def finish(self) -> None:
+        self._do(self.client.finish, self.window_number, done="{t.label} 已办结")
+
+    def hold(self) -> None:
+        self._do(self.client.hold, self.window_number, done="{t.label} 已挂起，可在“挂起”中恢复")
+
+    def transfer(self, business_code: str | None, to_window: int | None) -> None:
+        self._do(self.client.transfer, self.window_number, business_code=business_code, to_window=to_window,
+                 done="{t.label} 已转移")
+
+    def transfer_dialog(self) -> None:
+        if self.staff is None or not self.connected:
+            return
+        if self.state is None or self.state.current is None:
+            self.say(f"{self.window_number}号窗口当前没有正在办理的号", error=True)
+            return
+        try:
+            dialog = TransferDialog(self, self.client.businesses(), self.client.windows(), self.window_number)
+        except HallUnreachable as exc:
+            self._set_connected(False, str(exc))
+            return
+        self._open_dialog = dialog
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.transfer(*dialog.choice())
+
+    def call_ticket(self, label: str, reason: str) -> None:
+        self._do(self.client.call_ticket, self.window_number, label, reason, done="已叫 {t.label}")
+
+    def call_ticket_dialog(self, label: str = "") -> None:
+        if self.staff is None or not self.connected:
+            return
+        dialog = CallTicketDialog(self, label or "")
+        self._open_dialog = dialog
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.call_ticket(dialog.label.text().strip(), dialog.reason.currentText())
+
+    def call_selected(self) -> None:
+        table = self.work.tabs.currentWidget()
+        label = self._selected_label(table) if isinstance(table, QTableWidget) else None
+        if label is None:
+            self.say("请先在列表中选中一个号", error=True)
+            return
+        self.call_ticket_dialog(label)
+
+    def return_selected(self) -> None:
+        label = self._selected_label(self.work.skipped)
+        if label is None:
+            self.say("请先在“过号”列表中选中一个号", error=True)
+            return
+        self._do(self.client.return_skipped, label, done="{t.label} 已回到队列")
+
+    def bring_back_selected(self) -> None:
+        label = self._selected_label(self.work.held)
+        if label is None:
+            self.say("请先在“挂起”列表中选中一个号", error=True)
+            return
+        self._do(self.client.bring_back, self.window_number, label, done="已恢复 {t.label}")
+
+    def toggle_pause(self) -> None:
+        if self.state is not None and self.state.paused:
+            self._do(self.client.resume, self.window_number)
+            self.say("已恢复服务")
+        else:
+            self._do(self.client.pause, self.window_number)
+            self.say("已暂停服务，LED屏显示“暂停服务”")
+
+    def reprint_current(self) -> None:
+        table = self.work.tabs.currentWidget()
+        label = self._selected_label(table) if isinstance(table, QTableWidget) else None
+        if label is None and self.state is not None and self.state.current is not None:
+            label = self.state.current.label
+        if label is None:
+            self.say("请选中要补打的号", error=True)
+            return
+        r = self._do(self.client.reprint, label)
+        if r is not None:
+            self.say(r.message, error=not r.printed)
+
+
+__all__ = ["CounterConsole", "STATE_NAMES"]

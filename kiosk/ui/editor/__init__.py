@@ -1,0 +1,59 @@
+"""The staff content editor (Qt). `open_editor(hall, staff_session)` is what the hall app's
+staff menu calls after a PIN login; `EditorApp` adds its own login screen in front."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QStackedWidget, QWidget
+
+from kiosk.services.auth import AuthService, StaffSession
+from kiosk.services.editor import EditorService
+
+
+class _EventBridge(QObject):
+    """Sync events arrive on the worker's thread; a queued signal brings them to the UI thread."""
+
+    arrived = Signal()
+
+    def __init__(self, events: Any, parent: QObject):
+        super().__init__(parent)
+        self.events = events
+        self.events.subscribe("content.conflict", self._on_event)
+        parent.destroyed.connect(self._detach)
+
+    def _on_event(self, _topic: str, _data: dict[str, Any]) -> None:
+        self.arrived.emit()
+
+    def _detach(self) -> None:
+        self.events.unsubscribe("content.conflict", self._on_event)
+
+
+def open_editor(hall: Any, staff_session: StaffSession) -> QWidget:
+    """The editor window for someone already signed in (permissions are checked again by the service)."""
+    from kiosk.ui.editor.window import EditorWindow
+
+    window = EditorWindow(EditorService.for_hall(hall), staff_session, getattr(hall, "tz", None), hall)
+    bridge = _EventBridge(hall.events, window)
+    bridge.arrived.connect(window.refresh)
+    return window
+
+
+class EditorApp(QStackedWidget):
+    """Login screen, then the editor."""
+
+    def __init__(self, hall: Any):
+        super().__init__()
+        from kiosk.ui.editor.login import LoginWidget
+
+        self.hall = hall
+        self.login = LoginWidget(AuthService.for_hall(hall))
+        self.login.logged_in.connect(self._open)
+        self.addWidget(self.login)
+        self.editor: QWidget | None = None
+
+    def _open(self, session: StaffSession) -> None:
+        self.editor = open_editor(self.hall, session)
+        self.addWidget(self.editor)
+        self.setCurrentWidget(self.editor)

@@ -1,0 +1,349 @@
+"""The content editor window: one tab per kind of record (guides, categories, notices, and for
+the station head business types and windows) plus the conflicts tab.
+
+Each record page: the list on the left; on the right the form (edit), the kiosk preview and
+the history, with 保存草稿 / 发布 / 放弃草稿. Edits stay drafts until published.
+"""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.services.auth import ROLE_NAMES, StaffSession
+from kiosk.services.editor import (
+    KIND_NAMES,
+    KIND_PERMISSION,
+    EditorError,
+    EditorService,
+    EditState,
+    StaleEdit,
+    ValidationFailed,
+)
+from kiosk.ui.editor.conflict import ConflictView
+from kiosk.ui.editor.forms import ERROR_STYLE, RecordForm, plain_label
+from kiosk.ui.editor.history import HistoryView
+from kiosk.ui.editor.preview import detail_from_data, make_preview
+
+OK_STYLE = "color: #2e7d32;"
+
+
+class RecordPage(QWidget):
+    """List + form + preview + history for one kind of record."""
+
+    conflict_opened = Signal()
+
+    def __init__(self, service: EditorService, staff: StaffSession, kind: str, tz: tzinfo | None = None,
+                 hall: Any = None):
+        super().__init__()
+        self.service = service
+        self.staff = staff
+        self.kind = kind
+        self.state: EditState | None = None
+        self.choices = service.choices()
+        layout = QHBoxLayout(self)
+        split = QSplitter()
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("筛选：输入名称中的字")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self._apply_filter)
+        ll.addWidget(self.filter)
+        self.records = QListWidget()
+        self.records.setObjectName(f"records_{kind}")
+        self.records.currentItemChanged.connect(self._record_chosen)
+        ll.addWidget(self.records)
+        new_button = QPushButton(f"新建{KIND_NAMES[kind]}")
+        new_button.setObjectName("btn_new")
+        new_button.clicked.connect(self.new_record)
+        ll.addWidget(new_button)
+        split.addWidget(left)
+
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        self.heading = plain_label()
+        self.heading.setStyleSheet("font-size: 15pt; font-weight: bold;")
+        rl.addWidget(self.heading)
+        self.views = QTabWidget()
+        self.form = RecordForm(kind, self.choices)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.form)
+        self.views.addTab(scroll, "编辑")
+        self.preview: Any = None  # KioskPreview or GuidePreview
+        if kind == "guide":
+            self.preview = make_preview(hall)
+            self.views.addTab(self.preview, "预览（居民看到的样子）")
+        self.history = HistoryView(service, staff, tz)
+        self.history.restored.connect(self._after_restore)
+        self.views.addTab(self.history, "修改历史")
+        self.views.currentChanged.connect(self._view_changed)
+        # Once problems are shown, re-check as the person types so a fixed field clears at once.
+        self.live_check = False
+        self._check_timer = QTimer(self)
+        self._check_timer.setSingleShot(True)
+        self._check_timer.setInterval(300)
+        self._check_timer.timeout.connect(self.recheck)
+        self.form.changed.connect(lambda: self.live_check and self._check_timer.start())
+        rl.addWidget(self.views, 1)
+
+        bar = QHBoxLayout()
+        self.status = plain_label()
+        bar.addWidget(self.status, 1)
+        self.discard_button = QPushButton("放弃草稿")
+        self.save_button = QPushButton("保存草稿")
+        self.publish_button = QPushButton("发布")
+        self.publish_button.setStyleSheet("font-weight: bold; padding: 6px 22px;")
+        for name, button, slot in (("btn_discard", self.discard_button, self.discard),
+                                   ("btn_save", self.save_button, self.save_draft),
+                                   ("btn_publish", self.publish_button, self.publish)):
+            button.setObjectName(name)
+            button.clicked.connect(lambda _c=False, s=slot: self._guarded(s))
+            bar.addWidget(button)
+        rl.addLayout(bar)
+        split.addWidget(right)
+        split.setSizes([320, 1100])
+        layout.addWidget(split)
+        self.reload_list()
+
+    # list
+
+    def reload_list(self, select_uid: str | None = None, *, reopen: bool = True) -> None:
+        """Re-read the list; `reopen=False` keeps the form as it is (unsaved typing survives)."""
+        select_uid = select_uid or (self.state.uid if self.state else None)
+        self.records.blockSignals(True)
+        self.records.clear()
+        chosen = None
+        for rec in self.service.list_records(self.kind):
+            mark = "（草稿）" if rec.has_draft else ""
+            item = QListWidgetItem(f"{rec.title}{mark} · 第{rec.version}版" if rec.version else f"{rec.title}{mark}")
+            item.setData(Qt.ItemDataRole.UserRole, rec.uid)
+            self.records.addItem(item)
+            if rec.uid == select_uid:
+                chosen = item
+        if chosen is not None and not reopen:
+            self.records.setCurrentItem(chosen)
+        self.records.blockSignals(False)
+        self._apply_filter(self.filter.text())
+        if chosen is not None and reopen:
+            self.records.setCurrentItem(chosen)
+        elif self.records.count() and self.state is None:
+            self.records.setCurrentRow(0)
+
+    def _apply_filter(self, text: str) -> None:
+        text = text.strip()
+        for i in range(self.records.count()):
+            item = self.records.item(i)
+            item.setHidden(bool(text) and text not in item.text())
+
+    def select(self, uid: str) -> None:
+        for i in range(self.records.count()):
+            if self.records.item(i).data(Qt.ItemDataRole.UserRole) == uid:
+                self.records.setCurrentRow(i)
+                return
+        raise EditorError(f"列表中没有 {uid}")
+
+    def _record_chosen(self, item: QListWidgetItem | None, _previous: Any = None) -> None:
+        if item is None:
+            return
+        self.open(self.service.load(self.kind, item.data(Qt.ItemDataRole.UserRole)))
+
+    def open(self, state: EditState) -> None:
+        self.state = state
+        data = dict(state.data)
+        self.form.set_data(data)
+        if self.kind == "business_type":
+            guides = [(s.uid, s.title) for s in self.service.list_records("guide") if s.version]
+            leading = self.service.guides_leading_to(data.get("code", "")) if data.get("code") else []
+            self.form.lead_guides.set_choices([(uid, title) for uid, title in guides], leading)
+        title = self._title(state)
+        self.heading.setText(title)
+        draft = f"草稿（{state.draft_author} 保存）" if state.is_draft else "已发布"
+        self.status.setStyleSheet("")
+        self.status.setText(f"{draft} · 基于第 {state.base_version} 版" if state.base_version else "新建，尚未发布")
+        self.history.load(self.kind, state.uid if state.base_version else "", title)
+        self.live_check = state.is_draft
+        if state.is_draft:  # show what still needs fixing in a saved draft
+            self.form.show_errors(self.service.validate(self.kind, state.data))
+        self._view_changed(self.views.currentIndex())
+
+    def recheck(self) -> int:
+        """Validate the form as it is now and show the messages; returns how many fields have one."""
+        return self.form.show_errors(self.service.validate(self.kind, self.form.data()))
+
+    def _title(self, state: EditState) -> str:
+        from kiosk.services.editor import record_title
+
+        return record_title(self.kind, state.data) or f"新{KIND_NAMES[self.kind]}"
+
+    def new_record(self) -> None:
+        self.records.clearSelection()
+        self.open(self.service.new_record(self.kind))
+        self.views.setCurrentIndex(0)
+
+    # actions
+
+    def _guarded(self, action: Any) -> None:
+        try:
+            action()
+        except StaleEdit as exc:
+            # Someone (usually the office, via sync) published meanwhile: let the person choose
+            # field by field on the conflict page rather than lose either edit.
+            uid = self.current_state().uid
+            self.service.stale_to_conflict(self.staff, self.current_state())
+            self.state = None
+            self.reload_list(uid)
+            self._say(f"{exc}\n已转入“冲突”页，请逐项选择保留哪一边。", error=True)
+            self.conflict_opened.emit()
+        except ValidationFailed as exc:
+            self.live_check = True
+            n = self.form.show_errors(exc.errors)
+            self._say(f"有 {n} 处需要修改，见各字段下方的红字说明，未发布", error=True)
+        except EditorError as exc:
+            self._say(str(exc), error=True)
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.status.setStyleSheet(ERROR_STYLE if error else OK_STYLE)
+        self.status.setText(text)
+
+    def current_state(self) -> EditState:
+        if self.state is None:
+            raise EditorError("请先选择或新建一条记录 (nothing open)")
+        self.state.data = self.form.data()
+        return self.state
+
+    def save_draft(self) -> dict[str, str]:
+        state = self.current_state()
+        errors = self.service.save_draft(self.staff, state)
+        self.live_check = True
+        n = self.form.show_errors(errors)
+        self._say("草稿已保存" + (f"；发布前还有 {n} 处需要修改" if n else "；可以发布"), error=bool(n))
+        self.reload_list(state.uid)
+        return errors
+
+    def publish(self) -> int:
+        state = self.current_state()
+        lead = self.form.lead_guides.value() if self.kind == "business_type" else None
+        version = self.service.publish(self.staff, state, lead_guides=lead)
+        self.form.show_errors({})
+        self.reload_list(state.uid, reopen=False)
+        self.open(self.service.load(self.kind, state.uid))
+        self._say(f"已发布第 {version} 版：自助机已更新，并已放入发往街道办的同步队列")
+        return version
+
+    def discard(self) -> None:
+        if self.state is None or not self.state.is_draft:
+            return
+        self.service.discard_draft(self.staff, self.kind, self.state.uid)
+        uid = self.state.uid
+        self.state = None
+        self.reload_list(uid)
+        if self.state is None:
+            self.form.set_data({})
+            self.heading.setText("")
+        self._say("草稿已放弃")
+
+    def _after_restore(self, version: int) -> None:
+        if self.state is not None:
+            uid = self.state.uid
+            self.state = None
+            self.reload_list(uid)
+            self._say(f"已恢复为第 {version} 版并发布")
+
+    def _view_changed(self, index: int) -> None:
+        if self.preview is not None and self.views.widget(index) is self.preview and self.state is not None:
+            version = self.state.base_version
+            self.preview.show_guide(detail_from_data(self.form.data(), self.choices, version))
+
+    def show_preview(self) -> Any:
+        assert self.preview is not None
+        self.views.setCurrentWidget(self.preview)
+        return self.preview
+
+    def show_history(self) -> HistoryView:
+        self.views.setCurrentWidget(self.history)
+        return self.history
+
+
+class EditorWindow(QWidget):
+    """The whole editor for one signed-in staff member."""
+
+    def __init__(self, service: EditorService, staff: StaffSession, tz: tzinfo | None = None,
+                 hall: Any = None):
+        super().__init__()
+        self.service = service
+        self.staff = staff
+        self.setWindowTitle(f"一站 · 内容编辑 · {staff.name}")
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        who = plain_label(f"内容编辑 · {staff.name}（{ROLE_NAMES.get(staff.role, staff.role)}）", wrap=False)
+        who.setStyleSheet("font-size: 16pt; font-weight: bold;")
+        top.addWidget(who)
+        top.addStretch(1)
+        close = QPushButton("退出编辑")
+        close.setObjectName("btn_close")
+        close.clicked.connect(self.close)
+        top.addWidget(close)
+        layout.addLayout(top)
+        self.tabs = QTabWidget()
+        self.pages: dict[str, RecordPage] = {}
+        self.conflicts: ConflictView | None = None
+        if not staff.can("content"):
+            notice = plain_label(f"{ROLE_NAMES.get(staff.role, staff.role)}没有编辑内容的权限，请联系站长。")
+            notice.setObjectName("no_permission")
+            notice.setStyleSheet("font-size: 16pt; padding: 40px;")
+            layout.addWidget(notice, 1)
+            return
+        for kind in ("guide", "category", "notice", "business_type", "window"):
+            if staff.can(KIND_PERMISSION[kind]):
+                page = RecordPage(service, staff, kind, tz, hall if kind == "guide" else None)
+                page.conflict_opened.connect(self.show_conflicts)
+                self.pages[kind] = page
+                self.tabs.addTab(page, KIND_NAMES[kind])
+        self.conflicts = ConflictView(service, staff, tz)
+        self.conflicts.resolved.connect(lambda _v: self.refresh())
+        self.tabs.addTab(self.conflicts, "")
+        self._label_conflicts()
+        layout.addWidget(self.tabs, 1)
+
+    def _label_conflicts(self) -> None:
+        n = len(self.conflicts.conflicts) if self.conflicts else 0
+        index = self.tabs.indexOf(self.conflicts)
+        self.tabs.setTabText(index, f"冲突（{n}）" if n else "冲突")
+
+    def refresh(self) -> None:
+        """Re-read lists and conflicts (after a sync brought new content or conflicts)."""
+        for page in self.pages.values():
+            page.reload_list(reopen=False)
+        if self.conflicts is not None:
+            self.conflicts.reload()
+            self._label_conflicts()
+
+    def page(self, kind: str) -> RecordPage:
+        page = self.pages[kind]
+        self.tabs.setCurrentWidget(page)
+        return page
+
+    def show_conflicts(self) -> ConflictView:
+        assert self.conflicts is not None
+        self.conflicts.reload()
+        self._label_conflicts()
+        self.tabs.setCurrentWidget(self.conflicts)
+        return self.conflicts

@@ -1,0 +1,120 @@
+"""Home: the six service areas as tiles, search, take a ticket, current notices."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import QCoreApplication as Q
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout
+
+from kiosk.ui.resident.common import Screen, english, label
+from kiosk.ui.widgets.tiles import Badge, Row, Tile, clear_layout
+
+
+class HomeScreen(Screen):
+    name = "home"
+
+    def __init__(self, kiosk):  # type: ignore[no-untyped-def]
+        super().__init__(kiosk)
+        self.tiles: dict[str, Tile] = {}
+        self.notice_rows: list[Row] = []
+        self.search_button = QPushButton()
+        self.ticket_button = QPushButton()
+        self.search_button.setObjectName("home-search")
+        self.ticket_button.setObjectName("home-ticket")
+        self.search_button.clicked.connect(lambda: self.kiosk.go("search"))
+        self.ticket_button.clicked.connect(lambda: self.kiosk.go("ticket"))
+        self.body = QVBoxLayout()
+        self.body.setSpacing(22)
+        self.outer.addLayout(self.body)
+
+    def refresh(self) -> None:
+        t = self.kiosk.theme
+        en = english(self.kiosk)
+        portrait = self.kiosk.orientation == "portrait"
+        # Detach the persistent buttons before clearing so they are not deleted.
+        for b in (self.search_button, self.ticket_button):
+            b.setParent(None)
+        clear_layout(self.body)
+        self.tiles.clear()
+        self.notice_rows.clear()
+
+        self.search_button.setText("⌕  " + Q.translate("Kiosk", "搜索办事指南：输入拼音或首字母，如 db（低保）"))
+        self.search_button.setProperty("role", "search")
+        self.search_button.setMinimumHeight(int(t.touch * 1.25))
+        self.body.addWidget(self.search_button)
+
+        grid = QGridLayout()
+        grid.setSpacing(20)
+        columns = 2 if portrait else 3
+        for i, cat in enumerate(self.kiosk.catalog.categories()):
+            count = Q.translate("Kiosk", "%n 项办事指南", None, cat.guide_count)
+            title = (cat.name_en or cat.name) if en else cat.name
+            subtitle = f"{cat.name} · {count}" if en else count
+            side = t.px(96)
+            badge = Badge(cat.name[:1], t.area_colour(i), side, "#000000" if t.large else "#ffffff")
+            tile = Tile(title, subtitle, badge, title_px=t.px(36 if not en else 30), sub_px=t.px(22))
+            tile.setObjectName(f"tile-{cat.code}")
+            tile.setMinimumHeight(max(t.touch, t.px(150)))
+            tile.clicked.connect(lambda _=False, code=cat.code: self.kiosk.go("category", code=code))
+            self.tiles[cat.code] = tile
+            grid.addWidget(tile, i // columns, i % columns)
+
+        self.ticket_button.setText(Q.translate("Kiosk", "取号") + "\n" + Q.translate("Kiosk", "排队叫号，请先取号"))
+        self.ticket_button.setProperty("role", "ticket")
+        self.ticket_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.ticket_button.setMinimumHeight(max(t.touch * 2, t.px(170)))
+
+        notices = self._notices_card()
+        if portrait:
+            self.body.addLayout(grid, 3)
+            self.body.addWidget(self.ticket_button, 1)
+            self.body.addWidget(notices, 2)
+        else:
+            row = QHBoxLayout()
+            row.setSpacing(26)
+            row.addLayout(grid, 5)
+            side = QVBoxLayout()
+            side.setSpacing(22)
+            side.addWidget(self.ticket_button, 2)
+            side.addWidget(notices, 3)
+            row.addLayout(side, 3)
+            self.body.addLayout(row, 1)
+        self.style().unpolish(self.search_button)
+        self.style().polish(self.search_button)
+        self.style().unpolish(self.ticket_button)
+        self.style().polish(self.ticket_button)
+
+    def _notices_card(self) -> QFrame:
+        t = self.kiosk.theme
+        card = QFrame()
+        card.setProperty("role", "card")
+        col = QVBoxLayout(card)
+        col.setContentsMargins(22, 16, 22, 16)
+        col.setSpacing(8)
+        col.addWidget(label(Q.translate("Kiosk", "公示公告"), "h2"))
+        notices = self.kiosk.catalog.notices(datetime.now(self.kiosk.hall.tz).date())
+        if not notices:
+            col.addWidget(label(Q.translate("Kiosk", "目前没有公示"), "muted"))
+        for notice in notices[:3]:
+            dates = f"{notice.starts_on:%m-%d} – {notice.ends_on:%m-%d}"
+            row = Row(_escape(notice.title), _escape(dates), title_px=t.px(24), detail_px=t.px(20),
+                      plain_title=notice.title)
+            row.setObjectName("notice-row")
+            row.clicked.connect(lambda _=False, uid=notice.uid: self.kiosk.go("notice", uid=uid))
+            self.notice_rows.append(row)
+            col.addWidget(row)
+        if len(notices) > 3:
+            more = label(Q.translate("Kiosk", "另有 %n 条公示，请到服务窗口查阅", None, len(notices) - 3), "muted")
+            col.addWidget(more)
+        col.addStretch(1)
+        card.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        card.layout().setAlignment(Qt.AlignmentFlag.AlignTop)
+        return card
+
+
+def _escape(text: str) -> str:
+    from html import escape
+
+    return escape(text)

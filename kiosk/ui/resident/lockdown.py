@@ -1,0 +1,65 @@
+"""Kiosk lockdown: the keys and menus that would leave the kiosk do nothing.
+
+The window is frameless, full screen and stays on top (set by the window); this filter, on the
+whole application, swallows Esc, Alt+F4, Alt/Ctrl/Meta+Tab, the Windows/Menu keys, F11,
+Ctrl+W/Q and right-click menus. A close request from the window manager is refused by the
+window itself. What the operating system handles before Qt (Ctrl+Alt+Del, some Alt+Tab) needs
+the OS's own kiosk / assigned-access mode: see the README.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication
+
+K = Qt.Key
+M = Qt.KeyboardModifier
+ALWAYS_BLOCKED = {K.Key_Escape, K.Key_Meta, K.Key_Super_L, K.Key_Super_R, K.Key_Menu, K.Key_F11,
+                  K.Key_Hyper_L, K.Key_Hyper_R, K.Key_LaunchMail, K.Key_HomePage}
+KEY_EVENTS = (QEvent.Type.KeyPress, QEvent.Type.KeyRelease, QEvent.Type.ShortcutOverride)
+
+
+def leaves_kiosk(event: QKeyEvent) -> bool:
+    """Would this key press take a resident out of the kiosk?"""
+    key, mods = event.key(), event.modifiers()
+    if key in ALWAYS_BLOCKED:
+        return True
+    if key in (K.Key_F4,) and mods & (M.AltModifier | M.ControlModifier):
+        return True
+    if key in (K.Key_Tab, K.Key_Backtab) and mods & (M.AltModifier | M.ControlModifier | M.MetaModifier):
+        return True
+    if key == K.Key_Space and mods & M.AltModifier:
+        return True
+    if key in (K.Key_W, K.Key_Q) and mods & M.ControlModifier:
+        return True
+    return bool(mods & M.MetaModifier)
+
+
+class Lockdown(QObject):
+    def __init__(self, app: QApplication | None = None):
+        super().__init__()
+        self.app = app or QApplication.instance()
+        self.active = False
+        self.blocked = 0  # how many key presses / menus were swallowed (for the log and tests)
+
+    def engage(self) -> None:
+        if not self.active:
+            self.app.installEventFilter(self)
+            self.active = True
+
+    def release(self) -> None:
+        if self.active:
+            self.app.removeEventFilter(self)
+            self.active = False
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind in KEY_EVENTS and isinstance(event, QKeyEvent) and leaves_kiosk(event):
+            if kind == QEvent.Type.KeyPress:
+                self.blocked += 1
+            return True
+        if kind == QEvent.Type.ContextMenu:
+            self.blocked += 1
+            return True
+        return False

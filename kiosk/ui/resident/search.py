@@ -1,0 +1,154 @@
+"""Search with the on-screen keyboard; results update on every key, matches highlighted."""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import QCoreApplication as Q
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+from kiosk.services.catalog import GuideSummary, SearchHit
+from kiosk.ui.resident.common import Screen, english, label, scroll_area
+from kiosk.ui.theme import highlight_html
+from kiosk.ui.widgets.keyboard import OnScreenKeyboard
+from kiosk.ui.widgets.tiles import Row, clear_layout
+
+RESULT_LIMIT = 20
+MAX_INPUT = 60  # the field stops here; the search itself uses at most 40 characters
+
+
+class SearchScreen(Screen):
+    name = "search"
+
+    def __init__(self, kiosk):  # type: ignore[no-untyped-def]
+        super().__init__(kiosk)
+        self.field = QLineEdit()
+        self.field.setObjectName("search-field")
+        self.field.setMaxLength(MAX_INPUT)
+        self.field.textChanged.connect(self._update_results)
+        self.clear_button = QPushButton()
+        self.clear_button.setObjectName("search-clear")
+        self.clear_button.clicked.connect(self.field.clear)
+        self.keyboard = OnScreenKeyboard()
+        self.keyboard.setObjectName("keyboard")
+        self.keyboard.typed.connect(self._type)
+        self.keyboard.backspace.connect(self.field.backspace)
+        self.keyboard.cleared.connect(self.field.clear)
+        self.status = label("", "muted")
+        self.status.setObjectName("search-status")
+        self.results_widget = QWidget()
+        self.results_layout = QVBoxLayout(self.results_widget)
+        self.results_layout.setContentsMargins(0, 0, 12, 0)
+        self.results_layout.setSpacing(12)
+        self.rows: list[Row] = []
+        self.hits: tuple[SearchHit, ...] = ()
+
+        top = QHBoxLayout()
+        top.setSpacing(16)
+        top.addWidget(self.field, 1)
+        top.addWidget(self.clear_button)
+        self.outer.addLayout(top)
+        self.outer.addWidget(self.status)
+        self.results_area = scroll_area(self.results_widget)
+        self.keyboard_card = QFrame()
+        self.keyboard_card.setProperty("role", "card")
+        kb = QVBoxLayout(self.keyboard_card)
+        kb.setContentsMargins(18, 18, 18, 18)
+        self.hint = label("", "muted")
+        kb.addWidget(self.hint)
+        kb.addWidget(self.keyboard, 1)
+        self.split = QHBoxLayout() if kiosk.orientation == "landscape" else QVBoxLayout()
+        self.split.setSpacing(24)
+        self.split.addWidget(self.results_area, 1)
+        self.split.addWidget(self.keyboard_card, 0)
+        self.outer.addLayout(self.split, 1)
+
+    def _type(self, ch: str) -> None:
+        self.field.insert(ch)
+
+    def reset(self) -> None:
+        super().reset()
+        self.field.clear()
+
+    def refresh(self) -> None:
+        t = self.kiosk.theme
+        self.field.setPlaceholderText(Q.translate("Kiosk", "输入拼音、首字母或编码"))
+        self.clear_button.setText(Q.translate("Kiosk", "清除"))
+        self.hint.setText(Q.translate("Kiosk", "拼音全拼或首字母都可以，例如：低保 → dibao 或 db"))
+        self.keyboard.retranslate()
+        # Ten keys of at least a touch target each, with spacing and the card's margins.
+        keys_width = 10 * t.touch + 9 * 10 + 2 * 18 + 24
+        if self.kiosk.orientation == "landscape":
+            self.keyboard_card.setFixedWidth(max(900, keys_width))
+            self.keyboard_card.setMinimumHeight(t.touch * 5 + 100)
+        else:
+            self.keyboard_card.setFixedHeight(max(t.touch * 5 + 130, t.px(480)))
+        self._update_results(self.field.text())
+        self.field.setFocus()
+
+    def _update_results(self, text: str) -> None:
+        t = self.kiosk.theme
+        en = english(self.kiosk)
+        clear_layout(self.results_layout)
+        self.rows.clear()
+        result = self.kiosk.catalog.search(text, limit=RESULT_LIMIT)
+        self.hits = result.hits
+        if not result.query:
+            self.status.setText(Q.translate("Kiosk", "常用办事指南"))
+            self._add_guides(self.kiosk.catalog.popular(8))
+        elif not result.hits:
+            self.status.setText(Q.translate("Kiosk", "没有找到“%1”相关的办事指南。可换个说法，或到服务窗口咨询工作人员。")
+                                .replace("%1", text.strip()[:20]))
+            self.results_layout.addWidget(label(Q.translate("Kiosk", "大家常办的事："), "h2"))
+            self._add_guides(self.kiosk.catalog.popular(6))
+        else:
+            if result.more:
+                self.status.setText(Q.translate("Kiosk", "相关度最高的 %n 项（输入更多字母可缩小范围）", None,
+                                                len(result.hits)))
+            else:
+                self.status.setText(Q.translate("Kiosk", "找到 %n 项", None, len(result.hits)))
+            for hit in result.hits:
+                self._add_hit(hit, t, en)
+        self.results_layout.addStretch(1)
+
+    def _add_hit(self, hit: SearchHit, t, en: bool) -> None:  # type: ignore[no-untyped-def]
+        g = hit.guide
+        title = highlight_html(g.name, hit.name_spans, t)
+        parts = []
+        matched = highlight_html(hit.text, hit.spans, t)
+        if hit.field == "keyword":
+            parts.append(Q.translate("Kiosk", "关键词：") + matched)
+        elif hit.field == "material":
+            parts.append(Q.translate("Kiosk", "所需材料：") + matched)
+        elif hit.field == "code":
+            parts.append(Q.translate("Kiosk", "编码：") + matched)
+        elif hit.field == "name_en":
+            parts.append(matched)
+        elif hit.field == "fuzzy":
+            parts.append(Q.translate("Kiosk", "相近：") + matched)
+        if en and g.name_en and hit.field != "name_en":
+            parts.append(escape(g.name_en))
+        cat = self.kiosk.catalog.category(g.category_code)
+        if cat is not None:
+            parts.append(escape((cat.name_en or cat.name) if en else cat.name))
+        self._add_row(g, title, " · ".join(parts))
+
+    def _add_guides(self, guides: list[GuideSummary]) -> None:
+        en = english(self.kiosk)
+        for g in guides:
+            cat = self.kiosk.catalog.category(g.category_code)
+            detail = escape((cat.name_en or cat.name) if en else cat.name) if cat else ""
+            if en and g.name_en:
+                detail = escape(g.name_en) + (" · " + detail if detail else "")
+            self._add_row(g, escape(g.name), detail)
+
+    def _add_row(self, g: GuideSummary, title_html: str, detail_html: str) -> None:
+        t = self.kiosk.theme
+        note = Q.translate("Kiosk", "可取号") if g.business_code else ""
+        row = Row(title_html, detail_html, note, title_px=t.px(30), detail_px=t.px(22), plain_title=g.name)
+        row.setObjectName(f"result-{g.code}")
+        row.clicked.connect(lambda _=False, uid=g.uid: self.kiosk.go("guide", uid=uid))
+        self.rows.append(row)
+        self.results_layout.addWidget(row)
+        row.title_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)

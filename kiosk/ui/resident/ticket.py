@@ -1,0 +1,173 @@
+"""Take a ticket: choose the business (or come from a guide), then see the ticket.
+
+Numbers, people ahead and the wait estimate come from the queue service only; if it fails the
+screen says so and shows no number at all.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QCoreApplication as Q
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout
+
+from kiosk.services.links import hall_public_url, ticket_url
+from kiosk.ui.resident.common import Screen, english, label
+from kiosk.ui.widgets.qr import QrWidget
+from kiosk.ui.widgets.tiles import Badge, Tile, clear_layout
+
+log = logging.getLogger(__name__)
+
+
+class TicketScreen(Screen):
+    name = "ticket"
+
+    def __init__(self, kiosk):  # type: ignore[no-untyped-def]
+        super().__init__(kiosk)
+        self.body = QVBoxLayout()
+        self.body.setSpacing(20)
+        self.outer.addLayout(self.body)
+        self.qr = QrWidget(side=300)
+        self.qr.setObjectName("ticket-qr")
+        self.ticket = None  # the IssuedTicket on screen
+        self.error = ""
+        self.business_buttons: dict[str, Tile] = {}
+        self.done_button: QPushButton | None = None
+
+    def open(self, **params) -> None:  # type: ignore[no-untyped-def]
+        self.ticket = None
+        self.error = ""
+        business = params.get("business")
+        if business:
+            self._issue(business)
+        super().open(**params)
+
+    def reset(self) -> None:
+        super().reset()
+        self.ticket = None
+        self.error = ""
+
+    def _issue(self, business_code: str) -> None:
+        queue = self.kiosk.queue
+        if queue is None:
+            self.error = Q.translate("Kiosk", "取号服务暂时不可用，请到服务窗口咨询。")
+            return
+        try:
+            self.ticket = queue.issue_ticket(business_code)
+            self.error = ""
+        except Exception as exc:  # QueueError carries a Chinese message for the screen
+            log.warning("could not issue a ticket for %s: %s", business_code, exc)
+            from kiosk.services.queue import QueueError
+
+            self.error = str(exc) if isinstance(exc, QueueError) else Q.translate(
+                "Kiosk", "取号失败，请稍后再试或到服务窗口咨询。")
+            self.ticket = None
+
+    def _choose(self, business_code: str) -> None:
+        self._issue(business_code)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.qr.setParent(None)
+        clear_layout(self.body)
+        self.business_buttons.clear()
+        self.done_button = None
+        if self.error:
+            self._show_error()
+        elif self.ticket is not None:
+            self._show_ticket()
+        else:
+            self._show_chooser()
+
+    def _show_error(self) -> None:
+        msg = label(self.error, "title")
+        msg.setObjectName("ticket-error")
+        self.body.addWidget(msg)
+        self.body.addWidget(label(Q.translate("Kiosk", "没有取到号码。工作人员会在服务窗口帮您办理。"), "body"))
+        self.body.addStretch(1)
+
+    def _show_chooser(self) -> None:
+        t = self.kiosk.theme
+        en = english(self.kiosk)
+        self.body.addWidget(label(Q.translate("Kiosk", "请选择要办理的业务"), "title"))
+        self.body.addWidget(label(Q.translate("Kiosk", "不清楚选哪一项？可先查看办事指南，指南页面可直接取号。"), "muted"))
+        queue = self.kiosk.queue
+        try:
+            businesses = queue.businesses() if queue is not None else []
+        except Exception:
+            log.exception("could not read the businesses")
+            businesses = []
+        if not businesses:
+            msg = label(Q.translate("Kiosk", "取号服务暂时不可用，请到服务窗口咨询。"), "title")
+            msg.setObjectName("ticket-error")
+            self.body.addWidget(msg)
+            self.body.addStretch(1)
+            return
+        grid = QGridLayout()
+        grid.setSpacing(20)
+        columns = 2
+        for i, b in enumerate(businesses):
+            title = (b.name_en or b.name) if en else b.name
+            waiting = Q.translate("Kiosk", "现在等候 %n 人", None, b.waiting)
+            sub = f"{b.name} · {waiting}" if en else waiting
+            if not b.open_windows:
+                sub += " · " + Q.translate("Kiosk", "窗口暂停，号码保留")
+            badge = Badge(b.prefix, t.ticket, t.px(92), t.on_ticket)
+            tile = Tile(title, sub, badge, title_px=t.px(34 if not en else 28), sub_px=t.px(22))
+            tile.setObjectName(f"business-{b.code}")
+            tile.setMinimumHeight(max(t.touch, t.px(140)))
+            tile.clicked.connect(lambda _=False, code=b.code: self._choose(code))
+            self.business_buttons[b.code] = tile
+            grid.addWidget(tile, i // columns, i % columns)
+        self.body.addLayout(grid)
+        self.body.addStretch(1)
+
+    def _show_ticket(self) -> None:
+        t = self.kiosk.theme
+        tk = self.ticket
+        card = QFrame()
+        card.setProperty("role", "card")
+        row = QHBoxLayout(card) if self.kiosk.orientation == "landscape" else QVBoxLayout(card)
+        row.setContentsMargins(48, 36, 48, 36)
+        row.setSpacing(48)
+        info = QVBoxLayout()
+        info.setSpacing(10)
+        info.addWidget(label(Q.translate("Kiosk", "您的号码"), "h2"))
+        number = label(tk.label, "big-number", wrap=False)
+        number.setObjectName("ticket-number")
+        info.addWidget(number)
+        info.addWidget(label(tk.business_name, "title"))
+        ahead = label(Q.translate("Kiosk", "前面还有 %n 人", None, tk.people_ahead), "title")
+        ahead.setObjectName("ticket-ahead")
+        info.addWidget(ahead)
+        if tk.people_ahead == 0:
+            wait_text = Q.translate("Kiosk", "您是下一位，请留意叫号")
+        elif tk.estimated_wait_minutes is None:
+            wait_text = Q.translate("Kiosk", "等候时间暂时无法估计")
+        else:
+            wait_text = Q.translate("Kiosk", "预计等候约 %n 分钟", None, tk.estimated_wait_minutes)
+        wait = label(wait_text, "body")
+        wait.setObjectName("ticket-wait")
+        info.addWidget(wait)
+        issued = tk.issued_at.astimezone(self.kiosk.hall.tz)
+        info.addWidget(label(Q.translate("Kiosk", "取号时间 %1").replace("%1", f"{issued:%Y-%m-%d %H:%M}"), "muted"))
+        info.addWidget(label(Q.translate("Kiosk", "请留意叫号屏和语音广播，过号请到窗口说明。"), "body"))
+        info.addStretch(1)
+        row.addLayout(info, 1)
+        qr_col = QVBoxLayout()
+        self.qr.set_data(ticket_url(hall_public_url(self.kiosk.hall), tk.uid))
+        self.qr.set_side(340 if t.large else 300)
+        qr_col.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignHCenter)
+        caption = label(Q.translate("Kiosk", "手机扫码，随时查看叫号进度"), "body")
+        caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        qr_col.addWidget(caption)
+        qr_col.addStretch(1)
+        row.addLayout(qr_col)
+        self.body.addWidget(card)
+        self.done_button = QPushButton(Q.translate("Kiosk", "完成，返回首页"))
+        self.done_button.setObjectName("ticket-done")
+        self.done_button.setProperty("role", "primary")
+        self.done_button.clicked.connect(self.kiosk.home)
+        self.body.addWidget(self.done_button)
+        self.body.addStretch(1)

@@ -1,0 +1,370 @@
+"""The kiosk window: top bar, the screens, the back/home bar, idle reset, lockdown, staff exit."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication as Q
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QMouseEvent, QResizeEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.i18n import LanguageSwitch
+from kiosk.services.catalog import Catalog
+from kiosk.ui.resident.category import CategoryScreen
+from kiosk.ui.resident.common import Screen, clock_text, english, label
+from kiosk.ui.resident.guide import GuideScreen
+from kiosk.ui.resident.home import HomeScreen
+from kiosk.ui.resident.idle import IdleWatcher
+from kiosk.ui.resident.lockdown import Lockdown
+from kiosk.ui.resident.notice import NoticeScreen
+from kiosk.ui.resident.search import SearchScreen
+from kiosk.ui.resident.staff import StaffOverlay, TapGesture
+from kiosk.ui.resident.ticket import TicketScreen
+from kiosk.ui.theme import Theme, style_sheet, theme_for
+
+log = logging.getLogger(__name__)
+
+
+class HallNameLabel(QLabel):
+    """The hall's name in the corner; also the hidden staff gesture's target."""
+
+    tapped = Signal()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self.tapped.emit()
+        super().mousePressEvent(event)
+
+
+def default_queue(hall: Any) -> Any:
+    try:
+        from kiosk.services.queue import QueueService
+
+        return QueueService(hall.cache, hall.events, tz=hall.tz, config=hall.config)
+    except Exception:
+        log.exception("the queue service is not available; the kiosk cannot issue tickets")
+        return None
+
+
+class KioskWindow(QMainWindow):
+    content_changed = Signal()  # emitted from any thread; handled on the UI thread (queued)
+
+    def __init__(self, hall: Any, *, orientation: str | None = None, catalog: Catalog | None = None,
+                 queue: Any = "default", auth: Any = "default", lockdown: bool = True):
+        super().__init__()
+        self.hall = hall
+        self.config = hall.config
+        self.orientation = orientation or self.config.kiosk.orientation
+        self.catalog = catalog or Catalog(hall.cache, hall.events)
+        self.queue = default_queue(hall) if queue == "default" else queue
+        self._auth = auth
+        self.language = "zh_CN"
+        self.large = False
+        self.theme: Theme = theme_for(False)
+        self.languages = LanguageSwitch(QApplication.instance())
+        self.history: list[tuple[str, dict[str, Any]]] = []
+        self._allow_close = False
+        self.setWindowTitle(f"一站 · {self.config.hall.name}")
+
+        central = QWidget()
+        central.setObjectName("kiosk")
+        central.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setCentralWidget(central)
+        root = QVBoxLayout(central)
+        root.setContentsMargins(0, 0, 0, 0)
+        root.setSpacing(0)
+        root.addWidget(self._top_bar())
+        self.stack = QStackedWidget()
+        root.addWidget(self.stack, 1)
+        root.addWidget(self._nav_bar())
+
+        self.screens: dict[str, Screen] = {}
+        for cls in (HomeScreen, CategoryScreen, GuideScreen, SearchScreen, TicketScreen, NoticeScreen):
+            screen = cls(self)
+            self.screens[cls.name] = screen
+            self.stack.addWidget(screen)
+
+        self.countdown = label("", "countdown", wrap=False)
+        self.countdown.setObjectName("idle-countdown")
+        self.countdown.setParent(central)
+        self.countdown.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.countdown.hide()
+        self.staff = StaffOverlay(central, self.auth)
+        self.staff.exit_kiosk.connect(self.leave_kiosk_mode)
+        self.staff.close_app.connect(self.close_app)
+        self.gesture = TapGesture()
+        self.gesture.triggered.connect(self.staff.open)
+        self.hall_label.tapped.connect(self.gesture.tap)
+
+        self.idle = IdleWatcher(self, self.config.kiosk.idle_seconds, busy=lambda: not self.is_pristine())
+        self.idle.countdown.connect(self._show_countdown)
+        self.idle.expired.connect(self.reset_session)
+        self.lockdown = Lockdown()
+        if lockdown:
+            self.enter_kiosk_mode()
+
+        self.content_changed.connect(self._reload_content, Qt.ConnectionType.QueuedConnection)
+        self.catalog.on_changed(self.content_changed.emit)
+        self.clock_timer = QTimer(self)
+        self.clock_timer.timeout.connect(self._tick)
+        self.clock_timer.start(1000)
+        self.status_timer = QTimer(self)
+        self.status_timer.timeout.connect(self._update_online)
+        self.status_timer.start(5000)
+
+        self.set_language(self.config.kiosk.language, refresh=False)
+        self.set_large_text(self.config.kiosk.large_text, refresh=False)
+        self.go("home", remember=False)
+
+    # --- services ------------------------------------------------------------------------------
+
+    def auth(self) -> Any:
+        if self._auth == "default":
+            try:
+                from kiosk.services.auth import AuthService
+
+                self._auth = AuthService.for_hall(self.hall)
+            except Exception:
+                log.exception("the staff login service is not available")
+                self._auth = None
+        return self._auth
+
+    # --- bars ----------------------------------------------------------------------------------
+
+    def _top_bar(self) -> QWidget:
+        bar = QWidget()
+        bar.setObjectName("topbar")
+        bar.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(28, 10, 20, 10)
+        row.setSpacing(18)
+        self.hall_label = HallNameLabel(self.config.hall.name)
+        self.hall_label.setObjectName("hall-name")
+        self.hall_label.setProperty("role", "hall")
+        row.addWidget(self.hall_label)
+        self.clock_label = label("", "bar", wrap=False)
+        self.clock_label.setObjectName("clock")
+        row.addStretch(1)
+        row.addWidget(self.clock_label)
+        row.addStretch(1)
+        self.online_label = label("", "bar", wrap=False)
+        self.online_label.setObjectName("online")
+        row.addWidget(self.online_label)
+        self.large_button = QPushButton()
+        self.large_button.setObjectName("large-text")
+        self.large_button.setProperty("role", "bar")
+        self.large_button.setCheckable(True)
+        self.large_button.clicked.connect(lambda: self.set_large_text(not self.large))
+        row.addWidget(self.large_button)
+        self.language_button = QPushButton()
+        self.language_button.setObjectName("language")
+        self.language_button.setProperty("role", "bar")
+        self.language_button.clicked.connect(
+            lambda: self.set_language("zh_CN" if self.language == "en" else "en"))
+        row.addWidget(self.language_button)
+        return bar
+
+    def _nav_bar(self) -> QWidget:
+        bar = QWidget()
+        bar.setObjectName("navbar")
+        bar.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(28, 10, 28, 10)
+        row.setSpacing(18)
+        self.back_button = QPushButton()
+        self.back_button.setObjectName("back")
+        self.back_button.clicked.connect(self.back)
+        self.home_button = QPushButton()
+        self.home_button.setObjectName("home")
+        self.home_button.clicked.connect(self.home)
+        self.nav_search_button = QPushButton()
+        self.nav_search_button.setObjectName("nav-search")
+        self.nav_search_button.clicked.connect(lambda: self.go("search"))
+        self.nav_ticket_button = QPushButton()
+        self.nav_ticket_button.setObjectName("nav-ticket")
+        self.nav_ticket_button.setProperty("role", "primary")
+        self.nav_ticket_button.clicked.connect(lambda: self.go("ticket"))
+        for b in (self.back_button, self.home_button):
+            b.setMinimumWidth(220)
+            row.addWidget(b)
+        row.addStretch(1)
+        for b in (self.nav_search_button, self.nav_ticket_button):
+            b.setMinimumWidth(220)
+            row.addWidget(b)
+        self.nav_bar = bar
+        return bar
+
+    def _retranslate_bars(self) -> None:
+        self.back_button.setText("←  " + Q.translate("Kiosk", "返回"))
+        self.home_button.setText("⌂  " + Q.translate("Kiosk", "首页"))
+        self.nav_search_button.setText("⌕  " + Q.translate("Kiosk", "搜索"))
+        self.nav_ticket_button.setText(Q.translate("Kiosk", "取号"))
+        self.large_button.setText(Q.translate("Kiosk", "标准字体") if self.large else Q.translate("Kiosk", "大字模式"))
+        self.large_button.setChecked(self.large)
+        # The language button names the other language in that language: residents can read it.
+        self.language_button.setText("中文" if self.language == "en" else "English")
+        self._tick()
+        self._update_online()
+
+    def _tick(self) -> None:
+        self.clock_label.setText(clock_text(datetime.now(self.hall.tz), english(self)))
+
+    def _update_online(self) -> None:
+        sync = getattr(self.hall, "sync", None)
+        if sync is None:
+            self.online_label.setText("○ " + Q.translate("Kiosk", "本机运行"))
+            return
+        try:
+            online = bool(getattr(sync.status(), "online", False))
+        except Exception:  # a status read must never disturb the kiosk
+            log.debug("sync status unavailable", exc_info=True)
+            online = False
+        self.online_label.setText("● " + Q.translate("Kiosk", "已联网") if online
+                                  else "○ " + Q.translate("Kiosk", "离线运行"))
+
+    # --- navigation ----------------------------------------------------------------------------
+
+    def current(self) -> Screen:
+        return self.stack.currentWidget()  # type: ignore[return-value]
+
+    def go(self, name: str, *, remember: bool = True, **params: Any) -> None:
+        screen = self.screens[name]
+        if remember and self.stack.currentWidget() is not None:
+            cur = self.current()
+            self.history.append((cur.name, dict(cur.params)))
+            del self.history[:-20]
+        screen.open(**params)
+        self.stack.setCurrentWidget(screen)
+        self.nav_bar.setVisible(name != "home")
+        self.nav_ticket_button.setVisible(name not in ("ticket",))
+        self.nav_search_button.setVisible(name != "search")
+
+    def back(self) -> None:
+        if not self.history:
+            self.home()
+            return
+        name, params = self.history.pop()
+        self.go(name, remember=False, **params)
+
+    def home(self) -> None:
+        self.history.clear()
+        self.go("home", remember=False)
+
+    def is_pristine(self) -> bool:
+        """Nothing a next resident should not see: home, defaults, no search text, no dialog."""
+        return (self.current().name == "home" and not self.screens["search"].field.text()
+                and self.language == self.config.kiosk.language and self.large == self.config.kiosk.large_text
+                and not self.staff.isVisible())
+
+    def reset_session(self) -> None:
+        """The resident left: clear what they did and go home in the default language and size."""
+        log.info("kiosk idle: back to the home screen")
+        self.staff.close_overlay()
+        for screen in self.screens.values():
+            screen.reset()
+        self.history.clear()
+        if self.language != self.config.kiosk.language:
+            self.set_language(self.config.kiosk.language, refresh=False)
+        if self.large != self.config.kiosk.large_text:
+            self.set_large_text(self.config.kiosk.large_text, refresh=False)
+        self.go("home", remember=False)
+        threading.Thread(target=self.catalog.flush_views, name="kiosk-views", daemon=True).start()
+
+    # --- language and text size ----------------------------------------------------------------
+
+    def set_language(self, language: str, *, refresh: bool = True) -> None:
+        if self.languages.set_language(language):
+            self.language = language
+        self._retranslate_bars()
+        if refresh:
+            self.current().refresh()
+
+    def set_large_text(self, on: bool, *, refresh: bool = True) -> None:
+        self.large = on
+        self.theme = theme_for(on)
+        self.centralWidget().setStyleSheet(style_sheet(self.theme))
+        self._retranslate_bars()
+        if refresh:
+            self.current().refresh()
+
+    def _reload_content(self) -> None:
+        """The catalogue changed (editor or office): redraw what is on screen."""
+        self.current().refresh()
+
+    # --- idle countdown ------------------------------------------------------------------------
+
+    def _show_countdown(self, seconds: int) -> None:
+        if seconds < 0:
+            self.countdown.hide()
+            return
+        self.countdown.setText(Q.translate("Kiosk", "无人操作，%n 秒后返回首页 · 点击屏幕继续使用", None, seconds))
+        self.countdown.adjustSize()
+        self._place_overlays()
+        self.countdown.show()
+        self.countdown.raise_()
+
+    def _place_overlays(self) -> None:
+        area = self.centralWidget().rect()
+        c = self.countdown
+        c.move((area.width() - c.width()) // 2, area.height() - c.height() - 140)
+        if self.staff.isVisible():
+            self.staff.setGeometry(area)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place_overlays()
+
+    # --- lockdown and staff exit ---------------------------------------------------------------
+
+    def enter_kiosk_mode(self) -> None:
+        self.setWindowFlags(self.windowFlags() | Qt.WindowType.FramelessWindowHint
+                            | Qt.WindowType.WindowStaysOnTopHint)
+        self.lockdown.engage()
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.PreventContextMenu)
+
+    def leave_kiosk_mode(self) -> None:
+        """Staff only: back to a normal window that can be moved and closed."""
+        log.info("leaving kiosk mode")
+        self.lockdown.release()
+        self._allow_close = True
+        self.setWindowFlags(self.windowFlags() & ~Qt.WindowType.FramelessWindowHint
+                            & ~Qt.WindowType.WindowStaysOnTopHint)
+        self.showNormal()
+
+    def show_kiosk(self) -> None:
+        if self.config.kiosk.fullscreen:
+            self.showFullScreen()
+        else:
+            self.show()
+
+    def close_app(self) -> None:
+        self._allow_close = True
+        self.lockdown.release()
+        QApplication.instance().quit()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.lockdown.active and not self._allow_close:
+            event.ignore()  # Alt+F4 / the window manager's close: the kiosk stays
+            return
+        self.idle.stop()
+        self.lockdown.release()
+        super().closeEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:
+        # Someone minimised the kiosk (or a WM shortcut did): put it back.
+        if (event.type() == QEvent.Type.WindowStateChange and self.lockdown.active
+                and self.windowState() & Qt.WindowState.WindowMinimized):
+            QTimer.singleShot(0, self.show_kiosk)
+        super().changeEvent(event)

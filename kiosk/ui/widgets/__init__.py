@@ -1,0 +1,1 @@
+"""Reusable kiosk widgets: QR code, on-screen keyboard, tiles and small layout helpers."""

@@ -1,0 +1,384 @@
+"""The hall's sync worker: pushes the outbox to the street office and pulls content back.
+
+It runs on its own thread and never holds up the hall: every hall action has already committed
+locally. A round is push (in batches, gzip when large) then pull (in pages, each applied in one
+transaction together with the cursor). Failures back off exponentially with jitter; a local
+change wakes the worker at once (unless it is backing off). Anything the office refuses is
+kept in the outbox with the reason, never dropped.
+
+sync/ never imports kiosk/: the hall injects `apply_content(session, kind, data, version)`
+and `publish(topic, **data)` (its event bus).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sync import wire
+from sync.cache.db import Cache
+from sync.cache.models import Conflict, Outbox, SyncState
+
+log = logging.getLogger(__name__)
+
+ApplyContent = Callable[[Session, str, dict[str, Any], int], None]
+Publish = Callable[..., None]
+
+CURSOR_KEY = "office.cursor"
+LAST_SUCCESS_KEY = "office.last_success"
+
+
+class SyncError(Exception):
+    """One round failed; the message says why (shown on the counter console)."""
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    online: bool  # the last round reached the office and finished
+    last_success: datetime | None
+    waiting: int  # outbox entries not yet accepted by the office
+    last_error: str
+    conflicts: int = 0  # content conflicts waiting for a person
+    skew_s: float | None = None  # office clock minus hall clock, from the last pull
+
+
+@dataclass
+class RoundResult:
+    pushed: int = 0
+    pulled: int = 0
+    conflicts: int = 0
+    rejected: int = 0
+    requests: int = 0
+    changed: list[tuple[str, str]] = field(default_factory=list)
+
+
+class SyncWorker:
+    def __init__(
+        self,
+        cache: Cache,
+        url: str,
+        token: str,
+        *,
+        apply_content: ApplyContent,
+        publish: Publish | None = None,
+        interval_s: float = 15.0,
+        timeout_s: float = 10.0,
+        verify: bool | str = True,
+        batch_size: int = 500,
+        pull_limit: int = wire.DEFAULT_PULL_LIMIT,
+        max_backoff_s: float = 120.0,
+        http: requests.Session | None = None,
+    ):
+        self.cache = cache
+        self.url = url.rstrip("/")
+        self.apply_content = apply_content
+        self.publish = publish
+        self.interval_s = interval_s
+        self.timeout_s = timeout_s
+        self.batch_size = max(1, min(batch_size, wire.MAX_ENTRIES))
+        self.pull_limit = pull_limit
+        self.max_backoff_s = max_backoff_s
+        self.http = http or requests.Session()
+        self.http.headers["Authorization"] = f"Bearer {token}"
+        self.http.headers["User-Agent"] = "yizhan-hall"
+        self.http.verify = verify
+        self.requests_made = 0
+        self.bytes_sent = 0
+        self.bytes_received = 0
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()  # one round at a time (thread, tests, "sync now" button)
+        self._failures = 0
+        self._online = False
+        self._last_error = ""
+        self._skew: float | None = None
+        self.public_url = self.url  # base of QR links (the hall may set office.public_url)
+        self.closers: list[Callable[[], None]] = []  # run after stop() (e.g. the embedded office)
+
+    # --- running ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="sync-worker", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        for close in self.closers:
+            close()
+        self.closers.clear()
+
+    def wake(self, *_args: Any, **_kwargs: Any) -> None:
+        """Something changed locally: sync soon (usable directly as an event bus handler)."""
+        if self._failures == 0:
+            self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.sync_once()
+                delay = self.interval_s
+            except Exception as exc:  # noqa: BLE001 - a round may fail in any way; the next one retries
+                if not isinstance(exc, SyncError):
+                    log.exception("sync round failed unexpectedly")
+                delay = self.backoff_delay()
+            self._wake.clear()
+            self._wake.wait(delay)
+
+    def backoff_delay(self) -> float:
+        """Exponential backoff with full jitter, capped: halls coming back together spread out."""
+        ceiling = min(self.max_backoff_s, 2.0 * 2 ** min(self._failures, 10))
+        return random.uniform(ceiling / 2, ceiling)
+
+    # --- status ----------------------------------------------------------------------------
+
+    def status(self) -> SyncStatus:
+        with self.cache.sessions() as s:
+            waiting = s.scalar(select(func.count()).select_from(Outbox).where(Outbox.done_at.is_(None))) or 0
+            conflicts = s.scalar(select(func.count()).select_from(Conflict)
+                                 .where(Conflict.resolved_at.is_(None))) or 0
+            last = s.get(SyncState, LAST_SUCCESS_KEY)
+        last_success = datetime.fromisoformat(last.value) if last is not None and last.value else None
+        return SyncStatus(self._online, last_success, waiting, self._last_error, conflicts, self._skew)
+
+    # --- one round -------------------------------------------------------------------------
+
+    def sync_once(self) -> RoundResult:
+        """Push everything waiting, then pull every page; raises SyncError on failure."""
+        with self._lock:
+            result = RoundResult()
+            try:
+                self._push_all(result)
+                self._pull_all(result)
+            except SyncError as exc:
+                self._failures += 1
+                self._online = False
+                self._last_error = str(exc)
+                log.warning("sync with the office failed (attempt %d): %s", self._failures, exc)
+                raise
+            self._failures = 0
+            self._online = True
+            if len(result.changed) == result.pulled:  # else keep the "could not apply" message
+                self._last_error = ""
+            with self.cache.transaction() as s:
+                s.merge(SyncState(key=LAST_SUCCESS_KEY, value=datetime.now(UTC).isoformat()))
+            self._announce(result)
+            return result
+
+    def _announce(self, result: RoundResult) -> None:
+        if self.publish is None:
+            return
+        for kind, uid in result.changed:
+            self.publish("content.changed", kind=kind, uid=uid, source="office")
+        if result.pushed or result.pulled:
+            self.publish("sync.done", pushed=result.pushed, pulled=result.pulled)
+
+    def _request(self, method: str, path: str, result: RoundResult, **kwargs: Any) -> requests.Response:
+        result.requests += 1
+        self.requests_made += 1
+        try:
+            response = self.http.request(method, self.url + path, timeout=self.timeout_s, **kwargs)
+            body = response.content  # reads it all: a truncated body fails here
+        except requests.RequestException as exc:
+            raise SyncError(f"无法连接街道办服务器 cannot reach the office: {type(exc).__name__}: {exc}") from None
+        self.bytes_sent += len(kwargs.get("data") or b"")
+        self.bytes_received += len(body)
+        return response
+
+    @staticmethod
+    def _problem(response: requests.Response) -> tuple[str, str | None]:
+        try:
+            detail = wire.ErrorReply.model_validate_json(response.content).detail
+            return detail.message, detail.entry
+        except ValidationError:
+            return response.text[:200].strip() or response.reason or "", None
+
+    # --- push ------------------------------------------------------------------------------
+
+    def _push_all(self, result: RoundResult) -> None:
+        batch_size = self.batch_size
+        after_id = 0
+        while True:
+            with self.cache.sessions() as s:
+                rows = s.scalars(select(Outbox).where(Outbox.done_at.is_(None), Outbox.id > after_id)
+                                 .order_by(Outbox.id).limit(batch_size)).all()
+            if not rows:
+                return
+            entries, bad = [], []
+            for row in rows:
+                try:
+                    entries.append(_entry(row))
+                except (ValidationError, ValueError) as exc:
+                    bad.append((row.id, f"本地记录格式错误 malformed outbox entry: {_first_error(exc)}"))
+            if bad:
+                self._reject(bad, result)
+            if not entries:
+                continue
+            reply = self._push(entries, result)
+            if reply is None:  # the office refused one entry, now set aside: send the rest again
+                continue
+            if isinstance(reply, int):  # too large: halve the batch
+                if batch_size == 1:
+                    self._reject([(rows[0].id, "单条记录过大 entry too large for the office")], result)
+                batch_size = max(1, batch_size // 2)
+                continue
+            self._record(rows, reply, result)
+            after_id = rows[-1].id
+
+    def _push(self, entries: list[dict[str, Any]], result: RoundResult) -> wire.PushReply | int | None:
+        body = json.dumps({"wire": wire.WIRE_VERSION, "sent_at": datetime.now(UTC).isoformat(),
+                           "entries": entries}, ensure_ascii=False, separators=(",", ":")).encode()
+        headers = {"Content-Type": "application/json"}
+        if len(body) > wire.GZIP_ABOVE_BYTES:
+            body = gzip.compress(body, compresslevel=5)
+            headers["Content-Encoding"] = "gzip"
+        response = self._request("POST", "/api/v1/push", result, data=body, headers=headers)
+        if response.status_code == 200:
+            try:
+                reply = wire.PushReply.model_validate_json(response.content)
+            except ValidationError:
+                raise SyncError("街道办服务器回复无法识别 unreadable reply from the office (push)") from None
+            if [r.id for r in reply.results] != [e["id"] for e in entries]:
+                raise SyncError("街道办服务器回复与发送内容不符 the office's reply does not match the batch")
+            return reply
+        message, entry = self._problem(response)
+        if response.status_code == 413:
+            return 413
+        if 400 <= response.status_code < 500 and response.status_code not in (401, 408, 429) and entry:
+            # One entry is to blame (cross-hall, reused id, invalid content): set it aside with the
+            # office's reason so the rest can go; it stays in the outbox for a person to look at.
+            row_uid = entries[int(entry[1:])]["id"] if entry.startswith("#") and entry[1:].isdigit() else entry
+            with self.cache.sessions() as s:
+                row_id = s.scalar(select(Outbox.id).where(Outbox.uid == row_uid))
+            if row_id is not None:
+                self._reject([(row_id, f"街道办拒收 refused by the office ({response.status_code}): {message}")],
+                             result)
+                return None
+        if response.status_code == 401:
+            raise SyncError(f"令牌无效或已吊销 the office refused this hall's token: {message}")
+        raise SyncError(f"街道办服务器错误 office error {response.status_code}: {message}")
+
+    def _reject(self, rows: list[tuple[int, str]], result: RoundResult) -> None:
+        now = datetime.now(UTC)
+        with self.cache.transaction() as s:
+            for row_id, reason in rows:
+                row = s.get(Outbox, row_id)
+                row.done_at, row.result, row.last_error = now, "rejected", reason[:2000]
+                row.attempts += 1
+                log.error("outbox entry %s set aside: %s", row.uid, reason)
+        result.rejected += len(rows)
+
+    def _record(self, rows: list[Outbox], reply: wire.PushReply, result: RoundResult) -> None:
+        """Mark what the office accepted; turn each conflict into a Conflict row for the editor."""
+        by_uid = {r.uid: r for r in rows}
+        now = datetime.now(UTC)
+        conflicts = []
+        with self.cache.transaction() as s:
+            for r in reply.results:
+                row = s.get(Outbox, by_uid[r.id].id)
+                row.done_at, row.result, row.attempts, row.last_error = now, r.status, row.attempts + 1, ""
+                if r.status == "conflict":
+                    p = row.payload
+                    c = Conflict(kind=p["kind"], record_uid=p["uid"], local_version=p["version"],
+                                 local_data=p["data"], office_version=r.office_version or 0,
+                                 office_data=r.office_data or {})
+                    s.add(c)
+                    s.flush()
+                    conflicts.append((c.id, c.kind, c.record_uid))
+        result.pushed += len(reply.results)
+        result.conflicts += len(conflicts)
+        if self.publish is not None:
+            for conflict_id, kind, uid in conflicts:
+                self.publish("content.conflict", conflict_id=conflict_id, kind=kind, uid=uid)
+
+    # --- pull ------------------------------------------------------------------------------
+
+    def _pull_all(self, result: RoundResult, max_pages: int = 50) -> None:
+        for _ in range(max_pages):
+            with self.cache.sessions() as s:
+                state = s.get(SyncState, CURSOR_KEY)
+                cursor = state.value if state is not None else ""
+            response = self._request("GET", "/api/v1/pull", result,
+                                     params={"cursor": cursor, "limit": self.pull_limit})
+            if response.status_code != 200:
+                message, _ = self._problem(response)
+                if response.status_code == 400 and "cursor" in message:
+                    # The office lost or reset its feed: start over (records carry versions, so
+                    # re-applying is harmless).
+                    with self.cache.transaction() as s:
+                        s.merge(SyncState(key=CURSOR_KEY, value=""))
+                raise SyncError(f"街道办服务器错误 office error {response.status_code}: {message}")
+            try:
+                page = wire.PullPage.model_validate_json(response.content)
+            except ValidationError:
+                raise SyncError("街道办服务器回复无法识别 unreadable reply from the office (pull)") from None
+            self._skew = (page.office_time - datetime.now(UTC)).total_seconds()
+            applied = []
+            with self.cache.transaction() as s:
+                for change in page.changes:
+                    try:
+                        with s.begin_nested():  # one unusable record must not hold up the others
+                            self.apply_content(s, change.kind, change.data, change.version)
+                        applied.append((change.kind, change.uid))
+                    except Exception as exc:  # noqa: BLE001 - the hall's own checks refused it
+                        self._last_error = f"无法采用街道办的{change.kind} {change.uid} v{change.version}: {exc}"
+                        log.error("could not apply office %s %s v%d: %s", change.kind, change.uid,
+                                  change.version, exc)
+                s.merge(SyncState(key=CURSOR_KEY, value=page.cursor))
+            result.pulled += len(page.changes)
+            result.changed += applied
+            if not page.more:
+                return
+
+
+def _entry(row: Outbox) -> dict[str, Any]:
+    """An outbox row as a wire entry (checked here so one bad row cannot block a batch)."""
+    entry = {"id": row.uid, "seq": row.id, "kind": row.kind, "payload": row.payload}
+    model = {"ticket_event": wire.TicketEventEntry, "content": wire.ContentEntry}.get(row.kind)
+    if model is None:
+        raise ValueError(f"kind: unknown outbox kind {row.kind!r} (ticket_event or content)")
+    return model.model_validate(entry).model_dump(mode="json")
+
+
+def _first_error(exc: Exception) -> str:
+    if not isinstance(exc, ValidationError):
+        return str(exc)
+    err = exc.errors()[0]
+    return f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
+
+
+def sync_worker_for(cache: Cache, office: Any, *, url: str, token: str, apply_content: ApplyContent,
+                    publish: Publish | None = None) -> SyncWorker:
+    """A worker from a hall config's [office] section (kiosk.config.OfficeSection)."""
+    verify: bool | str = str(office.ca_file) if office.ca_file else office.verify_tls
+    return SyncWorker(cache, url, token, apply_content=apply_content, publish=publish,
+                      interval_s=office.sync_interval_s, timeout_s=office.timeout_s, verify=verify)
+
+
+def wait_until(check: Callable[[], bool], timeout_s: float, step_s: float = 0.05) -> bool:
+    """Poll `check` until it is true or time runs out (tests and the embedded start-up)."""
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        if check():
+            return True
+        time.sleep(step_s)
+    return check()

@@ -1,0 +1,407 @@
+"""The office's HTTP interface (FastAPI): the halls' sync API, admin publishing, public pages.
+
+Every refusal is a 4xx with `{"detail": {"message": ..., "entry": ...}}` and changes nothing.
+"""
+
+# No `from __future__ import annotations`: FastAPI must see the local dependency functions.
+
+import base64
+import logging
+import threading
+import time
+import zlib
+from datetime import date
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Path as UrlPath
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sync import wire
+from sync.office import pages, store
+from sync.office.db import OfficeDB
+from sync.office.models import utcnow
+from sync.office.store import Caller, OfficeError
+
+log = logging.getLogger(__name__)
+
+UID_PATTERN = r"^[0-9a-fA-F-]{32,36}$"
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": wire.ErrorReply, "description": what} for code, what in {
+        400: "malformed request", 401: "missing or unknown token", 403: "not this token's data",
+        404: "no such hall",
+        409: "conflicts with what is stored", 413: "too large", 422: "invalid content",
+    }.items()
+}
+# HTML pages answer refusals in JSON too: say so, or clients expect text/html.
+_ERROR_JSON = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorReply"}}}
+HTML_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "missing or unknown token", "content": _ERROR_JSON},
+    403: {"description": "not an admin token", "content": _ERROR_JSON},
+    422: {"description": "invalid query", "content": _ERROR_JSON},
+}
+
+
+# --- request bodies: gzip and size limits ----------------------------------------------------
+
+
+class BodyLimit:
+    """ASGI middleware: refuses bodies over the limits (413) and undoes Content-Encoding: gzip.
+
+    The body is decompressed with a cap, so a small "zip bomb" cannot fill the memory.
+    """
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        encoding = headers.get("content-encoding", "identity").strip().lower()
+        limit = wire.MAX_COMPRESSED_BYTES if encoding == "gzip" else wire.MAX_BODY_BYTES
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            await _send_error(send, 413, f"request body of {declared} bytes is over the limit of {limit}")
+            return
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                await _send_error(send, 413, f"request body is over the limit of {limit} bytes")
+                return
+            chunks.append(chunk)
+            if not message.get("more_body"):
+                break
+        body = b"".join(chunks)
+        if encoding == "gzip":
+            try:
+                body = _gunzip(body)
+            except ValueError as exc:
+                await _send_error(send, 413 if "limit" in str(exc) else 400, str(exc))
+                return
+        elif encoding not in ("identity", ""):
+            await _send_error(send, 400, f"unsupported Content-Encoding {encoding!r}; use gzip or none")
+            return
+        new_headers = [(k, v) for k, v in scope["headers"]
+                       if k.lower() not in (b"content-encoding", b"content-length")]
+        new_headers.append((b"content-length", str(len(body)).encode()))
+        scope = {**scope, "headers": new_headers}
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+def _gunzip(data: bytes) -> bytes:
+    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = d.decompress(data, wire.MAX_BODY_BYTES + 1)
+    except zlib.error as exc:
+        raise ValueError(f"request body is not valid gzip: {exc}") from None
+    if len(out) > wire.MAX_BODY_BYTES:
+        raise ValueError(f"request body is over the limit of {wire.MAX_BODY_BYTES} bytes once decompressed")
+    if not d.eof:
+        raise ValueError("request body is truncated gzip")
+    return out
+
+
+async def _send_error(send: Send, status: int, message: str) -> None:
+    body = wire.ErrorReply(detail=wire.ErrorDetail(message=message)).model_dump_json().encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+# --- admin bodies ----------------------------------------------------------------------------
+
+
+class PublishRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: wire.ContentKind
+    data: dict[str, Any]
+
+
+class PublishRequest(BaseModel):
+    """Publish records to halls by code, or to "all" (which includes halls added later)."""
+
+    model_config = ConfigDict(extra="forbid")
+    records: list[PublishRecord] = Field(min_length=1, max_length=wire.MAX_ENTRIES)
+    halls: Literal["all"] | list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(min_length=1)
+
+
+class PublishedRecord(BaseModel):
+    uid: str
+    version: int
+    changed: bool
+
+
+class PublishReply(BaseModel):
+    records: list[PublishedRecord]
+    halls: int
+
+
+class HallRow(BaseModel):
+    code: str
+    name: str
+    revoked: bool
+    last_seen_at: Any = None
+
+
+class StatsRow(BaseModel):
+    hall: str
+    business: str
+    day: date
+    tickets: int
+    served: int
+    avg_wait_min: float | None
+    avg_service_min: float | None
+
+
+# A day in a query: strictly YYYY-MM-DD (no numbers taken for timestamps).
+Day = Annotated[str | None, Query(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", description="YYYY-MM-DD")]
+
+
+def _day(value: str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise OfficeError(422, f"query.{name}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+# --- the app ---------------------------------------------------------------------------------
+
+
+class TokenCache:
+    """Token -> caller for a couple of seconds: a poll need not hit the hall table every time.
+
+    A revoked token stops working within `ttl_s`.
+    """
+
+    def __init__(self, ttl_s: float = 2.0):
+        self.ttl_s = ttl_s
+        self._items: dict[str, tuple[float, Caller | None]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, token: str, load: Any) -> Caller | None:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._items.get(token)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        caller = load(token)
+        with self._lock:
+            if len(self._items) > 10_000:
+                self._items.clear()
+            self._items[token] = (now + self.ttl_s, caller)
+        return caller
+
+
+def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shanghai") -> FastAPI:
+    """The office app on an open database."""
+    tz = ZoneInfo(timezone)
+    tokens = TokenCache()
+    app = FastAPI(
+        title="一站 Yizhan street office",
+        version=str(wire.WIRE_VERSION),
+        description="Sync API for community halls, content publishing, public guide and ticket pages.",
+    )
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(BodyLimit)
+    app.state.db = db
+
+    def session() -> Any:
+        with db.sessions() as s:
+            yield s
+
+    def transaction(work: Any) -> Any:
+        """Run `work(session)` in one transaction; retried if a concurrent writer won a race
+        (the same entry sent twice at once, or a PostgreSQL deadlock): the retry then sees it."""
+        for attempt in range(3):
+            try:
+                with db.sessions.begin() as s:
+                    return work(s)
+            except (IntegrityError, OperationalError) as exc:
+                racy = isinstance(exc, IntegrityError) or "deadlock" in str(exc).lower()
+                if attempt == 2 or not racy:
+                    raise
+                log.info("retrying a transaction after %s", type(exc).__name__)
+        raise AssertionError("unreachable")
+
+    def bearer(request: Request) -> str:
+        header = request.headers.get("authorization", "")
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            return value.strip()
+        if scheme.lower() == "basic" and value.strip():  # browsers: any user name, the token as password
+            try:
+                return base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")[2]
+            except (ValueError, UnicodeDecodeError):
+                return ""
+        return ""
+
+    def load_caller(token: str) -> Caller | None:
+        with db.sessions() as s:
+            return store.authenticate(s, token)
+
+    def caller(request: Request) -> Caller:
+        token = bearer(request)
+        if not token:
+            raise OfficeError(401, "missing token: send Authorization: Bearer <token>")
+        found = tokens.get(token, load_caller)
+        if found is None:
+            raise OfficeError(401, "unknown or revoked token")
+        return found
+
+    def hall_caller(who: Annotated[Caller, Depends(caller)]) -> Caller:
+        if who.kind != "hall":
+            raise OfficeError(403, "this needs a hall token")
+        return who
+
+    def admin_caller(who: Annotated[Caller, Depends(caller)]) -> Caller:
+        if who.kind != "admin":
+            raise OfficeError(403, "this needs an admin token")
+        return who
+
+    def error_response(status: int, message: str, entry: str | None = None,
+                       headers: dict[str, str] | None = None) -> JSONResponse:
+        body = wire.ErrorReply(detail=wire.ErrorDetail(message=message, entry=entry))
+        return JSONResponse(body.model_dump(), status_code=status, headers=headers)
+
+    @app.exception_handler(OfficeError)
+    async def _office_error(request: Request, exc: OfficeError) -> JSONResponse:
+        headers = None
+        if exc.status == 401 and request.url.path == "/stats":
+            headers = {"WWW-Authenticate": 'Basic realm="yizhan office (password: admin token)"'}
+        return error_response(exc.status, exc.message, exc.entry, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        entry = None
+        loc = list(first.get("loc", ()))
+        if len(loc) > 2 and loc[:2] == ["body", "entries"] and isinstance(loc[2], int):
+            entry = f"#{loc[2]}"
+        return error_response(422, f"{where}: {first.get('msg')} ({len(errors)} problem(s))", entry)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return error_response(exc.status_code, str(exc.detail))
+
+    # --- hall API ---
+
+    @app.get("/api/v1/hello", response_model=wire.HallInfo, responses=ERRORS, tags=["hall"])
+    def hello(who: Annotated[Caller, Depends(hall_caller)]) -> wire.HallInfo:
+        """Which hall this token belongs to."""
+        return wire.HallInfo(hall=who.code, name=who.name, public_url=public_url)
+
+    @app.post("/api/v1/push", response_model=wire.PushReply, responses=ERRORS, tags=["hall"])
+    def push(batch: wire.PushBatch, who: Annotated[Caller, Depends(hall_caller)]) -> wire.PushReply:
+        """Store a batch of outbox entries exactly once (the whole batch or nothing)."""
+
+        def work(s: Session) -> wire.PushReply:
+            reply = store.push(s, who, batch)
+            store.touch_hall(s, who.id, every_s=0)
+            return reply
+
+        return transaction(work)
+
+    @app.get("/api/v1/pull", response_model=wire.PullPage, responses=ERRORS, tags=["hall"])
+    def pull(who: Annotated[Caller, Depends(hall_caller)],
+             cursor: Annotated[str, Query(max_length=60, description="the cursor of the last page")] = "",
+             limit: Annotated[int, Query(ge=1, le=wire.MAX_PULL_LIMIT)] = wire.DEFAULT_PULL_LIMIT,
+             ) -> wire.PullPage:
+        """Content changes for this hall after `cursor`, oldest first."""
+        with db.sessions() as s:
+            page = store.pull(s, who, cursor, limit)
+            store.touch_hall(s, who.id)
+            s.commit()
+            return page
+
+    # --- admin API ---
+
+    @app.post("/api/v1/admin/publish", response_model=PublishReply, responses=ERRORS, tags=["admin"])
+    def publish(body: PublishRequest, who: Annotated[Caller, Depends(admin_caller)]) -> PublishReply:
+        """Publish content records to one hall, several, or all."""
+        records = [r.model_dump() for r in body.records]
+        results = transaction(lambda s: store.publish(s, records, body.halls, author=who.name))
+        return PublishReply(records=[PublishedRecord(uid=r.uid, version=r.version, changed=r.changed)
+                                     for r in results], halls=results[0].halls if results else 0)
+
+    @app.get("/api/v1/admin/halls", response_model=list[HallRow], responses=ERRORS, tags=["admin"])
+    def halls(who: Annotated[Caller, Depends(admin_caller)],
+              s: Annotated[Session, Depends(session)]) -> list[HallRow]:
+        from sqlalchemy import select
+
+        from sync.office.models import Hall
+
+        return [HallRow(code=h.code, name=h.name, revoked=h.revoked_at is not None,
+                        last_seen_at=h.last_seen_at.isoformat() if h.last_seen_at else None)
+                for h in s.scalars(select(Hall).order_by(Hall.code))]
+
+    @app.get("/api/v1/stats", response_model=list[StatsRow], responses=ERRORS, tags=["admin"])
+    def stats(who: Annotated[Caller, Depends(admin_caller)], s: Annotated[Session, Depends(session)],
+              since: Day = None, until: Day = None,
+              hall: Annotated[str | None, Query(max_length=40)] = None) -> list[StatsRow]:
+        """Tickets per hall, business and day, with mean waiting and service minutes."""
+        return [StatsRow(**r.__dict__) for r in store.statistics(s, _day(since, "since"), _day(until, "until"), hall)]
+
+    @app.get("/stats", response_class=HTMLResponse, responses=HTML_ERRORS, tags=["admin"])
+    def stats_html(who: Annotated[Caller, Depends(admin_caller)], s: Annotated[Session, Depends(session)],
+                   since: Day = None, until: Day = None,
+                   hall: Annotated[str | None, Query(max_length=40)] = None) -> HTMLResponse:
+        """The statistics as an HTML table (a browser asks for the admin token as the password)."""
+        rows = store.statistics(s, _day(since, "since"), _day(until, "until"), hall)
+        return HTMLResponse(pages.stats_page(rows))
+
+    # --- public pages ---
+
+    html_404 = {404: {"description": "not found", "content": {"text/html": {}}},
+                422: HTML_ERRORS[422]}
+
+    @app.get("/g/{uid}", response_class=HTMLResponse, responses=html_404, tags=["public"])
+    def guide(uid: Annotated[str, UrlPath(max_length=36)], s: Annotated[Session, Depends(session)]) -> HTMLResponse:
+        """A service guide, readable on a phone (the kiosk's QR code)."""
+        data = store.unpublished_guide(s, uid)
+        if data is None:
+            return HTMLResponse(pages.not_found_page("没有这份办事指南 No such guide."), status_code=404)
+        return HTMLResponse(pages.guide_page(data))
+
+    @app.get("/t/{uid}", response_class=HTMLResponse, responses=html_404, tags=["public"])
+    def ticket(uid: Annotated[str, UrlPath(max_length=36)], s: Annotated[Session, Depends(session)]) -> HTMLResponse:
+        """A ticket's live status (number, business, state, people ahead, hall's last sync)."""
+        status = store.ticket_status(s, uid)
+        if status is None:
+            return HTMLResponse(pages.not_found_page(
+                "没有这张号票，或大厅尚未同步。No such ticket, or the hall has not synced it yet."), status_code=404)
+        return HTMLResponse(pages.ticket_page(status, tz, utcnow()))
+
+    @app.get("/healthz", tags=["public"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

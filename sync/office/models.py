@@ -1,0 +1,199 @@
+"""The street office's database: halls, content and its per-hall change feed, tickets.
+
+SQLAlchemy 2.0 typed models; the schema is created and changed only by the Alembic
+migrations in sync/office/migrations (run on start). Works on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite has no BIGINT autoincrement; PostgreSQL needs 64 bits for a busy feed.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC, returns aware UTC (same rule as the hall cache)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Hall(Base):
+    """A community hall that syncs with this office. Only the token's sha256 is kept."""
+
+    __tablename__ = "hall"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # last authenticated request
+
+
+class AdminToken(Base):
+    """A token that may publish content and read statistics (the street office's staff)."""
+
+    __tablename__ = "admin_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ContentRecord(Base):
+    """The office's current copy of one content record (guide, category, ...)."""
+
+    __tablename__ = "content_record"
+
+    uid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(100), default="")
+    # Published to every hall, including halls added later.
+    to_all: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ContentRevision(Base):
+    """Every version the office ever held: nothing is silently overwritten."""
+
+    __tablename__ = "content_revision"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    record_uid: Mapped[str] = mapped_column(String(36), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    author: Mapped[str] = mapped_column(String(100), default="")
+    hall_id: Mapped[int | None] = mapped_column(ForeignKey("hall.id"))  # None: published by the office
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Publication(Base):
+    """Which halls receive which record."""
+
+    __tablename__ = "publication"
+
+    hall_id: Mapped[int] = mapped_column(ForeignKey("hall.id"), primary_key=True)
+    record_uid: Mapped[str] = mapped_column(ForeignKey("content_record.uid"), primary_key=True)
+
+
+class Feed(Base):
+    """The per-hall change feed: one row each time a record published to a hall changes.
+
+    `txid` is the writing transaction's id on PostgreSQL (0 on SQLite, where writers are
+    serialised and ids are already in commit order). Readers only see rows below the oldest
+    transaction still running, so a row that commits late is never skipped by a cursor.
+    """
+
+    __tablename__ = "feed"
+    __table_args__ = (Index("ix_feed_hall_txid_id", "hall_id", "txid", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    txid: Mapped[int] = mapped_column(BigInteger, default=0)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("hall.id"))
+    record_uid: Mapped[str] = mapped_column(String(36))
+
+
+class PushEntry(Base):
+    """Every outbox entry received, by its own id: a retried entry is answered, not re-applied."""
+
+    __tablename__ = "push_entry"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("hall.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    digest: Mapped[str] = mapped_column(String(64))  # sha256 of the canonical payload
+    status: Mapped[str] = mapped_column(String(20))  # stored, duplicate, conflict
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Ticket(Base):
+    """A hall's ticket as the hall last reported it (the hall is the owner)."""
+
+    __tablename__ = "ticket"
+    __table_args__ = (Index("ix_ticket_hall_day", "hall_id", "service_day", "business_code"),)
+
+    uid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("hall.id"))
+    label: Mapped[str] = mapped_column(String(10))
+    prefix: Mapped[str] = mapped_column(String(2))
+    number: Mapped[int] = mapped_column(Integer)
+    service_day: Mapped[date] = mapped_column(Date)
+    business_code: Mapped[str] = mapped_column(String(40))
+    priority: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(String(20))
+    window_number: Mapped[int | None] = mapped_column(Integer)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    called_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)  # the hall's outbox order of the snapshot
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TicketEvent(Base):
+    __tablename__ = "ticket_event"
+
+    uid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("hall.id"))
+    ticket_uid: Mapped[str] = mapped_column(String(36), index=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    window_number: Mapped[int | None] = mapped_column(Integer)
+    business_code: Mapped[str | None] = mapped_column(String(40))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+__all__ = [
+    "AdminToken", "Base", "ContentRecord", "ContentRevision", "Feed", "Hall", "Publication",
+    "PushEntry", "Ticket", "TicketEvent",
+]

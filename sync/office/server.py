@@ -1,0 +1,81 @@
+"""Running the office app under uvicorn, and the content bundle -> publishable records helper."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+
+from sync.office.config import OfficeConfig
+
+log = logging.getLogger(__name__)
+
+ENV_DATABASE = "YIZHAN_OFFICE_DATABASE"
+ENV_PUBLIC_URL = "YIZHAN_OFFICE_PUBLIC_URL"
+ENV_TIMEZONE = "YIZHAN_OFFICE_TIMEZONE"
+
+
+def build_app(config: OfficeConfig) -> FastAPI:
+    from sync.office.api import create_app
+    from sync.office.db import OfficeDB
+
+    db = OfficeDB(config.database_url(), pool_size=config.database.pool_size)
+    return create_app(db, public_url=public_url(config), timezone=config.server.timezone)
+
+
+def public_url(config: OfficeConfig) -> str:
+    return config.server.public_url or f"http://{config.server.host}:{config.server.port}"
+
+
+def app_factory() -> FastAPI:
+    """For `uvicorn --factory` with several worker processes: settings come from the environment."""
+    config = OfficeConfig()
+    config.database.url = os.environ[ENV_DATABASE]
+    config.server.public_url = os.environ.get(ENV_PUBLIC_URL, "")
+    config.server.timezone = os.environ.get(ENV_TIMEZONE, config.server.timezone)
+    return build_app(config)
+
+
+def serve(config: OfficeConfig, *, sock: socket.socket | None = None) -> None:
+    """Run the server until interrupted (blocking)."""
+    import uvicorn
+
+    from sync.office.db import OfficeDB
+
+    url = config.database_url()
+    OfficeDB(url).close()  # migrate once, before any worker starts
+    log.info("office server on http://%s:%s, database %s", config.server.host, config.server.port,
+             _redacted(url))
+    common: dict[str, Any] = {"log_level": "warning", "access_log": False, "timeout_keep_alive": 30}
+    if config.server.workers > 1:
+        os.environ[ENV_DATABASE] = url
+        os.environ[ENV_PUBLIC_URL] = public_url(config)
+        os.environ[ENV_TIMEZONE] = config.server.timezone
+        uvicorn.run("sync.office.server:app_factory", factory=True, host=config.server.host,
+                    port=config.server.port, workers=config.server.workers, **common)
+        return
+    app = build_app(config)
+    server = uvicorn.Server(uvicorn.Config(app, host=config.server.host, port=config.server.port, **common))
+    server.run(sockets=[sock] if sock else None)
+
+
+def _redacted(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def bundle_records(directory: Path) -> list[dict[str, Any]]:
+    """A content folder (sync.content layout) as publishable {kind, data} records."""
+    from sync.content import load_bundle
+
+    bundle = load_bundle(directory)
+    out: list[dict[str, Any]] = []
+    for kind, items in (("category", bundle.categories), ("business_type", bundle.businesses),
+                        ("window", bundle.windows), ("guide", bundle.guides), ("notice", bundle.notices)):
+        out += [{"kind": kind, "data": item.model_dump(mode="json")} for item in items]
+    return out

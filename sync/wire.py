@@ -1,0 +1,174 @@
+"""The sync message schema shared by the hall (sync/client.py) and the office (sync/office).
+
+Versioned: every message carries `wire`; an office refuses a version it does not speak with a
+clear 400 instead of guessing. All times are aware UTC; the office never orders anything by
+the hall's clock (halls' clocks drift), only by the hall's own outbox sequence (`seq`).
+
+Endpoints (JSON bodies; a request body may be gzip-compressed with Content-Encoding: gzip):
+
+    POST /api/v1/push    PushBatch  -> PushReply     (hall token)
+    GET  /api/v1/pull?cursor=C&limit=N -> PullPage   (hall token)
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+WIRE_VERSION = 1
+
+# Limits both ends agree on. The office answers 413 above them; the client stays below.
+MAX_BODY_BYTES = 8 * 1024 * 1024  # a push body after gzip decompression
+MAX_COMPRESSED_BYTES = 2 * 1024 * 1024  # a push body as sent
+MAX_ENTRIES = 1000  # entries in one push batch
+MAX_RECORD_BYTES = 256 * 1024  # one content record's JSON
+MAX_PULL_LIMIT = 1000
+DEFAULT_PULL_LIMIT = 500
+GZIP_ABOVE_BYTES = 4 * 1024  # the client compresses bodies larger than this
+
+CONTENT_KINDS = ("guide", "category", "business_type", "window", "notice")
+ContentKind = Literal["guide", "category", "business_type", "window", "notice"]
+# The queue owns the vocabulary (waiting, called, served, ...; issued, called, skipped, ...);
+# the wire only insists on a short lowercase word.
+Word = Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[a-z_]+$")]
+
+
+def _check_uuid(value: str) -> str:
+    try:
+        return str(uuid.UUID(value))
+    except (ValueError, AttributeError, TypeError):
+        raise ValueError(f"not a UUID: {value!r}") from None
+
+
+Uid = Annotated[str, Field(min_length=32, max_length=36), AfterValidator(_check_uuid)]
+Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+
+
+class Message(BaseModel):
+    # Unknown fields are refused: a typo or a newer client must not be half-understood.
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- push ------------------------------------------------------------------------------------
+
+
+class TicketData(Message):
+    """The ticket as it stands after the event (the hall's current copy)."""
+
+    uid: Uid
+    label: Annotated[str, Field(min_length=1, max_length=10)]
+    prefix: Annotated[str, Field(min_length=1, max_length=2, pattern=r"^[A-Z]{1,2}$")]
+    number: int = Field(ge=0, le=99999)
+    service_day: date
+    business_code: Code
+    priority: bool = False
+    state: Word
+    window_number: int | None = Field(None, ge=0, le=999)
+    issued_at: AwareDatetime
+    called_at: AwareDatetime | None = None
+    finished_at: AwareDatetime | None = None
+
+
+class EventData(Message):
+    uid: Uid
+    kind: Word
+    at: AwareDatetime
+    window_number: int | None = Field(None, ge=0, le=999)
+    business_code: Code | None = None
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class TicketEventPayload(Message):
+    ticket: TicketData
+    event: EventData
+
+
+class ContentEditPayload(Message):
+    """A content record published in the hall: `base_version` is the version it started from."""
+
+    kind: ContentKind
+    uid: Uid
+    base_version: int = Field(ge=0, le=1_000_000)  # 0 = a record new in this hall
+    version: int = Field(ge=1, le=1_000_001)
+    data: dict[str, Any]
+    author: Annotated[str, Field(max_length=100)] = ""
+
+
+class TicketEventEntry(Message):
+    id: Uid  # the outbox entry's own id: applied once however often it is sent
+    seq: int = Field(ge=0)  # the hall's outbox order; orders a ticket's snapshots (not the clock)
+    kind: Literal["ticket_event"]
+    payload: TicketEventPayload
+
+
+class ContentEntry(Message):
+    id: Uid
+    seq: int = Field(ge=0)
+    kind: Literal["content"]
+    payload: ContentEditPayload
+
+
+PushEntry = Annotated[TicketEventEntry | ContentEntry, Field(discriminator="kind")]
+
+
+class PushBatch(Message):
+    wire: Literal[1] = WIRE_VERSION
+    hall: Annotated[str, Field(max_length=40)] | None = None  # the sender's hall code, checked if given
+    sent_at: AwareDatetime | None = None  # the hall's clock, for logs only
+    entries: list[PushEntry] = Field(max_length=MAX_ENTRIES)
+
+
+class PushResult(Message):
+    id: str
+    status: Literal["stored", "duplicate", "conflict"]
+    # For a conflict: the office's current copy, so the editor can show both.
+    office_version: int | None = None
+    office_data: dict[str, Any] | None = None
+
+
+class PushReply(Message):
+    wire: Literal[1] = WIRE_VERSION
+    results: list[PushResult]
+
+
+# --- pull ------------------------------------------------------------------------------------
+
+
+class Change(Message):
+    """One content record published to the hall, at its current office version."""
+
+    kind: ContentKind
+    uid: str
+    version: int
+    data: dict[str, Any]
+
+
+class PullPage(Message):
+    wire: Literal[1] = WIRE_VERSION
+    changes: list[Change]
+    cursor: str  # opaque; give it back to get what came after
+    more: bool  # another page is ready now
+    office_time: AwareDatetime  # the office's clock (lets the hall show its own skew)
+
+
+class ErrorDetail(Message):
+    """The body of every 4xx: what is wrong, and which entry if one entry is to blame."""
+
+    message: str
+    entry: str | None = None
+
+
+class ErrorReply(Message):
+    detail: ErrorDetail
+
+
+class HallInfo(Message):
+    """GET /api/v1/hello: who the token belongs to (the hall checks it is talking to the right office)."""
+
+    wire: Literal[1] = WIRE_VERSION
+    hall: str
+    name: str
+    public_url: str

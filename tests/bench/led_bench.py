@@ -1,0 +1,147 @@
+"""LED board link benchmark: prints one JSON line.
+
+Setup: the default 256x64 hall board (title, clock, four windows' calls in 2x2 cells,
+waiting counts, scrolling notice), `BoardLink` -> socket:// -> `VirtualBoard`, for both
+protocols. Line pacing is emulated on the simulator side: with ``baud=9600`` the virtual
+board takes every byte off the line at 9600 8N1 (10 bits per byte, 1.04 ms), so "the last
+byte of the update" is when the board has it, after its physical line time.
+
+- call_to_wire_ratio: for single calls on an idle line, (time from the call event — before
+  `compose` — until the board received the last byte of the update's frames) / (line time
+  of those frames at 9600 8N1). Worst call over both protocols (per protocol: median, max).
+- full_to_call_bytes_ratio: bytes of a full-board refresh (memory setup + every area) /
+  bytes the link sent per call (frames + Alpha's read-back query), for the primary protocol
+  (alpha, the configuration default); per protocol below.
+- burst_final_state_ok: 20 calls within one second; the board ends showing the last one
+  (both protocols), with the bytes sent during the burst reported.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from display.board import QueueView, WindowCall, compose  # noqa: E402
+from display.config import BoardConfig  # noqa: E402
+from display.link import BoardLink  # noqa: E402
+from display.protocols import get_protocol  # noqa: E402
+from display.render import render_board  # noqa: E402
+from display.simulator import TcpTransport, VirtualBoard  # noqa: E402
+
+BAUD = 9600
+NOW = datetime(2026, 11, 25, 14, 5, 0)
+BUSINESSES = ["劳动保障", "民政事务", "计生卫生", "残疾人服务"]
+NOTICES = ["本周六正常办公，欢迎前来办理业务", "请携带身份证原件及复印件"]
+
+
+class Hall:
+    """A queue where each call moves one window to the next ticket of its business."""
+
+    def __init__(self) -> None:
+        self.numbers = {w: 10 * w for w in range(1, 5)}
+        self.waiting = {b: 20 for b in BUSINESSES}
+        self.calls = 0
+
+    def call(self) -> QueueView:
+        self.calls += 1
+        window = self.calls % 4 + 1
+        self.numbers[window] += 1
+        business = BUSINESSES[window - 1]
+        self.waiting[business] = max(0, self.waiting[business] - 1)
+        return self.view()
+
+    def view(self) -> QueueView:
+        calls = [WindowCall(w, f"{w}号窗口", f"{'ABCD'[w - 1]}{n:03d}", BUSINESSES[w - 1], NOW)
+                 for w, n in self.numbers.items()]
+        return QueueView(calls=calls, waiting=dict(self.waiting))
+
+
+def run(protocol: str) -> dict:
+    cfg = BoardConfig(width=256, height=64, protocol=protocol, baudrate=BAUD, ack_timeout_s=1.0)
+    board = VirtualBoard(cfg)  # unpaced for the initial full refresh
+    transport = TcpTransport(board).start()
+    written: list[tuple[bytes, float]] = []
+    link = BoardLink(cfg, transport.url, on_written=lambda frame, at: written.append((frame, at))).start()
+    proto = get_protocol(protocol, cfg)
+    hall = Hall()
+    try:
+        content = compose(hall.view(), NOTICES, NOW, cfg)
+        full_bytes = sum(map(len, proto.full_refresh(content)))
+        link.update(content)
+        assert link.wait_in_sync(60), link.status()
+        board.baud = BAUD  # from here on the line runs at 9600 8N1
+        query = link.protocol.ack_query()
+
+        ratios, call_bytes, frame_bytes = [], [], []
+        for _ in range(6):
+            time.sleep(0.3)
+            sent_before, n_written, n_frames = link.status().bytes_sent, len(written), len(board.frames)
+            t0 = time.monotonic()
+            content = compose(hall.call(), NOTICES, NOW, cfg)
+            link.update(content)
+            assert link.wait_in_sync(30), link.status()
+            data = [f for f, _ in written[n_written:] if f != query]
+            size = sum(map(len, data))
+            received = [r for r in board.frames[n_frames:] if r.ok]
+            last = [r for r in received if r.length == len(data[-1])][0]
+            ratios.append((last.at - t0) / (size * 10 / BAUD))
+            call_bytes.append(link.status().bytes_sent - sent_before)
+            frame_bytes.append(size)
+            assert board.face() == render_board(content, cfg)
+
+        time.sleep(0.3)
+        sent_before, frames_before = link.status().bytes_sent, link.status().frames_sent
+        t0 = time.monotonic()
+        for _ in range(20):  # 20 calls in one second
+            content = compose(hall.call(), NOTICES, NOW, cfg)
+            link.update(content)
+            time.sleep(0.05)
+        settled = link.wait_in_sync(120)
+        burst_s = time.monotonic() - t0
+        burst_ok = settled and board.face() == render_board(content, cfg)
+        st = link.status()
+        per_call = statistics.mean(call_bytes)
+        return {
+            "call_to_wire_ratio_median": round(statistics.median(ratios), 3),
+            "call_to_wire_ratio_max": round(max(ratios), 3),
+            "call_frame_bytes_mean": round(statistics.mean(frame_bytes), 1),
+            "call_line_time_ms_mean": round(statistics.mean(frame_bytes) * 10 / BAUD * 1000, 1),
+            "bytes_per_call_mean": round(per_call, 1),
+            "full_refresh_bytes": full_bytes,
+            "full_refresh_line_time_s": round(full_bytes * 10 / BAUD, 2),
+            "full_to_call_bytes_ratio": round(full_bytes / per_call, 2),
+            "burst_final_state_ok": burst_ok,
+            "burst_calls": 20,
+            "burst_bytes_sent": st.bytes_sent - sent_before,
+            "burst_frames_sent": st.frames_sent - frames_before,
+            "burst_settle_s": round(burst_s, 2),
+            "errors": st.errors,
+        }
+    finally:
+        link.close()
+        transport.close()
+
+
+def main() -> None:
+    results = {name: run(name) for name in ("alpha", "bx")}
+    out = {
+        "call_to_wire_ratio": max(r["call_to_wire_ratio_max"] for r in results.values()),
+        "full_to_call_bytes_ratio": results["alpha"]["full_to_call_bytes_ratio"],
+        "burst_final_state_ok": all(r["burst_final_state_ok"] for r in results.values()),
+        "primary_protocol": "alpha",
+        "baud": BAUD,
+        "line_pacing": "simulator-side 8N1 emulation",
+        "board": "256x64 default layout",
+        **results,
+    }
+    print(json.dumps(out, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

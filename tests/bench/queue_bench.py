@@ -1,0 +1,133 @@
+"""Queue latency with 5,000 tickets waiting: issue-ticket and call-next p50/p99, each p99 also as
+a ratio to a bare SQLite insert with the same durability (WAL, synchronous=FULL, one commit per
+row) measured in the same run on the same disk.
+
+    .venv/bin/python tests/bench/queue_bench.py [--waiting 5000] [--samples 400]
+
+Prints one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from kiosk.config import QueueSection  # noqa: E402
+from kiosk.services.events import EventBus  # noqa: E402
+from kiosk.services.queue import QueueService  # noqa: E402
+from sync.cache.db import open_cache  # noqa: E402
+from sync.cache.models import BusinessType, Ticket, Window, WindowService  # noqa: E402
+
+TZ = ZoneInfo("Asia/Shanghai")
+BUSINESSES = [("labor", "劳动保障业务", "A"), ("civil", "民政事务业务", "B"), ("health", "计生卫生业务", "C"),
+              ("disability", "残疾人服务业务", "D"), ("safety", "维稳综治业务", "E"), ("culture", "文体科教业务", "F")]
+WINDOWS = [(1, ["labor"]), (2, ["civil", "disability"]), (3, ["health", "civil"]), (4, ["disability"]),
+           (5, ["safety", "culture", "labor"])]
+
+
+def seed(cache, waiting: int, day) -> None:
+    """Businesses, windows and `waiting` tickets already in the queue (bulk, not timed)."""
+    with cache.transaction() as s:
+        ids = {}
+        for code, name, prefix in BUSINESSES:
+            b = BusinessType(code=code, name=name, prefix=prefix)
+            s.add(b)
+            s.flush()
+            ids[code] = b.id
+        for number, codes in WINDOWS:
+            w = Window(number=number, name=f"{number}号窗口")
+            s.add(w)
+            s.flush()
+            for rank, code in enumerate(codes):
+                s.add(WindowService(window_id=w.id, business_type_id=ids[code], priority=rank))
+        start = datetime(2026, 11, 25, 0, 30, tzinfo=UTC)
+        per = waiting // len(BUSINESSES)
+        for code, _name, prefix in BUSINESSES:
+            for n in range(1, per + 1):
+                at = start + timedelta(seconds=n)
+                s.add(Ticket(service_day=day, prefix=prefix, number=n, label=f"{prefix}{n:04d}",
+                             business_type_id=ids[code], priority=(n % 17 == 0), state="waiting",
+                             queue_key=at.timestamp(), issued_at=at))
+
+
+def percentile(values: list[float], p: float) -> float:
+    values = sorted(values)
+    k = min(len(values) - 1, max(0, round(p / 100 * (len(values) - 1))))
+    return values[k]
+
+
+def bare_insert(path: Path, samples: int) -> list[float]:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, label TEXT, at TEXT)")
+    times = []
+    for i in range(samples):
+        t0 = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO t (label, at) VALUES (?, ?)", (f"A{i:04d}", datetime.now(UTC).isoformat()))
+        conn.execute("COMMIT")
+        times.append(time.perf_counter() - t0)
+    conn.close()
+    return times
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--waiting", type=int, default=5000)
+    ap.add_argument("--samples", type=int, default=400)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="queue-bench-", dir=Path(__file__).resolve().parent) as tmp:
+        tmp = Path(tmp)
+        cache = open_cache(tmp / "hall.sqlite3")
+        q = QueueService(cache, EventBus(), tz=TZ, config=QueueSection(max_number=9999))
+        seed(cache, args.waiting, q.service_day())
+        rng = random.Random(7)
+        # warm-up (imports, statement cache), not measured
+        for _ in range(20):
+            q.issue_ticket("labor")
+            q.call_next(1)
+        # interleave the three measurements so disk hiccups hit all of them alike
+        issue, call, bare = [], [], []
+        conn_bare_path = tmp / "bare.sqlite3"
+        bare = bare_insert(conn_bare_path, args.samples)
+        for i in range(args.samples):
+            code = rng.choice(BUSINESSES)[0]
+            t0 = time.perf_counter()
+            q.issue_ticket(code, priority=(i % 20 == 0))
+            issue.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            q.call_next(WINDOWS[i % len(WINDOWS)][0])
+            call.append(time.perf_counter() - t0)
+        bare += bare_insert(tmp / "bare2.sqlite3", args.samples)
+        waiting_after = sum(b.waiting for b in q.businesses())
+        cache.close()
+
+    def ms(v: float) -> float:
+        return round(v * 1000, 3)
+
+    bare_p99 = percentile(bare, 99)
+    print(json.dumps({
+        "bench": "queue", "waiting": args.waiting, "waiting_after": waiting_after, "samples": args.samples,
+        "issue_p50_ms": ms(percentile(issue, 50)), "issue_p99_ms": ms(percentile(issue, 99)),
+        "call_p50_ms": ms(percentile(call, 50)), "call_p99_ms": ms(percentile(call, 99)),
+        "bare_insert_p50_ms": ms(percentile(bare, 50)), "bare_insert_p99_ms": ms(bare_p99),
+        "issue_p99_ratio": round(percentile(issue, 99) / bare_p99, 2),
+        "call_p99_ratio": round(percentile(call, 99) / bare_p99, 2),
+        "issue_mean_ms": ms(statistics.fmean(issue)), "call_mean_ms": ms(statistics.fmean(call)),
+    }))
+
+
+if __name__ == "__main__":
+    main()

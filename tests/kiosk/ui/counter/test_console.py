@@ -1,0 +1,206 @@
+"""The counter console with pytest-qt: in-process against the queue, and over real HTTP."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services"))
+
+from queue_world import TZ, Recorder, add_clerks, make_queue, seed_hall  # noqa: E402
+
+from kiosk.config import HallConfig  # noqa: E402
+from kiosk.lan.api import HallApiServer, create_app  # noqa: E402
+from kiosk.lan.client import LocalCounterClient, RemoteCounterClient  # noqa: E402
+from kiosk.services.auth import AuthService  # noqa: E402
+from kiosk.services.printer import TicketPrinter  # noqa: E402
+from kiosk.ui.counter.console import CounterConsole, TransferDialog  # noqa: E402
+
+
+@pytest.fixture
+def world(cache, tmp_path):
+    seed_hall(cache)
+    add_clerks(cache)
+    q, bus = make_queue(cache)
+    config = HallConfig()
+    config.hall.data_dir = tmp_path
+    config.printer.connection = "serial"
+    config.printer.device = str(tmp_path / "no-printer")
+    printer = TicketPrinter(config)
+    return q, bus, LocalCounterClient(q, AuthService(cache), printer)
+
+
+def make_console(qtbot, client, window=1):
+    console = CounterConsole(client, window, tz=TZ, poll=False)
+    qtbot.addWidget(console)
+    console.resize(1280, 800)
+    console.show()
+    qtbot.waitExposed(console)
+    console.activateWindow()  # F-key shortcuts work in the active window
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is console, timeout=2000)
+    return console
+
+
+def login(console, name="王芳", pin="2468"):
+    console.login_page.name.setCurrentText(name)
+    console.login_page.pin.setText(pin)
+    console.login_page.button.click()
+
+
+def test_pin_login(qtbot, world):
+    q, _, client = world
+    console = make_console(qtbot, client)
+    assert console.stack.currentWidget() is console.login_page
+    assert [console.login_page.name.itemText(i) for i in range(console.login_page.name.count())] == \
+        ["李强", "王芳", "陈静"]
+    login(console, pin="1111")
+    assert "PIN 错误" in console.login_page.message.text()
+    assert console.stack.currentWidget() is console.login_page
+    login(console)
+    assert console.stack.currentWidget() is console.work
+    assert "1号窗口" in console.work.title.text() and "王芳" in console.work.title.text()
+    console.work.logout.click()
+    assert console.stack.currentWidget() is console.login_page and console.staff is None
+
+
+def test_keys_drive_the_queue_and_events(qtbot, world):
+    q, bus, client = world
+    rec = Recorder(bus)
+    for _ in range(3):
+        q.issue_ticket("labor")
+    q.issue_ticket("labor", priority=True)
+    console = make_console(qtbot, client)
+    login(console)
+    assert console.work.tabs.tabText(0) == "等候 4"
+    qtbot.keyClick(console, Qt.Key.Key_F1)
+    assert console.work.ticket.text() == "A004"  # priority first
+    assert "（优先）" in console.work.ticket_info.text()
+    qtbot.keyClick(console, Qt.Key.Key_F2)
+    assert "已叫 2 次" in console.work.ticket_info.text()
+    qtbot.keyClick(console, Qt.Key.Key_F3)
+    assert console.work.ticket.text() == "—" and console.work.tabs.tabText(1) == "过号 1"
+    qtbot.keyClick(console, Qt.Key.Key_F1)
+    assert console.work.ticket.text() == "A001"
+    qtbot.keyClick(console, Qt.Key.Key_F5)
+    assert q.ticket("A001").state == "served"
+    assert "今日办结 1 人" in console.work.stats.text() and "过号 1" in console.work.stats.text()
+    qtbot.keyClick(console, Qt.Key.Key_F8)
+    assert "暂停服务" in console.work.title.text() and console.work.buttons["pause"].text().startswith("恢复")
+    qtbot.keyClick(console, Qt.Key.Key_F1)
+    assert "暂停服务" in console.work.message.text()
+    qtbot.keyClick(console, Qt.Key.Key_F8)
+    assert "暂停服务" not in console.work.title.text()
+    assert rec.topics()[4:7] == ["ticket.called", "ticket.recalled", "ticket.skipped"]
+    assert "window.paused" in rec.topics() and "window.resumed" in rec.topics()
+
+
+def test_hold_bring_back_return_and_call_selected(qtbot, world):
+    q, _, client = world
+    for _ in range(3):
+        q.issue_ticket("labor")
+    console = make_console(qtbot, client)
+    login(console)
+    console.call_next()
+    qtbot.keyClick(console, Qt.Key.Key_F6)  # hold A001
+    assert console.work.tabs.tabText(2) == "挂起 1"
+    console.call_next()  # A002
+    console.skip()
+    console.work.tabs.setCurrentIndex(1)
+    console.work.skipped.selectRow(0)
+    console.return_selected()
+    assert q.ticket("A002").state == "waiting"
+    console.work.tabs.setCurrentIndex(2)
+    console.work.held.selectRow(0)
+    console.bring_back_selected()
+    assert console.work.ticket.text() == "A001"
+    # call a specific waiting ticket through the dialog, reason typed in
+    console.work.tabs.setCurrentIndex(0)
+    row = [console.work.waiting.item(r, 0).text() for r in range(console.work.waiting.rowCount())].index("A003")
+    console.work.waiting.selectRow(row)
+
+    def fill():
+        dialog = console._open_dialog
+        dialog.reason.setCurrentText("材料补齐后回来")
+        dialog.accept()
+
+    QTimer.singleShot(50, fill)
+    console.call_selected()
+    assert console.work.ticket.text() == "A003"
+    assert q.ticket("A001").state == "served"
+
+
+def test_transfer_dialog(qtbot, world):
+    q, _, client = world
+    q.issue_ticket("labor")
+    console = make_console(qtbot, client)
+    login(console)
+    console.call_next()
+
+    def choose():
+        dialog = console._open_dialog
+        assert isinstance(dialog, TransferDialog)
+        dialog.business.setCurrentIndex(dialog.business.findData("civil"))
+        dialog.window.setCurrentIndex(dialog.window.findData(3))
+        dialog.accept()
+
+    QTimer.singleShot(50, choose)
+    qtbot.keyClick(console, Qt.Key.Key_F4)
+    t = q.ticket("A001")
+    assert (t.state, t.business_code, t.window_number) == ("waiting", "civil", 3)
+    assert "A001 已转移" in console.work.message.text()
+
+
+def test_errors_and_printer_alarm(qtbot, world):
+    q, _, client = world
+    console = make_console(qtbot, client)
+    login(console)
+    qtbot.keyClick(console, Qt.Key.Key_F2)
+    assert console.work.message.text() == "1号窗口当前没有正在办理的号"
+    q.issue_ticket("labor")
+    console.client.printer.print_ticket(q.issued_ticket("A001"))  # the kiosk's print failed
+    console._polls = 0
+    console.refresh()
+    assert "找不到打印机" in console.work.printer.text()
+    assert "#c62828" in console.work.printer.styleSheet()
+    console.work.waiting.selectRow(0)
+    console.reprint_current()
+    assert "找不到打印机" in console.work.message.text()
+    assert console.work.sync.text() == "同步：未启用" and console.work.board.text() == "LED屏：未接入"
+
+
+def test_remote_console_over_http_loses_and_regains_the_hall(qtbot, world):
+    q, _, local = world
+    server = HallApiServer(create_app(local, "tok")).start()
+    port = server.port
+    try:
+        q.issue_ticket("civil")
+        client = RemoteCounterClient(server.url, "tok", timeout=1.0)
+        console = make_console(qtbot, client, window=2)
+        assert server.url in console.windowTitle()
+        login(console, "李强", "1357")
+        qtbot.keyClick(console, Qt.Key.Key_F1)
+        assert console.work.ticket.text() == "B001"
+        assert q.ticket("B001").state == "called"
+        server.stop()
+        console.refresh()
+        assert "与大厅主机失去连接，正在重连" in console.work.banner.text()
+        assert not console.work.buttons["next"].isEnabled()
+        qtbot.keyClick(console, Qt.Key.Key_F5)  # ignored while disconnected
+        assert q.ticket("B001").state == "called"
+        server = HallApiServer(create_app(local, "tok"), port=port).start()
+        # the new hall process forgot the PIN session: the console asks to log in again
+        console.refresh()
+        assert console.stack.currentWidget() is console.login_page
+        assert "重新登录" in console.login_page.message.text()
+        login(console, "李强", "1357")
+        assert console.work.buttons["next"].isEnabled()
+        assert console.work.ticket.text() == "B001"
+        qtbot.keyClick(console, Qt.Key.Key_F5)
+        assert q.ticket("B001").state == "served"
+    finally:
+        server.stop()
+    QApplication.processEvents()

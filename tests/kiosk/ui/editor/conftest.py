@@ -1,0 +1,27 @@
+"""Editor UI tests share the editor service tests' hall template (tests/kiosk/services/editor_world.py)."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services"))
+
+from editor_world import build_template, copy_hall  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def editor_template(tmp_path_factory):
+    return build_template(tmp_path_factory.mktemp("editor-ui-template"))
+
+
+@pytest.fixture
+def hall(hall_config, editor_template):
+    h = copy_hall(editor_template[0], hall_config)
+    yield h
+    h.close()
+
+
+@pytest.fixture
+def people(editor_template):
+    return editor_template[1]
