@@ -188,7 +188,6 @@ class BoardLink:
         port.parity = cfg.parity
         port.stopbits = cfg.stopbits
         port.timeout = 0
-        port.write_timeout = 5
         if cfg.rs485:
             try:
                 port.rs485_mode = serial.rs485.RS485Settings()
@@ -245,6 +244,9 @@ class BoardLink:
         port = self._port
         if port is None:
             raise LinkDown("port closed")
+        needed = self._line_time(len(frame)) + 2.0  # a stalled adapter must not hang us forever
+        if port.write_timeout is None or port.write_timeout < needed:
+            port.write_timeout = needed
         port.write(frame)
         port.flush()
         now = time.monotonic()

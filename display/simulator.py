@@ -25,7 +25,6 @@ import select
 import socket
 import threading
 import time
-import tty
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -212,7 +211,9 @@ class Faults:
     drop_acks: float = 0.0
     delay_acks_s: float = 0.0
     garble: float = 0.0
+    drop_next: int = 0  # drop exactly this many answers first (deterministic tests)
     seed: int = 1
+    dropped: int = 0
     rng: random.Random = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -299,7 +300,10 @@ class VirtualBoard:
             self._answer(answer, send)
 
     def _answer(self, answer: bytes, send: Callable[[bytes], None]) -> None:
-        if self.faults.drop_acks and self.faults.rng.random() < self.faults.drop_acks:
+        f = self.faults
+        if f.drop_next > 0 or (f.drop_acks and f.rng.random() < f.drop_acks):
+            f.drop_next = max(0, f.drop_next - 1)
+            f.dropped += 1
             return
         if self.faults.delay_acks_s:
             threading.Timer(self.faults.delay_acks_s, self._safe_send, (send, answer)).start()
@@ -478,6 +482,10 @@ class PtyTransport:
         self._thread = threading.Thread(target=self._run, name="led-sim-pty", daemon=True)
 
     def _open(self) -> None:
+        if not hasattr(os, "openpty"):
+            raise OSError("pseudo-terminals need Linux or macOS; use the TCP transport (socket://) here")
+        import tty  # POSIX only: keep the module importable on Windows hall PCs
+
         master, slave = os.openpty()
         tty.setraw(slave)  # no echo, no CR/LF translation before the PC configures the port
         self.slave_name = os.ttyname(slave)

@@ -20,7 +20,7 @@ def run_hall(config: HallConfig, *, offscreen: bool = False, screenshots: Path |
 
     from kiosk.hall import Hall
     from kiosk.ui.fonts import install_ui_font
-    from kiosk.ui.main_window import MainWindow
+    from kiosk.ui.resident.window import KioskWindow
 
     app = QApplication.instance() or QApplication(sys.argv)
     install_ui_font(app, config.ui_font())
@@ -34,7 +34,8 @@ def run_hall(config: HallConfig, *, offscreen: bool = False, screenshots: Path |
     # hall LAN API for consoles on other PCs; sets hall.queue / hall.printer / hall.voice.
     counters = CounterSide(hall)
     counters.show()
-    window = MainWindow(hall)
+    # The resident kiosk: locked down (frameless, on top, no escape keys) unless taking screenshots.
+    window = KioskWindow(hall, lockdown=screenshots is None)
     window.resize(1920, 1080) if config.kiosk.orientation == "landscape" else window.resize(1080, 1920)
     if config.kiosk.fullscreen and not offscreen and screenshots is None:
         window.showFullScreen()

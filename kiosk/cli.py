@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "sync.office.cli",
     "kiosk.commands.staff",
     "kiosk.commands.audit",
+    "kiosk.commands.counter",
     "display.cli",
 ]
 

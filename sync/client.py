@@ -20,12 +20,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from sync import wire
@@ -106,6 +106,8 @@ class SyncWorker:
         self._online = False
         self._last_error = ""
         self._skew: float | None = None
+        self._last_success: datetime | None = None
+        self._saved_success: datetime | None = None
         self.public_url = self.url  # base of QR links (the hall may set office.public_url)
         self.closers: list[Callable[[], None]] = []  # run after stop() (e.g. the embedded office)
 
@@ -156,8 +158,10 @@ class SyncWorker:
             waiting = s.scalar(select(func.count()).select_from(Outbox).where(Outbox.done_at.is_(None))) or 0
             conflicts = s.scalar(select(func.count()).select_from(Conflict)
                                  .where(Conflict.resolved_at.is_(None))) or 0
-            last = s.get(SyncState, LAST_SUCCESS_KEY)
-        last_success = datetime.fromisoformat(last.value) if last is not None and last.value else None
+            last = s.get(SyncState, LAST_SUCCESS_KEY) if self._last_success is None else None
+        last_success = self._last_success
+        if last is not None and last.value:
+            last_success = datetime.fromisoformat(last.value)
         return SyncStatus(self._online, last_success, waiting, self._last_error, conflicts, self._skew)
 
     # --- one round -------------------------------------------------------------------------
@@ -179,8 +183,13 @@ class SyncWorker:
             self._online = True
             if len(result.changed) == result.pulled:  # else keep the "could not apply" message
                 self._last_error = ""
-            with self.cache.transaction() as s:
-                s.merge(SyncState(key=LAST_SUCCESS_KEY, value=datetime.now(UTC).isoformat()))
+            now = datetime.now(UTC)
+            self._last_success = now
+            # Kept on disk for the status after a restart; at most twice a minute (each write is an fsync).
+            if self._saved_success is None or now - self._saved_success > timedelta(seconds=30):
+                with self.cache.transaction() as s:
+                    s.merge(SyncState(key=LAST_SUCCESS_KEY, value=now.isoformat()))
+                self._saved_success = now
             self._announce(result)
             return result
 
@@ -292,12 +301,17 @@ class SyncWorker:
         by_uid = {r.uid: r for r in rows}
         now = datetime.now(UTC)
         conflicts = []
+        by_status: dict[str, list[str]] = {}
+        for r in reply.results:
+            by_status.setdefault(r.status, []).append(r.id)
         with self.cache.transaction() as s:
+            for status, uids in by_status.items():
+                for i in range(0, len(uids), 500):  # SQLite's limit on bound parameters
+                    s.execute(update(Outbox).where(Outbox.uid.in_(uids[i:i + 500])).values(
+                        done_at=now, result=status, attempts=Outbox.attempts + 1, last_error=""))
             for r in reply.results:
-                row = s.get(Outbox, by_uid[r.id].id)
-                row.done_at, row.result, row.attempts, row.last_error = now, r.status, row.attempts + 1, ""
                 if r.status == "conflict":
-                    p = row.payload
+                    p = by_uid[r.id].payload
                     c = Conflict(kind=p["kind"], record_uid=p["uid"], local_version=p["version"],
                                  local_data=p["data"], office_version=r.office_version or 0,
                                  office_data=r.office_data or {})
@@ -310,7 +324,29 @@ class SyncWorker:
             for conflict_id, kind, uid in conflicts:
                 self.publish("content.conflict", conflict_id=conflict_id, kind=kind, uid=uid)
 
-    # --- pull ------------------------------------------------------------------------------
+    # --- pull ---
+
+    def _apply_page(self, s: Session, page: wire.PullPage) -> list[tuple[str, str]]:
+        """Apply a page in the caller's transaction; a record the hall refuses is logged and skipped."""
+        try:
+            with s.begin_nested():  # the usual case: everything applies, one savepoint for the page
+                for change in page.changes:
+                    self.apply_content(s, change.kind, change.data, change.version)
+            return [(c.kind, c.uid) for c in page.changes]
+        except Exception:  # noqa: BLE001 - find the culprit record by record below
+            pass
+        applied = []
+        for change in page.changes:
+            try:
+                with s.begin_nested():
+                    self.apply_content(s, change.kind, change.data, change.version)
+                applied.append((change.kind, change.uid))
+            except Exception as exc:  # noqa: BLE001 - the hall's own checks refused it
+                self._last_error = f"无法采用街道办的{change.kind} {change.uid} v{change.version}: {exc}"
+                log.error("could not apply office %s %s v%d: %s", change.kind, change.uid, change.version, exc)
+        return applied
+
+    # --- pull (pages) ---------------------------------------------------------------------
 
     def _pull_all(self, result: RoundResult, max_pages: int = 50) -> None:
         for _ in range(max_pages):
@@ -332,17 +368,10 @@ class SyncWorker:
             except ValidationError:
                 raise SyncError("街道办服务器回复无法识别 unreadable reply from the office (pull)") from None
             self._skew = (page.office_time - datetime.now(UTC)).total_seconds()
-            applied = []
+            if not page.changes and page.cursor == cursor:
+                return  # nothing new: no write, no fsync
             with self.cache.transaction() as s:
-                for change in page.changes:
-                    try:
-                        with s.begin_nested():  # one unusable record must not hold up the others
-                            self.apply_content(s, change.kind, change.data, change.version)
-                        applied.append((change.kind, change.uid))
-                    except Exception as exc:  # noqa: BLE001 - the hall's own checks refused it
-                        self._last_error = f"无法采用街道办的{change.kind} {change.uid} v{change.version}: {exc}"
-                        log.error("could not apply office %s %s v%d: %s", change.kind, change.uid,
-                                  change.version, exc)
+                applied = self._apply_page(s, page)
                 s.merge(SyncState(key=CURSOR_KEY, value=page.cursor))
             result.pulled += len(page.changes)
             result.changed += applied
@@ -356,7 +385,8 @@ def _entry(row: Outbox) -> dict[str, Any]:
     model = {"ticket_event": wire.TicketEventEntry, "content": wire.ContentEntry}.get(row.kind)
     if model is None:
         raise ValueError(f"kind: unknown outbox kind {row.kind!r} (ticket_event or content)")
-    return model.model_validate(entry).model_dump(mode="json")
+    model.model_validate(entry)  # raises if malformed; the row is sent as stored
+    return entry
 
 
 def _first_error(exc: Exception) -> str:

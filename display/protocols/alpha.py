@@ -266,7 +266,11 @@ class AlphaDecoder(FrameDecoder):
                 self._sum = bytearray()
             elif b == EOT:  # a command without ETX/checksum ends the packet
                 self._checked = False
-                self._commands.append(Command.parse(bytes(self._buf[1:])))
+                try:
+                    self._commands.append(Command.parse(bytes(self._buf[1:])))
+                except ProtocolError as exc:
+                    self._restart(out, exc)
+                    return
                 self._finish(out)
             elif b in (NUL, STX):
                 self._restart(out, ProtocolError(f"unexpected 0x{b:02X} inside a command"))

@@ -415,6 +415,9 @@ class BxProtocol(BoardProtocol):
     def __init__(self, config: BoardConfig, max_areas: int = 10, device_type: int = DEVICE_ANY) -> None:
         super().__init__(config)
         self.device_type = device_type
+        # Broadcast address 1 (0xFFFF): controllers never answer, so nothing to wait for.
+        self.expects_ack = config.address != 0xFFFF
+        self.response = 0x01 if self.expects_ack else 0x02
         self.slots: list[Slot] = []
         for area in config.areas:
             if area.kind in ("calls", "waiting") and area.rows * area.columns > 1:
@@ -430,6 +433,8 @@ class BxProtocol(BoardProtocol):
                 f"the controller supports {max_areas}")
 
     def _frame(self, data: bytes) -> bytes:
+        if not self.expects_ack:
+            data = data[:2] + bytes([self.response]) + data[3:]
         return frame(data, dst=self.config.address, device_type=self.device_type)
 
     def slot_areas(self, content: BoardContentLike | None) -> dict[int, DynamicArea]:
@@ -497,7 +502,10 @@ class BxProtocol(BoardProtocol):
             return repr(item)
         head = f"dst 0x{item.dst:04X} src 0x{item.src:04X} cmd {item.command[0]:02X} {item.command[1]:02X}"
         if item.command == (0xA3, 0x06):
-            upd = parse_dynamic_update(item.data)
+            try:
+                upd = parse_dynamic_update(item.data)
+            except ProtocolError as exc:
+                return f"{head} (malformed: {exc})"
             parts = [f"area {a.area_id} ({a.x},{a.y} {a.width}x{a.height}) {decode_text(a.text)[0]!r}" for a in upd.areas]
             return head + (" delete all;" if upd.delete_all else "") + " " + "; ".join(parts)
         return head

@@ -302,6 +302,14 @@
         <translation>Could not take a ticket. Please try again or ask at a service window.</translation>
     </message>
     <message>
+        <source>正在打印号票……</source>
+        <translation>Printing your ticket…</translation>
+    </message>
+    <message>
+        <source>号票未能打印，请记下您的号码</source>
+        <translation>The ticket could not be printed; please note your number</translation>
+    </message>
+    <message>
         <source>没有取到号码。工作人员会在服务窗口帮您办理。</source>
         <translation>No ticket was taken. The staff at the service windows will help you.</translation>
     </message>

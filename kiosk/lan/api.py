@@ -67,7 +67,8 @@ class LoginBody(BaseModel):
     pin: str = Field(min_length=1, max_length=20)
 
 
-def create_app(counter: LocalCounterClient, token: str, *, hall_name: str = "") -> FastAPI:
+def create_app(counter: LocalCounterClient, token: str, *, hall_name: str = "",
+               timezone: str = "Asia/Shanghai") -> FastAPI:
     app = FastAPI(title="Yizhan hall LAN API", version="1", docs_url=None, redoc_url=None)
     sessions: dict[str, Staff] = {}
 
@@ -98,7 +99,7 @@ def create_app(counter: LocalCounterClient, token: str, *, hall_name: str = "") 
 
     @app.get("/api/v1/ping", dependencies=auth)
     def ping() -> dict[str, Any]:
-        return {"hall": hall_name, "time": datetime.now(UTC).isoformat()}
+        return {"hall": hall_name, "time": datetime.now(UTC).isoformat(), "timezone": timezone}
 
     @app.get("/api/v1/staff", dependencies=auth)
     def staff_names() -> list[str]:
@@ -162,25 +163,41 @@ def create_app(counter: LocalCounterClient, token: str, *, hall_name: str = "") 
 
 
 class HallApiServer:
-    """uvicorn on a background thread of the hall app (or a test)."""
+    """uvicorn on a background thread of the hall app (or a test).
+
+    The socket is bound here, before the thread starts, so a port in use is a clear error at
+    once (OSError naming host and port) and port 0 gets its real number.
+    """
 
     def __init__(self, app: FastAPI, host: str = "127.0.0.1", port: int = 0):
         import uvicorn
 
         self.config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
         self.server = uvicorn.Server(self.config)
-        self.thread = threading.Thread(target=self.server.run, name="hall-lan-api", daemon=True)
         self.host = host
         self.port = port
+        self.thread: threading.Thread | None = None
 
     def start(self, timeout: float = 10.0) -> HallApiServer:
+        import socket
+
+        sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.host, self.port))
+        except OSError as exc:
+            sock.close()
+            raise OSError(f"the hall LAN API cannot listen on {self.host}:{self.port}: {exc.strerror}") from None
+        sock.listen(64)
+        self.port = sock.getsockname()[1]
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]},
+                                       name="hall-lan-api", daemon=True)
         self.thread.start()
         deadline = time.monotonic() + timeout
         while not self.server.started:
             if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"the hall LAN API could not listen on {self.host}:{self.port}")
+                raise RuntimeError(f"the hall LAN API did not start on {self.host}:{self.port}")
             time.sleep(0.01)
-        self.port = self.server.servers[0].sockets[0].getsockname()[1]
         log.info("hall LAN API on %s", self.url)
         return self
 
@@ -190,7 +207,8 @@ class HallApiServer:
 
     def stop(self) -> None:
         self.server.should_exit = True
-        self.thread.join(timeout=5)
+        if self.thread is not None:
+            self.thread.join(timeout=5)
 
 
 def start_hall_api(hall: Any, counter: LocalCounterClient) -> HallApiServer | None:
@@ -198,5 +216,5 @@ def start_hall_api(hall: Any, counter: LocalCounterClient) -> HallApiServer | No
     config = hall.config
     if not config.lan.enabled:
         return None
-    app = create_app(counter, lan_token(config), hall_name=config.hall.name)
+    app = create_app(counter, lan_token(config), hall_name=config.hall.name, timezone=config.hall.timezone)
     return HallApiServer(app, config.lan.host, config.lan.port).start()

@@ -8,12 +8,15 @@ so a search running on another thread sees either the old or the new index, neve
 Ranking is by match tier, then by popularity (views) inside a tier:
 
     100  the name starts with the query (汉字)
+     95  the query spells out a whole keyword (关键词: 低保 = db = dibao)
      90  the name's initials or full pinyin start with it
-     80  the name contains it (汉字, or pinyin/initials starting at a syllable)
-     70  a keyword (关键词) starts with / contains it
+     80  the name contains it (汉字, or full pinyin from a syllable on)
+     75  a keyword contains it
+     70  the name's initials contain it (mid-name: `db` in 劳动保障 is a weak hint)
      60  the guide code or the English name
      50  an application material's name (申请材料)
-    <40  typo-tolerant (rapidfuzz) match on the pinyin of names and keywords
+    <40  typo-tolerant (rapidfuzz) match on the pinyin of names and keywords; for 汉字
+         queries first their pinyin (a homophone typed by mistake: 居住正 -> 居住证)
 
 Each tier looks up sorted keys (names, their pinyin and initials, and the suffixes of those that
 start at a syllable) by bisection, so a keystroke costs a few dozen comparisons however many
@@ -308,6 +311,7 @@ class _Tier:
     searches: list[_Haystack] = field(default_factory=list)
     hanzi_ok: bool = True  # False: pinyin-only haystacks, skipped for 汉字 queries
     vocab: _Vocab | None = None
+    whole: bool = False
 
 
 class _Vocab:
@@ -319,6 +323,7 @@ class _Vocab:
         self.words: list[str] = []
         self.owners: list[array] = []
         self.text, self.ini, self.full = _Haystack(), _Haystack(), _Haystack()
+        self.whole: dict[str, list[int]] = {}  # 低保 / db / dibao -> the word 低保
 
     def add(self, word: str, doc: int) -> None:
         _add_owner(self._owners, word.strip(), doc)
@@ -329,18 +334,25 @@ class _Vocab:
         self._owners = {}
         for wid, word in enumerate(self.words):
             sp = spell(word)
+            for form in {normalize_query(sp.text), sp.initials, sp.full}:
+                if form:
+                    self.whole.setdefault(form, []).append(wid)
             self.text.add(sp.text, wid, _every(sp.text))
             self.ini.add(sp.initials, wid, _every(sp.initials))
             self.full.add(sp.full, wid, sp.starts)
         for h in (self.text, self.ini, self.full):
             h.freeze()
 
-    def find(self, query: str, *, hanzi: bool, want: int, skip: frozenset[int]) -> list[int]:
-        every = len(self.words) + 1
-        wids = set(self.text.find(query, want=every))
-        if not hanzi:
-            wids.update(self.ini.find(query, want=every))
-            wids.update(self.full.find(query, want=every))
+    def find(self, query: str, *, hanzi: bool, want: int, skip: frozenset[int], whole: bool = False) -> list[int]:
+        """Guides with a word containing `query` (or, with `whole`, a word it spells out entirely)."""
+        if whole:
+            wids = set(self.whole.get(query, ()))
+        else:
+            every = len(self.words) + 1
+            wids = set(self.text.find(query, want=every))
+            if not hanzi:
+                wids.update(self.ini.find(query, want=every))
+                wids.update(self.full.find(query, want=every))
         found: list[int] = []
         last = -1
         for doc in heapq.merge(*(self.owners[w] for w in sorted(wids))):
@@ -413,9 +425,11 @@ class SearchIndex:
         self._materials.freeze()
         self._tiers = [
             _Tier(100, "name", [hs["name_text"]]),
+            _Tier(95, "keyword", vocab=self._keywords, whole=True),  # staff chose it as a synonym
             _Tier(90, "name", [hs["name_ini"], hs["name_full"]], hanzi_ok=False),
-            _Tier(80, "name", [hs["name_text_any"], hs["name_ini_any"], hs["name_full_any"]]),
-            _Tier(70, "keyword", vocab=self._keywords),
+            _Tier(80, "name", [hs["name_text_any"], hs["name_full_any"]]),
+            _Tier(75, "keyword", vocab=self._keywords),
+            _Tier(70, "name", [hs["name_ini_any"]], hanzi_ok=False),  # initials mid-name: weakest
             _Tier(60, "code", [hs["code"]], hanzi_ok=False),
             _Tier(60, "name_en", [hs["en"]], hanzi_ok=False),
             _Tier(50, "material", vocab=self._materials),
@@ -462,7 +476,7 @@ class SearchIndex:
             room = want - len(taken)
             merged: set[int] = set()
             if tier.vocab is not None:
-                merged.update(tier.vocab.find(query, hanzi=hanzi, want=room, skip=skip))
+                merged.update(tier.vocab.find(query, hanzi=hanzi, want=room, skip=skip, whole=tier.whole))
             for hay in tier.searches:
                 merged.update(hay.find(query, want=room, skip=skip))
             for doc in sorted(merged)[:room]:

@@ -520,6 +520,11 @@ class EditorService:
         from kiosk.services.content import apply_content
 
         uid = data["uid"]
+        if action != "resolve_conflict" and session.scalar(select(m.Conflict.id).where(
+                m.Conflict.kind == kind, m.Conflict.record_uid == uid, m.Conflict.resolved_at.is_(None))):
+            # Another version on top of a disputed one would reach the office as if agreed.
+            raise EditorError(f"这条{KIND_NAMES[kind]}与街道办的版本有冲突，请先在“冲突”页处理 "
+                              "(resolve the open conflict first)")
         old, current = self.current(session, kind, uid)
         if current != base_version:
             who = session.scalar(select(m.ContentRevision.author).where(

@@ -25,8 +25,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, insert, or_, select
+from sqlalchemy.orm import Session, joinedload
 
 from kiosk.config import HallConfig, QueueSection
 from sync.cache.models import (
@@ -42,6 +42,7 @@ from sync.cache.models import (
 
 log = logging.getLogger(__name__)
 
+WITH_BUSINESS = (joinedload(Ticket.business_type),)  # every view of a ticket names its business
 ACTIVE = ("called", "serving")  # a ticket at a window right now
 OPEN = ("waiting", "called", "serving", "skipped", "held")  # not finished yet
 
@@ -204,7 +205,7 @@ class QueueService:
             s.add(ticket)
             s.flush()
             self._event(s, ticket, "issued", now, None, None, {"priority": priority})
-            ahead = self._people_ahead(s, ticket)
+            ahead = self._ahead_of_new(s, ticket)
             wait = self._estimate(s, business, ahead)
             issued = IssuedTicket(ticket.uid, ticket.label, business.code, business.name, priority, ahead, wait, now)
         self.events.publish("ticket.issued", ticket=issued, window_number=None)
@@ -560,7 +561,7 @@ class QueueService:
 
     def _current(self, s: Session, window: Window) -> Ticket | None:
         return s.scalar(
-            select(Ticket).where(Ticket.window_id == window.id, Ticket.state.in_(ACTIVE))
+            select(Ticket).options(*WITH_BUSINESS).where(Ticket.window_id == window.id, Ticket.state.in_(ACTIVE))
             .order_by(Ticket.called_at.desc()).limit(1)
         )
 
@@ -604,8 +605,9 @@ class QueueService:
         published.append(("ticket.called", {"ticket": view, "window_number": window.number}))
         return view
 
-    def _first(self, s: Session, day: date, business_id: int, priority: bool | None, window: Window) -> Ticket | None:
-        q = select(Ticket).where(
+    def _first(self, s: Session, day: date, business_id: int, priority: bool | None, window: Window) -> int | None:
+        """Id of the oldest waiting ticket of one business this window may call (an index seek)."""
+        q = select(Ticket.id).where(
             Ticket.service_day == day, Ticket.state == "waiting", Ticket.business_type_id == business_id,
             or_(Ticket.window_id.is_(None), Ticket.window_id == window.id),
         )
@@ -613,30 +615,51 @@ class QueueService:
             q = q.where(Ticket.priority == priority)
         return s.scalar(q.order_by(Ticket.queue_key, Ticket.id).limit(1))
 
+    def _first_priority(self, s: Session, day: date, ranked: list[int], window: Window) -> int | None:
+        """Id of the priority ticket to call: the window's business order, then oldest (few rows)."""
+        rows = s.execute(
+            select(Ticket.id, Ticket.business_type_id, Ticket.queue_key).where(
+                Ticket.service_day == day, Ticket.state == "waiting", Ticket.business_type_id.in_(ranked),
+                Ticket.priority.is_(True), or_(Ticket.window_id.is_(None), Ticket.window_id == window.id))
+        ).all()
+        if not rows:
+            return None
+        rank = {bid: i for i, bid in enumerate(ranked)}
+        return min(rows, key=lambda r: (rank[r.business_type_id], r.queue_key, r.id)).id
+
     def _pick_next(self, s: Session, window: Window, day: date) -> Ticket | None:
         rule = self.rules.priority_rule
         targeted = s.scalar(
-            select(Ticket).where(Ticket.service_day == day, Ticket.state == "waiting", Ticket.window_id == window.id)
+            select(Ticket.id).where(Ticket.window_id == window.id, Ticket.state == "waiting",
+                                    Ticket.service_day == day)
             .order_by(Ticket.priority.desc() if rule != "off" else Ticket.queue_key, Ticket.queue_key, Ticket.id)
             .limit(1)
         )
         if targeted is not None:
-            return targeted
+            return s.get(Ticket, targeted, options=WITH_BUSINESS)
         ranked = [ws.business_type_id for ws in window.services]  # already in the window's order
-        if rule == "off":
-            for bid in ranked:
-                t = self._first(s, day, bid, None, window)
-                if t is not None:
-                    return t
+        if not ranked:
             return None
-        order = [True, False]
+        order: list[bool | None] = [None] if rule == "off" else [True, False]
         if rule == "ratio" and self._priority_streak(s, window, day) >= self.rules.priority_ratio:
             order = [False, True]  # let one regular ticket through
         for want_priority in order:
+            if want_priority is True:
+                found = self._first_priority(s, day, ranked, window)
+                if found is not None:
+                    return s.get(Ticket, found, options=WITH_BUSINESS)
+                continue
             for bid in ranked:
-                t = self._first(s, day, bid, want_priority, window)
-                if t is not None:
-                    return t
+                if rule == "off":
+                    # oldest of both kinds: two index seeks, the smaller key wins
+                    ids = [i for i in (self._first(s, day, bid, p, window) for p in (True, False)) if i]
+                    if ids:
+                        tickets = [s.get(Ticket, i, options=WITH_BUSINESS) for i in ids]
+                        return min(tickets, key=lambda t: (t.queue_key, t.id))
+                    continue
+                found = self._first(s, day, bid, want_priority, window)
+                if found is not None:
+                    return s.get(Ticket, found, options=WITH_BUSINESS)
         return None
 
     def _priority_streak(self, s: Session, window: Window, day: date) -> int:
@@ -677,6 +700,15 @@ class QueueService:
             return prio_ahead
         regular = s.scalar(base.where(Ticket.priority.is_(False), before)) or 0
         return prio_ahead + regular
+
+    def _ahead_of_new(self, s: Session, ticket: Ticket) -> int:
+        """People ahead of a ticket just issued (it is last of its kind): one counted index range."""
+        q = select(func.count()).select_from(Ticket).where(
+            Ticket.service_day == ticket.service_day, Ticket.state == "waiting",
+            Ticket.business_type_id == ticket.business_type_id, Ticket.id != ticket.id)
+        if ticket.priority and self.rules.priority_rule != "off":
+            q = q.where(Ticket.priority.is_(True))
+        return s.scalar(q) or 0
 
     def _serving_windows(self, s: Session, business_id: int, *, open_only: bool = False) -> int:
         q = select(func.count()).select_from(WindowService).join(Window).where(
@@ -720,15 +752,20 @@ class QueueService:
         )
 
     def _event(self, s: Session, ticket: Ticket, kind: str, now: datetime, window: Window | None,
-               staff_id: int | None, detail: dict[str, Any]) -> TicketEvent:
-        """Append the event and its outbox row; both commit with the ticket change or not at all."""
-        event = TicketEvent(uid=new_uid(), ticket_id=ticket.id, kind=kind, at=now,
-                            window_id=window.id if window else None, staff_id=staff_id,
-                            business_type_id=ticket.business_type_id, detail=detail)
-        s.add(event)
+               staff_id: int | None, detail: dict[str, Any]) -> str:
+        """Append the event and its outbox row; both commit with the ticket change or not at all.
+
+        Plain INSERTs (not ORM objects): append-only rows need no unit-of-work bookkeeping, and
+        this runs on every counter action. Returns the event's uid.
+        """
+        uid = new_uid()
         business = ticket.business_type
         current_window = window if (window is not None and ticket.window_id == window.id) else ticket.window
-        s.add(Outbox(uid=event.uid, kind="ticket_event", created_at=now, payload={
+        s.execute(insert(TicketEvent.__table__).values(
+            uid=uid, ticket_id=ticket.id, kind=kind, at=now, window_id=window.id if window else None,
+            staff_id=staff_id, business_type_id=ticket.business_type_id, detail=detail))
+        s.execute(insert(Outbox.__table__).values(uid=uid, kind="ticket_event", created_at=now, attempts=0,
+                                                  last_error="", result="", payload={
             "ticket": {
                 "uid": ticket.uid, "label": ticket.label, "prefix": ticket.prefix, "number": ticket.number,
                 "service_day": ticket.service_day.isoformat(), "business_code": business.code,
@@ -737,11 +774,11 @@ class QueueService:
                 "issued_at": _iso(ticket.issued_at), "called_at": _iso(ticket.called_at),
                 "finished_at": _iso(ticket.finished_at),
             },
-            "event": {"uid": event.uid, "kind": kind, "at": _iso(now),
+            "event": {"uid": uid, "kind": kind, "at": _iso(now),
                       "window_number": window.number if window else None,
                       "business_code": business.code, "detail": detail},
         }))
-        return event
+        return uid
 
     def _view(self, t: Ticket, window: Window | None) -> TicketView:
         w = window if (window is not None and t.window_id == window.id) else (t.window if t.window_id else None)

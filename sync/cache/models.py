@@ -248,6 +248,7 @@ class Ticket(Base):
         UniqueConstraint("service_day", "prefix", "number"),
         # "who is next" for one business: an index seek, even with thousands waiting
         Index("ix_ticket_queue", "service_day", "state", "business_type_id", "priority", "queue_key"),
+        Index("ix_ticket_window", "window_id", "state"),  # the ticket at a window, tickets sent to it
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

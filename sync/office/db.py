@@ -46,8 +46,10 @@ def make_engine(url: str, *, schema: str | None = None, pool_size: int = 10) -> 
     if parsed.drivername == "postgresql":
         url = str(parsed.set(drivername="postgresql+psycopg"))
     connect_args = {"options": f"-csearch_path={schema}"} if schema else {}
+    # No pre-ping (a round trip per request); connections are recycled hourly instead, and a
+    # request that meets a dead connection fails with 5xx once and the hall retries.
     return create_engine(url, connect_args=connect_args, pool_size=pool_size, max_overflow=20,
-                         pool_pre_ping=True)
+                         pool_recycle=3600)
 
 
 def alembic_config() -> Config:

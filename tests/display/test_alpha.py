@@ -80,6 +80,11 @@ def test_truncated_packet_and_garbage_resync_on_next_soh():
     assert "stray" in str(items[0]) and isinstance(items[1], A.Packet)
 
 
+def test_empty_command_is_an_error_not_a_crash():
+    items = A.AlphaDecoder().feed(b"\x01Z00\x02\x04" + A.packet([A.write_string("C", "1")]))
+    assert "empty command" in str(items[0]) and isinstance(items[-1], A.Packet)
+
+
 def test_bad_dots_picture_names_the_problem():
     with pytest.raises(ProtocolError, match="row 1 has 2 pixels"):
         A.parse_small_dots(b"0203" + b"000\r" + b"00\r")

@@ -113,7 +113,11 @@ def test_faults_drop_and_garble(line):
     with serial.serial_for_url(url, timeout=0.3) as port:
         port.write(proto.encode_update(sample(cfg, 5), None)[0])
         time.sleep(0.3)
+        board.faults = Faults()
+        port.write(proto.encode_update(sample(cfg, 6), None)[0])  # ends a frame whose 0x5A was hit
+        time.sleep(0.3)
     assert len(board.errors) > before
+    assert board.face() == render_board(sample(cfg, 6), cfg)
 
 
 def test_disconnect_refuses_the_line_then_comes_back():
@@ -137,14 +141,15 @@ def test_disconnect_refuses_the_line_then_comes_back():
         transport.close()
 
 
-def test_paced_line_takes_the_physical_time():
+def test_paced_line_delivers_at_the_physical_rate():
     cfg = BoardConfig(protocol="bx")
     board = VirtualBoard(cfg, baud=9600)
     frame = get_protocol("bx", cfg).encode_update(sample(cfg), None)[0]
     start = time.monotonic()
     board.receive(frame, lambda data: None)
-    elapsed = time.monotonic() - start
-    assert elapsed >= len(frame) * 10 / 9600 * 0.95
+    # the virtual line is busy for 10 bits per byte at 9600 baud from when the bytes came in
+    assert board._line_free_at - start >= len(frame) * 10 / 9600
+    assert board.frames[-1].at >= board._line_free_at - 1e-6
     assert board.frames[-1].length == len(frame)
 
 
@@ -166,3 +171,36 @@ def test_alpha_face_draws_strings_with_the_sign_font():
     assert any(face.get(x, y) for x in range(clock.x, clock.x + clock.width) for y in range(clock.y, clock.y + 16))
     assert isinstance(board.controller.strings.get(proto.items[-1].label, ""), str)
     assert B  # both protocol modules import cleanly side by side
+
+
+@pytest.mark.parametrize("protocol", ["alpha", "bx"])
+def test_fuzz_controllers_survive_mutated_frames(protocol):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    cfg = BoardConfig(protocol=protocol)
+    frames = get_protocol(protocol, cfg).full_refresh(sample(cfg))
+    stream = b"".join(frames)
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.lists(st.tuples(st.integers(0, len(stream) - 1), st.integers(0, 255)), max_size=8))
+    def run(mutations):
+        board = VirtualBoard(cfg)
+        bad = bytearray(stream)
+        for pos, value in mutations:
+            bad[pos] = value
+        board.receive(bytes(bad), lambda data: None)  # never raises, whatever arrives
+        board.receive(stream, lambda data: None)  # and the next good bytes are shown
+        assert board.face() == render_board(sample(cfg), cfg)
+
+    run()
+
+
+def test_bx_broadcast_address_expects_no_answer():
+    proto = get_protocol("bx", BoardConfig(protocol="bx", address=0xFFFF))
+    (frame,) = B.BxDecoder().feed(proto.memory_setup()[0])
+    assert not proto.expects_ack and frame.data[2] == 0x02
+    board = VirtualBoard(BoardConfig(protocol="bx", address=0xFFFF))
+    answers = []
+    board.receive(proto.memory_setup()[0], answers.append)
+    assert answers == []

@@ -147,3 +147,11 @@ def test_lan_token_created_once(tmp_path):
     assert (tmp_path / "lan-token.txt").stat().st_mode & 0o077 == 0
     config.lan.token = "configured"
     assert lan_token(config) == "configured"
+
+
+def test_port_in_use_is_a_clear_error(hall):
+    _, _, server, _ = hall
+    from fastapi import FastAPI
+
+    with pytest.raises(OSError, match=f"cannot listen on 127.0.0.1:{server.port}: Address already in use"):
+        HallApiServer(FastAPI(), port=server.port).start()

@@ -128,7 +128,7 @@ def start_office(office_db_factory):
         db = office_db_factory(backend)
         with db.sessions.begin() as s:
             admin = store.add_admin(s, "街道办 测试")
-        server = ServerThread(create_app(db, public_url="http://office.example")).start()
+        server = ServerThread(create_app(db, public_url="http://office.example", token_ttl_s=1.0)).start()
         servers.append(server)
         return Office(db, server.url, admin, backend)
 

@@ -66,7 +66,8 @@ def local_content(hall: Hall) -> dict[str, tuple[int, str]]:
 
 def office_content(office, hall_code: str) -> dict[str, tuple[int, str]]:
     from sync import content as c
-    from sync.office.models import ContentRecord, Hall as OfficeHall, Publication
+    from sync.office.models import ContentRecord, Publication
+    from sync.office.models import Hall as OfficeHall
 
     models = {"guide": c.Guide, "category": c.Category, "business_type": c.BusinessType, "window": c.Window,
               "notice": c.Notice}

@@ -4,6 +4,7 @@ ticket printer, the voice call and the hall LAN API for consoles on other PCs. S
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,10 @@ class CounterSide:
         if config.printer.connection != "none":
             self.printer = TicketPrinter(config, events=hall.events, tz=hall.tz,
                                          url_for=lambda uid: ticket_url(hall_public_url(hall), uid))
+        self._stop = threading.Event()
+        if self.printer is not None and config.printer.connection in ("serial", "usb", "network"):
+            # paper low / out and cover open show on the consoles even between tickets
+            threading.Thread(target=self._watch_printer, name="printer-status", daemon=True).start()
         self.voice = VoiceCaller(config)
         self.voice.attach(hall.events)
         hall.queue, hall.printer, hall.voice = self.queue, self.printer, self.voice
@@ -53,11 +58,20 @@ class CounterSide:
                 console.resize(1280, 800)
                 self.consoles[f"counter-{w.number}"] = console
 
+    def _watch_printer(self, every_s: float = 30.0) -> None:
+        while not self._stop.is_set():
+            try:
+                self.printer.refresh_status()
+            except Exception:
+                log.exception("printer status query failed")
+            self._stop.wait(every_s)
+
     def show(self) -> None:
         for console in self.consoles.values():
             console.show()
 
     def close(self) -> None:
+        self._stop.set()
         for console in self.consoles.values():
             console.timer.stop()
             console.close()

@@ -89,6 +89,9 @@ class LoginPage(QWidget):
         form.setContentsMargins(32, 24, 32, 24)
         self.heading = QLabel(objectName="title")
         form.addRow(self.heading)
+        self.where = QLabel()
+        self.where.setStyleSheet("color: #4f5965; font-size: 11pt;")
+        form.addRow(self.where)
         self.name = QComboBox()
         self.name.setEditable(True)
         self.name.setMinimumHeight(44)
@@ -305,6 +308,7 @@ class CounterConsole(QWidget):
     def _show_login(self, message: str = "") -> None:
         self.staff = None
         self.login_page.heading.setText(f"{self.window_number}号窗口 登录")
+        self.login_page.where.setText(f"大厅主机：{self.client.description}")
         self.login_page.pin.clear()
         self.login_page.message.setText(message)
         try:

@@ -87,7 +87,7 @@ class MaterialsEditor(QWidget):
         self.table.setColumnWidth(1, 70)
         self.table.setColumnWidth(2, 130)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setMinimumHeight(190)
+        self.table.setMinimumHeight(250)
         self.table.itemChanged.connect(lambda _i: self.changed.emit())
         layout.addWidget(self.table)
         self.buttons = _ListButtons([("add_row", "添加材料"), ("remove_row", "删除"), ("move_up", "上移"),
@@ -299,13 +299,13 @@ class CheckList(QWidget):
             self.list.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
             layout.addWidget(_ListButtons([("move_up", "上移"), ("move_down", "下移")], self))
 
-    def set_choices(self, choices: list[tuple[str, str]], selected: list[str]) -> None:
+    def set_choices(self, choices: list[tuple[str, str]], selected: list[str], *, show_key: bool = True) -> None:
         self.list.blockSignals(True)
         self.list.clear()
         order = {code: i for i, code in enumerate(selected)}
         ranked = sorted(choices, key=lambda c: (c[0] not in order, order.get(c[0], 0)))
         for code, name in ranked:
-            item = QListWidgetItem(f"{name}（{code}）" if name else code)
+            item = QListWidgetItem(f"{name}（{code}）" if name and show_key else name or code)
             item.setData(Qt.ItemDataRole.UserRole, code)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if code in order else Qt.CheckState.Unchecked)

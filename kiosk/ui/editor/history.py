@@ -25,7 +25,7 @@ from kiosk.services.auth import StaffSession
 from kiosk.services.editor import EditorError, EditorService, FieldChange, Revision
 from kiosk.ui.editor.forms import plain_label
 
-ACTION_NAMES = {"publish": "发布", "restore": "恢复", "import": "初始内容", "office": "街道办版本",
+ACTION_NAMES = {"publish": "发布", "restore": "恢复", "import": "导入或同步的版本", "office": "街道办版本",
                 "resolve_conflict": "处理冲突"}
 ADDED = QColor("#e3f4e1")
 REMOVED = QColor("#fbe3e1")

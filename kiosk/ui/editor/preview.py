@@ -83,7 +83,11 @@ class KioskPreview(QWidget):
         self.kiosk.setWindowFlags(Qt.WindowType.Widget)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.kiosk)
+        frame = QScrollArea()  # the kiosk screen has a minimum size; the editor may be smaller
+        frame.setWidgetResizable(True)
+        frame.setFrameShape(QFrame.Shape.NoFrame)
+        frame.setWidget(self.kiosk)
+        layout.addWidget(frame)
 
     def show_guide(self, detail: GuideDetail) -> None:
         self.catalog.draft = detail

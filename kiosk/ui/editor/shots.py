@@ -7,7 +7,9 @@ in a temporary folder: taking screenshots never changes the real hall.
 
 from __future__ import annotations
 
+import atexit
 import copy
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,7 @@ def demo_editor(ctx: ShotContext) -> tuple[EditorService, StaffSession]:
     from kiosk.services.events import EventBus
 
     folder = Path(tempfile.mkdtemp(prefix="yizhan-editor-shots-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     target = folder / "hall.sqlite3"
     backup_database(ctx.hall.cache.path, target)
     service = EditorService(open_cache(target), EventBus())

@@ -87,10 +87,13 @@ class RecordPage(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.form)
         self.views.addTab(scroll, "编辑")
-        self.preview: Any = None  # KioskPreview or GuidePreview
+        self.hall = hall
+        self.preview: Any = None  # KioskPreview or GuidePreview, built when first shown
+        self.preview_tab: QWidget | None = None
         if kind == "guide":
-            self.preview = make_preview(hall)
-            self.views.addTab(self.preview, "预览（居民看到的样子）")
+            self.preview_tab = QWidget()
+            QVBoxLayout(self.preview_tab).setContentsMargins(0, 0, 0, 0)
+            self.views.addTab(self.preview_tab, "预览（居民看到的样子）")
         self.history = HistoryView(service, staff, tz)
         self.history.restored.connect(self._after_restore)
         self.views.addTab(self.history, "修改历史")
@@ -172,7 +175,7 @@ class RecordPage(QWidget):
         if self.kind == "business_type":
             guides = [(s.uid, s.title) for s in self.service.list_records("guide") if s.version]
             leading = self.service.guides_leading_to(data.get("code", "")) if data.get("code") else []
-            self.form.lead_guides.set_choices([(uid, title) for uid, title in guides], leading)
+            self.form.lead_guides.set_choices(guides, leading, show_key=False)
         title = self._title(state)
         self.heading.setText(title)
         draft = f"草稿（{state.draft_author} 保存）" if state.is_draft else "已发布"
@@ -268,13 +271,16 @@ class RecordPage(QWidget):
             self._say(f"已恢复为第 {version} 版并发布")
 
     def _view_changed(self, index: int) -> None:
-        if self.preview is not None and self.views.widget(index) is self.preview and self.state is not None:
-            version = self.state.base_version
-            self.preview.show_guide(detail_from_data(self.form.data(), self.choices, version))
+        if self.preview_tab is None or self.views.widget(index) is not self.preview_tab or self.state is None:
+            return
+        if self.preview is None:  # the kiosk screen is heavy: build it only when someone looks
+            self.preview = make_preview(self.hall)
+            self.preview_tab.layout().addWidget(self.preview)
+        self.preview.show_guide(detail_from_data(self.form.data(), self.choices, self.state.base_version))
 
     def show_preview(self) -> Any:
-        assert self.preview is not None
-        self.views.setCurrentWidget(self.preview)
+        assert self.preview_tab is not None
+        self.views.setCurrentWidget(self.preview_tab)
         return self.preview
 
     def show_history(self) -> HistoryView:

@@ -10,8 +10,8 @@ the OS's own kiosk / assigned-access mode: see the README.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QKeyEvent, QWindow
+from PySide6.QtWidgets import QApplication, QWidget
 
 K = Qt.Key
 M = Qt.KeyboardModifier
@@ -37,8 +37,12 @@ def leaves_kiosk(event: QKeyEvent) -> bool:
 
 
 class Lockdown(QObject):
-    def __init__(self, app: QApplication | None = None):
+    """Filters the application's events, but only those meant for the kiosk window: counter
+    consoles running in the same process keep their keys and menus."""
+
+    def __init__(self, window: QWidget, app: QApplication | None = None):
         super().__init__()
+        self.window = window
         self.app = app or QApplication.instance()
         self.active = False
         self.blocked = 0  # how many key presses / menus were swallowed (for the log and tests)
@@ -53,8 +57,17 @@ class Lockdown(QObject):
             self.app.removeEventFilter(self)
             self.active = False
 
+    def _ours(self, obj: QObject) -> bool:
+        if isinstance(obj, QWidget):
+            return obj.window() is self.window
+        return isinstance(obj, QWindow) and obj is self.window.windowHandle()
+
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         kind = event.type()
+        if kind not in KEY_EVENTS and kind != QEvent.Type.ContextMenu:
+            return False
+        if not self._ours(obj):
+            return False
         if kind in KEY_EVENTS and isinstance(event, QKeyEvent) and leaves_kiosk(event):
             if kind == QEvent.Type.KeyPress:
                 self.blocked += 1

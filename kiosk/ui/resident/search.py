@@ -83,7 +83,7 @@ class SearchScreen(Screen):
             self.keyboard_card.setFixedWidth(max(900, keys_width))
             self.keyboard_card.setMinimumHeight(t.touch * 5 + 100)
         else:
-            self.keyboard_card.setFixedHeight(max(t.touch * 5 + 130, t.px(480)))
+            self.keyboard_card.setFixedHeight(max(t.touch * 5 + 220, t.px(560)))
         self._update_results(self.field.text())
         self.field.setFocus()
 

@@ -83,7 +83,7 @@ class StaffOverlay(QFrame):
         b.setObjectName(f"staff-{key}")
         if role:
             b.setProperty("role", role)
-        b.clicked.connect(slot)
+        b.clicked.connect(lambda _checked=False: slot())  # clicked(bool) must not reach the slot
         self.buttons[key] = b
         return b
 

@@ -7,9 +7,10 @@ screen says so and shows no number at all.
 from __future__ import annotations
 
 import logging
+import threading
 
 from PySide6.QtCore import QCoreApplication as Q
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout
 
 from kiosk.services.links import hall_public_url, ticket_url
@@ -22,9 +23,13 @@ log = logging.getLogger(__name__)
 
 class TicketScreen(Screen):
     name = "ticket"
+    printed = Signal(str, str)  # ticket uid, the printer's message (from the printing thread)
 
     def __init__(self, kiosk):  # type: ignore[no-untyped-def]
         super().__init__(kiosk)
+        self.print_message = ""
+        self.print_label = None
+        self.printed.connect(self._on_printed, Qt.ConnectionType.QueuedConnection)
         self.body = QVBoxLayout()
         self.body.setSpacing(20)
         self.outer.addLayout(self.body)
@@ -56,6 +61,7 @@ class TicketScreen(Screen):
         try:
             self.ticket = queue.issue_ticket(business_code)
             self.error = ""
+            self._print(self.ticket)
         except Exception as exc:  # QueueError carries a Chinese message for the screen
             log.warning("could not issue a ticket for %s: %s", business_code, exc)
             from kiosk.services.queue import QueueError
@@ -63,6 +69,32 @@ class TicketScreen(Screen):
             self.error = str(exc) if isinstance(exc, QueueError) else Q.translate(
                 "Kiosk", "取号失败，请稍后再试或到服务窗口咨询。")
             self.ticket = None
+
+    def _print(self, ticket) -> None:  # type: ignore[no-untyped-def]
+        """Print the paper ticket off the UI thread: a slow or missing printer never freezes the
+        screen, and the number is on screen (and committed) whatever the printer does."""
+        printer = getattr(self.kiosk.hall, "printer", None)
+        self.print_message = ""
+        if printer is None:
+            return
+        self.print_message = Q.translate("Kiosk", "正在打印号票……")
+
+        def work() -> None:
+            try:
+                result = printer.print_ticket(ticket)
+                message = result.message
+            except Exception:
+                log.exception("printing ticket %s failed", ticket.label)
+                message = Q.translate("Kiosk", "号票未能打印，请记下您的号码")
+            self.printed.emit(ticket.uid, message)
+
+        threading.Thread(target=work, name=f"print-{ticket.label}", daemon=True).start()
+
+    def _on_printed(self, uid: str, message: str) -> None:
+        if self.ticket is not None and self.ticket.uid == uid:
+            self.print_message = message
+            if self.print_label is not None:
+                self.print_label.setText(message)
 
     def _choose(self, business_code: str) -> None:
         self._issue(business_code)
@@ -73,6 +105,7 @@ class TicketScreen(Screen):
         clear_layout(self.body)
         self.business_buttons.clear()
         self.done_button = None
+        self.print_label = None
         if self.error:
             self._show_error()
         elif self.ticket is not None:
@@ -153,6 +186,9 @@ class TicketScreen(Screen):
         issued = tk.issued_at.astimezone(self.kiosk.hall.tz)
         info.addWidget(label(Q.translate("Kiosk", "取号时间 %1").replace("%1", f"{issued:%Y-%m-%d %H:%M}"), "muted"))
         info.addWidget(label(Q.translate("Kiosk", "请留意叫号屏和语音广播，过号请到窗口说明。"), "body"))
+        self.print_label = label(self.print_message, "h2")
+        self.print_label.setObjectName("ticket-print")
+        info.addWidget(self.print_label)
         info.addStretch(1)
         row.addLayout(info, 1)
         qr_col = QVBoxLayout()

@@ -68,7 +68,8 @@ class KioskWindow(QMainWindow):
         self.config = hall.config
         self.orientation = orientation or self.config.kiosk.orientation
         self.catalog = catalog or Catalog(hall.cache, hall.events)
-        self.queue = default_queue(hall) if queue == "default" else queue
+        # The same queue service as the counters (kiosk/app.py sets hall.queue first), if any.
+        self.queue = (getattr(hall, "queue", None) or default_queue(hall)) if queue == "default" else queue
         self._auth = auth
         self.language = "zh_CN"
         self.large = False
@@ -111,7 +112,7 @@ class KioskWindow(QMainWindow):
         self.idle = IdleWatcher(self, self.config.kiosk.idle_seconds, busy=lambda: not self.is_pristine())
         self.idle.countdown.connect(self._show_countdown)
         self.idle.expired.connect(self.reset_session)
-        self.lockdown = Lockdown()
+        self.lockdown = Lockdown(self)
         if lockdown:
             self.enter_kiosk_mode()
 
@@ -348,6 +349,16 @@ class KioskWindow(QMainWindow):
             self.showFullScreen()
         else:
             self.show()
+
+    def shutdown(self) -> None:
+        """Stop timers and filters and close for good (app exit, tests)."""
+        self._allow_close = True
+        self.idle.stop()
+        self.lockdown.release()
+        self.languages.set_language("zh_CN")  # take our translator off the application
+        self.clock_timer.stop()
+        self.status_timer.stop()
+        self.close()
 
     def close_app(self) -> None:
         self._allow_close = True

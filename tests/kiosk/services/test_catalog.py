@@ -39,15 +39,24 @@ def test_pinyin_initials_and_hanzi_find_dibao(catalog, query):
     assert result.hits[0].guide.name == "最低生活保障申请"
 
 
-def test_name_match_ranks_above_keyword_and_material(catalog):
-    # "jz": 居住证 by name initials, 救助 by keyword (临时救助申请 also by name suffix)
+def test_ranking_name_prefix_keyword_and_mid_name(catalog):
+    # "jz": the keyword 救助 spelled out whole (a synonym staff chose) comes first, then 居住证申领
+    # whose name starts with j-z, then weaker matches.
     result = catalog.search("jz")
-    assert result.hits[0].guide.name == "居住证申领"
-    fields = {h.guide.name: h.field for h in result.hits}
-    assert fields["居住证申领"] == "name"
-    assert fields["最低生活保障申请"] == "keyword"
+    by_name = {h.guide.name: h for h in result.hits}
+    assert {h.guide.name for h in result.hits[:2]} == {"最低生活保障申请", "临时救助申请"}
+    assert by_name["最低生活保障申请"].field == "keyword" and by_name["最低生活保障申请"].text == "救助"
+    assert result.hits[2].guide.name == "居住证申领" and result.hits[2].field == "name"
     scores = [h.score for h in result.hits]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_name_beats_material(catalog):
+    # 身份证 is only a material of 最低生活保障申请 and 临时救助申请; "sfz" finds them below names
+    result = catalog.search("sf")
+    assert all(h.field == "material" for h in result.hits)
+    assert catalog.search("shiye").hits[0].guide.name == "失业登记"
+    assert catalog.search("shiye").hits[0].field == "name"
 
 
 def test_highlight_spans_cover_the_matched_characters(catalog):

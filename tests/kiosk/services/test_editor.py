@@ -322,6 +322,16 @@ def test_conflict_keep_mine_or_take_office(hall, editor, people, choice):
     assert [r.action for r in editor.history("guide", DIBAO)][:1] == ["resolve_conflict"]
 
 
+def test_no_new_version_on_top_of_an_open_conflict(hall, editor, people):
+    _office_conflict(hall, editor, people)
+    state = editor.load("guide", DIBAO)
+    state.data["location"] = "二楼"
+    with pytest.raises(EditorError, match="请先在“冲突”页处理"):
+        editor.publish(people["editor"], state)
+    with pytest.raises(EditorError, match="请先在“冲突”页处理"):
+        editor.restore(people["editor"], "guide", DIBAO, 1)
+
+
 def test_conflict_resolution_needs_the_right_role(hall, editor, people):
     cid, _mine, _office = _office_conflict(hall, editor, people)
     with pytest.raises(PermissionDenied):

@@ -68,7 +68,7 @@ def test_raster_mode_prints_the_same_ticket_as_a_bitmap(tmp_path):
     raster_p = printer(tmp_path, render="raster")
     text_p.print_ticket(ticket())
     raster_p.print_ticket(ticket())
-    assert b"\x1dv0" in raster_p.last_bytes and "A023".encode() not in raster_p.last_bytes
+    assert b"\x1dv0" in raster_p.last_bytes and b"A023" not in raster_p.last_bytes
     a = decode(text_p.last_bytes).image.convert("1", dither=0)
     b = decode(raster_p.last_bytes).image
     assert a.size[0] == b.size[0]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 13:01:29.769847
+Create Date: 2026-11-25 13:19:12.592378
 """
 
 import sqlalchemy as sa
@@ -223,6 +223,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_ticket_queue', ['service_day', 'state', 'business_type_id', 'priority', 'queue_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_ticket_service_day'), ['service_day'], unique=False)
         batch_op.create_index(batch_op.f('ix_ticket_state'), ['state'], unique=False)
+        batch_op.create_index('ix_ticket_window', ['window_id', 'state'], unique=False)
 
     op.create_table('window_service',
     sa.Column('window_id', sa.Integer(), nullable=False),
@@ -263,6 +264,7 @@ def downgrade() -> None:
     op.drop_table('ticket_event')
     op.drop_table('window_service')
     with op.batch_alter_table('ticket', schema=None) as batch_op:
+        batch_op.drop_index('ix_ticket_window')
         batch_op.drop_index(batch_op.f('ix_ticket_state'))
         batch_op.drop_index(batch_op.f('ix_ticket_service_day'))
         batch_op.drop_index('ix_ticket_queue')

@@ -134,6 +134,10 @@ def test_markup_typed_into_a_field_is_refused_and_never_rendered(qtbot, hall, pe
     assert "网页标记" in page.form.error_text("conditions")
     assert "网页标记" in page.form.error_text("name")
     assert "onerror" not in str(Catalog(hall.cache).guide(DIBAO))
+    # The preview is the kiosk's own guide screen: it shows the typed markup as literal text.
+    kiosk_preview = page.show_preview()
+    shown = [lb for lb in kiosk_preview.findChildren(QLabel) if lb.text() == attack]
+    assert shown and all(lb.textFormat() == Qt.TextFormat.PlainText for lb in shown)
     # Even if markup came from elsewhere (an old office copy), the preview shows it literally.
     data = copy.deepcopy(EditorService(hall.cache).load("guide", DIBAO).data)
     data["conditions"] = attack

@@ -1,0 +1,158 @@
+"""Screenshots of the resident kiosk for `yizhan hall --screenshots DIR` (see kiosk/ui/screenshots.py)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QWidget
+
+from kiosk.ui.resident.window import KioskWindow
+from kiosk.ui.screenshots import ShotContext, settle, shot
+
+_extra: dict[str, KioskWindow] = {}  # windows made for a shot stay alive until the app exits
+
+
+def kiosk(ctx: ShotContext) -> KioskWindow:
+    window = ctx.windows["kiosk"]
+    assert isinstance(window, KioskWindow)
+    return window
+
+
+def sample_guide_uid(window: KioskWindow) -> str:
+    """最低生活保障 if the content has it (it is what `db` finds), else the first guide."""
+    hits = window.catalog.search("dibao", limit=1).hits
+    if hits:
+        return hits[0].guide.uid
+    for cat in window.catalog.categories():
+        guides = window.catalog.guides_in(cat.code)
+        if guides:
+            return guides[0].uid
+    raise RuntimeError("the catalogue has no guides to show")
+
+
+def fresh(ctx: ShotContext) -> KioskWindow:
+    window = kiosk(ctx)
+    window.reset_session()
+    return window
+
+
+def other_orientation(ctx: ShotContext, orientation: str) -> KioskWindow:
+    if orientation not in _extra:
+        window = KioskWindow(ctx.hall, orientation=orientation, lockdown=False)
+        window.resize(1080, 1920) if orientation == "portrait" else window.resize(1920, 1080)
+        window.show()
+        _extra[orientation] = window
+    window = _extra[orientation]
+    window.reset_session()
+    settle()
+    return window
+
+
+@shot("kiosk-home")
+def home(ctx: ShotContext) -> QWidget:
+    return fresh(ctx)
+
+
+@shot("kiosk-category")
+def category(ctx: ShotContext) -> QWidget:
+    window = fresh(ctx)
+    uid = sample_guide_uid(window)
+    summary = window.catalog.summary(uid)
+    window.home()
+    window.screens["home"].tiles[summary.category_code].click()
+    return window
+
+
+@shot("kiosk-guide")
+def guide(ctx: ShotContext) -> QWidget:
+    window = fresh(ctx)
+    window.go("guide", uid=sample_guide_uid(window))
+    return window
+
+
+@shot("kiosk-search-db")
+def search_db(ctx: ShotContext) -> QWidget:
+    window = fresh(ctx)
+    window.screens["home"].search_button.click()
+    for ch in "db":
+        window.screens["search"].keyboard.keys[ch].click()
+    return window
+
+
+@shot("kiosk-ticket")
+def ticket(ctx: ShotContext) -> QWidget:
+    window = fresh(ctx)
+    window.go("guide", uid=sample_guide_uid(window))
+    button = window.screens["guide"].ticket_button
+    if button.isVisible():
+        button.click()  # a real ticket from the queue service, as a resident would take it
+    else:
+        window.go("ticket")
+    settle(300)  # let a printer's answer arrive
+    return window
+
+
+@shot("kiosk-ticket-choose")
+def ticket_choose(ctx: ShotContext) -> QWidget:
+    window = fresh(ctx)
+    window.screens["home"].ticket_button.click()
+    return window
+
+
+@shot("kiosk-large-text")
+def large_text(ctx: ShotContext) -> QWidget:
+    window = fresh(ctx)
+    window.go("guide", uid=sample_guide_uid(window))
+    window.large_button.click()
+    return window
+
+
+@shot("kiosk-english")
+def english(ctx: ShotContext) -> QWidget:
+    window = fresh(ctx)
+    window.language_button.click()
+    return window
+
+
+@shot("kiosk-english-guide")
+def english_guide(ctx: ShotContext) -> QWidget:
+    window = fresh(ctx)
+    window.language_button.click()
+    window.go("guide", uid=sample_guide_uid(window))
+    return window
+
+
+@shot("kiosk-portrait")
+def portrait(ctx: ShotContext) -> QWidget:
+    return other_orientation(ctx, "portrait")
+
+
+@shot("kiosk-portrait-guide")
+def portrait_guide(ctx: ShotContext) -> QWidget:
+    window = other_orientation(ctx, "portrait")
+    window.go("guide", uid=sample_guide_uid(window))
+    return window
+
+
+@shot("kiosk-portrait-search-db")
+def portrait_search(ctx: ShotContext) -> QWidget:
+    window = other_orientation(ctx, "portrait")
+    window.go("search")
+    for ch in "db":
+        window.screens["search"].keyboard.keys[ch].click()
+    return window
+
+
+@shot("kiosk-landscape")
+def landscape(ctx: ShotContext) -> QWidget:
+    window = other_orientation(ctx, "landscape")
+    window.go("search")
+    for ch in "shiye":
+        window.screens["search"].keyboard.keys[ch].click()
+    return window
+
+
+@shot("kiosk-idle-countdown")
+def idle_countdown(ctx: ShotContext) -> QWidget:
+    window = fresh(ctx)
+    window.go("guide", uid=sample_guide_uid(window))
+    window._show_countdown(8)  # what the last seconds before the idle reset look like
+    return window

@@ -1,0 +1,226 @@
+"""Kiosk benchmark: cold start, search latency per keystroke, memory. Prints one JSON line.
+
+    .venv/bin/python tests/bench/kiosk_bench.py [--guides 10000] [--runs 3]
+
+- cold_start_ratio: wall time from launching a process to the first painted kiosk home screen
+  (bundled sample content, existing cache), divided by the same for a bare PySide6 window,
+  both measured here, medians of --runs launches each (target <= 1.5).
+- search_p50_ms / search_p99_ms: catalogue search per keystroke (every prefix of realistic
+  queries: pinyin, initials, 汉字, typos, codes) over --guides generated guides (target p99 <= 5).
+- search_ui_p50_ms / search_ui_p99_ms: the same keystrokes through the kiosk's search screen
+  (search + redrawing the result rows), over the generated guides.
+- rss_mb: resident memory of the kiosk process after opening 100 guides (target <= 200).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+QUERIES = ["db", "dibao", "zuidishenghuobaozhang", "shiyedengji", "canjirenzheng", "jzz", "juzhuzheng",
+           "gaolingjintie", "hulibutie", "yanglaobaoxian", "sfz", "hkb", "低保", "居住证", "残疾人护理补贴",
+           "dibso", "yanglaobaoxain", "bg00123", "mz001", "xyzxyz", "laonianren", "zhangzhe", "shengyu"]
+
+BARE = textwrap.dedent("""
+    import sys
+    from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+    class Window(QMainWindow):
+        def paintEvent(self, event):
+            super().paintEvent(event)
+            print("painted", flush=True)
+            QApplication.instance().exit(0)
+    app = QApplication(sys.argv)
+    w = Window()
+    w.setCentralWidget(QLabel("一站"))
+    w.resize(1920, 1080)
+    w.show()
+    app.exec()
+""")
+
+KIOSK = textwrap.dedent("""
+    import json, sys
+    from pathlib import Path
+    sys.path.insert(0, {repo!r})
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+    from kiosk.config import load_config
+    from kiosk.hall import Hall
+    from kiosk.ui.fonts import install_ui_font
+    from kiosk.ui.resident.window import KioskWindow
+
+    app = QApplication(sys.argv)
+    config = load_config(Path({config!r}))
+    install_ui_font(app, config.ui_font())
+    hall = Hall(config)
+    window = KioskWindow(hall, lockdown=False)
+    home = window.screens["home"]
+    original = home.paintEvent
+    state = {{"painted": False}}
+
+    def painted(event):
+        original(event)
+        if not state["painted"]:
+            state["painted"] = True
+            print("painted", flush=True)
+            QTimer.singleShot(0, browse)
+
+    def browse():
+        import psutil
+        uids = [g.uid for c in window.catalog.categories() for g in window.catalog.guides_in(c.code)]
+        for i in range(100):
+            window.go("guide", uid=uids[i % len(uids)])
+            app.processEvents()
+        print(json.dumps({{"rss_mb": psutil.Process().memory_info().rss / 2**20, "guides": len(uids)}}), flush=True)
+        app.exit(0)
+
+    home.paintEvent = painted
+    window.resize(1920, 1080)
+    window.show()
+    app.exec()
+""")
+
+
+def launch(code: str, env: dict[str, str]) -> tuple[float, list[str]]:
+    """Seconds from process start until it printed "painted", and all its output lines."""
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True, env=env, cwd=REPO)
+    painted_at = None
+    lines = []
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        lines.append(line.strip())
+        if line.startswith("painted") and painted_at is None:
+            painted_at = time.perf_counter() - start
+    proc.wait(timeout=120)
+    if painted_at is None or proc.returncode != 0:
+        raise RuntimeError(f"benchmark child failed (exit {proc.returncode}): {lines}")
+    return painted_at, lines
+
+
+def cold_start(runs: int) -> dict[str, float]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QT_LOGGING_RULES": "qt.qpa.*=false"}
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "hall.toml"
+        config.write_text(f'[hall]\ndata_dir = "{Path(tmp) / "data"}"\n[kiosk]\nfullscreen = false\n',
+                          encoding="utf-8")
+        code = KIOSK.format(repo=str(REPO), config=str(config))
+        launch(code, env)  # first run creates and seeds the cache: a kiosk starts on an existing one
+        bare, kiosk, rss = [], [], []
+        for _ in range(runs):  # interleaved so both see the same machine load
+            bare.append(launch(BARE, env)[0])
+            seconds, lines = launch(code, env)
+            kiosk.append(seconds)
+            rss.append(json.loads(lines[-1])["rss_mb"])
+    return {
+        "cold_start_ratio": statistics.median(kiosk) / statistics.median(bare),
+        "cold_start_s": statistics.median(kiosk),
+        "bare_window_s": statistics.median(bare),
+        "rss_mb": statistics.median(rss),
+    }
+
+
+def keystrokes() -> list[str]:
+    return [q[:i] for q in QUERIES for i in range(1, len(q) + 1)]
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def search(n: int) -> dict[str, float]:
+    import psutil
+    from kiosk_guides import generate
+
+    from kiosk.services.catalog import GuideSummary, IndexDoc, SearchIndex
+
+    before = psutil.Process().memory_info().rss
+    guides = generate(n)
+    docs = [IndexDoc(GuideSummary(f"uid-{i}", g["code"], g["name"], "", "civil", "civil" if i % 2 else None, i),
+                     g["keywords"], g["materials"]) for i, g in enumerate(guides)]
+    start = time.perf_counter()
+    index = SearchIndex(docs)
+    build = time.perf_counter() - start
+    index_mb = (psutil.Process().memory_info().rss - before) / 2**20
+    times = []
+    for _ in range(3):
+        for q in keystrokes():
+            t = time.perf_counter()
+            index.search(q, limit=20)
+            times.append((time.perf_counter() - t) * 1000)
+    return {"search_p50_ms": statistics.median(times), "search_p99_ms": percentile(times, 99),
+            "search_max_ms": max(times), "search_guides": n, "keystrokes": len(times),
+            "index_build_s": build, "index_mb": index_mb, "_index": index}  # type: ignore[dict-item]
+
+
+def search_ui(index) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Keystrokes through the real search screen, with the big index swapped into its catalogue."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    sys.path.insert(0, str(REPO / "tests" / "kiosk" / "services"))
+    from catalog_world import seed_catalog
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk.config import HallConfig
+    from kiosk.hall import Hall
+    from kiosk.ui.fonts import install_ui_font
+    from kiosk.ui.resident.window import KioskWindow
+    from sync.cache.db import open_cache
+
+    app = QApplication.instance() or QApplication([])
+    with tempfile.TemporaryDirectory() as tmp:
+        config = HallConfig()
+        config.hall.data_dir = Path(tmp)
+        config.kiosk.fullscreen = False
+        install_ui_font(app, config.ui_font())
+        cache = open_cache(Path(tmp) / "cache.sqlite3")
+        seed_catalog(cache)
+        hall = Hall(config, cache=cache)
+        window = KioskWindow(hall, lockdown=False)
+        window.resize(1920, 1080)
+        window.show()
+        window.catalog.index = index
+        window.go("search")
+        screen = window.screens["search"]
+        times = []
+        for q in keystrokes():
+            screen.field.clear()
+            app.processEvents()
+            for ch in q:
+                t = time.perf_counter()
+                screen.field.insert(ch)  # what an on-screen key does
+                app.processEvents()
+                times.append((time.perf_counter() - t) * 1000)
+        window.shutdown()
+        cache.close()
+    return {"search_ui_p50_ms": statistics.median(times), "search_ui_p99_ms": percentile(times, 99)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--guides", type=int, default=10000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    result: dict[str, object] = {}
+    result.update(cold_start(args.runs))
+    found = search(args.guides)
+    index = found.pop("_index")
+    result.update(found)
+    result.update(search_ui(index))
+    print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in result.items()}))
+
+
+if __name__ == "__main__":
+    main()

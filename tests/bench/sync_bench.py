@@ -1,0 +1,270 @@
+"""Sync benchmark: one JSON line.
+
+- catchup_s / catchup_requests: a hall back after a day offline (2,000 ticket events and 500
+  content edits in its outbox, 500 content edits waiting on the office) syncs with an office
+  server (SQLite, own process) on loopback. Targets: <= 2 s, <= 10 requests.
+- idle_poll_bytes: bytes on the wire (both directions, counted by a TCP relay) for one idle
+  sync round. Target <= 1 KB.
+- office_rps / office_p99_ms: the office on PostgreSQL (own process) under a load generator
+  (another process) simulating 1,000 halls polling every 5 s plus pushes. Targets >= 200
+  req/s, p99 <= 50 ms. The load is bounded: LOAD_SECONDS, then everything stops.
+- Baseline from the same run: idle_round_ms (one empty round); catchup_vs_idle is the ratio.
+
+usage: .venv/bin/python tests/bench/sync_bench.py [--quick]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+QUICK = "--quick" in sys.argv
+HALLS = int(os.environ.get("SYNC_BENCH_HALLS", 200 if QUICK else 1000))
+LOAD_SECONDS = float(os.environ.get("SYNC_BENCH_SECONDS", 8 if QUICK else 25))
+POLL_PERIOD_S = 5.0
+PUSH_EVERY = 6  # every 6th round (30 s) a hall also pushes 2 ticket events first
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_office(database: str, workers: int = 1) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "office", "serve", "--database", database,
+                             "--port", str(port), "--workers", str(workers)], cwd=REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    end = time.monotonic() + 60
+    while time.monotonic() < end:
+        try:
+            if requests.get(f"{url}/healthz", timeout=1).ok:
+                return proc, url
+        except requests.RequestException:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("office server did not start")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+class CountingRelay:
+    """A TCP relay that counts the bytes going each way."""
+
+    def __init__(self, upstream_port: int):
+        self.upstream = ("127.0.0.1", upstream_port)
+        self.up = self.down = 0
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.sock.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self.upstream)
+            threading.Thread(target=self._pipe, args=(client, server, "up"), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(server, client, "down"), daemon=True).start()
+
+    def _pipe(self, src: socket.socket, dst: socket.socket, way: str) -> None:
+        try:
+            while data := src.recv(65536):
+                setattr(self, way, getattr(self, way) + len(data))
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+
+def ticket_rows(n_events: int) -> list[dict]:
+    """Outbox rows as the queue writes them: tickets issued, called and served over a day."""
+    rows = []
+    start = datetime(2026, 11, 25, 0, 30, tzinfo=UTC)
+    seq = 0
+    ticket_no = 0
+    while len(rows) < n_events:
+        ticket_no += 1
+        ticket = str(uuid.uuid4())
+        issued = start + timedelta(seconds=13 * ticket_no)
+        for kind, state, minutes in (("issued", "waiting", 0), ("called", "called", 6), ("served", "served", 14)):
+            seq += 1
+            ev = str(uuid.uuid4())
+            rows.append({"uid": ev, "kind": "ticket_event", "payload": {
+                "ticket": {"uid": ticket, "label": f"A{ticket_no:03d}", "prefix": "A", "number": ticket_no,
+                           "service_day": "2026-11-25", "business_code": "labor", "priority": False,
+                           "state": state, "window_number": 1 if kind != "issued" else None,
+                           "issued_at": issued.isoformat(),
+                           "called_at": (issued + timedelta(minutes=6)).isoformat() if minutes >= 6 else None,
+                           "finished_at": (issued + timedelta(minutes=14)).isoformat() if minutes >= 14 else None},
+                "event": {"uid": ev, "kind": kind, "at": (issued + timedelta(minutes=minutes)).isoformat(),
+                          "window_number": 1 if kind != "issued" else None, "business_code": "labor",
+                          "detail": {}}}})
+    return rows[:n_events]
+
+
+def notice(title: str) -> dict:
+    return {"uid": str(uuid.uuid4()), "title": title, "body": f"{title}：详情请咨询服务大厅窗口。" * 3,
+            "starts_on": "2026-11-25", "ends_on": "2026-12-31"}
+
+
+def bench_catchup(tmp: Path) -> dict:
+    from kiosk.config import HallConfig
+    from kiosk.hall import Hall
+    from kiosk.services.content import apply_content
+    from sync.cache.models import Outbox
+    from sync.client import SyncWorker
+    from sync.content import SAMPLE_DIR
+    from sync.office import store
+    from sync.office.db import OfficeDB
+    from sync.office.server import bundle_records
+
+    office_url = f"sqlite:///{tmp / 'office.sqlite3'}"
+    db = OfficeDB(office_url)
+    with db.sessions.begin() as s:
+        _hall, token = store.add_hall(s, "幸福社区工作站", "xingfu")
+        store.publish(s, bundle_records(SAMPLE_DIR), "all")
+    db.close()
+    proc, url = start_office(office_url)
+    try:
+        config = HallConfig()
+        config.hall.data_dir = tmp / "hall"
+        hall = Hall(config)
+        worker = SyncWorker(hall.cache, url, token, apply_content=apply_content, timeout_s=30)
+        worker.sync_once()  # up to date before going offline
+
+        idle = []
+        for _ in range(20):
+            t0 = time.perf_counter()
+            worker.sync_once()
+            idle.append(time.perf_counter() - t0)
+
+        # A day offline: the hall's outbox fills, the office publishes.
+        with hall.cache.transaction() as s:
+            for row in ticket_rows(2000):
+                s.add(Outbox(**row))
+            for i in range(500):
+                data = notice(f"大厅公示 {i}")
+                apply_content(s, "notice", data, 1)
+                s.add(Outbox(kind="content", payload={"kind": "notice", "uid": data["uid"], "base_version": 0,
+                                                      "version": 1, "data": data, "author": "陈静"}))
+        db = OfficeDB(office_url, migrate=False)
+        with db.sessions.begin() as s:
+            store.publish(s, [{"kind": "notice", "data": notice(f"街道通知 {i}")} for i in range(500)], "all")
+        db.close()
+
+        before = worker.requests_made
+        t0 = time.perf_counter()
+        result = worker.sync_once()
+        catchup = time.perf_counter() - t0
+        assert worker.status().waiting == 0 and result.pushed == 2500 and result.pulled == 500, result
+
+        relay = CountingRelay(int(url.rsplit(":", 1)[1]))
+        idle_worker = SyncWorker(hall.cache, relay.url, token, apply_content=apply_content)
+        idle_worker.sync_once()  # first contact (connection set-up) not counted below
+        relay.up = relay.down = 0
+        idle_worker.sync_once()
+        time.sleep(0.2)
+        idle_bytes = relay.up + relay.down
+        hall.close()
+        return {
+            "catchup_s": round(catchup, 3), "catchup_requests": worker.requests_made - before,
+            "catchup_pushed": result.pushed, "catchup_pulled": result.pulled,
+            "catchup_bytes_sent": worker.bytes_sent, "idle_poll_bytes": idle_bytes,
+            "idle_poll_bytes_up": relay.up, "idle_poll_bytes_down": relay.down,
+            "idle_round_ms": round(statistics.median(idle) * 1000, 2),
+            "catchup_vs_idle": round(catchup / statistics.median(idle), 1),
+        }
+    finally:
+        stop(proc)
+
+
+def bench_load(tmp: Path) -> dict:
+    from sqlalchemy import create_engine, text
+
+    from sync.office import store
+    from sync.office.db import OfficeDB
+
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{PG}?options=-csearch_path%3D{schema}"
+    try:
+        db = OfficeDB(url)
+        tokens = []
+        with db.sessions.begin() as s:
+            store.publish(s, [{"kind": "notice", "data": notice("街道通知")}], "all")
+            for i in range(HALLS):
+                tokens.append(store.add_hall(s, f"社区 {i}", f"hall-{i}")[1])
+        db.close()
+        tokens_file = tmp / "tokens.txt"
+        tokens_file.write_text("\n".join(tokens))
+        workers = int(os.environ.get("SYNC_BENCH_WORKERS", "2"))
+        proc, office = start_office(url, workers=workers)
+        try:
+            out = subprocess.run([sys.executable, str(REPO / "tests/bench/sync_load.py"), office, str(tokens_file),
+                                  str(LOAD_SECONDS), str(POLL_PERIOD_S), str(PUSH_EVERY)],
+                                 capture_output=True, text=True, timeout=LOAD_SECONDS + 120)
+            if out.returncode != 0:
+                raise RuntimeError(out.stderr[-2000:])
+            load = json.loads(out.stdout.strip().splitlines()[-1])
+        finally:
+            stop(proc)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+    return {"office_rps": load["rps"], "office_p99_ms": load["p99_ms"], "office_p50_ms": load["p50_ms"],
+            "office_p90_ms": load["p90_ms"], "office_max_ms": load["max_ms"], "load_requests": load["requests"],
+            "load_pushes": load["pushes"], "load_errors": load["errors"], "load_halls": HALLS,
+            "load_seconds": LOAD_SECONDS, "offered_rps": round(HALLS / POLL_PERIOD_S, 1), "office_workers": workers}
+
+
+def main() -> None:
+    import logging
+
+    logging.disable(logging.WARNING)
+    with tempfile.TemporaryDirectory() as tmp:
+        figures = {"bench": "sync", "quick": QUICK}
+        if not os.environ.get("SYNC_BENCH_LOAD_ONLY"):
+            figures.update(bench_catchup(Path(tmp)))
+        figures.update(bench_load(Path(tmp)))
+    print(json.dumps(figures, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

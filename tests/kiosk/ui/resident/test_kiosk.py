@@ -1,0 +1,419 @@
+"""The resident kiosk driven like a resident would: taps, the on-screen keyboard, waiting."""
+
+from __future__ import annotations
+
+import zxingcpp
+from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtGui import QContextMenuEvent, QKeyEvent
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton
+from sqlalchemy import select
+
+from kiosk.services.links import guide_url, ticket_url
+from sync.cache.models import ServiceGuide, Ticket
+
+LEFT = Qt.MouseButton.LeftButton
+
+
+def texts(widget) -> str:
+    """Everything written on the visible screen, rich text stripped of tags."""
+    import re
+
+    QApplication.processEvents()  # widgets added by a refresh are shown by a queued call
+    parts = [lab.text() for lab in widget.findChildren(QLabel) if lab.isVisibleTo(widget)]
+    parts += [b.text() for b in widget.findChildren(QPushButton) if b.isVisibleTo(widget)]
+    return re.sub(r"<[^>]+>", "", "\n".join(parts))
+
+
+def tap(qtbot, widget) -> None:
+    qtbot.mouseClick(widget, LEFT, pos=widget.rect().center())
+
+
+def decode_qr(widget) -> str:
+    image = widget.grab().toImage()
+    results = zxingcpp.read_barcodes(image_to_pil(image))
+    assert results, "no QR code found in the widget's pixels"
+    return results[0].text
+
+
+def image_to_pil(image):
+    from PIL import Image
+    from PySide6.QtCore import QBuffer, QIODevice
+
+    buf = QBuffer()
+    buf.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buf, "PNG")
+    import io
+
+    return Image.open(io.BytesIO(bytes(buf.data())))
+
+
+def guide_uid(hall, code: str) -> str:
+    with hall.cache.sessions() as s:
+        return s.scalar(select(ServiceGuide.uid).where(ServiceGuide.code == code))
+
+
+# --- browsing ---------------------------------------------------------------------------------
+
+
+def test_home_shows_areas_search_ticket_and_notices(kiosk):
+    home = kiosk.screens["home"]
+    assert kiosk.current() is home
+    assert list(home.tiles) == ["civil", "labor", "health", "disability", "safety", "culture"]
+    shown = texts(kiosk)
+    for words in ("民政事务", "4 项办事指南", "取号", "搜索办事指南", "第四季度低保对象公示", "幸福社区工作站", "本机运行"):
+        assert words in shown
+    assert "过期的公示" not in shown
+    assert not kiosk.nav_bar.isVisible()
+
+
+def test_tap_area_then_guide_shows_every_field_and_a_scannable_qr(qtbot, kiosk):
+    tap(qtbot, kiosk.screens["home"].tiles["civil"])
+    category = kiosk.screens["category"]
+    assert kiosk.current() is category
+    assert [r.accessibleName() for r in category.rows] == ["最低生活保障申请", "临时救助申请", "高龄老人津贴申领",
+                                                          "低收入家庭认定"]
+    tap(qtbot, category.rows[0])
+    guide = kiosk.screens["guide"]
+    assert kiosk.current() is guide
+    shown = texts(guide)
+    for words in ("最低生活保障申请", "受理条件", "具有本市户籍", "申请材料", "1. 居民身份证", "原件和复印件", "2 份",
+                  "办理流程", "申请人向社区工作站提出申请", "承诺时限", "20个工作日", "法定时限", "30个工作日",
+                  "收费标准", "不收费", "办理地点", "办理时间", "咨询电话", "0755-88880102", "监督投诉电话",
+                  "常见问题", "外地户籍可以申请吗？", "为此事项取号", "手机扫码，带走材料清单"):
+        assert words in shown, words
+    uid = guide_uid(kiosk.hall, "MZ-001")
+    assert decode_qr(guide.qr) == guide_url(kiosk.config, uid) == f"http://127.0.0.1:8700/g/{uid}"
+    # back goes to the category, home to the start
+    tap(qtbot, kiosk.back_button)
+    assert kiosk.current() is category
+    tap(qtbot, kiosk.home_button)
+    assert kiosk.current() is kiosk.screens["home"]
+
+
+def test_qr_stays_scannable_large_and_small(qtbot, kiosk):
+    kiosk.go("guide", uid=guide_uid(kiosk.hall, "MZ-002"))
+    qr = kiosk.screens["guide"].qr
+    for side in (140, 300, 520):
+        qr.set_side(side)
+        assert decode_qr(qr).endswith("/g/" + guide_uid(kiosk.hall, "MZ-002"))
+
+
+def test_a_guide_with_empty_fields_reads_none_given(kiosk):
+    kiosk.go("guide", uid=guide_uid(kiosk.hall, "WT-999"))
+    shown = texts(kiosk.screens["guide"])
+    assert "空白测试事项" in shown
+    assert shown.count("暂无") >= 8  # conditions, materials, steps, limits, place, hours, phones, ...
+    assert "不收费" in shown
+    assert "此事项无需取号" in shown
+    assert not kiosk.screens["guide"].ticket_button.isVisible()
+
+
+def test_a_withdrawn_guide_says_so(kiosk):
+    kiosk.go("guide", uid="no-such-guide")
+    assert "已更新或下线" in texts(kiosk.screens["guide"])
+
+
+# --- search -----------------------------------------------------------------------------------
+
+
+def test_search_db_on_the_on_screen_keyboard(qtbot, kiosk):
+    tap(qtbot, kiosk.screens["home"].search_button)
+    search = kiosk.screens["search"]
+    assert kiosk.current() is search
+    assert "常用办事指南" in search.status.text()  # before typing: popular guides
+    tap(qtbot, search.keyboard.keys["d"])
+    assert search.field.text() == "d"
+    tap(qtbot, search.keyboard.keys["b"])
+    assert search.field.text() == "db"
+    first = search.rows[0]
+    assert first.accessibleName() == "最低生活保障申请"
+    assert "低保" in first.detail_label.text() and "background" in first.detail_label.text()  # highlighted
+    assert "找到" in search.status.text()
+    tap(qtbot, first)
+    assert kiosk.current() is kiosk.screens["guide"]
+    assert kiosk.screens["guide"].detail.code == "MZ-001"
+    tap(qtbot, kiosk.back_button)
+    assert kiosk.current() is search and search.field.text() == "db"
+    tap(qtbot, search.keyboard.back_key)
+    assert search.field.text() == "d"
+    tap(qtbot, search.keyboard.clear_key)
+    assert search.field.text() == ""
+
+
+def test_search_full_pinyin_and_name_highlight(qtbot, kiosk):
+    kiosk.go("search")
+    search = kiosk.screens["search"]
+    for ch in "shiye":
+        tap(qtbot, search.keyboard.keys[ch])
+    assert search.rows[0].accessibleName() == "失业登记"
+    html = search.rows[0].title_label.text()
+    assert "失业</span>" in html  # the two characters that matched are marked
+
+
+def test_search_with_no_match_suggests_popular_and_the_counter(qtbot, kiosk):
+    kiosk.go("search")
+    search = kiosk.screens["search"]
+    for ch in "qqqqq":
+        tap(qtbot, search.keyboard.keys[ch])
+    assert "没有找到" in search.status.text() and "服务窗口" in search.status.text()
+    assert len(search.rows) >= 3  # popular guides to try instead
+
+
+def test_search_survives_bad_input(kiosk):
+    kiosk.go("search")
+    search = kiosk.screens["search"]
+    for text in ("x" * 500, "😀🏠🚀", "低保" * 250, "'\"<b>&", "\x00\t"):
+        search.field.setText(text)
+        assert len(search.field.text()) <= 60
+    search.field.setText("<b>db</b>")
+    assert search.rows and "&lt;" not in search.rows[0].title_label.text()
+
+
+def test_search_typo_is_tolerated(kiosk):
+    kiosk.go("search")
+    search = kiosk.screens["search"]
+    search.field.setText("dibso")
+    assert search.rows[0].accessibleName() == "最低生活保障申请"
+    assert "相近" in search.rows[0].detail_label.text()
+
+
+# --- tickets ----------------------------------------------------------------------------------
+
+
+def test_take_a_ticket_from_a_guide_and_from_the_chooser(qtbot, kiosk):
+    kiosk.go("guide", uid=guide_uid(kiosk.hall, "MZ-001"))
+    tap(qtbot, kiosk.screens["guide"].ticket_button)
+    screen = kiosk.screens["ticket"]
+    assert kiosk.current() is screen
+    shown = texts(screen)
+    assert "B001" in shown and "民政事务业务" in shown and "您是下一位" in shown
+    with kiosk.hall.cache.sessions() as s:
+        ticket = s.scalar(select(Ticket).where(Ticket.label == "B001"))
+        assert ticket.state == "waiting"
+    assert decode_qr(screen.qr) == ticket_url(kiosk.config, ticket.uid)
+
+    tap(qtbot, screen.done_button)
+    assert kiosk.current() is kiosk.screens["home"]
+    tap(qtbot, kiosk.screens["home"].ticket_button)
+    assert "现在等候 1 人" in texts(screen.business_buttons["civil"])  # the real queue, not a made-up number
+    tap(qtbot, screen.business_buttons["civil"])
+    shown = texts(screen)
+    assert "B002" in shown and "前面还有 1 人" in shown and "预计等候约" in shown
+
+
+def test_a_ticket_the_queue_refuses_shows_no_number(kiosk):
+    kiosk.go("ticket", business="no-such-business")
+    screen = kiosk.screens["ticket"]
+    error = screen.findChild(QLabel, "ticket-error")
+    assert error is not None and error.text()
+    assert screen.findChild(QLabel, "ticket-number") is None
+
+
+def test_without_a_queue_service_the_kiosk_says_so(make_kiosk):
+    window = make_kiosk(queue=None)
+    window.go("ticket")
+    assert "暂时不可用" in texts(window.screens["ticket"])
+    window.go("ticket", business="civil")
+    assert "暂时不可用" in texts(window.screens["ticket"])
+
+
+# --- for everyone -----------------------------------------------------------------------------
+
+
+def test_large_text_and_high_contrast_one_tap_away_everywhere(qtbot, kiosk):
+    kiosk.go("guide", uid=guide_uid(kiosk.hall, "MZ-001"))
+    body = next(lab for lab in kiosk.screens["guide"].findChildren(QLabel) if lab.property("role") == "body")
+    normal = body.fontInfo().pixelSize()
+    tap(qtbot, kiosk.large_button)
+    assert kiosk.large and kiosk.theme.background == "#000000"
+    body = next(lab for lab in kiosk.screens["guide"].findChildren(QLabel) if lab.property("role") == "body")
+    assert body.fontInfo().pixelSize() >= 1.5 * normal - 1
+    assert kiosk.current() is kiosk.screens["guide"]  # still on the same guide
+    for name in ("home", "search", "ticket", "category"):
+        kiosk.go(name, code="civil") if name == "category" else kiosk.go(name)
+        assert kiosk.large_button.isVisible()
+        assert kiosk.language_button.isVisible()
+    tap(qtbot, kiosk.large_button)
+    assert not kiosk.large
+
+
+def test_english_one_tap_away(qtbot, kiosk):
+    tap(qtbot, kiosk.language_button)
+    assert kiosk.language == "en"
+    shown = texts(kiosk)
+    assert "Civil affairs" in shown and "Take a ticket" in shown and "Public notices" in shown
+    assert kiosk.language_button.text() == "中文"
+    kiosk.go("guide", uid=guide_uid(kiosk.hall, "MZ-001"))
+    shown = texts(kiosk.screens["guide"])
+    assert "Documents to bring" in shown and "Free of charge" in shown and "Minimum living allowance" in shown
+    tap(qtbot, kiosk.language_button)
+    assert "申请材料" in texts(kiosk.screens["guide"])
+
+
+def test_every_button_is_a_real_touch_target(qtbot, kiosk):
+    from kiosk.ui.theme import TOUCH_TARGET_PX
+
+    def check():
+        QApplication.processEvents()
+        for b in kiosk.findChildren(QPushButton):
+            if b.isVisibleTo(kiosk):
+                assert b.height() >= TOUCH_TARGET_PX and b.width() >= TOUCH_TARGET_PX, (b.objectName(), b.size())
+
+    for large in (False, True):
+        kiosk.set_large_text(large)
+        for name, params in [("home", {}), ("search", {}), ("ticket", {}), ("category", {"code": "civil"}),
+                             ("guide", {"uid": guide_uid(kiosk.hall, "MZ-001")})]:
+            kiosk.go(name, **params)
+            qtbot.wait(10)
+            check()
+
+
+def test_idle_returns_home_with_a_countdown_and_clears_the_search(qtbot, kiosk):
+    kiosk.idle.set_seconds(1.6, warn_seconds=1.2)
+    kiosk.go("search")
+    kiosk.screens["search"].field.setText("db")
+    kiosk.set_language("en")
+    kiosk.idle.poke()
+    qtbot.waitUntil(lambda: kiosk.countdown.isVisible(), timeout=3000)
+    assert "Back to the start in" in kiosk.countdown.text()
+    qtbot.waitUntil(lambda: kiosk.current() is kiosk.screens["home"], timeout=4000)
+    assert kiosk.screens["search"].field.text() == ""
+    assert kiosk.language == "zh_CN"
+    assert not kiosk.countdown.isVisible()
+    assert kiosk.is_pristine()
+
+
+def test_a_touch_during_the_countdown_keeps_the_screen(qtbot, kiosk):
+    kiosk.idle.set_seconds(1.6, warn_seconds=1.2)
+    kiosk.go("category", code="labor")
+    kiosk.idle.poke()
+    qtbot.waitUntil(lambda: kiosk.countdown.isVisible(), timeout=3000)
+    tap(qtbot, kiosk.screens["category"].rows[0])  # the resident is still there
+    assert not kiosk.countdown.isVisible()
+    assert kiosk.current() is kiosk.screens["guide"]
+
+
+def test_portrait_layout(make_kiosk):
+    window = make_kiosk("portrait")
+    tiles = window.screens["home"].tiles
+    assert tiles["civil"].y() == tiles["labor"].y() and tiles["health"].y() > tiles["civil"].y()  # 2 columns
+    window.go("search")
+    search = window.screens["search"]
+    assert search.keyboard_card.y() > search.results_area.y()  # keyboard under the results
+    assert search.keyboard_card.width() > 900
+
+
+def test_content_change_redraws_without_restart(qtbot, kiosk):
+    kiosk.go("category", code="civil")
+    with kiosk.hall.cache.transaction() as s:
+        g = s.scalar(select(ServiceGuide).where(ServiceGuide.code == "MZ-004"))
+        g.name = "养老服务补贴申请"
+        uid = g.uid
+    kiosk.hall.events.publish("content.changed", kind="guide", uid=uid)
+    qtbot.waitUntil(lambda: "养老服务补贴申请" in texts(kiosk.screens["category"]), timeout=3000)
+    assert kiosk.catalog.search("ylfw").hits[0].guide.uid == uid
+
+
+def test_online_indicator_reads_sync_status(qtbot, kiosk):
+    class Status:
+        def __init__(self, online):
+            self.online = online
+
+    class Sync:
+        online = True
+
+        def status(self):
+            if self.online is None:
+                raise OSError("cache busy")
+            return Status(self.online)
+
+    sync = Sync()
+    kiosk.hall.sync = sync
+    kiosk._update_online()
+    assert "已联网" in kiosk.online_label.text()
+    sync.online = False
+    kiosk._update_online()
+    assert "离线运行" in kiosk.online_label.text()
+    sync.online = None
+    kiosk._update_online()
+    assert "离线运行" in kiosk.online_label.text()
+
+
+# --- lockdown and staff exit ------------------------------------------------------------------
+
+
+def test_lockdown_swallows_escape_keys_menus_and_close(qtbot, kiosk):
+    flags = kiosk.windowFlags()
+    assert flags & Qt.WindowType.FramelessWindowHint and flags & Qt.WindowType.WindowStaysOnTopHint
+    lock = kiosk.lockdown
+    assert lock.active
+    target = kiosk.screens["home"].search_button
+    combos = [(Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier), (Qt.Key.Key_F4, Qt.KeyboardModifier.AltModifier),
+              (Qt.Key.Key_Tab, Qt.KeyboardModifier.AltModifier), (Qt.Key.Key_Meta, Qt.KeyboardModifier.MetaModifier),
+              (Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier), (Qt.Key.Key_F11, Qt.KeyboardModifier.NoModifier)]
+    for key, mods in combos:
+        event = QKeyEvent(QEvent.Type.KeyPress, key, mods)
+        assert lock.eventFilter(target, event), key
+    before = lock.blocked
+    qtbot.keyClick(target, Qt.Key.Key_Escape)
+    qtbot.keyClick(target, Qt.Key.Key_F4, Qt.KeyboardModifier.AltModifier)
+    assert lock.blocked == before + 2
+    menu = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, QPoint(5, 5), QPoint(5, 5))
+    assert lock.eventFilter(target, menu)
+    # ordinary typing still works, and other windows (a counter console) keep their keys
+    assert not lock.eventFilter(target, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_D, Qt.KeyboardModifier.NoModifier))
+    other = QLineEdit()
+    qtbot.addWidget(other)
+    assert not lock.eventFilter(other, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Escape,
+                                                 Qt.KeyboardModifier.NoModifier))
+    assert not kiosk.close()  # Alt+F4 through the window manager ends here
+    assert kiosk.isVisible()
+
+
+def test_staff_leave_with_gesture_and_pin(qtbot, kiosk):
+    staff = kiosk.staff
+    for _ in range(4):
+        tap(qtbot, kiosk.hall_label)
+    assert not staff.isVisible()
+    tap(qtbot, kiosk.hall_label)
+    assert staff.isVisible()
+    assert not kiosk.is_pristine()  # the idle reset would close a forgotten dialog
+
+    def press(key):
+        tap(qtbot, staff.buttons[key])
+
+    name_key = next(k for k, b in staff.buttons.items() if b.text() == "王站长")
+    press(name_key)
+    for d in "1111":
+        press(f"digit-{d}")
+    press("ok")
+    assert "PIN 错误" in staff.findChild(QLabel, "staff-error").text()
+    assert staff.session is None
+    name_key = next(k for k, b in staff.buttons.items() if b.text() == "王站长")
+    press(name_key)
+    for d in "2468":
+        press(f"digit-{d}")
+    press("ok")
+    assert staff.session is not None and staff.session.name == "王站长"
+    press("exit")
+    assert not staff.isVisible()
+    assert not kiosk.lockdown.active
+    assert not kiosk.windowFlags() & Qt.WindowType.FramelessWindowHint
+
+
+def test_tap_gesture_needs_five_taps_within_three_seconds():
+    from kiosk.ui.resident.staff import TapGesture
+
+    now = [0.0]
+    gesture = TapGesture(clock=lambda: now[0])
+    fired = []
+    gesture.triggered.connect(lambda: fired.append(True))
+    for _ in range(4):
+        gesture.tap()
+        now[0] += 1.0  # too slow: the first tap falls out of the window
+    gesture.tap()
+    assert not fired
+    for _ in range(5):
+        gesture.tap()
+        now[0] += 0.5
+    assert fired == [True]
