@@ -34,6 +34,7 @@ def run_hall(config: HallConfig, *, offscreen: bool = False, screenshots: Path |
     # hall LAN API for consoles on other PCs; sets hall.queue / hall.printer / hall.voice.
     counters = CounterSide(hall)
     counters.show()
+    board_window = start_board(hall)
     # The resident kiosk: locked down (frameless, on top, no escape keys) unless taking screenshots.
     window = KioskWindow(hall, lockdown=screenshots is None)
     window.resize(1920, 1080) if config.kiosk.orientation == "landscape" else window.resize(1080, 1920)
@@ -45,7 +46,10 @@ def run_hall(config: HallConfig, *, offscreen: bool = False, screenshots: Path |
     if screenshots is not None:
         from kiosk.ui.screenshots import ShotContext, take_all
 
-        ctx = ShotContext(app=app, hall=hall, windows={"kiosk": window, **counters.consoles})
+        windows = {"kiosk": window, **counters.consoles}
+        if board_window is not None:
+            windows["board"] = board_window
+        ctx = ShotContext(app=app, hall=hall, windows=windows)
 
         def capture() -> None:
             try:
@@ -58,5 +62,26 @@ def run_hall(config: HallConfig, *, offscreen: bool = False, screenshots: Path |
         QTimer.singleShot(100, capture)
     code = app.exec()
     counters.close()
+    if hall.board is not None:
+        hall.board.close()
     hall.close()
     return code
+
+
+def start_board(hall):  # type: ignore[no-untyped-def]
+    """Drive the LED board from the queue; on the embedded default also show the virtual board.
+
+    Returns the virtual board's window, if there is one."""
+    if not hall.config.board.enabled:
+        return None
+    from kiosk.services.board_feed import HallBoard
+
+    hall.board = HallBoard(hall, hall.queue)
+    if hall.board.virtual is None:
+        return None
+    from display.simulator_window import BoardWidget
+
+    widget = BoardWidget(hall.board.virtual, dot=5 if hall.config.board.width <= 256 else 3)
+    widget.setWindowTitle(f"LED 显示屏（虚拟）· {hall.config.hall.name}")
+    widget.show()
+    return widget

@@ -126,10 +126,9 @@ class HallBoard:
         url = config.port
         if not url:
             # Embedded default: a virtual controller on loopback that decodes the real protocol.
-            from display.simulator import TcpTransport, VirtualBoard
+            from display.simulator import serve_virtual_board
 
-            self.virtual = VirtualBoard(config)
-            self._transport = TcpTransport(self.virtual).start()
+            self.virtual, self._transport = serve_virtual_board(config)
             url = self._transport.url
         self.link = BoardLink(config, url=url).start()
         self.feed = BoardFeed.for_hall(hall, self.link, queue).start()

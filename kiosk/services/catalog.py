@@ -38,7 +38,6 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz, process
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
@@ -182,6 +181,8 @@ def _char_norm(ch: str) -> str:
 
 @lru_cache(maxsize=4096)
 def spell(text: str) -> Spelled:
+    from pypinyin import lazy_pinyin  # imported on first use: its dictionaries take ~0.5 s to load
+
     norm = "".join(_char_norm(ch) for ch in text)
     sylls = lazy_pinyin(norm, errors=lambda s: list(s))
     if len(sylls) != len(norm):  # pypinyin grouped something unexpectedly: go char by char
@@ -561,18 +562,42 @@ class Catalog:
     `on_changed(callback)` to redraw (the callback may run on the publisher's thread).
     """
 
-    def __init__(self, cache: Any, events: Any = None):
+    def __init__(self, cache: Any, events: Any = None, *, lazy_index: bool = False):
+        """With `lazy_index` the search index is built on first use (or by
+        `build_index_in_background`), so the home screen can paint before pinyin is loaded."""
         self.cache = cache
         self._listeners: list[Callable[[], None]] = []
         self._views: dict[str, int] = {}
         self._lock = threading.Lock()
+        self._index_lock = threading.Lock()
         self._categories: list[CategoryInfo] = []
         self._guides: dict[str, GuideSummary] = {}
         self._by_category: dict[str, list[GuideSummary]] = {}
-        self.index = SearchIndex([])
-        self.reload()
+        self._popular: list[GuideSummary] = []
+        self._index: SearchIndex | None = None
+        self._pending: list[IndexDoc] = []
+        self.reload(build_index=not lazy_index)
         if events is not None:
             self.attach(events)
+
+    @property
+    def index(self) -> SearchIndex:
+        index = self._index
+        if index is not None:
+            return index
+        with self._index_lock:  # a search during the background build waits for it
+            if self._index is None:
+                self._index = SearchIndex(self._pending)
+            return self._index
+
+    @index.setter
+    def index(self, index: SearchIndex) -> None:
+        self._index = index
+
+    def build_index_in_background(self) -> threading.Thread:
+        thread = threading.Thread(target=lambda: self.index, name="catalog-index", daemon=True)
+        thread.start()
+        return thread
 
     # building
 
@@ -590,7 +615,7 @@ class Catalog:
             except Exception:
                 log.exception("catalog listener %r failed", callback)
 
-    def reload(self) -> None:
+    def reload(self, build_index: bool = True) -> None:
         from sync.cache.models import Category, ServiceGuide
 
         with self.cache.sessions() as session:
@@ -620,9 +645,13 @@ class Catalog:
             infos = [CategoryInfo(c.code, c.name, c.name_en or "", c.icon or "", c.sort_order,
                                   len(by_cat.get(c.code, []))) for c in categories]
         docs.sort(key=lambda item: (-item[0], item[1].guide.order))  # popular first inside a tier
-        index = SearchIndex([d for _, d in docs])
+        ordered = [d for _, d in docs]
+        index = SearchIndex(ordered) if build_index else None
         # Swap in one go: readers on other threads see the old or the new catalogue.
-        self._categories, self._guides, self._by_category, self.index = infos, summaries, by_cat, index
+        with self._index_lock:
+            self._pending, self._index = ordered, index
+            self._categories, self._guides, self._by_category = infos, summaries, by_cat
+            self._popular = [d.guide for d in ordered[:50]]
         log.info("catalogue loaded: %d categories, %d guides", len(infos), len(summaries))
 
     # reading
@@ -646,7 +675,7 @@ class Catalog:
         return self.index.search(text, limit)
 
     def popular(self, n: int = 6) -> list[GuideSummary]:
-        return [d.guide for d in self.index.docs[:n]]
+        return self._popular[:n]
 
     def guide(self, uid: str) -> GuideDetail | None:
         """The full guide, read from the cache (a local SQLite read, no network)."""

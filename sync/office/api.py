@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi import Path as UrlPath
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -197,7 +198,7 @@ def _day(value: str | None, name: str) -> date | None:
 class TokenCache:
     """Token -> caller for a couple of seconds: a poll need not hit the hall table every time.
 
-    A revoked token stops working within `ttl_s` (10 s in the app).
+    A revoked token stops working within `ttl_s` (30 s in the app).
     """
 
     def __init__(self, ttl_s: float = 2.0):
@@ -205,22 +206,23 @@ class TokenCache:
         self._items: dict[str, tuple[float, Caller | None]] = {}
         self._lock = threading.Lock()
 
-    def get(self, token: str, load: Any) -> Caller | None:
-        now = time.monotonic()
+    def get(self, token: str) -> tuple[bool, Caller | None]:
+        """(hit, caller): a miss must be looked up and `put`."""
         with self._lock:
             hit = self._items.get(token)
-        if hit is not None and hit[0] > now:
-            return hit[1]
-        caller = load(token)
+        if hit is not None and hit[0] > time.monotonic():
+            return True, hit[1]
+        return False, None
+
+    def put(self, token: str, caller: Caller | None) -> None:
         with self._lock:
             if len(self._items) > 10_000:
                 self._items.clear()
-            self._items[token] = (now + self.ttl_s, caller)
-        return caller
+            self._items[token] = (time.monotonic() + self.ttl_s, caller)
 
 
 def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shanghai",
-               token_ttl_s: float = 10.0) -> FastAPI:
+               token_ttl_s: float = 30.0) -> FastAPI:
     """The office app on an open database."""
     tz = ZoneInfo(timezone)
     tokens = TokenCache(ttl_s=token_ttl_s)
@@ -267,11 +269,14 @@ def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shan
         with db.sessions() as s:
             return store.authenticate(s, token)
 
-    def caller(request: Request) -> Caller:
+    async def caller(request: Request) -> Caller:
         token = bearer(request)
         if not token:
             raise OfficeError(401, "missing token: send Authorization: Bearer <token>")
-        found = tokens.get(token, load_caller)
+        hit, found = tokens.get(token)
+        if not hit:  # the database lookup runs in the thread pool, never on the event loop
+            found = await run_in_threadpool(load_caller, token)
+            tokens.put(token, found)
         if found is None:
             raise OfficeError(401, "unknown or revoked token")
         return found
@@ -322,15 +327,15 @@ def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shan
         return wire.HallInfo(hall=who.code, name=who.name, public_url=public_url)
 
     @app.post("/api/v1/push", response_model=wire.PushReply, responses=ERRORS, tags=["hall"])
-    def push(batch: wire.PushBatch, who: Annotated[Caller, Depends(hall_caller)]) -> wire.PushReply:
+    def push(batch: wire.PushBatch, who: Annotated[Caller, Depends(hall_caller)]) -> Response:
         """Store a batch of outbox entries exactly once (the whole batch or nothing)."""
 
         def work(s: Session) -> wire.PushReply:
             reply = store.push(s, who, batch)
-            store.touch_hall(s, who.id, every_s=0)
+            store.touch_hall(s, who.id)
             return reply
 
-        return transaction(work)
+        return Response(transaction(work).model_dump_json(), media_type="application/json")
 
     @app.get("/api/v1/pull", response_model=wire.PullPage, responses=ERRORS, tags=["hall"])
     def pull(who: Annotated[Caller, Depends(hall_caller)],

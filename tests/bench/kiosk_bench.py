@@ -76,12 +76,17 @@ KIOSK = textwrap.dedent("""
             print("painted", flush=True)
             QTimer.singleShot(0, browse)
 
-    def browse():
+    uids = []
+
+    def browse(step=0):
+        # One guide per turn of the event loop, as a resident would (old screens are freed there).
+        if step == 0:
+            uids.extend(g.uid for c in window.catalog.categories() for g in window.catalog.guides_in(c.code))
+        if step < 100:
+            window.go("guide", uid=uids[step % len(uids)])
+            QTimer.singleShot(0, lambda: browse(step + 1))
+            return
         import psutil
-        uids = [g.uid for c in window.catalog.categories() for g in window.catalog.guides_in(c.code)]
-        for i in range(100):
-            window.go("guide", uid=uids[i % len(uids)])
-            app.processEvents()
         print(json.dumps({{"rss_mb": psutil.Process().memory_info().rss / 2**20, "guides": len(uids)}}), flush=True)
         app.exit(0)
 

@@ -79,14 +79,15 @@ async def main(url: str, tokens: list[str], duration: float, period: float, push
 
     await asyncio.gather(*(catch_up(h) for h in halls))
     latencies: list[float] = []
+    push_latencies: list[float] = []
     errors = 0
     pushes = 0
     start = time.perf_counter()
     end = start + duration
 
-    async def run(h: Hall, offset: float) -> None:
+    async def run(h: Hall, offset: float, phase: int) -> None:
         nonlocal errors, pushes
-        n = 0
+        n = phase  # halls push at different rounds
         next_at = start + offset
         while True:
             await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
@@ -100,6 +101,7 @@ async def main(url: str, tokens: list[str], duration: float, period: float, push
                     pushes += 1
                     status, _ = await h.request("POST", "/api/v1/push", push_body())
                     latencies.append((time.perf_counter() - t0) * 1000)
+                    push_latencies.append(latencies[-1])
                     t0 = time.perf_counter()
                 status = max(status, await h.pull())
                 if status != 200:
@@ -113,7 +115,7 @@ async def main(url: str, tokens: list[str], duration: float, period: float, push
                 return
 
     rng = random.Random(3)
-    await asyncio.gather(*(run(h, rng.random() * period) for h in halls))
+    await asyncio.gather(*(run(h, rng.random() * period, rng.randrange(push_every)) for h in halls))
     elapsed = duration  # requests are only started inside the window
     latencies.sort()
 
@@ -122,7 +124,9 @@ async def main(url: str, tokens: list[str], duration: float, period: float, push
 
     return {"requests": len(latencies), "pushes": pushes, "errors": errors, "elapsed_s": round(elapsed, 2),
             "rps": round(len(latencies) / elapsed, 1), "p50_ms": pct(0.50), "p90_ms": pct(0.90),
-            "p99_ms": pct(0.99), "max_ms": round(latencies[-1], 2) if latencies else 0.0}
+            "p99_ms": pct(0.99), "max_ms": round(latencies[-1], 2) if latencies else 0.0,
+            "push_p50_ms": round(sorted(push_latencies)[len(push_latencies) // 2], 2) if push_latencies else 0.0,
+            "push_p99_ms": round(sorted(push_latencies)[int(len(push_latencies) * 0.99)], 2) if push_latencies else 0.0}
 
 
 if __name__ == "__main__":

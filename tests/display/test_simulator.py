@@ -182,7 +182,7 @@ def test_fuzz_controllers_survive_mutated_frames(protocol):
     frames = get_protocol(protocol, cfg).full_refresh(sample(cfg))
     stream = b"".join(frames)
 
-    @settings(max_examples=60, deadline=None)
+    @settings(max_examples=40, deadline=None)
     @given(st.lists(st.tuples(st.integers(0, len(stream) - 1), st.integers(0, 255)), max_size=8))
     def run(mutations):
         board = VirtualBoard(cfg)

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.lan.client import CounterClient, HallUnreachable, LoginError, Staff
-from kiosk.services.queue import STATE_NAMES, QueueError, TicketView, WindowState
+from kiosk.services.queue import QueueError, TicketView, WindowState
 
 log = logging.getLogger(__name__)
 
@@ -564,5 +564,3 @@ class CounterConsole(QWidget):
         if r is not None:
             self.say(r.message, error=not r.printed)
 
-
-__all__ = ["CounterConsole", "STATE_NAMES"]

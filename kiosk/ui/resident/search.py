@@ -5,7 +5,6 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import QCoreApplication as Q
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.services.catalog import GuideSummary, SearchHit
@@ -87,21 +86,41 @@ class SearchScreen(Screen):
         self._update_results(self.field.text())
         self.field.setFocus()
 
+    def _build_pool(self) -> None:
+        """Result rows are made once per language/text size and reused on every key press:
+        creating and styling widgets per keystroke would cost far more than the search."""
+        t = self.kiosk.theme
+        clear_layout(self.results_layout)
+        self.pool = []
+        self.suggest_label = label(Q.translate("Kiosk", "大家常办的事："), "h2")
+        self.results_layout.addWidget(self.suggest_label)
+        for _ in range(RESULT_LIMIT):
+            row = Row("", "", "", title_px=t.px(30), detail_px=t.px(22))
+            row.uid = ""
+            row.clicked.connect(lambda _=False, row=row: self.kiosk.go("guide", uid=row.uid))
+            row.hide()
+            self.pool.append(row)
+            self.results_layout.addWidget(row)
+        self.results_layout.addStretch(1)
+        self._pool_key = (self.kiosk.language, self.kiosk.large)
+
     def _update_results(self, text: str) -> None:
+        if getattr(self, "_pool_key", None) != (self.kiosk.language, self.kiosk.large):
+            self._build_pool()
         t = self.kiosk.theme
         en = english(self.kiosk)
-        clear_layout(self.results_layout)
-        self.rows.clear()
+        self.rows = []
         result = self.kiosk.catalog.search(text, limit=RESULT_LIMIT)
         self.hits = result.hits
+        self.suggest_label.hide()
         if not result.query:
             self.status.setText(Q.translate("Kiosk", "常用办事指南"))
-            self._add_guides(self.kiosk.catalog.popular(8))
+            self._show_guides(self.kiosk.catalog.popular(8))
         elif not result.hits:
             self.status.setText(Q.translate("Kiosk", "没有找到“%1”相关的办事指南。可换个说法，或到服务窗口咨询工作人员。")
-                                .replace("%1", text.strip()[:20]))
-            self.results_layout.addWidget(label(Q.translate("Kiosk", "大家常办的事："), "h2"))
-            self._add_guides(self.kiosk.catalog.popular(6))
+                                .replace("%1", result.query[:20]))
+            self.suggest_label.show()
+            self._show_guides(self.kiosk.catalog.popular(6))
         else:
             if result.more:
                 self.status.setText(Q.translate("Kiosk", "相关度最高的 %n 项（输入更多字母可缩小范围）", None,
@@ -109,10 +128,12 @@ class SearchScreen(Screen):
             else:
                 self.status.setText(Q.translate("Kiosk", "找到 %n 项", None, len(result.hits)))
             for hit in result.hits:
-                self._add_hit(hit, t, en)
-        self.results_layout.addStretch(1)
+                self._show_hit(hit, t, en)
+        for row in self.pool[len(self.rows):]:
+            row.hide()
+        self.results_area.verticalScrollBar().setValue(0)
 
-    def _add_hit(self, hit: SearchHit, t, en: bool) -> None:  # type: ignore[no-untyped-def]
+    def _show_hit(self, hit: SearchHit, t, en: bool) -> None:  # type: ignore[no-untyped-def]
         g = hit.guide
         title = highlight_html(g.name, hit.name_spans, t)
         parts = []
@@ -132,23 +153,22 @@ class SearchScreen(Screen):
         cat = self.kiosk.catalog.category(g.category_code)
         if cat is not None:
             parts.append(escape((cat.name_en or cat.name) if en else cat.name))
-        self._add_row(g, title, " · ".join(parts))
+        self._show_row(g, title, " · ".join(parts))
 
-    def _add_guides(self, guides: list[GuideSummary]) -> None:
+    def _show_guides(self, guides: list[GuideSummary]) -> None:
         en = english(self.kiosk)
         for g in guides:
             cat = self.kiosk.catalog.category(g.category_code)
             detail = escape((cat.name_en or cat.name) if en else cat.name) if cat else ""
             if en and g.name_en:
                 detail = escape(g.name_en) + (" · " + detail if detail else "")
-            self._add_row(g, escape(g.name), detail)
+            self._show_row(g, escape(g.name), detail)
 
-    def _add_row(self, g: GuideSummary, title_html: str, detail_html: str) -> None:
-        t = self.kiosk.theme
+    def _show_row(self, g: GuideSummary, title_html: str, detail_html: str) -> None:
+        row = self.pool[len(self.rows)]
         note = Q.translate("Kiosk", "可取号") if g.business_code else ""
-        row = Row(title_html, detail_html, note, title_px=t.px(30), detail_px=t.px(22), plain_title=g.name)
+        row.uid = g.uid
         row.setObjectName(f"result-{g.code}")
-        row.clicked.connect(lambda _=False, uid=g.uid: self.kiosk.go("guide", uid=uid))
+        row.set_content(title_html, detail_html, note, g.name)
+        row.show()
         self.rows.append(row)
-        self.results_layout.addWidget(row)
-        row.title_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)

@@ -67,7 +67,7 @@ class KioskWindow(QMainWindow):
         self.hall = hall
         self.config = hall.config
         self.orientation = orientation or self.config.kiosk.orientation
-        self.catalog = catalog or Catalog(hall.cache, hall.events)
+        self.catalog = catalog or Catalog(hall.cache, hall.events, lazy_index=True)
         # The same queue service as the counters (kiosk/app.py sets hall.queue first), if any.
         self.queue = (getattr(hall, "queue", None) or default_queue(hall)) if queue == "default" else queue
         self._auth = auth
@@ -128,6 +128,8 @@ class KioskWindow(QMainWindow):
         self.set_language(self.config.kiosk.language, refresh=False)
         self.set_large_text(self.config.kiosk.large_text, refresh=False)
         self.go("home", remember=False)
+        # Pinyin and the search index load while the resident looks at the home screen.
+        QTimer.singleShot(0, self.catalog.build_index_in_background)
 
     # --- services ------------------------------------------------------------------------------
 

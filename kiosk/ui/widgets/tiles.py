@@ -102,8 +102,21 @@ class Row(QPushButton):
         # A QPushButton does not grow with its child layout by itself: follow the wrapped text.
         self.setMinimumHeight(max(self._floor, int(title_px * 1.5 + (detail_px * 1.6 if detail_html else 0) + 24)))
 
+    def set_content(self, title_html: str, detail_html: str = "", note: str = "", plain_title: str = "") -> None:
+        """Reuse the row for other text (search results change on every key)."""
+        self.title_label.setText(title_html)
+        self.detail_label.setText(detail_html)
+        self.detail_label.setVisible(bool(detail_html))
+        self.note_label.setText(note)
+        self.note_label.setVisible(bool(note))
+        self.setAccessibleName(plain_title)
+        self._fit()
+
     def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
         layout = self.layout()
         if layout is not None and layout.hasHeightForWidth():
             needed = max(self._floor, layout.totalHeightForWidth(self.width()))
