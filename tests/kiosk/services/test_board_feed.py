@@ -34,12 +34,9 @@ def test_a_call_appears_on_the_virtual_board(hall_config):
 
 
 def test_notices_valid_today_scroll_on_the_board(hall_config):
-    from datetime import datetime
+    from datetime import datetime, timedelta
 
     from kiosk.services.board_feed import notice_texts
-
-    from datetime import timedelta
-
     from sync.cache.models import Notice
 
     hall = Hall(hall_config)
