@@ -52,6 +52,7 @@ class SyncStatus:
     waiting: int  # outbox entries not yet accepted by the office
     last_error: str
     conflicts: int = 0  # content conflicts waiting for a person
+    rejected: int = 0  # outbox entries the office refused (kept, with the reason, for a person)
     skew_s: float | None = None  # office clock minus hall clock, from the last pull
 
 
@@ -158,11 +159,12 @@ class SyncWorker:
             waiting = s.scalar(select(func.count()).select_from(Outbox).where(Outbox.done_at.is_(None))) or 0
             conflicts = s.scalar(select(func.count()).select_from(Conflict)
                                  .where(Conflict.resolved_at.is_(None))) or 0
+            rejected = s.scalar(select(func.count()).select_from(Outbox).where(Outbox.result == "rejected")) or 0
             last = s.get(SyncState, LAST_SUCCESS_KEY) if self._last_success is None else None
         last_success = self._last_success
         if last is not None and last.value:
             last_success = datetime.fromisoformat(last.value)
-        return SyncStatus(self._online, last_success, waiting, self._last_error, conflicts, self._skew)
+        return SyncStatus(self._online, last_success, waiting, self._last_error, conflicts, rejected, self._skew)
 
     # --- one round -------------------------------------------------------------------------
 
@@ -205,7 +207,9 @@ class SyncWorker:
         result.requests += 1
         self.requests_made += 1
         try:
-            response = self.http.request(method, self.url + path, timeout=self.timeout_s, **kwargs)
+            # verify= per request: requests lets REQUESTS_CA_BUNDLE override the session's setting.
+            response = self.http.request(method, self.url + path, timeout=self.timeout_s,
+                                         verify=self.http.verify, **kwargs)
             body = response.content  # reads it all: a truncated body fails here
         except requests.RequestException as exc:
             raise SyncError(f"无法连接街道办服务器 cannot reach the office: {type(exc).__name__}: {exc}") from None

@@ -54,7 +54,19 @@ class TsTranslator(QTranslator):
 
 
 class LanguageSwitch:
-    """Installs the translator for one language on the application (zh_CN needs none)."""
+    """Installs the translator for one language on the application (zh_CN needs none).
+
+    Qt translators are per application, so every kiosk window shares one switch: `for_app`.
+    """
+
+    _shared: dict[int, LanguageSwitch] = {}
+
+    @classmethod
+    def for_app(cls, app: QCoreApplication) -> LanguageSwitch:
+        switch = cls._shared.get(id(app))
+        if switch is None or switch.app is not app:
+            switch = cls._shared[id(app)] = cls(app)
+        return switch
 
     def __init__(self, app: QCoreApplication):
         self.app = app

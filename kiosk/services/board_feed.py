@@ -22,12 +22,8 @@ from sync.cache.models import Notice
 
 log = logging.getLogger(__name__)
 
-# Topics after which the board may look different.
-TOPICS = (
-    "ticket.issued", "ticket.called", "ticket.recalled", "ticket.skipped", "ticket.transferred",
-    "ticket.finished", "ticket.cancelled", "ticket.held", "ticket.resumed",
-    "window.paused", "window.resumed", "content.changed",
-)
+# Topic families after which the board may look different (any queue action, notices).
+TOPIC_PREFIXES = ("ticket.", "window.", "content.")
 
 
 class Board(Protocol):
@@ -74,17 +70,17 @@ class BoardFeed:
             lambda now: notice_texts(hall.cache, now.date()),
             lambda: datetime.now(hall.tz),
         )
-        for topic in TOPICS:
-            hall.events.subscribe(topic, feed.poke)
+        hall.events.subscribe("*", feed.poke)
         return feed
 
     def start(self) -> BoardFeed:
         self._thread.start()
         return self
 
-    def poke(self, _topic: str = "", _data: dict | None = None) -> None:
+    def poke(self, topic: str = "", _data: dict | None = None) -> None:
         """Something changed: refresh soon (on the feed's thread, never the caller's)."""
-        self._wake.set()
+        if not topic or topic.startswith(TOPIC_PREFIXES):
+            self._wake.set()
 
     def refresh(self) -> datetime | None:
         """Compute the board now and send it; returns when it next changes by time alone."""

@@ -42,6 +42,8 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
+from kiosk.services import pinyin
+
 log = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 40  # longer input is cut: no guide name is longer, and it keeps search bounded
@@ -179,14 +181,15 @@ def _char_norm(ch: str) -> str:
     return n if len(n) == 1 else ch.lower()
 
 
+def normalize_text(text: str) -> str:
+    """Character by character NFKC and lower case, keeping the length (highlight offsets)."""
+    return "".join(_char_norm(ch) for ch in text)
+
+
 @lru_cache(maxsize=4096)
 def spell(text: str) -> Spelled:
-    from pypinyin import lazy_pinyin  # imported on first use: its dictionaries take ~0.5 s to load
-
-    norm = "".join(_char_norm(ch) for ch in text)
-    sylls = lazy_pinyin(norm, errors=lambda s: list(s))
-    if len(sylls) != len(norm):  # pypinyin grouped something unexpectedly: go char by char
-        sylls = [lazy_pinyin(ch, errors=lambda s: list(s))[0] if is_hanzi(ch) else ch for ch in norm]
+    norm = normalize_text(text)
+    sylls = pinyin.syllables(norm)
     full: list[str] = []
     full_map: list[int] = []
     starts: list[int] = []
@@ -392,8 +395,12 @@ class _Fuzzy:
 class SearchIndex:
     """Built once from the published guides, ordered by popularity; then read-only."""
 
-    def __init__(self, docs: Sequence[IndexDoc]):
+    def __init__(self, docs: Sequence[IndexDoc], *, pinyin_process: bool = False):
+        """`pinyin_process`: spell everything in a helper process first (saves ~55 MB here)."""
         self.docs = list(docs)
+        if pinyin_process:
+            texts = {normalize_text(t) for d in self.docs for t in (d.guide.name, *d.keywords, *d.materials)}
+            pinyin.spell_in_subprocess(sorted(texts))
         hs = {name: _Haystack() for name in ("name_text", "name_ini", "name_full", "name_text_any",
                                              "name_ini_any", "name_full_any", "code", "en")}
         self._keywords, self._materials = _Vocab(), _Vocab()
@@ -562,7 +569,8 @@ class Catalog:
     `on_changed(callback)` to redraw (the callback may run on the publisher's thread).
     """
 
-    def __init__(self, cache: Any, events: Any = None, *, lazy_index: bool = False):
+    def __init__(self, cache: Any, events: Any = None, *, lazy_index: bool = False,
+                 pinyin_process: bool = False):
         """With `lazy_index` the search index is built on first use (or by
         `build_index_in_background`), so the home screen can paint before pinyin is loaded."""
         self.cache = cache
@@ -576,6 +584,8 @@ class Catalog:
         self._popular: list[GuideSummary] = []
         self._index: SearchIndex | None = None
         self._pending: list[IndexDoc] = []
+        self.pinyin_process = pinyin_process
+        self.lazy_index = lazy_index
         self.reload(build_index=not lazy_index)
         if events is not None:
             self.attach(events)
@@ -587,7 +597,7 @@ class Catalog:
             return index
         with self._index_lock:  # a search during the background build waits for it
             if self._index is None:
-                self._index = SearchIndex(self._pending)
+                self._index = SearchIndex(self._pending, pinyin_process=self.pinyin_process)
             return self._index
 
     @index.setter
@@ -608,7 +618,9 @@ class Catalog:
         self._listeners.append(callback)
 
     def _on_content_changed(self, _topic: str, _data: dict[str, Any]) -> None:
-        self.reload()
+        self.reload(build_index=not self.lazy_index)
+        if self.lazy_index:  # the publisher may be the UI thread (the editor): build elsewhere
+            self.build_index_in_background()
         for callback in list(self._listeners):
             try:
                 callback()
@@ -616,37 +628,42 @@ class Catalog:
                 log.exception("catalog listener %r failed", callback)
 
     def reload(self, build_index: bool = True) -> None:
-        from sync.cache.models import Category, ServiceGuide
+        from sync.cache.models import BusinessType, Category, ServiceGuide
 
+        # Plain column rows, two statements: the kiosk starts faster than with ORM objects.
         with self.cache.sessions() as session:
-            categories = list(session.scalars(select(Category).order_by(Category.sort_order, Category.code)))
-            guides = list(session.scalars(
-                select(ServiceGuide)
-                .where(ServiceGuide.published.is_(True))
-                .options(selectinload(ServiceGuide.category), selectinload(ServiceGuide.business_type))
-            ))
-            cat_rank = {c.id: i for i, c in enumerate(categories)}
-            guides.sort(key=lambda g: (cat_rank.get(g.category_id, 1 << 30), g.code))
-            summaries: dict[str, GuideSummary] = {}
-            by_cat: dict[str, list[GuideSummary]] = {c.code: [] for c in categories}
-            docs: list[tuple[int, IndexDoc]] = []
-            for order, g in enumerate(guides):
-                summary = GuideSummary(
-                    uid=g.uid, code=g.code or "", name=(g.name or "").strip() or g.code or "—",
-                    name_en=(g.name_en or "").strip(), category_code=g.category.code if g.category else "",
-                    business_code=g.business_type.code if g.business_type and g.business_type.active else None,
-                    order=order)
-                summaries[g.uid] = summary
-                by_cat.setdefault(summary.category_code, []).append(summary)
-                materials = [str(m.get("name", "")) for m in (g.materials or []) if isinstance(m, dict)]
-                keywords = [str(k) for k in (g.keywords or []) if k]
-                docs.append(((g.views or 0) + self._views.get(g.uid, 0),
-                             IndexDoc(summary, keywords, [m for m in materials if m])))
-            infos = [CategoryInfo(c.code, c.name, c.name_en or "", c.icon or "", c.sort_order,
-                                  len(by_cat.get(c.code, []))) for c in categories]
+            categories = session.execute(
+                select(Category.id, Category.code, Category.name, Category.name_en, Category.icon,
+                       Category.sort_order).order_by(Category.sort_order, Category.code)).all()
+            guides = session.execute(
+                select(ServiceGuide.uid, ServiceGuide.code, ServiceGuide.name, ServiceGuide.name_en,
+                       ServiceGuide.category_id, ServiceGuide.materials, ServiceGuide.keywords, ServiceGuide.views,
+                       BusinessType.code, BusinessType.active)
+                .outerjoin(BusinessType, ServiceGuide.business_type_id == BusinessType.id)
+                .where(ServiceGuide.published.is_(True))).all()
+        cat_rank = {c.id: i for i, c in enumerate(categories)}
+        cat_code = {c.id: c.code for c in categories}
+        guides.sort(key=lambda g: (cat_rank.get(g.category_id, 1 << 30), g.code or ""))
+        summaries: dict[str, GuideSummary] = {}
+        by_cat: dict[str, list[GuideSummary]] = {c.code: [] for c in categories}
+        docs: list[tuple[int, IndexDoc]] = []
+        for order, (uid, code, name, name_en, category_id, materials, keywords, views, b_code, b_active) in (
+                enumerate(guides)):
+            summary = GuideSummary(
+                uid=uid, code=code or "", name=(name or "").strip() or code or "—",
+                name_en=(name_en or "").strip(), category_code=cat_code.get(category_id, ""),
+                business_code=b_code if b_code and b_active else None, order=order)
+            summaries[uid] = summary
+            by_cat.setdefault(summary.category_code, []).append(summary)
+            material_names = [str(m.get("name", "")) for m in (materials or []) if isinstance(m, dict)]
+            keyword_list = [str(k) for k in (keywords or []) if k]
+            docs.append(((views or 0) + self._views.get(uid, 0),
+                         IndexDoc(summary, keyword_list, [m for m in material_names if m])))
+        infos = [CategoryInfo(c.code, c.name, c.name_en or "", c.icon or "", c.sort_order,
+                              len(by_cat.get(c.code, []))) for c in categories]
         docs.sort(key=lambda item: (-item[0], item[1].guide.order))  # popular first inside a tier
         ordered = [d for _, d in docs]
-        index = SearchIndex(ordered) if build_index else None
+        index = SearchIndex(ordered, pinyin_process=self.pinyin_process) if build_index else None
         # Swap in one go: readers on other threads see the old or the new catalogue.
         with self._index_lock:
             self._pending, self._index = ordered, index

@@ -20,6 +20,17 @@ class ServerSection(Section):
     workers: int = Field(1, ge=1, le=64)
     timezone: str = "Asia/Shanghai"  # how times are shown on the public pages
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Shanghai)") from None
+        return value
+
     @field_validator("public_url")
     @classmethod
     def _http(cls, value: str) -> str:

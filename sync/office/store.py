@@ -139,9 +139,6 @@ def authenticate(session: Session, token: str) -> Caller | None:
     return None if hall is None else Caller("hall", hall.id, hall.code, hall.name)
 
 
-_last_touch: dict[int, float] = {}  # hall id -> monotonic time this process last wrote last_seen_at
-
-
 def touch_hall(session: Session, hall_id: int, every_s: float = 30.0, *, relaxed: bool = False) -> None:
     """Remember when the hall was last in touch (at most one write per `every_s` and process).
 
@@ -149,9 +146,11 @@ def touch_hall(session: Session, hall_id: int, every_s: float = 30.0, *, relaxed
     wait for the disk. Never in a push: what the office answered "stored" must be on disk.
     """
     mono = time.monotonic()
-    if every_s and mono - _last_touch.get(hall_id, -1e9) < every_s:
+    # hall id -> when this process last wrote it, kept per database (engine)
+    last_touch: dict[int, float] = session.get_bind().__dict__.setdefault("_yizhan_last_touch", {})
+    if every_s and mono - last_touch.get(hall_id, -1e9) < every_s:
         return  # written recently by this process: skip the round trip
-    _last_touch[hall_id] = mono
+    last_touch[hall_id] = mono
     if relaxed and is_postgres(session):
         session.execute(text("SET LOCAL synchronous_commit TO OFF"))
     session.execute(update(Hall).where(Hall.id == hall_id).values(last_seen_at=utcnow()))

@@ -4,7 +4,8 @@ Simulates N halls against an office: each hall keeps one keep-alive connection, 
 /api/v1/pull every PERIOD seconds (staggered) and every PUSH_EVERY-th time pushes a few ticket
 events instead. Prints one JSON line: completed requests, errors, latencies (ms) percentiles.
 
-usage: python tests/bench/sync_load.py URL TOKENS_FILE DURATION_S PERIOD_S PUSH_EVERY
+usage: python tests/bench/sync_load.py URL TOKENS_FILE DURATION_S PERIOD_S PUSH_EVERY [HALLS]
+(PERIOD_S 0: closed loop, every hall polls again as soon as it has its answer)
 """
 
 from __future__ import annotations
@@ -87,6 +88,13 @@ async def main(url: str, tokens: list[str], duration: float, period: float, push
 
     async def run(h: Hall, offset: float, phase: int) -> None:
         nonlocal errors, pushes
+        if period == 0:  # closed loop: as fast as the office answers (its capacity)
+            while time.perf_counter() < end:
+                t0 = time.perf_counter()
+                if await h.pull() != 200:
+                    errors += 1
+                latencies.append((time.perf_counter() - t0) * 1000)
+            return
         n = phase  # halls push at different rounds
         next_at = start + offset
         while True:
@@ -132,4 +140,6 @@ async def main(url: str, tokens: list[str], duration: float, period: float, push
 if __name__ == "__main__":
     url, tokens_file, duration, period, push_every = sys.argv[1:6]
     tokens = open(tokens_file).read().split()
+    if len(sys.argv) > 6:
+        tokens = tokens[: int(sys.argv[6])]
     print(json.dumps(asyncio.run(main(url, tokens, float(duration), float(period), int(push_every)))))

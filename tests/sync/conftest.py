@@ -25,13 +25,13 @@ def free_port() -> int:
 class ServerThread:
     """uvicorn serving an app on a free loopback port, in a thread."""
 
-    def __init__(self, app: Any):
+    def __init__(self, app: Any, **tls: Any):
         import uvicorn
 
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                                    access_log=False))
+                                                    access_log=False, **tls))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def start(self) -> ServerThread:

@@ -273,6 +273,8 @@ class WorkPage(QWidget):
 class CounterConsole(QWidget):
     """One window's console. `client` is local or remote; `window_number` is fixed per console."""
 
+    reconnected_banner_ms = 5000  # how long "已重新连接大厅主机" stays
+
     def __init__(self, client: CounterClient, window_number: int, *, tz: Any = UTC, poll: bool = True,
                  now: Any = None):
         super().__init__()
@@ -366,7 +368,8 @@ class CounterConsole(QWidget):
         if ok:
             if self.connected is False:
                 self.banner("已重新连接大厅主机", ok=True)
-                QTimer.singleShot(5000, lambda: self.connected and self.work.banner.hide())
+                # bound to the banner: the timer dies with the console if it closes first
+                QTimer.singleShot(self.reconnected_banner_ms, self.work.banner, self._hide_reconnected)
             w.connection.setText("大厅主机：已连接" if self.client.description == "本机" else
                                  f"大厅主机：已连接 {self.client.description}")
             w.connection.setStyleSheet("background: #d7f0db; color: #1b5e20;")
@@ -379,6 +382,10 @@ class CounterConsole(QWidget):
         for b in [*w.buttons.values(), w.reprint, w.pick, w.back, w.resume_held]:
             b.setEnabled(ok)
         self.login_page.button.setEnabled(ok)
+
+    def _hide_reconnected(self) -> None:
+        if self.connected:
+            self.work.banner.hide()
 
     def banner(self, text: str, *, ok: bool) -> None:
         b = self.work.banner

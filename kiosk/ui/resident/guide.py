@@ -116,7 +116,7 @@ class GuideScreen(Screen):
         if d.business_code:
             business = (d.business_name_en or d.business_name) if english(self.kiosk) else d.business_name
             self.ticket_button.setText(Q.translate("Kiosk", "为此事项取号") + "\n" + business)
-            self.ticket_button.setMinimumHeight(max(t.touch * 2, t.px(130)))
+            self.ticket_button.setStyleSheet(f"QPushButton {{ min-height: {max(t.touch * 2, t.px(130))}px; }}")
             self.ticket_button.setMinimumWidth(360)
             ticket_col.addWidget(self.ticket_button)
         else:
@@ -182,7 +182,7 @@ class GuideScreen(Screen):
                 grid.addWidget(box, i, 0, Qt.AlignmentFlag.AlignTop)
                 name = label(f"{i + 1}. {m.name}", "body")
                 name.setStyleSheet("font-weight: bold;")
-                grid.addWidget(name, i, 1)
+                grid.addWidget(name, i, 1, Qt.AlignmentFlag.AlignTop)
                 copies = Q.translate("Kiosk", "%n 份", None, m.copies) if m.copies else ""
                 grid.addWidget(label("  ".join(p for p in (copies, form_text(m.form)) if p), "body", wrap=False),
                                i, 2, Qt.AlignmentFlag.AlignTop)

@@ -42,7 +42,7 @@ class HomeScreen(Screen):
 
         self.search_button.setText("⌕  " + Q.translate("Kiosk", "搜索办事指南：输入拼音或首字母，如 db（低保）"))
         self.search_button.setProperty("role", "search")
-        self.search_button.setMinimumHeight(int(t.touch * 1.25))
+        self.search_button.setStyleSheet(f"QPushButton {{ min-height: {int(t.touch * 1.25)}px; }}")
         self.body.addWidget(self.search_button)
 
         grid = QGridLayout()
@@ -56,7 +56,7 @@ class HomeScreen(Screen):
             badge = Badge(cat.name[:1], t.area_colour(i), side, "#000000" if t.large else "#ffffff")
             tile = Tile(title, subtitle, badge, title_px=t.px(36 if not en else 30), sub_px=t.px(22))
             tile.setObjectName(f"tile-{cat.code}")
-            tile.setMinimumHeight(max(t.touch, t.px(150)))
+            tile.setStyleSheet(f"QPushButton {{ min-height: {max(t.touch, t.px(150))}px; }}")
             tile.clicked.connect(lambda _=False, code=cat.code: self.kiosk.go("category", code=code))
             self.tiles[cat.code] = tile
             grid.addWidget(tile, i // columns, i % columns)
@@ -64,7 +64,7 @@ class HomeScreen(Screen):
         self.ticket_button.setText(Q.translate("Kiosk", "取号") + "\n" + Q.translate("Kiosk", "排队叫号，请先取号"))
         self.ticket_button.setProperty("role", "ticket")
         self.ticket_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.ticket_button.setMinimumHeight(max(t.touch * 2, t.px(170)))
+        self.ticket_button.setStyleSheet(f"QPushButton {{ min-height: {max(t.touch * 2, t.px(170))}px; }}")
 
         notices = self._notices_card()
         if portrait:

@@ -82,7 +82,7 @@ class SearchScreen(Screen):
             self.keyboard_card.setFixedWidth(max(900, keys_width))
             self.keyboard_card.setMinimumHeight(t.touch * 5 + 100)
         else:
-            self.keyboard_card.setFixedHeight(max(t.touch * 5 + 220, t.px(560)))
+            self.keyboard_card.setFixedHeight(t.touch * 5 + 4 * 10 + 2 * 18 + t.px(22) + 60)
         self._update_results(self.field.text())
         self.field.setFocus()
 

@@ -149,7 +149,7 @@ class TicketScreen(Screen):
             badge = Badge(b.prefix, t.ticket, t.px(92), t.on_ticket)
             tile = Tile(title, sub, badge, title_px=t.px(34 if not en else 28), sub_px=t.px(22))
             tile.setObjectName(f"business-{b.code}")
-            tile.setMinimumHeight(max(t.touch, t.px(140)))
+            tile.setStyleSheet(f"QPushButton {{ min-height: {max(t.touch, t.px(140))}px; }}")
             tile.clicked.connect(lambda _=False, code=b.code: self._choose(code))
             self.business_buttons[b.code] = tile
             grid.addWidget(tile, i // columns, i % columns)

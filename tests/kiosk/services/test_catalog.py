@@ -186,3 +186,22 @@ def test_links():
     config.office.public_url = "https://jd.example.gov.cn/yizhan"
     assert ticket_url(config, "t-1") == "https://jd.example.gov.cn/yizhan/t/t-1"
     assert guide_url("http://x/", "a/b") == "http://x/g/a%2Fb"
+
+
+def test_pinyin_from_the_helper_process(cache):
+    from kiosk.services import pinyin
+
+    texts = ["银行卡挂失补办", "长者饭堂就餐登记"]  # phrase-aware readings: yin hang, zhang zhe
+    assert pinyin.spell_in_subprocess(texts)
+    assert pinyin.syllables("银行卡挂失补办")[:2] == ["yin", "hang"]
+    assert pinyin.syllables("长者饭堂就餐登记")[:2] == ["zhang", "zhe"]
+    # new text made of characters already seen needs no pypinyin at all
+    assert pinyin.syllables("挂失登记") == ["gua", "shi", "deng", "ji"]
+
+
+def test_catalog_with_pinyin_process_finds_the_same(cache):
+    seed_catalog(cache)
+    catalog = Catalog(cache, lazy_index=True, pinyin_process=True)
+    catalog.build_index_in_background().join(timeout=60)
+    assert catalog.search("db").hits[0].guide.name == "最低生活保障申请"
+    assert catalog.search("juzhuzheng").hits[0].guide.name == "居住证申领"

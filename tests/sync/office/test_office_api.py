@@ -209,3 +209,25 @@ def test_admin_publish_over_http(office):
     assert r.status_code == 404
     page = requests.get(f"{office.url}/api/v1/pull", headers=hdr(token), timeout=10).json()
     assert [c["data"]["title"] for c in page["changes"]] == ["停水通知"]
+
+
+def test_same_batch_sent_twice_at_once_is_stored_once(office):
+    import threading
+
+    token = office.add_hall("幸福", "xingfu")
+    entries = [ticket_entry(seq=i) for i in range(1, 40)]
+    replies = []
+
+    def send() -> None:
+        replies.append(push(office, token, entries))
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [r.status_code for r in replies] == [200] * 4
+    statuses = sorted(tuple(x["status"] for x in r.json()["results"]) for r in replies)
+    assert statuses[-1] == ("stored",) * 39  # one of them stored everything...
+    assert all(s == ("duplicate",) * 39 for s in statuses[:-1])  # ...the others were told "duplicate"
+    assert len(office_tickets(office.db)) == 39

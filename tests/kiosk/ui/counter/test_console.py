@@ -204,3 +204,31 @@ def test_remote_console_over_http_loses_and_regains_the_hall(qtbot, world):
     finally:
         server.stop()
     QApplication.processEvents()
+
+
+def test_reconnect_banner_timer_dies_with_the_console(qtbot, world, monkeypatch):
+    """A console closed right after reconnecting must not leave a timer poking a dead widget."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    _, _, client = world
+    monkeypatch.setattr(CounterConsole, "reconnected_banner_ms", 100)
+    console = CounterConsole(client, 1, tz=TZ, poll=False)  # not owned by qtbot: deleted here
+    console.show()
+    login(console)
+    console._set_connected(False, "test")
+    console._set_connected(True)
+    assert console.work.banner.text() == "已重新连接大厅主机"
+    console.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    qtbot.wait(300)  # past the banner's timer: no "already deleted" error may surface
+
+
+def test_reconnect_banner_goes_away(qtbot, world, monkeypatch):
+    _, _, client = world
+    monkeypatch.setattr(CounterConsole, "reconnected_banner_ms", 100)
+    console = make_console(qtbot, client)
+    login(console)
+    console._set_connected(False, "test")
+    assert console.work.banner.isVisible()
+    console._set_connected(True)
+    qtbot.waitUntil(lambda: not console.work.banner.isVisible(), timeout=3000)

@@ -37,6 +37,7 @@ def make_kiosk(qtbot, kiosk_hall, ui_font):
     made = []
 
     def make(orientation: str = "landscape", **kw):
+        kw.setdefault("pinyin_process", False)  # in-process pinyin: no helper process per test
         window = KioskWindow(kiosk_hall, orientation=orientation, **kw)
         qtbot.addWidget(window)
         window.resize(1920, 1080) if orientation == "landscape" else window.resize(1080, 1920)

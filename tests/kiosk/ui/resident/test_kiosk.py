@@ -113,6 +113,21 @@ def test_a_withdrawn_guide_says_so(kiosk):
     assert "已更新或下线" in texts(kiosk.screens["guide"])
 
 
+def test_a_notice_opens_in_full(qtbot, kiosk):
+    tap(qtbot, kiosk.screens["home"].notice_rows[0])
+    shown = texts(kiosk.screens["notice"])
+    assert "第四季度低保对象公示" in shown and "公示期为11月20日至11月30日。" in shown and "公示期" in shown
+
+
+def test_opened_guides_count_as_views(qtbot, kiosk):
+    uid = guide_uid(kiosk.hall, "LD-001")
+    for _ in range(3):
+        kiosk.go("guide", uid=uid)
+    assert kiosk.catalog.flush_views() == 3
+    with kiosk.hall.cache.sessions() as s:
+        assert s.scalar(select(ServiceGuide.views).where(ServiceGuide.uid == uid)) == 3
+
+
 # --- search -----------------------------------------------------------------------------------
 
 
@@ -417,3 +432,32 @@ def test_tap_gesture_needs_five_taps_within_three_seconds():
         gesture.tap()
         now[0] += 0.5
     assert fired == [True]
+
+
+def test_usable_while_the_office_is_unreachable(qtbot, kiosk):
+    """A real sync worker pointed at a closed port: searching, reading and taking a ticket go on."""
+    import socket
+
+    from kiosk.services.content import apply_content
+    from sync.client import sync_worker_for
+
+    with socket.socket() as s:  # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    office = kiosk.config.office
+    worker = sync_worker_for(kiosk.hall.cache, office, url=f"http://127.0.0.1:{port}", token="t",
+                             apply_content=apply_content, publish=kiosk.hall.events.publish)
+    kiosk.hall.sync = worker
+    worker.start()
+    try:
+        worker.wake()
+        kiosk.go("search")
+        kiosk.screens["search"].field.setText("db")
+        assert kiosk.screens["search"].rows[0].accessibleName() == "最低生活保障申请"
+        kiosk.go("ticket", business="labor")
+        assert "A001" in texts(kiosk.screens["ticket"])
+        kiosk._update_online()
+        assert "离线运行" in kiosk.online_label.text()
+    finally:
+        worker.stop()
+        kiosk.hall.sync = None

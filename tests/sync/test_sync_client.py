@@ -1,0 +1,102 @@
+"""The sync worker's own rules: backoff with jitter, wake-up, status, refused entries set aside,
+and the `yizhan office` command."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from conftest import TicketMaker, office_tickets, record_apply
+from sqlalchemy import select
+
+from sync.cache.models import Outbox
+from sync.client import SyncError, SyncWorker, wait_until
+
+
+def test_backoff_grows_with_jitter_and_is_capped(make_cache):
+    worker = SyncWorker(make_cache(), "http://127.0.0.1:9", "t", apply_content=record_apply, timeout_s=1,
+                        max_backoff_s=60)
+    delays = []
+    for _ in range(8):
+        with pytest.raises(SyncError):
+            worker.sync_once()
+        delays.append(worker.backoff_delay())
+    assert delays[0] <= 4 and delays[3] > 8  # doubles...
+    assert all(30 <= d <= 60 for d in delays[5:])  # ...up to the cap, spread over its upper half
+    assert len({round(worker.backoff_delay(), 6) for _ in range(20)}) > 10  # jitter
+    status = worker.status()
+    assert not status.online and status.last_success is None and "cannot reach" in status.last_error
+
+
+def test_worker_thread_wakes_on_local_change(office, make_cache):
+    token = office.add_hall("幸福", "xingfu")
+    cache = make_cache()
+    worker = SyncWorker(cache, office.url, token, apply_content=record_apply, interval_s=3600)
+    worker.start()
+    try:
+        assert wait_until(lambda: worker.status().online, 10)
+        maker = TicketMaker(cache)
+        maker.issue(events=2)
+        worker.wake()  # what the hall's event bus does after a ticket is issued
+        assert wait_until(lambda: worker.status().waiting == 0, 10)
+        assert len(office_tickets(office.db)) == 1
+    finally:
+        worker.stop()
+    assert worker.status().last_success is not None
+
+
+def test_refused_and_malformed_entries_are_set_aside_not_lost(office, make_cache, sample_records):
+    t1 = office.add_hall("幸福", "xingfu")
+    office.add_hall("和平", "heping")
+    guide = next(r for r in sample_records if r["kind"] == "guide")
+    office.publish([guide], ["heping"])  # not published to xingfu
+    cache = make_cache()
+    maker = TicketMaker(cache)
+    maker.issue(events=1)
+    with cache.transaction() as s:
+        s.add(Outbox(kind="content", payload={"kind": "guide", "uid": guide["data"]["uid"], "base_version": 1,
+                                              "version": 2, "data": guide["data"], "author": "陈静"}))
+        s.add(Outbox(kind="ticket_event", payload={"ticket": {"uid": "not-a-uuid"}}))
+    maker.issue(events=1)
+    worker = SyncWorker(cache, office.url, t1, apply_content=record_apply)
+    result = worker.sync_once()
+    assert result.rejected == 2 and result.pushed == 2
+    assert len(office_tickets(office.db)) == 2
+    with cache.sessions() as s:
+        rows = s.scalars(select(Outbox).order_by(Outbox.id)).all()
+    assert [r.result for r in rows] == ["stored", "rejected", "rejected", "stored"]
+    assert "not published to this hall" in rows[1].last_error
+    assert "malformed outbox entry" in rows[2].last_error
+    assert rows[1].payload["data"] == guide["data"]  # kept for a person to look at
+    assert worker.status().waiting == 0 and worker.status().rejected == 2
+
+
+def test_office_command_line(tmp_path, sample_records):
+    db = f"sqlite:///{tmp_path / 'office.sqlite3'}"
+
+    def office(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "kiosk.cli", "office", "--database", db, *args],
+                              capture_output=True, text=True, timeout=60)
+
+    added = office("add-hall", "幸福社区工作站", "--code", "xingfu")
+    assert added.returncode == 0, added.stderr
+    token = added.stdout.strip().splitlines()[-1]
+    assert token.startswith("yzh_") and len(token) > 40
+    assert token not in (tmp_path / "office.sqlite3").read_bytes().decode("latin-1")  # stored hashed only
+    again = office("add-hall", "别的", "--code", "xingfu")
+    assert again.returncode == 1 and "already taken" in again.stderr
+    bad = office("add-hall", "别的", "--code", "Bad Code!")
+    assert bad.returncode == 1 and "--code" in bad.stderr
+    published = office("publish", "assets/sample", "--halls", "all")
+    assert published.returncode == 0, published.stderr
+    assert f'"records": {len(sample_records)}' in published.stdout
+    assert "xingfu\tactive" in office("halls").stdout
+    assert office("revoke", "xingfu").returncode == 0
+    assert "xingfu\trevoked" in office("halls").stdout
+    assert office("revoke", "nowhere").returncode == 1
+    admin = office("add-admin", "王五")
+    assert admin.stdout.strip().splitlines()[-1].startswith("yza_")
+    bad_db = subprocess.run([sys.executable, "-m", "kiosk.cli", "office", "--database", "mysql://x", "halls"],
+                            capture_output=True, text=True, timeout=60)
+    assert bad_db.returncode == 2 and "postgresql" in bad_db.stderr
