@@ -17,7 +17,7 @@ body{font-family:"Noto Sans CJK SC","WenQuanYi Micro Hei","Microsoft YaHei",sans
  padding:0 1rem 2rem;line-height:1.6;color:#1b1b1b;background:#f6f7f9;font-size:17px}
 header{background:#b71c1c;color:#fff;margin:0 -1rem 1rem;padding:.8rem 1rem}
 header h1{font-size:1.3rem;margin:0}header p{margin:.2rem 0 0;opacity:.85;font-size:.9rem}
-section{background:#fff;border-radius:8px;padding:.6rem 1rem;margin:.8rem 0;box-shadow:0 1px 2px #0002}
+section{background:#fff;border-radius:8px;padding:.6rem 1rem;margin:.8rem 0;box-shadow:0 1px 2px rgba(0,0,0,.15)}
 h2{font-size:1.05rem;margin:.3rem 0;color:#b71c1c}ol,ul{padding-left:1.3rem;margin:.3rem 0}
 .big{font-size:3rem;font-weight:bold;text-align:center;margin:.5rem 0;letter-spacing:.1em}
 .state{font-size:1.4rem;text-align:center;font-weight:bold}
@@ -80,7 +80,7 @@ def guide_page(data: dict[str, Any]) -> str:
                    for f in lst("faqs") if isinstance(f, dict))
     facts = [
         ("实施主体", data.get("authority")), ("法定时限", data.get("legal_time_limit")),
-        ("承诺时限", data.get("promised_time_limit")), ("到现场次数", data.get("visits")),
+        ("承诺时限", data.get("promised_time_limit")), ("到现场次数", f"{data['visits']} 次" if isinstance(data.get("visits"), int) else None),
         ("收费标准", data.get("fees") or "不收费"), ("办理地点", data.get("location")),
         ("办理时间", data.get("hours")), ("咨询电话", data.get("phone")),
         ("监督投诉", data.get("complaint_phone")),

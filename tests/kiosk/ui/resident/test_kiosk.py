@@ -461,3 +461,20 @@ def test_usable_while_the_office_is_unreachable(qtbot, kiosk):
     finally:
         worker.stop()
         kiosk.hall.sync = None
+
+
+def test_the_ticket_prints_off_the_ui_thread(qtbot, kiosk):
+    """With a printer configured (python-escpos's in-memory Dummy), the kiosk prints the issued
+    ticket in a background thread and shows the printer's answer; the number shows either way."""
+    from kiosk.services.printer import TicketPrinter
+
+    kiosk.config.printer.connection = "dummy"
+    kiosk.hall.printer = TicketPrinter(kiosk.config, tz=kiosk.hall.tz)
+    try:
+        kiosk.go("ticket", business="health")
+        screen = kiosk.screens["ticket"]
+        assert "C001" in texts(screen)
+        qtbot.waitUntil(lambda: "请取走您的号票" in screen.print_label.text(), timeout=5000)
+        assert b"C001" in kiosk.hall.printer.last_bytes  # the bytes the printer got
+    finally:
+        kiosk.hall.printer = None
