@@ -37,6 +37,7 @@ def run_hall(config: HallConfig, *, offscreen: bool = False, screenshots: Path |
     board_window = start_board(hall)
     # The resident kiosk: locked down (frameless, on top, no escape keys) unless taking screenshots.
     window = KioskWindow(hall, lockdown=screenshots is None)
+    app.aboutToQuit.connect(window.shutdown)  # stores the guides' view counts before the cache closes
     window.resize(1920, 1080) if config.kiosk.orientation == "landscape" else window.resize(1080, 1920)
     if config.kiosk.fullscreen and not offscreen and screenshots is None:
         window.showFullScreen()

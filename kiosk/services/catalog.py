@@ -25,6 +25,7 @@ guides there are; only the results a screen can show are then examined in Python
 
 from __future__ import annotations
 
+import gc
 import heapq
 import logging
 import re
@@ -598,6 +599,7 @@ class Catalog:
         with self._index_lock:  # a search during the background build waits for it
             if self._index is None:
                 self._index = SearchIndex(self._pending, pinyin_process=self.pinyin_process)
+                settle_garbage_collector()
             return self._index
 
     @index.setter
@@ -743,6 +745,13 @@ class Catalog:
                     self._views[uid] = self._views.get(uid, 0) + n
             return 0
         return sum(pending.values())
+
+
+def settle_garbage_collector() -> None:
+    """Move everything alive now (the index, the loaded modules) out of the cyclic collector's
+    sight: a full collection walking a big index could stall a keystroke by milliseconds.
+    Frozen objects are still freed normally when their last reference goes."""
+    gc.freeze()
 
 
 def _text(value: Any) -> str:

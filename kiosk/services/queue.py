@@ -25,14 +25,13 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from kiosk.config import HallConfig, QueueSection
 from sync.cache.models import (
     AuditLog,
     BusinessType,
-    Outbox,
     Ticket,
     TicketEvent,
     Window,
@@ -141,6 +140,7 @@ class QueueService:
         self.tz = tz
         self.rules = _queue_section(config)
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._codecs: _Codecs | None = None  # value converters of the hot path, made on first use
 
     # -- time -------------------------------------------------------------------------------
 
@@ -183,30 +183,30 @@ class QueueService:
         now = self.now()
         today = self.service_day(now)
         with self.cache.transaction() as s:
-            business = self._business(s, business_code)
-            last = s.execute(
-                select(Ticket.number, Ticket.queue_key, Ticket.issued_at)
-                .where(Ticket.service_day == today, Ticket.prefix == business.prefix)
-                .order_by(Ticket.number.desc()).limit(1)
-            ).first()
-            number = (last.number if last else 0) + 1
+            db = self._db(s)
+            business = self._business_row(db, business_code)
+            day = db.c.day_in(today)
+            last = db.one("SELECT number, issued_at FROM ticket WHERE service_day = ? AND prefix = ?"
+                          " ORDER BY number DESC LIMIT 1", (day, business.prefix))
+            number = (last[0] if last else 0) + 1
             # Keys follow issue order even if two tickets share a timestamp or the PC clock steps back.
             # (equal keys are ordered by id)
-            key = now.timestamp() if last is None else max(now.timestamp(), last.issued_at.timestamp())
+            key = now.timestamp() if last is None else max(now.timestamp(), db.c.dt_out(last[1]).timestamp())
             if number > self.rules.max_number:
                 raise QueueError(f"今日{business.name}的号已取完，请明天再来或咨询工作人员")
             digits = max(3, len(str(self.rules.max_number)))
-            ticket = Ticket(
-                uid=new_uid(), service_day=today, prefix=business.prefix, number=number,
-                label=f"{business.prefix}{number:0{digits}d}", business_type_id=business.id,
-                priority=priority, state="waiting", queue_key=key, issued_at=now,
-            )
-            ticket.business_type = business
-            s.add(ticket)
-            s.flush()
-            self._event(s, ticket, "issued", now, None, None, {"priority": priority})
-            ahead = self._ahead_of_new(s, ticket)
-            wait = self._estimate(s, business, ahead)
+            ticket = _Row(0, new_uid(), today, business.prefix, number, f"{business.prefix}{number:0{digits}d}",
+                          business.id, priority, "waiting", None, key, now, None, None, 0,
+                          business.code, business.name, None)
+            ticket.id = db.run(
+                "INSERT INTO ticket (uid, service_day, prefix, number, label, business_type_id, priority, state,"
+                " window_id, queue_key, issued_at, called_at, finished_at, call_count)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, 'waiting', NULL, ?, ?, NULL, NULL, 0)",
+                (ticket.uid, day, ticket.prefix, number, ticket.label, business.id, int(priority), key,
+                 db.c.dt_in(now)))
+            self._write_event(db, ticket, "issued", now, None, None, {"priority": priority})
+            ahead = self._ahead_of_new(db, ticket)
+            wait = self._estimate(db, business.id, business.avg_service_minutes, today, ahead)
             issued = IssuedTicket(ticket.uid, ticket.label, business.code, business.name, priority, ahead, wait, now)
         self.events.publish("ticket.issued", ticket=issued, window_number=None)
         return issued
@@ -218,13 +218,14 @@ class QueueService:
         published: list[tuple[str, dict[str, Any]]] = []
         now = self.now()
         with self.cache.transaction() as s:
-            window = self._window(s, window_number, for_calling=True)
-            self._clear_window(s, window, now, staff_id, published)
-            ticket = self._pick_next(s, window, self.service_day(now))
+            db = self._db(s)
+            window = self._window_row(db, window_number, for_calling=True)
+            self._clear_window(db, window, now, staff_id, published)
+            ticket = self._pick_next(db, window, self.service_day(now))
             if ticket is None:
                 view = None
             else:
-                view = self._call(s, ticket, window, now, staff_id, "called", {"priority": ticket.priority}, published)
+                view = self._call(db, ticket, window, now, staff_id, "called", {"priority": ticket.priority}, published)
         self._publish(published)
         return view
 
@@ -290,15 +291,16 @@ class QueueService:
         published: list[tuple[str, dict[str, Any]]] = []
         now = self.now()
         with self.cache.transaction() as s:
-            window = self._window(s, window_number, for_calling=True)
-            ticket = self._ticket(s, label)
+            db = self._db(s)
+            window = self._window_row(db, window_number, for_calling=True)
+            ticket = self._ticket_row(db, label)
             if ticket.state not in ("waiting", "skipped"):
                 raise QueueError(f"{ticket.label} 当前{STATE_NAMES.get(ticket.state, ticket.state)}，不能叫号")
             if ticket.service_day != self.service_day(now):
                 raise QueueError(f"{ticket.label} 不是今天的号")
-            self._clear_window(s, window, now, staff_id, published)
+            self._clear_window(db, window, now, staff_id, published)
             detail = {"reason": reason, "out_of_order": True, "from_state": ticket.state, "priority": ticket.priority}
-            view = self._call(s, ticket, window, now, staff_id, "called", detail, published)
+            view = self._call(db, ticket, window, now, staff_id, "called", detail, published)
             s.add(AuditLog(actor=self._actor(staff_id), action="call_out_of_order", target=ticket.label,
                            detail={"window": window.number, "reason": reason}))
         self._publish(published)
@@ -309,9 +311,12 @@ class QueueService:
         published: list[tuple[str, dict[str, Any]]] = []
         now = self.now()
         with self.cache.transaction() as s:
-            window = self._window(s, window_number)
-            ticket = self._current_or_error(s, window)
-            view = self._finish(s, ticket, window, now, staff_id, published)
+            db = self._db(s)
+            window = self._window_row(db, window_number)
+            ticket = self._current_row(db, window)
+            if ticket is None:
+                raise QueueError(f"{window.number}号窗口当前没有正在办理的号")
+            view = self._finish(db, ticket, window, now, staff_id, published)
         self._publish(published)
         return view
 
@@ -376,12 +381,13 @@ class QueueService:
         published: list[tuple[str, dict[str, Any]]] = []
         now = self.now()
         with self.cache.transaction() as s:
-            window = self._window(s, window_number, for_calling=True)
-            ticket = self._ticket(s, label)
+            db = self._db(s)
+            window = self._window_row(db, window_number, for_calling=True)
+            ticket = self._ticket_row(db, label)
             if ticket.state != "held" or ticket.window_id != window.id:
                 raise QueueError(f"{ticket.label} 没有挂起在{window.number}号窗口")
-            self._clear_window(s, window, now, staff_id, published)
-            view = self._call(s, ticket, window, now, staff_id, "called", {"from_state": "held"}, published)
+            self._clear_window(db, window, now, staff_id, published)
+            view = self._call(db, ticket, window, now, staff_id, "called", {"from_state": "held"}, published)
         self._publish(published)
         return view
 
@@ -433,7 +439,8 @@ class QueueService:
         with self.cache.sessions() as s:
             t = self._ticket(s, label_or_uid)
             ahead = self._people_ahead(s, t) if t.state == "waiting" else 0
-            wait = self._estimate(s, t.business_type, ahead) if t.state == "waiting" else None
+            wait = (self._estimate(self._db(s), t.business_type_id, t.business_type.avg_service_minutes,
+                                   t.service_day, ahead) if t.state == "waiting" else None)
             return IssuedTicket(t.uid, t.label, t.business_type.code, t.business_type.name, t.priority,
                                 ahead, wait, t.issued_at)
 
@@ -463,7 +470,7 @@ class QueueService:
                     TicketEvent.window_id == window.id, TicketEvent.at >= self._day_start(today),
                     TicketEvent.kind.in_(("served", "skipped"))).group_by(TicketEvent.kind)
             ).all())
-            avg = self._avg_service(s, window_id=window.id, day=today)
+            avg = self._avg_service(self._db(s), window_id=window.id, day=today)
             return WindowState(
                 number=window.number, name=window.name, paused=window.paused,
                 businesses=[ws.business_type.name for ws in window.services],
@@ -521,6 +528,11 @@ class QueueService:
 
     # -- internals --------------------------------------------------------------------------
 
+    def _db(self, s: Session) -> _Db:
+        if self._codecs is None:
+            self._codecs = _Codecs(self.cache.engine.dialect)
+        return _Db(s, self._codecs)
+
     def _publish(self, published: list[tuple[str, dict[str, Any]]]) -> None:
         for topic, data in published:
             self.events.publish(topic, **data)
@@ -571,107 +583,126 @@ class QueueService:
             raise QueueError(f"{window.number}号窗口当前没有正在办理的号")
         return ticket
 
-    def _clear_window(self, s: Session, window: Window, now: datetime, staff_id: int | None,
+    # The hot path below (issue, call next, finish) works on _Row/_WindowRow through _Db: plain SQL in
+    # the session's transaction. Rarer actions use the ORM and share the event writer.
+
+    def _window_row(self, db: _Db, number: int | None, *, for_calling: bool = False) -> _WindowRow:
+        r = db.one('SELECT id, number, paused FROM "window" WHERE number = ?', (number,))
+        if r is None:
+            raise QueueError(f"没有{number}号窗口")
+        window = _WindowRow(r[0], r[1], bool(r[2]))
+        if for_calling and window.paused:
+            raise QueueError(f"{number}号窗口已暂停服务，请先恢复服务")
+        return window
+
+    def _business_row(self, db: _Db, code: str) -> _BusinessRow:
+        r = db.one("SELECT id, code, name, prefix, avg_service_minutes, active FROM business_type WHERE code = ?",
+                   (code,))
+        if r is None:
+            raise QueueError(f"没有这项业务：{code}")
+        business = _BusinessRow(r[0], r[1], r[2], r[3], r[4], bool(r[5]))
+        if not business.active:
+            raise QueueError(f"{business.name}暂停取号")
+        return business
+
+    def _ticket_row(self, db: _Db, label_or_uid: str) -> _Row:
+        key = (label_or_uid or "").strip()
+        if len(key) == 36:
+            r = db.one(f"SELECT {_TICKET_COLS} {_TICKET_FROM} WHERE t.uid = ?", (key,))
+        else:
+            r = db.one(f"SELECT {_TICKET_COLS} {_TICKET_FROM} WHERE t.label = ? AND t.service_day = ?",
+                       (key.upper(), db.c.day_in(self.service_day())))
+        if r is None:
+            raise QueueError(f"找不到号码 {key}")
+        return db.ticket_row(r)
+
+    def _current_row(self, db: _Db, window: _WindowRow) -> _Row | None:
+        r = db.one(f"SELECT {_TICKET_COLS} {_TICKET_FROM} WHERE t.window_id = ? AND t.state IN ('called', 'serving')"
+                   " ORDER BY t.called_at DESC LIMIT 1", (window.id,))
+        return db.ticket_row(r) if r is not None else None
+
+    def _clear_window(self, db: _Db, window: _WindowRow, now: datetime, staff_id: int | None,
                       published: list[tuple[str, dict[str, Any]]]) -> None:
         """Before a new call: finish the ticket still at the window, or refuse (per config)."""
-        current = self._current(s, window)
+        current = self._current_row(db, window)
         if current is None:
             return
         if not self.rules.finish_on_next:
             raise QueueError(f"请先办结、过号或挂起 {current.label}")
-        self._finish(s, current, window, now, staff_id, published)
+        self._finish(db, current, window, now, staff_id, published)
 
-    def _finish(self, s: Session, ticket: Ticket, window: Window, now: datetime, staff_id: int | None,
+    def _finish(self, db: _Db, ticket: _Row, window: _WindowRow, now: datetime, staff_id: int | None,
                 published: list[tuple[str, dict[str, Any]]]) -> TicketView:
         ticket.state = "served"
         ticket.finished_at = now
+        db.run("UPDATE ticket SET state = 'served', finished_at = ? WHERE id = ?", (db.c.dt_in(now), ticket.id))
         minutes = (now - ticket.called_at).total_seconds() / 60 if ticket.called_at else None
-        self._event(s, ticket, "served", now, window, staff_id,
-                    {"service_minutes": None if minutes is None else round(minutes, 2)})
-        view = self._view(ticket, window)
+        self._write_event(db, ticket, "served", now, window, staff_id,
+                          {"service_minutes": None if minutes is None else round(minutes, 2)})
+        view = ticket.view()
         published.append(("ticket.finished", {"ticket": view, "window_number": window.number}))
         return view
 
-    def _call(self, s: Session, ticket: Ticket, window: Window, now: datetime, staff_id: int | None,
+    def _call(self, db: _Db, ticket: _Row, window: _WindowRow, now: datetime, staff_id: int | None,
               kind: str, detail: dict[str, Any], published: list[tuple[str, dict[str, Any]]]) -> TicketView:
         ticket.state = "called"
         ticket.window_id = window.id
-        ticket.window = window
+        ticket.window_number = window.number
         ticket.called_at = now
         ticket.finished_at = None
         ticket.call_count += 1
-        self._event(s, ticket, kind, now, window, staff_id, detail)
-        view = self._view(ticket, window)
+        db.run("UPDATE ticket SET state = 'called', window_id = ?, called_at = ?, finished_at = NULL, call_count = ?"
+               " WHERE id = ?", (window.id, db.c.dt_in(now), ticket.call_count, ticket.id))
+        self._write_event(db, ticket, kind, now, window, staff_id, detail)
+        view = ticket.view()
         published.append(("ticket.called", {"ticket": view, "window_number": window.number}))
         return view
 
-    def _first(self, s: Session, day: date, business_id: int, priority: bool | None, window: Window) -> int | None:
-        """Id of the oldest waiting ticket of one business this window may call (an index seek)."""
-        q = select(Ticket.id).where(
-            Ticket.service_day == day, Ticket.state == "waiting", Ticket.business_type_id == business_id,
-            or_(Ticket.window_id.is_(None), Ticket.window_id == window.id),
-        )
-        if priority is not None:
-            q = q.where(Ticket.priority == priority)
-        return s.scalar(q.order_by(Ticket.queue_key, Ticket.id).limit(1))
+    def _first(self, db: _Db, day: str, business_id: int, priority: bool, window: _WindowRow) -> int | None:
+        """Id of the oldest waiting ticket of one business and kind this window may call (an index seek)."""
+        r = db.one("SELECT id FROM ticket WHERE service_day = ? AND state = 'waiting' AND business_type_id = ?"
+                   " AND priority = ? AND (window_id IS NULL OR window_id = ?) ORDER BY queue_key, id LIMIT 1",
+                   (day, business_id, int(priority), window.id))
+        return r[0] if r else None
 
-    def _first_priority(self, s: Session, day: date, ranked: list[int], window: Window) -> int | None:
-        """Id of the priority ticket to call: the window's business order, then oldest (few rows)."""
-        rows = s.execute(
-            select(Ticket.id, Ticket.business_type_id, Ticket.queue_key).where(
-                Ticket.service_day == day, Ticket.state == "waiting", Ticket.business_type_id.in_(ranked),
-                Ticket.priority.is_(True), or_(Ticket.window_id.is_(None), Ticket.window_id == window.id))
-        ).all()
-        if not rows:
-            return None
-        rank = {bid: i for i, bid in enumerate(ranked)}
-        return min(rows, key=lambda r: (rank[r.business_type_id], r.queue_key, r.id)).id
-
-    def _pick_next(self, s: Session, window: Window, day: date) -> Ticket | None:
+    def _pick_next(self, db: _Db, window: _WindowRow, day: date) -> _Row | None:
         rule = self.rules.priority_rule
-        targeted = s.scalar(
-            select(Ticket.id).where(Ticket.window_id == window.id, Ticket.state == "waiting",
-                                    Ticket.service_day == day)
-            .order_by(Ticket.priority.desc() if rule != "off" else Ticket.queue_key, Ticket.queue_key, Ticket.id)
-            .limit(1)
-        )
+        sday = db.c.day_in(day)
+        order_by = "priority DESC, queue_key, id" if rule != "off" else "queue_key, id"
+        targeted = db.one(f"SELECT id FROM ticket WHERE window_id = ? AND state = 'waiting' AND service_day = ?"
+                          f" ORDER BY {order_by} LIMIT 1", (window.id, sday))
         if targeted is not None:
-            return s.get(Ticket, targeted, options=WITH_BUSINESS)
-        ranked = [ws.business_type_id for ws in window.services]  # already in the window's order
+            return db.ticket_by_id(targeted[0])
+        # the window's businesses in its own order
+        ranked = [r[0] for r in db.all("SELECT business_type_id FROM window_service WHERE window_id = ?"
+                                       " ORDER BY priority", (window.id,))]
         if not ranked:
             return None
         order: list[bool | None] = [None] if rule == "off" else [True, False]
-        if rule == "ratio" and self._priority_streak(s, window, day) >= self.rules.priority_ratio:
+        if rule == "ratio" and self._priority_streak(db, window, day) >= self.rules.priority_ratio:
             order = [False, True]  # let one regular ticket through
         for want_priority in order:
-            if want_priority is True:
-                found = self._first_priority(s, day, ranked, window)
-                if found is not None:
-                    return s.get(Ticket, found, options=WITH_BUSINESS)
-                continue
-            for bid in ranked:
-                if rule == "off":
-                    # oldest of both kinds: two index seeks, the smaller key wins
-                    ids = [i for i in (self._first(s, day, bid, p, window) for p in (True, False)) if i]
-                    if ids:
-                        tickets = [s.get(Ticket, i, options=WITH_BUSINESS) for i in ids]
-                        return min(tickets, key=lambda t: (t.queue_key, t.id))
+            for bid in ranked:  # the first business (in the window's order) with a ticket of this kind wins
+                if want_priority is None:
+                    # priority ignored: oldest of both kinds (two index seeks, the smaller key wins)
+                    found = [self._first(db, sday, bid, p, window) for p in (True, False)]
+                    rows = [db.ticket_by_id(i) for i in found if i is not None]
+                    if rows:
+                        return min(rows, key=lambda t: (t.queue_key, t.id))
                     continue
-                found = self._first(s, day, bid, want_priority, window)
-                if found is not None:
-                    return s.get(Ticket, found, options=WITH_BUSINESS)
+                found_id = self._first(db, sday, bid, want_priority, window)
+                if found_id is not None:
+                    return db.ticket_by_id(found_id)
         return None
 
-    def _priority_streak(self, s: Session, window: Window, day: date) -> int:
+    def _priority_streak(self, db: _Db, window: _WindowRow, day: date) -> int:
         """How many of this window's last calls today were priority tickets, in a row."""
-        details = s.scalars(
-            select(TicketEvent.detail).where(
-                TicketEvent.window_id == window.id, TicketEvent.kind == "called",
-                TicketEvent.at >= self._day_start(day))
-            .order_by(TicketEvent.id.desc()).limit(self.rules.priority_ratio)
-        ).all()
+        rows = db.all("SELECT detail FROM ticket_event WHERE window_id = ? AND kind = 'called' AND at >= ?"
+                      " ORDER BY id DESC LIMIT ?",
+                      (window.id, db.c.dt_in(self._day_start(day)), self.rules.priority_ratio))
         streak = 0
-        for d in details:
+        for (raw,) in rows:
+            d = db.c.json_out(raw) if raw is not None else None
             if not (d or {}).get("priority"):
                 break
             streak += 1
@@ -701,14 +732,14 @@ class QueueService:
         regular = s.scalar(base.where(Ticket.priority.is_(False), before)) or 0
         return prio_ahead + regular
 
-    def _ahead_of_new(self, s: Session, ticket: Ticket) -> int:
+    def _ahead_of_new(self, db: _Db, ticket: _Row) -> int:
         """People ahead of a ticket just issued (it is last of its kind): one counted index range."""
-        q = select(func.count()).select_from(Ticket).where(
-            Ticket.service_day == ticket.service_day, Ticket.state == "waiting",
-            Ticket.business_type_id == ticket.business_type_id, Ticket.id != ticket.id)
+        sql = ("SELECT count(*) FROM ticket WHERE service_day = ? AND state = 'waiting' AND business_type_id = ?"
+               " AND id != ?")
+        params: tuple[Any, ...] = (db.c.day_in(ticket.service_day), ticket.business_type_id, ticket.id)
         if ticket.priority and self.rules.priority_rule != "off":
-            q = q.where(Ticket.priority.is_(True))
-        return s.scalar(q) or 0
+            sql += " AND priority = 1"
+        return db.one(sql, params)[0]
 
     def _serving_windows(self, s: Session, business_id: int, *, open_only: bool = False) -> int:
         q = select(func.count()).select_from(WindowService).join(Window).where(
@@ -720,28 +751,33 @@ class QueueService:
     def _open_windows(self, s: Session, business_id: int) -> int:
         return self._serving_windows(s, business_id, open_only=True)
 
-    def _avg_service(self, s: Session, *, day: date, business_id: int | None = None,
+    def _avg_service(self, db: _Db, *, day: date, business_id: int | None = None,
                      window_id: int | None = None) -> float | None:
         """Average minutes from call to finish over today's most recent served tickets."""
-        q = select(Ticket.called_at, Ticket.finished_at).where(
-            Ticket.service_day == day, Ticket.state == "served", Ticket.called_at.is_not(None))
+        sql = "SELECT called_at, finished_at FROM ticket WHERE service_day = ? AND state = 'served'"
+        params: list[Any] = [db.c.day_in(day)]
         if business_id is not None:
-            q = q.where(Ticket.business_type_id == business_id)
+            sql += " AND business_type_id = ?"
+            params.append(business_id)
         if window_id is not None:
-            q = q.where(Ticket.window_id == window_id)
-        rows = s.execute(q.order_by(Ticket.finished_at.desc()).limit(self.rules.recent_services)).all()
-        spans = [(f - c).total_seconds() / 60 for c, f in rows if f and c]
+            sql += " AND window_id = ?"
+            params.append(window_id)
+        sql += " AND called_at IS NOT NULL ORDER BY finished_at DESC LIMIT ?"
+        params.append(self.rules.recent_services)
+        spans = [(db.c.dt_out(f) - db.c.dt_out(c)).total_seconds() / 60
+                 for c, f in db.all(sql, tuple(params)) if f and c]
         return sum(spans) / len(spans) if spans else None
 
-    def _estimate(self, s: Session, business: BusinessType, ahead: int) -> int | None:
+    def _estimate(self, db: _Db, business_id: int, default_minutes: int, day: date, ahead: int) -> int | None:
         """Minutes until called: people ahead × recent service time ÷ open windows (None if none open)."""
-        windows = self._open_windows(s, business.id)
+        windows = db.one('SELECT count(*) FROM window_service ws JOIN "window" w ON w.id = ws.window_id'
+                         " WHERE ws.business_type_id = ? AND w.paused = 0", (business_id,))[0]
         if windows == 0:
             return None
         if ahead == 0:
             return 0
-        avg = self._avg_service(s, day=self.service_day(), business_id=business.id)
-        per = avg if avg is not None else float(business.avg_service_minutes)
+        avg = self._avg_service(db, day=day, business_id=business_id)
+        per = avg if avg is not None else float(default_minutes)
         return max(1, math.ceil(ahead * per / windows))
 
     def _last_call_at(self, s: Session, ticket: Ticket) -> datetime | None:
@@ -753,31 +789,38 @@ class QueueService:
 
     def _event(self, s: Session, ticket: Ticket, kind: str, now: datetime, window: Window | None,
                staff_id: int | None, detail: dict[str, Any]) -> str:
+        """The event of an ORM-side action (recall, skip, transfer, ...): same rows as the hot path."""
+        acting = _WindowRow(window.id, window.number, window.paused) if window is not None else None
+        return self._write_event(self._db(s), _Row.of(ticket, window), kind, now, acting, staff_id, detail)
+
+    def _write_event(self, db: _Db, ticket: _Row, kind: str, now: datetime, window: _WindowRow | None,
+                     staff_id: int | None, detail: dict[str, Any]) -> str:
         """Append the event and its outbox row; both commit with the ticket change or not at all.
 
-        Plain INSERTs (not ORM objects): append-only rows need no unit-of-work bookkeeping, and
-        this runs on every counter action. Returns the event's uid.
+        Append-only rows need no unit-of-work bookkeeping, and this runs on every counter
+        action. Returns the event's uid.
         """
         uid = new_uid()
-        business = ticket.business_type
-        current_window = window if (window is not None and ticket.window_id == window.id) else ticket.window
-        s.execute(insert(TicketEvent.__table__).values(
-            uid=uid, ticket_id=ticket.id, kind=kind, at=now, window_id=window.id if window else None,
-            staff_id=staff_id, business_type_id=ticket.business_type_id, detail=detail))
-        s.execute(insert(Outbox.__table__).values(uid=uid, kind="ticket_event", created_at=now, attempts=0,
-                                                  last_error="", result="", payload={
+        at = db.c.dt_in(now)
+        db.run("INSERT INTO ticket_event (uid, ticket_id, kind, at, window_id, staff_id, business_type_id, detail)"
+               " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+               (uid, ticket.id, kind, at, window.id if window else None, staff_id, ticket.business_type_id,
+                db.c.json_in(detail)))
+        payload = {
             "ticket": {
                 "uid": ticket.uid, "label": ticket.label, "prefix": ticket.prefix, "number": ticket.number,
-                "service_day": ticket.service_day.isoformat(), "business_code": business.code,
+                "service_day": ticket.service_day.isoformat(), "business_code": ticket.business_code,
                 "priority": ticket.priority, "state": ticket.state,
-                "window_number": current_window.number if current_window is not None and ticket.window_id else None,
+                "window_number": ticket.window_number if ticket.window_id else None,
                 "issued_at": _iso(ticket.issued_at), "called_at": _iso(ticket.called_at),
                 "finished_at": _iso(ticket.finished_at),
             },
             "event": {"uid": uid, "kind": kind, "at": _iso(now),
                       "window_number": window.number if window else None,
-                      "business_code": business.code, "detail": detail},
-        }))
+                      "business_code": ticket.business_code, "detail": detail},
+        }
+        db.run("INSERT INTO outbox (uid, kind, payload, created_at, attempts, last_error, result)"
+               " VALUES (?, 'ticket_event', ?, ?, 0, '', '')", (uid, db.c.json_in(payload), at))
         return uid
 
     def _view(self, t: Ticket, window: Window | None) -> TicketView:
@@ -803,3 +846,124 @@ def _short(name: str) -> str:
 
 def _iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value is not None else None
+
+
+# -- the hot path: plain SQL on the session's own connection -----------------------------------
+#
+# Issuing and calling run on every button press with thousands of tickets waiting. The ORM
+# costs ~0.1-0.3 ms of Python per statement (object loading, unit of work, statement building);
+# plain SQL on the same sqlite3 connection costs a few microseconds and is still inside the
+# session's transaction (BEGIN IMMEDIATE, committed or rolled back with the session). Values
+# are converted by the ORM columns' own type processors, so rows written here are
+# byte-for-byte what the ORM would write (dates, naive-UTC times, JSON).
+
+_TICKET_COLS = (
+    "t.id, t.uid, t.service_day, t.prefix, t.number, t.label, t.business_type_id, t.priority, t.state,"
+    " t.window_id, t.queue_key, t.issued_at, t.called_at, t.finished_at, t.call_count, b.code, b.name, w.number"
+)
+_TICKET_FROM = (
+    "FROM ticket t JOIN business_type b ON b.id = t.business_type_id"
+    ' LEFT JOIN "window" w ON w.id = t.window_id'
+)
+
+
+@dataclass
+class _Row:
+    """A ticket as the hot path reads and changes it (with its business and window named)."""
+
+    id: int
+    uid: str
+    service_day: date
+    prefix: str
+    number: int
+    label: str
+    business_type_id: int
+    priority: bool
+    state: str
+    window_id: int | None
+    queue_key: float
+    issued_at: datetime
+    called_at: datetime | None
+    finished_at: datetime | None
+    call_count: int
+    business_code: str
+    business_name: str
+    window_number: int | None
+
+    @classmethod
+    def of(cls, t: Ticket, window: Window | None) -> _Row:
+        """The same facts from an ORM ticket (`window`: the one acting, if it is the ticket's)."""
+        w = window if (window is not None and t.window_id == window.id) else (t.window if t.window_id else None)
+        return cls(t.id, t.uid, t.service_day, t.prefix, t.number, t.label, t.business_type_id, t.priority,
+                   t.state, t.window_id, t.queue_key, t.issued_at, t.called_at, t.finished_at, t.call_count,
+                   t.business_type.code, t.business_type.name, w.number if w is not None else None)
+
+    def view(self) -> TicketView:
+        return TicketView(
+            uid=self.uid, label=self.label, business_code=self.business_code, business_name=self.business_name,
+            priority=self.priority, state=self.state, window_number=self.window_number if self.window_id else None,
+            issued_at=self.issued_at, called_at=self.called_at, finished_at=self.finished_at,
+            call_count=self.call_count, service_day=self.service_day,
+        )
+
+
+@dataclass(frozen=True)
+class _WindowRow:
+    id: int
+    number: int
+    paused: bool
+
+
+@dataclass(frozen=True)
+class _BusinessRow:
+    id: int
+    code: str
+    name: str
+    prefix: str
+    avg_service_minutes: int
+    active: bool
+
+
+class _Codecs:
+    """Python <-> SQLite value conversion exactly as the model columns do it."""
+
+    def __init__(self, dialect: Any):
+        cols = Ticket.__table__.c
+        self.dt_in, self.dt_out = _processors(cols.issued_at.type, dialect)
+        self.day_in, self.day_out = _processors(cols.service_day.type, dialect)
+        self.json_in, self.json_out = _processors(TicketEvent.__table__.c.detail.type, dialect)
+
+
+def _processors(type_: Any, dialect: Any) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
+    """The (bind, result) converters SQLAlchemy itself uses for this column type on this dialect."""
+    impl = type_.dialect_impl(dialect)
+    bind = impl.bind_processor(dialect) or (lambda v: v)
+    result = impl.result_processor(dialect, None) or (lambda v: v)
+    return bind, result
+
+
+class _Db:
+    """The session's sqlite3 connection inside the session's transaction, with value codecs."""
+
+    def __init__(self, s: Session, codecs: _Codecs):
+        conn = s.connection()  # begins the session's transaction (BEGIN IMMEDIATE) if not yet
+        self.raw = conn.connection.driver_connection
+        self.c = codecs
+
+    def one(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
+        return self.raw.execute(sql, params).fetchone()
+
+    def all(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        return self.raw.execute(sql, params).fetchall()
+
+    def run(self, sql: str, params: tuple[Any, ...] = ()) -> int:
+        """Execute a write; returns the new row id (for INSERTs)."""
+        return self.raw.execute(sql, params).lastrowid
+
+    def ticket_row(self, r: tuple[Any, ...]) -> _Row:
+        c = self.c
+        return _Row(r[0], r[1], c.day_out(r[2]), r[3], r[4], r[5], r[6], bool(r[7]), r[8], r[9], r[10],
+                    c.dt_out(r[11]), c.dt_out(r[12]), c.dt_out(r[13]), r[14], r[15], r[16], r[17])
+
+    def ticket_by_id(self, ticket_id: int) -> _Row:
+        return self.ticket_row(self.one(f"SELECT {_TICKET_COLS} {_TICKET_FROM} WHERE t.id = ?", (ticket_id,)))

@@ -72,6 +72,14 @@ QLabel[role="title"] {{ font-size: {t.px(44)}px; font-weight: bold; }}
 QLabel[role="h2"] {{ font-size: {t.px(32)}px; font-weight: bold; color: {t.primary if t.large else t.bar}; }}
 QLabel[role="muted"] {{ font-size: {t.px(22)}px; color: {t.muted}; }}
 QLabel[role="body"] {{ font-size: {t.px(26)}px; }}
+QLabel[role="strong"] {{ font-size: {t.px(26)}px; font-weight: bold; }}
+QLabel[role="tile-title"] {{ font-size: {t.px(36)}px; font-weight: bold; background: transparent; }}
+QLabel[role="tile-title-small"] {{ font-size: {t.px(30)}px; font-weight: bold; background: transparent; }}
+QLabel[role="tile-sub"] {{ font-size: {t.px(22)}px; color: {t.muted}; background: transparent; }}
+QLabel[role="row-title"] {{ font-size: {t.px(30)}px; font-weight: bold; background: transparent; }}
+QLabel[role="row-title-small"] {{ font-size: {t.px(24)}px; font-weight: bold; background: transparent; }}
+QLabel[role="row-detail"] {{ font-size: {t.px(22)}px; color: {t.muted}; background: transparent; }}
+QLabel[role="row-detail-small"] {{ font-size: {t.px(20)}px; color: {t.muted}; background: transparent; }}
 QLabel[role="field"] {{ font-size: {t.px(24)}px; color: {t.muted}; font-weight: bold; }}
 QLabel[role="big-number"] {{ font-size: {t.px(150)}px; font-weight: bold; color: {t.ticket}; }}
 QLabel[role="hall"] {{ font-size: {t.px(30)}px; font-weight: bold; color: {t.on_bar}; }}
@@ -96,19 +104,23 @@ QPushButton:disabled {{ color: {t.muted}; border-style: dashed; }}
 QPushButton[role="primary"] {{ background: {t.primary}; color: {t.on_primary}; border-color: {t.primary};
     font-weight: bold; }}
 QPushButton[role="ticket"] {{ background: {t.ticket}; color: {t.on_ticket}; border-color: {t.ticket};
-    font-weight: bold; font-size: {t.px(34)}px; }}
+    font-weight: bold; font-size: {t.px(34)}px; min-height: {max(t.touch * 2, t.px(130))}px; }}
 QPushButton[role="bar"] {{ background: transparent; color: {t.on_bar}; border: {t.border_px}px solid {t.on_bar};
     font-size: {t.px(22)}px; padding: 4px 14px; }}
 QPushButton[role="bar"]:checked {{ background: {t.on_bar}; color: {t.bar}; }}
-QPushButton[role="tile"], QPushButton[role="row"] {{ text-align: left; padding: 10px 22px; }}
+QPushButton[role="tile"], QPushButton[role="row"], QPushButton[role="area-tile"],
+QPushButton[role="business-tile"] {{ text-align: left; padding: 10px 22px; }}
+QPushButton[role="area-tile"] {{ min-height: {max(t.touch, t.px(150))}px; }}
+QPushButton[role="business-tile"] {{ min-height: {max(t.touch, t.px(140))}px; }}
 QPushButton[role="key"] {{ font-size: {t.px(32)}px; font-weight: bold; padding: 0px; border-radius: 10px; }}
 QPushButton[role="search"] {{ text-align: left; color: {t.muted}; font-size: {t.px(28)}px;
-    border: {t.border_px + 1}px solid {t.primary}; border-radius: 18px; padding-left: 24px; }}
+    border: {t.border_px + 1}px solid {t.primary}; border-radius: 18px; padding-left: 24px;
+    min-height: {int(t.touch * 1.25)}px; }}
 QLineEdit {{ min-height: {t.touch}px; font-size: {t.px(34)}px; color: {t.text}; background: {t.surface};
     border: {t.border_px + 1}px solid {t.primary}; border-radius: 18px; padding: 0 20px; }}
 QScrollArea {{ background: transparent; border: none; }}
 QScrollArea > QWidget > QWidget {{ background: transparent; }}
-QScrollBar:vertical {{ width: {max(24, t.px(24))}px; background: {t.background}; }}
+QScrollBar:vertical {{ width: {t.touch // 2 + 8}px; background: {t.background}; }}
 QScrollBar::handle:vertical {{ background: {t.muted}; border-radius: 10px; min-height: 80px; }}
 QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical {{ height: 0px; }}
 """

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -249,18 +250,24 @@ class Ticket(Base):
         # "who is next" for one business: an index seek, even with thousands waiting
         Index("ix_ticket_queue", "service_day", "state", "business_type_id", "priority", "queue_key"),
         Index("ix_ticket_window", "window_id", "state"),  # the ticket at a window, tickets sent to it
+        # recent service times for wait estimates: a seek instead of sorting the day's served tickets;
+        # partial, so only the finish of a ticket writes to it
+        Index("ix_ticket_served", "service_day", "business_type_id", "finished_at",
+              sqlite_where=text("state = 'served'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uid)
-    service_day: Mapped[date] = mapped_column(Date, index=True)  # the hall's local date
+    # no single-column indexes on service_day/state: the composite indexes above start with them,
+    # and every extra index is one more B-tree write on each issue and call
+    service_day: Mapped[date] = mapped_column(Date)  # the hall's local date
     prefix: Mapped[str] = mapped_column(String(2))
     number: Mapped[int] = mapped_column(Integer)
     label: Mapped[str] = mapped_column(String(10))  # "A023": stays the same through transfers
     business_type_id: Mapped[int] = mapped_column(ForeignKey("business_type.id"))
     priority: Mapped[bool] = mapped_column(Boolean, default=False)  # 优先: elderly, disabled
     # waiting, called, serving, skipped, held, served, cancelled
-    state: Mapped[str] = mapped_column(String(20), default="waiting", index=True)
+    state: Mapped[str] = mapped_column(String(20), default="waiting")
     window_id: Mapped[int | None] = mapped_column(ForeignKey("window.id"))  # called to / transferred to
     queue_key: Mapped[float] = mapped_column(default=0.0)  # ordering inside the queue (skip rules)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -277,6 +284,11 @@ class TicketEvent(Base):
     """Append-only story of a ticket: issued, called, recalled, skipped, transferred, served, ..."""
 
     __tablename__ = "ticket_event"
+    __table_args__ = (
+        # a window's events today (console counts, the priority-ratio streak) without reading the whole
+        # history; partial, so issuing (no window yet) does not write to it
+        Index("ix_ticket_event_window", "window_id", "at", sqlite_where=text("window_id IS NOT NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uid)

@@ -232,7 +232,7 @@ def publish(session: Session, records: Sequence[dict[str, Any]], halls: Sequence
     if halls == "all":
         target_ids = list(session.scalars(select(Hall.id)).all())
     else:
-        codes = list(halls)
+        codes = list(dict.fromkeys(halls))
         found = dict(session.execute(select(Hall.code, Hall.id).where(Hall.code.in_(codes))).all())
         missing = [c for c in codes if c not in found]
         if missing:
@@ -247,6 +247,9 @@ def publish(session: Session, records: Sequence[dict[str, Any]], halls: Sequence
             raise OfficeError(422, f"records[{i}]: data.uid is missing", str(i))
         prepared.append((kind, uid, validate_record(str(kind), uid, data, str(i))))
     uids = [u for _, u, _ in prepared]
+    if len(set(uids)) != len(uids):
+        twice = next(u for u in uids if uids.count(u) > 1)
+        raise OfficeError(422, f"record {twice} appears twice; publish each record once", twice)
     existing = {r.uid: r for r in session.scalars(select(ContentRecord).where(ContentRecord.uid.in_(uids))
                                                   .with_for_update())}
     changed_uids = []

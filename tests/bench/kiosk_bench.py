@@ -6,7 +6,8 @@
   (bundled sample content, existing cache), divided by the same for a bare PySide6 window,
   both measured here, medians of --runs launches each (target <= 1.5).
 - search_p50_ms / search_p99_ms: catalogue search per keystroke (every prefix of realistic
-  queries: pinyin, initials, 汉字, typos, codes) over --guides generated guides (target p99 <= 5).
+  queries: pinyin, initials, 汉字, typos, codes) over --guides generated guides, each keystroke's
+  median of 5 timings (target p99 <= 5); search_raw_p99_ms over every single timing.
 - search_ui_p50_ms / search_ui_p99_ms: the same keystrokes through the kiosk's search screen
   (search + redrawing the result rows), over the generated guides.
 - rss_mb: resident memory of the kiosk process after opening 100 guides (target <= 200).
@@ -162,7 +163,7 @@ def search(n: int) -> dict[str, float]:
     import psutil
     from kiosk_guides import generate
 
-    from kiosk.services.catalog import GuideSummary, IndexDoc, SearchIndex
+    from kiosk.services.catalog import GuideSummary, IndexDoc, SearchIndex, settle_garbage_collector
 
     before = psutil.Process().memory_info().rss
     guides = generate(n)
@@ -171,15 +172,21 @@ def search(n: int) -> dict[str, float]:
     start = time.perf_counter()
     index = SearchIndex(docs)
     build = time.perf_counter() - start
+    settle_garbage_collector()  # as the kiosk's Catalog does after building its index
     index_mb = (psutil.Process().memory_info().rss - before) / 2**20
-    times = []
-    for _ in range(3):
-        for q in keystrokes():
+    # Each keystroke is timed 5 times and its median kept, so a moment when another process
+    # has the CPU (the dev machine and CI are shared) does not pose as a slow search.
+    per_key, raw = [], []
+    for q in keystrokes():
+        samples = []
+        for _ in range(5):
             t = time.perf_counter()
             index.search(q, limit=20)
-            times.append((time.perf_counter() - t) * 1000)
-    return {"search_p50_ms": statistics.median(times), "search_p99_ms": percentile(times, 99),
-            "search_max_ms": max(times), "search_guides": n, "keystrokes": len(times),
+            samples.append((time.perf_counter() - t) * 1000)
+        per_key.append(statistics.median(samples))
+        raw.extend(samples)
+    return {"search_p50_ms": statistics.median(per_key), "search_p99_ms": percentile(per_key, 99),
+            "search_raw_p99_ms": percentile(raw, 99), "search_guides": n, "keystrokes": len(per_key),
             "index_build_s": build, "index_mb": index_mb, "_index": index}  # type: ignore[dict-item]
 
 

@@ -1,16 +1,21 @@
-"""Queue latency with 5,000 tickets waiting: issue-ticket and call-next p50/p99, each p99 also as
-a ratio to a bare SQLite insert with the same durability (WAL, synchronous=FULL, one commit per
+"""Queue latency with 5,000 tickets waiting: issue-ticket and call-next p50/p99, each also as a
+ratio to a bare SQLite insert with the same durability (WAL, synchronous=FULL, one commit per
 row) measured in the same run on the same disk.
 
-    .venv/bin/python tests/bench/queue_bench.py [--waiting 5000] [--samples 400]
+    .venv/bin/python tests/bench/queue_bench.py [--waiting 5000] [--samples 2000]
 
-Prints one JSON line.
+Prints one JSON line. The three measurements are interleaved in a shuffled order so disk and
+CPU hiccups (other work on the machine) hit all of them alike; both databases' journal mode and
+synchronous level are read back and reported, and the run fails if they differ. On a shared
+machine the p99s are mostly other processes' noise: compare the p50 ratios too, and the load.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
+import os
 import random
 import sqlite3
 import statistics
@@ -77,6 +82,9 @@ class BareInsert:
         self.conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, label TEXT, at TEXT)")
         self.i = 0
 
+    def durability(self) -> str:
+        return _durability(self.conn)
+
     def __call__(self) -> None:
         self.i += 1
         self.conn.execute("BEGIN IMMEDIATE")
@@ -84,10 +92,24 @@ class BareInsert:
         self.conn.execute("COMMIT")
 
 
+def _durability(conn: sqlite3.Connection) -> str:
+    """journal_mode/synchronous as SQLite reports them (synchronous 2 = FULL)."""
+    mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    sync = {0: "off", 1: "normal", 2: "full", 3: "extra"}[conn.execute("PRAGMA synchronous").fetchone()[0]]
+    return f"{mode}+{sync}"
+
+
+def queue_durability(cache) -> str:
+    """Read back on a connection of the queue's own engine (every one gets the same pragmas on connect)."""
+    with cache.engine.connect() as conn:
+        return _durability(conn.connection.driver_connection)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--waiting", type=int, default=5000)
-    ap.add_argument("--samples", type=int, default=400)
+    ap.add_argument("--samples", type=int, default=2000)
+    ap.add_argument("--warmup", type=int, default=100)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="queue-bench-", dir=Path(__file__).resolve().parent) as tmp:
         tmp = Path(tmp)
@@ -95,48 +117,59 @@ def main() -> None:
         q = QueueService(cache, EventBus(), tz=TZ, config=QueueSection(max_number=9999))
         seed(cache, args.waiting, q.service_day())
         rng = random.Random(7)
-        # warm-up (imports, statement cache), not measured
-        for _ in range(20):
-            q.issue_ticket("labor")
-            q.call_next(1)
-        # Interleave the three measurements so disk and CPU hiccups (other work on the machine)
-        # hit all of them alike; the ratios are what to compare between machines.
-        bare_insert = BareInsert(tmp / "bare.sqlite3")
-        for _ in range(20):
-            bare_insert()
-        issue, call, bare = [], [], []
-        for i in range(args.samples):
-            t0 = time.perf_counter()
-            bare_insert()
-            bare.append(time.perf_counter() - t0)
-            code = rng.choice(BUSINESSES)[0]
-            t0 = time.perf_counter()
-            q.issue_ticket(code, priority=(i % 20 == 0))
-            issue.append(time.perf_counter() - t0)
-            t0 = time.perf_counter()
+        bare_insert = BareInsert(tmp / "bare.sqlite3")  # same directory, same disk
+        durability = {"queue": queue_durability(cache), "bare": bare_insert.durability()}
+        if durability["queue"] != durability["bare"] or durability["bare"] != "wal+full":
+            sys.exit(f"durability differs, the comparison would be unfair: {durability}")
+        # warm-up (imports, statement caches, page cache), not measured
+        for i in range(args.warmup):
+            q.issue_ticket(BUSINESSES[i % len(BUSINESSES)][0])
             q.call_next(WINDOWS[i % len(WINDOWS)][0])
-            call.append(time.perf_counter() - t0)
+            bare_insert()
+        gc.collect()
+        times: dict[str, list[float]] = {"issue": [], "call": [], "bare": []}
+        empty_calls = 0
+        for i in range(args.samples):
+            code = rng.choice(BUSINESSES)[0]
+            window = WINDOWS[i % len(WINDOWS)][0]
+            for name in rng.sample(list(times), 3):
+                if name == "bare":
+                    t0 = time.perf_counter()
+                    bare_insert()
+                    times[name].append(time.perf_counter() - t0)
+                elif name == "issue":
+                    t0 = time.perf_counter()
+                    q.issue_ticket(code, priority=(i % 20 == 0))
+                    times[name].append(time.perf_counter() - t0)
+                else:
+                    t0 = time.perf_counter()
+                    called = q.call_next(window)
+                    times[name].append(time.perf_counter() - t0)
+                    empty_calls += called is None
         bare_insert.conn.close()
         waiting_after = sum(b.waiting for b in q.businesses())
         cache.close()
+    issue, call, bare = times["issue"], times["call"], times["bare"]
 
     def ms(v: float) -> float:
         return round(v * 1000, 3)
 
-    bare_p99 = percentile(bare, 99)
+    def ratio(values: list[float], p: float) -> float:
+        return round(percentile(values, p) / percentile(bare, p), 2)
+
     print(json.dumps({
         "bench": "queue", "waiting": args.waiting, "waiting_after": waiting_after, "samples": args.samples,
+        "empty_calls": empty_calls, "durability": durability,
         "issue_p50_ms": ms(percentile(issue, 50)), "issue_p99_ms": ms(percentile(issue, 99)),
         "call_p50_ms": ms(percentile(call, 50)), "call_p99_ms": ms(percentile(call, 99)),
-        "bare_insert_p50_ms": ms(percentile(bare, 50)), "bare_insert_p99_ms": ms(bare_p99),
-        "issue_p99_ratio": round(percentile(issue, 99) / bare_p99, 2),
-        "call_p99_ratio": round(percentile(call, 99) / bare_p99, 2),
+        "bare_insert_p50_ms": ms(percentile(bare, 50)), "bare_insert_p99_ms": ms(percentile(bare, 99)),
+        "issue_p99_ratio": ratio(issue, 99), "call_p99_ratio": ratio(call, 99),
         # p50 ratios too: on a shared machine the p99s are mostly other processes' noise
-        "issue_p50_ratio": round(percentile(issue, 50) / percentile(bare, 50), 2),
-        "call_p50_ratio": round(percentile(call, 50) / percentile(bare, 50), 2),
+        "issue_p50_ratio": ratio(issue, 50), "call_p50_ratio": ratio(call, 50),
         "issue_mean_ms": ms(statistics.fmean(issue)), "call_mean_ms": ms(statistics.fmean(call)),
+        "bare_insert_mean_ms": ms(statistics.fmean(bare)),
+        "cpus": os.cpu_count(), "load_1min": round(os.getloadavg()[0], 2),
     }))
-
 
 if __name__ == "__main__":
     main()

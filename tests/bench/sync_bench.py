@@ -268,10 +268,12 @@ def main() -> None:
 
     logging.disable(logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp:
-        figures = {"bench": "sync", "quick": QUICK}
+        # The machine's load when we started: other work on the same 2 cores moves the latencies.
+        figures = {"bench": "sync", "quick": QUICK, "load_avg_1m_start": round(os.getloadavg()[0], 2)}
         if not os.environ.get("SYNC_BENCH_LOAD_ONLY"):
             figures.update(bench_catchup(Path(tmp)))
         figures.update(bench_load(Path(tmp)))
+        figures["load_avg_1m_end"] = round(os.getloadavg()[0], 2)
     print(json.dumps(figures, ensure_ascii=False))
 
 

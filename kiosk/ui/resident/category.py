@@ -52,7 +52,7 @@ class CategoryScreen(Screen):
             name = escape(g.name_en or g.name) if en else escape(g.name)
             detail = escape(g.name) if en and g.name_en else ""
             note = Q.translate("Kiosk", "可取号") if g.business_code else ""
-            row = Row(name, detail, note, title_px=t.px(30), detail_px=t.px(22), plain_title=g.name)
+            row = Row(name, detail, note, plain_title=g.name)
             row.setObjectName(f"guide-{g.code}")
             row.clicked.connect(lambda _=False, uid=g.uid: self.kiosk.go("guide", uid=uid))
             self.rows.append(row)

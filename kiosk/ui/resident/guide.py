@@ -65,6 +65,8 @@ class GuideScreen(Screen):
                Q.translate("Kiosk", "事项编码 %1").replace("%1", d.code) if d.code else ""]
         if en and d.name_en:
             sub.insert(0, d.name_en)
+        if d.keywords:
+            sub.append(Q.translate("Kiosk", "关键词：") + "、".join(d.keywords))
         self.body.addWidget(label(" · ".join(s for s in sub if s), "muted"))
 
         side = self._side_panel()
@@ -116,7 +118,6 @@ class GuideScreen(Screen):
         if d.business_code:
             business = (d.business_name_en or d.business_name) if english(self.kiosk) else d.business_name
             self.ticket_button.setText(Q.translate("Kiosk", "为此事项取号") + "\n" + business)
-            self.ticket_button.setStyleSheet(f"QPushButton {{ min-height: {max(t.touch * 2, t.px(130))}px; }}")
             self.ticket_button.setMinimumWidth(360)
             ticket_col.addWidget(self.ticket_button)
         else:
@@ -180,8 +181,7 @@ class GuideScreen(Screen):
                 box = label("", "box")
                 box.setFixedSize(t.px(30), t.px(30))
                 grid.addWidget(box, i, 0, Qt.AlignmentFlag.AlignTop)
-                name = label(f"{i + 1}. {m.name}", "body")
-                name.setStyleSheet("font-weight: bold;")
+                name = label(f"{i + 1}. {m.name}", "strong")
                 grid.addWidget(name, i, 1, Qt.AlignmentFlag.AlignTop)
                 copies = Q.translate("Kiosk", "%n 份", None, m.copies) if m.copies else ""
                 grid.addWidget(label("  ".join(p for p in (copies, form_text(m.form)) if p), "body", wrap=False),
@@ -197,23 +197,20 @@ class GuideScreen(Screen):
         for i, step in enumerate(d.steps, start=1):
             line = QHBoxLayout()
             line.setSpacing(16)
-            number = Badge(str(i), t.primary, t.px(42), t.on_primary)
-            number.setStyleSheet(number.styleSheet() + f"font-size: {t.px(24)}px;")
+            number = Badge(str(i), t.primary, t.px(42), t.on_primary, text_ratio=0.55)
             line.addWidget(number, 0, Qt.AlignmentFlag.AlignTop)
             line.addWidget(label(step), 1)
             steps.addLayout(line)
 
-        if d.special_steps:
-            self._section(col, Q.translate("Kiosk", "特殊环节")).addWidget(label(d.special_steps))
+        self._section(col, Q.translate("Kiosk", "特殊环节")).addWidget(label(or_none(d.special_steps)))
 
         basis = self._section(col, Q.translate("Kiosk", "实施主体与设定依据"))
         self._facts(basis, [(Q.translate("Kiosk", "实施主体"), or_none(d.authority)),
                             (Q.translate("Kiosk", "设定依据"), or_none(d.legal_basis))])
 
-        if d.faqs:
-            faq = self._section(col, Q.translate("Kiosk", "常见问题"))
-            for q, a in d.faqs:
-                question = label(Q.translate("Kiosk", "问：") + q, "body")
-                question.setStyleSheet("font-weight: bold;")
-                faq.addWidget(question)
-                faq.addWidget(label(Q.translate("Kiosk", "答：") + or_none(a), "body"))
+        faq = self._section(col, Q.translate("Kiosk", "常见问题"))
+        if not d.faqs:
+            faq.addWidget(label(or_none("")))
+        for q, a in d.faqs:
+            faq.addWidget(label(Q.translate("Kiosk", "问：") + q, "strong"))
+            faq.addWidget(label(Q.translate("Kiosk", "答：") + or_none(a), "body"))

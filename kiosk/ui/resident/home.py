@@ -42,7 +42,6 @@ class HomeScreen(Screen):
 
         self.search_button.setText("⌕  " + Q.translate("Kiosk", "搜索办事指南：输入拼音或首字母，如 db（低保）"))
         self.search_button.setProperty("role", "search")
-        self.search_button.setStyleSheet(f"QPushButton {{ min-height: {int(t.touch * 1.25)}px; }}")
         self.body.addWidget(self.search_button)
 
         grid = QGridLayout()
@@ -54,9 +53,8 @@ class HomeScreen(Screen):
             subtitle = f"{cat.name} · {count}" if en else count
             side = t.px(96)
             badge = Badge(cat.name[:1], t.area_colour(i), side, "#000000" if t.large else "#ffffff")
-            tile = Tile(title, subtitle, badge, title_px=t.px(36 if not en else 30), sub_px=t.px(22))
+            tile = Tile(title, subtitle, badge, role="area-tile", small=en)
             tile.setObjectName(f"tile-{cat.code}")
-            tile.setStyleSheet(f"QPushButton {{ min-height: {max(t.touch, t.px(150))}px; }}")
             tile.clicked.connect(lambda _=False, code=cat.code: self.kiosk.go("category", code=code))
             self.tiles[cat.code] = tile
             grid.addWidget(tile, i // columns, i % columns)
@@ -64,7 +62,6 @@ class HomeScreen(Screen):
         self.ticket_button.setText(Q.translate("Kiosk", "取号") + "\n" + Q.translate("Kiosk", "排队叫号，请先取号"))
         self.ticket_button.setProperty("role", "ticket")
         self.ticket_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.ticket_button.setStyleSheet(f"QPushButton {{ min-height: {max(t.touch * 2, t.px(170))}px; }}")
 
         notices = self._notices_card()
         if portrait:
@@ -87,7 +84,6 @@ class HomeScreen(Screen):
         self.style().polish(self.ticket_button)
 
     def _notices_card(self) -> QFrame:
-        t = self.kiosk.theme
         card = QFrame()
         card.setProperty("role", "card")
         col = QVBoxLayout(card)
@@ -99,8 +95,7 @@ class HomeScreen(Screen):
             col.addWidget(label(Q.translate("Kiosk", "目前没有公示"), "muted"))
         for notice in notices[:3]:
             dates = f"{notice.starts_on:%m-%d} – {notice.ends_on:%m-%d}"
-            row = Row(_escape(notice.title), _escape(dates), title_px=t.px(24), detail_px=t.px(20),
-                      plain_title=notice.title)
+            row = Row(_escape(notice.title), _escape(dates), small=True, plain_title=notice.title)
             row.setObjectName("notice-row")
             row.clicked.connect(lambda _=False, uid=notice.uid: self.kiosk.go("notice", uid=uid))
             self.notice_rows.append(row)

@@ -89,13 +89,12 @@ class SearchScreen(Screen):
     def _build_pool(self) -> None:
         """Result rows are made once per language/text size and reused on every key press:
         creating and styling widgets per keystroke would cost far more than the search."""
-        t = self.kiosk.theme
         clear_layout(self.results_layout)
         self.pool = []
         self.suggest_label = label(Q.translate("Kiosk", "大家常办的事："), "h2")
         self.results_layout.addWidget(self.suggest_label)
         for _ in range(RESULT_LIMIT):
-            row = Row("", "", "", title_px=t.px(30), detail_px=t.px(22))
+            row = Row("", "", "")
             row.uid = ""
             row.clicked.connect(lambda _=False, row=row: self.kiosk.go("guide", uid=row.uid))
             row.hide()

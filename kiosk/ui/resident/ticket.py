@@ -58,17 +58,20 @@ class TicketScreen(Screen):
         if queue is None:
             self.error = Q.translate("Kiosk", "取号服务暂时不可用，请到服务窗口咨询。")
             return
-        try:
-            self.ticket = queue.issue_ticket(business_code)
-            self.error = ""
-            self._print(self.ticket)
-        except Exception as exc:  # QueueError carries a Chinese message for the screen
-            log.warning("could not issue a ticket for %s: %s", business_code, exc)
-            from kiosk.services.queue import QueueError
+        from kiosk.services.queue import QueueError
 
-            self.error = str(exc) if isinstance(exc, QueueError) else Q.translate(
-                "Kiosk", "取号失败，请稍后再试或到服务窗口咨询。")
-            self.ticket = None
+        try:
+            ticket = queue.issue_ticket(business_code)
+        except QueueError as exc:  # a Chinese message for the screen
+            log.warning("could not issue a ticket for %s: %s", business_code, exc)
+            self.error, self.ticket = str(exc), None
+            return
+        except Exception:
+            log.exception("issuing a ticket for %s failed", business_code)
+            self.error, self.ticket = Q.translate("Kiosk", "取号失败，请稍后再试或到服务窗口咨询。"), None
+            return
+        self.ticket, self.error = ticket, ""
+        self._print(ticket)
 
     def _print(self, ticket) -> None:  # type: ignore[no-untyped-def]
         """Print the paper ticket off the UI thread: a slow or missing printer never freezes the
@@ -147,9 +150,8 @@ class TicketScreen(Screen):
             if not b.open_windows:
                 sub += " · " + Q.translate("Kiosk", "窗口暂停，号码保留")
             badge = Badge(b.prefix, t.ticket, t.px(92), t.on_ticket)
-            tile = Tile(title, sub, badge, title_px=t.px(34 if not en else 28), sub_px=t.px(22))
+            tile = Tile(title, sub, badge, role="business-tile", small=en)
             tile.setObjectName(f"business-{b.code}")
-            tile.setStyleSheet(f"QPushButton {{ min-height: {max(t.touch, t.px(140))}px; }}")
             tile.clicked.connect(lambda _=False, code=b.code: self._choose(code))
             self.business_buttons[b.code] = tile
             grid.addWidget(tile, i // columns, i % columns)

@@ -58,6 +58,25 @@ def default_queue(hall: Any) -> Any:
         return None
 
 
+SCREENS: dict[str, type[Screen]] = {cls.name: cls for cls in (
+    HomeScreen, CategoryScreen, GuideScreen, SearchScreen, TicketScreen, NoticeScreen)}
+
+
+class Screens(dict[str, Screen]):
+    """The kiosk's screens, each built the first time it is needed: the home screen paints
+    sooner, and nobody waits for a keyboard or a guide layout they have not asked for."""
+
+    def __init__(self, window: KioskWindow):
+        super().__init__()
+        self.window = window
+
+    def __missing__(self, name: str) -> Screen:
+        screen = SCREENS[name](self.window)
+        self[name] = screen
+        self.window.stack.addWidget(screen)
+        return screen
+
+
 class KioskWindow(QMainWindow):
     content_changed = Signal()  # emitted from any thread; handled on the UI thread (queued)
 
@@ -92,11 +111,7 @@ class KioskWindow(QMainWindow):
         root.addWidget(self.stack, 1)
         root.addWidget(self._nav_bar())
 
-        self.screens: dict[str, Screen] = {}
-        for cls in (HomeScreen, CategoryScreen, GuideScreen, SearchScreen, TicketScreen, NoticeScreen):
-            screen = cls(self)
-            self.screens[cls.name] = screen
-            self.stack.addWidget(screen)
+        self.screens = Screens(self)
 
         self.countdown = label("", "countdown", wrap=False)
         self.countdown.setObjectName("idle-countdown")
@@ -268,7 +283,8 @@ class KioskWindow(QMainWindow):
 
     def is_pristine(self) -> bool:
         """Nothing a next resident should not see: home, defaults, no search text, no dialog."""
-        return (self.current().name == "home" and not self.screens["search"].field.text()
+        search = self.screens.get("search")
+        return (self.current().name == "home" and not (search is not None and search.field.text())
                 and self.language == self.config.kiosk.language and self.large == self.config.kiosk.large_text
                 and not self.staff.isVisible())
 

@@ -1,8 +1,13 @@
-"""Big touch targets: area tiles with a character badge, and list rows with rich-text titles."""
+"""Big touch targets: area tiles with a character badge, and list rows with rich-text titles.
+
+Text sizes and colours come from the kiosk style sheet through each label's `role` property
+(kiosk/ui/theme.py), so a screen full of tiles costs no per-widget style sheets.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 
@@ -18,31 +23,49 @@ def clear_layout(layout: QLayout) -> None:
             clear_layout(inner)
 
 
-def _passive(label: QLabel) -> QLabel:
+def _passive(label: QLabel, role: str) -> QLabel:
+    label.setProperty("role", role)
     label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
     return label
 
 
-class Badge(QLabel):
-    """A coloured circle with one character: an icon that needs no image files."""
+class Badge(QWidget):
+    """A coloured circle with a character or a number: an icon that needs no image files."""
 
-    def __init__(self, char: str, colour: str, side: int, on_colour: str = "#ffffff",
-                 parent: QWidget | None = None):
-        super().__init__(char if char.isdigit() else char[:1], parent)
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    def __init__(self, text: str, colour: str, side: int, on_colour: str = "#ffffff",
+                 parent: QWidget | None = None, *, text_ratio: float = 0.5):
+        super().__init__(parent)
+        self.text = text if text.isdigit() else text[:1]
+        self.colour, self.on_colour = QColor(colour), QColor(on_colour)
+        self.text_ratio = text_ratio
         self.setFixedSize(side, side)
-        self.setStyleSheet(f"background: {colour}; color: {on_colour}; border-radius: {side // 2}px;"
-                           f"font-size: {int(side * 0.5)}px; font-weight: bold;")
-        _passive(self)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+
+    def sizeHint(self) -> QSize:
+        return self.size()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(self.colour)
+        painter.drawEllipse(QRectF(self.rect()))
+        font = QFont(self.font())
+        font.setPixelSize(max(8, int(self.height() * self.text_ratio)))
+        font.setBold(True)
+        painter.setFont(font)
+        painter.setPen(self.on_colour)
+        painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.text)
+        painter.end()
 
 
 class Tile(QPushButton):
-    """A large button: a badge, a title and up to two lines under it."""
+    """A large button: a badge, a title and a line under it."""
 
-    def __init__(self, title: str, subtitle: str = "", badge: QLabel | None = None,
-                 parent: QWidget | None = None, *, title_px: int = 34, sub_px: int = 22):
+    def __init__(self, title: str, subtitle: str = "", badge: QWidget | None = None,
+                 parent: QWidget | None = None, *, role: str = "tile", small: bool = False):
         super().__init__(parent)
-        self.setProperty("role", "tile")
+        self.setProperty("role", role)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         row = QHBoxLayout(self)
         row.setContentsMargins(24, 14, 24, 14)
@@ -51,12 +74,9 @@ class Tile(QPushButton):
             row.addWidget(badge, 0, Qt.AlignmentFlag.AlignVCenter)
         col = QVBoxLayout()
         col.setSpacing(4)
-        self.title_label = _passive(QLabel(title))
-        self.title_label.setStyleSheet(f"font-size: {title_px}px; font-weight: bold; background: transparent;")
+        self.title_label = _passive(QLabel(title), "tile-title-small" if small else "tile-title")
         self.title_label.setWordWrap(True)
-        self.sub_label = _passive(QLabel(subtitle))
-        self.sub_label.setProperty("role", "muted")
-        self.sub_label.setStyleSheet(f"font-size: {sub_px}px; background: transparent;")
+        self.sub_label = _passive(QLabel(subtitle), "tile-sub")
         self.sub_label.setWordWrap(True)
         self.sub_label.setVisible(bool(subtitle))
         col.addStretch(1)
@@ -71,7 +91,7 @@ class Row(QPushButton):
     """A list row: a rich-text title (search highlights), a muted line and a right-hand note."""
 
     def __init__(self, title_html: str, detail_html: str = "", note: str = "", parent: QWidget | None = None,
-                 *, title_px: int = 30, detail_px: int = 22, plain_title: str = ""):
+                 *, small: bool = False, plain_title: str = ""):
         super().__init__(parent)
         self.setProperty("role", "row")
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
@@ -79,28 +99,21 @@ class Row(QPushButton):
         row.setContentsMargins(22, 10, 22, 10)
         col = QVBoxLayout()
         col.setSpacing(2)
-        self.title_label = _passive(QLabel(title_html))
+        suffix = "-small" if small else ""
+        self.title_label = _passive(QLabel(title_html), "row-title" + suffix)
         self.title_label.setTextFormat(Qt.TextFormat.RichText)
         self.title_label.setWordWrap(True)
-        self.title_label.setStyleSheet(f"font-size: {title_px}px; font-weight: bold; background: transparent;")
         col.addWidget(self.title_label)
-        self.detail_label = _passive(QLabel(detail_html))
+        self.detail_label = _passive(QLabel(detail_html), "row-detail" + suffix)
         self.detail_label.setTextFormat(Qt.TextFormat.RichText)
         self.detail_label.setWordWrap(True)
-        self.detail_label.setProperty("role", "muted")
-        self.detail_label.setStyleSheet(f"font-size: {detail_px}px; background: transparent;")
         self.detail_label.setVisible(bool(detail_html))
         col.addWidget(self.detail_label)
         row.addLayout(col, 1)
-        self.note_label = _passive(QLabel(note))
-        self.note_label.setProperty("role", "muted")
-        self.note_label.setStyleSheet(f"font-size: {detail_px}px; background: transparent;")
+        self.note_label = _passive(QLabel(note), "row-detail" + suffix)
         self.note_label.setVisible(bool(note))
         row.addWidget(self.note_label, 0, Qt.AlignmentFlag.AlignVCenter)
         self.setAccessibleName(plain_title)
-        self._floor = 88
-        # A QPushButton does not grow with its child layout by itself: follow the wrapped text.
-        self.setMinimumHeight(max(self._floor, int(title_px * 1.5 + (detail_px * 1.6 if detail_html else 0) + 24)))
 
     def set_content(self, title_html: str, detail_html: str = "", note: str = "", plain_title: str = "") -> None:
         """Reuse the row for other text (search results change on every key)."""
@@ -117,8 +130,9 @@ class Row(QPushButton):
         self._fit()
 
     def _fit(self) -> None:
+        # A QPushButton does not grow with its child layout by itself: follow the wrapped text.
         layout = self.layout()
-        if layout is not None and layout.hasHeightForWidth():
-            needed = max(self._floor, layout.totalHeightForWidth(self.width()))
+        if layout is not None and layout.hasHeightForWidth() and self.width() > 0:
+            needed = max(self.minimumSizeHint().height(), layout.totalHeightForWidth(self.width()))
             if needed != self.minimumHeight():
                 self.setMinimumHeight(needed)

@@ -231,3 +231,16 @@ def test_same_batch_sent_twice_at_once_is_stored_once(office):
     assert statuses[-1] == ("stored",) * 39  # one of them stored everything...
     assert all(s == ("duplicate",) * 39 for s in statuses[:-1])  # ...the others were told "duplicate"
     assert len(office_tickets(office.db)) == 39
+
+
+def test_publish_refuses_a_record_twice_and_tolerates_repeated_halls(office):
+    office.add_hall("幸福", "xingfu")
+    n = {"kind": "notice", "data": {"uid": str(uuid.uuid4()), "title": "停水", "body": "明天停水",
+                                    "starts_on": "2026-11-25", "ends_on": "2026-11-30"}}
+    auth = {"Authorization": f"Bearer {office.admin_token}"}
+    r = requests.post(f"{office.url}/api/v1/admin/publish", json={"records": [n, n], "halls": "all"},
+                      headers=auth, timeout=10)
+    assert r.status_code == 422 and "twice" in r.json()["detail"]["message"]
+    r = requests.post(f"{office.url}/api/v1/admin/publish", json={"records": [n], "halls": ["xingfu", "xingfu"]},
+                      headers=auth, timeout=10)
+    assert r.status_code == 200
