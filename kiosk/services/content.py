@@ -76,21 +76,43 @@ class ImportReport:
 # --- rows -> records -----------------------------------------------------------------------
 
 
-def _record(kind: str, row: Any) -> BaseModel:
-    """The content record a cache row holds (validated, so bad rows fail loudly)."""
+RECORD_MODELS: dict[str, type[BaseModel]] = {
+    "category": Category, "business_type": BusinessType, "window": Window, "notice": Notice, "guide": Guide,
+}
+
+
+def _record(kind: str, row: Any, *, lenient: bool = False) -> BaseModel:
+    """The content record a cache row holds, validated so bad rows fail loudly.
+
+    With `lenient`, a row that breaks today's rules (an incomplete guide from the office, an
+    older rule set) comes back unvalidated instead: the editor must still open it so a person
+    can complete it, and publishing validates again."""
+    model = RECORD_MODELS[kind]
+    fields = _row_fields(kind, row)
+    try:
+        return model(**fields)
+    except ValidationError as exc:
+        if not lenient:
+            raise
+        log.warning("%s %s does not pass validation (%d problems); shown for editing as stored",
+                    kind, row.uid, exc.error_count())
+        return model.model_construct(**fields)
+
+
+def _row_fields(kind: str, row: Any) -> dict[str, Any]:
     if kind == "category":
-        return Category(code=row.code, name=row.name, name_en=row.name_en, icon=row.icon,
-                        sort_order=row.sort_order, uid=row.uid)
+        return dict(code=row.code, name=row.name, name_en=row.name_en, icon=row.icon,
+                    sort_order=row.sort_order, uid=row.uid)
     if kind == "business_type":
-        return BusinessType(code=row.code, name=row.name, name_en=row.name_en, prefix=row.prefix,
-                            avg_service_minutes=row.avg_service_minutes, uid=row.uid)
+        return dict(code=row.code, name=row.name, name_en=row.name_en, prefix=row.prefix,
+                    avg_service_minutes=row.avg_service_minutes, uid=row.uid)
     if kind == "window":
-        return Window(number=row.number, name=row.name,
-                      businesses=[s.business_type.code for s in sorted(row.services, key=lambda s: s.priority)],
-                      uid=row.uid)
+        return dict(number=row.number, name=row.name,
+                    businesses=[s.business_type.code for s in sorted(row.services, key=lambda s: s.priority)],
+                    uid=row.uid)
     if kind == "notice":
-        return Notice(title=row.title, body=row.body, starts_on=row.starts_on, ends_on=row.ends_on, uid=row.uid)
-    return Guide(
+        return dict(title=row.title, body=row.body, starts_on=row.starts_on, ends_on=row.ends_on, uid=row.uid)
+    return dict(
         code=row.code, category=row.category.code, name=row.name, name_en=row.name_en,
         authority=row.authority, legal_basis=row.legal_basis, conditions=row.conditions,
         materials=row.materials, steps=row.steps, special_steps=row.special_steps,
@@ -101,8 +123,10 @@ def _record(kind: str, row: Any) -> BaseModel:
     )
 
 
-def export_bundle(session: Session) -> ContentBundle:
-    """Everything in the cache as a bundle (staff accounts are never exported)."""
+def export_bundle(session: Session, *, lenient: bool = False) -> ContentBundle:
+    """Everything in the cache as a bundle (staff accounts are never exported).
+
+    `lenient` (for the editor): records that fail today's validation are included as stored."""
     categories = session.scalars(select(m.Category)).all()
     businesses = session.scalars(select(m.BusinessType)).all()
     guides = session.scalars(select(m.ServiceGuide).options(
@@ -110,13 +134,19 @@ def export_bundle(session: Session) -> ContentBundle:
     windows = session.scalars(select(m.Window).options(
         selectinload(m.Window.services).selectinload(m.WindowService.business_type))).all()
     notices = session.scalars(select(m.Notice)).all()
-    return ContentBundle(
-        categories=[_record("category", r) for r in categories],
-        businesses=[_record("business_type", r) for r in businesses],
-        guides=[_record("guide", r) for r in guides],
-        windows=[_record("window", r) for r in windows],
-        notices=[_record("notice", r) for r in notices],
+    records = dict(
+        categories=[_record("category", r, lenient=lenient) for r in categories],
+        businesses=[_record("business_type", r, lenient=lenient) for r in businesses],
+        guides=[_record("guide", r, lenient=lenient) for r in guides],
+        windows=[_record("window", r, lenient=lenient) for r in windows],
+        notices=[_record("notice", r, lenient=lenient) for r in notices],
     )
+    try:
+        return ContentBundle(**records)
+    except ValidationError:
+        if not lenient:
+            raise
+        return ContentBundle.model_construct(**records)
 
 
 # --- records -> rows -----------------------------------------------------------------------

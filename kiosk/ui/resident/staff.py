@@ -46,6 +46,7 @@ class StaffOverlay(QFrame):
 
     exit_kiosk = Signal()
     close_app = Signal()
+    open_editor = Signal(object)  # the signed-in StaffSession
 
     def __init__(self, parent: QWidget, auth_factory: Callable[[], object | None]):
         super().__init__(parent)
@@ -138,6 +139,9 @@ class StaffOverlay(QFrame):
         self.col.addWidget(label(Q.translate("Kiosk", "已验证：%1").replace("%1", self.session.name), "title"))
         self.col.addWidget(self._button(Q.translate("Kiosk", "退出自助模式（窗口显示）"), "exit",
                                         self._exit, "primary"))
+        if self.session.can("content"):
+            self.col.addWidget(self._button(Q.translate("Kiosk", "内容编辑（办事指南、公示）"), "editor",
+                                            self._editor))
         self.col.addWidget(self._button(Q.translate("Kiosk", "关闭程序"), "quit", self._quit))
         self.col.addWidget(self._button(Q.translate("Kiosk", "返回自助服务"), "cancel", self.close_overlay))
 
@@ -181,6 +185,11 @@ class StaffOverlay(QFrame):
     def _exit(self) -> None:
         self.close_overlay()
         self.exit_kiosk.emit()
+
+    def _editor(self) -> None:
+        session = self.session
+        self.close_overlay()
+        self.open_editor.emit(session)
 
     def _quit(self) -> None:
         self.close_overlay()

@@ -121,6 +121,7 @@ class KioskWindow(QMainWindow):
         self.staff = StaffOverlay(central, self.auth)
         self.staff.exit_kiosk.connect(self.leave_kiosk_mode)
         self.staff.close_app.connect(self.close_app)
+        self.staff.open_editor.connect(self.open_editor)
         self.gesture = TapGesture()
         self.gesture.triggered.connect(self.staff.open)
         self.hall_label.tapped.connect(self.gesture.tap)
@@ -367,6 +368,16 @@ class KioskWindow(QMainWindow):
         self.setWindowFlags(self.windowFlags() & ~Qt.WindowType.FramelessWindowHint
                             & ~Qt.WindowType.WindowStaysOnTopHint)
         self.showNormal()
+
+    def open_editor(self, session: object) -> None:
+        """Staff with content rights: the content editor in its own window, kiosk mode left."""
+        from kiosk.ui.editor import open_editor
+
+        self.leave_kiosk_mode()
+        self.editor_window = open_editor(self.hall, session)
+        self.editor_window.resize(1440, 900)
+        self.editor_window.show()
+        self.editor_window.raise_()
 
     def show_kiosk(self) -> None:
         if self.config.kiosk.fullscreen:

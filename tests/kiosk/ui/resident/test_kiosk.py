@@ -478,3 +478,20 @@ def test_the_ticket_prints_off_the_ui_thread(qtbot, kiosk):
         assert b"C001" in kiosk.hall.printer.last_bytes  # the bytes the printer got
     finally:
         kiosk.hall.printer = None
+
+
+def test_staff_with_content_rights_open_the_editor_from_the_kiosk(qtbot, kiosk):
+    staff = kiosk.staff
+    for _ in range(5):
+        tap(qtbot, kiosk.hall_label)
+    name_key = next(k for k, b in staff.buttons.items() if b.text() == "王站长")
+    tap(qtbot, staff.buttons[name_key])
+    for d in "2468":
+        tap(qtbot, staff.buttons[f"digit-{d}"])
+    tap(qtbot, staff.buttons["ok"])
+    assert "editor" in staff.buttons
+    tap(qtbot, staff.buttons["editor"])
+    editor = kiosk.editor_window
+    qtbot.addWidget(editor)
+    assert editor.isVisible()
+    assert not kiosk.lockdown.active  # the editor is not hidden behind a locked kiosk
