@@ -4,6 +4,7 @@ import sqlite3
 import threading
 from datetime import date
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
@@ -111,3 +112,30 @@ def test_backup_while_the_app_writes_is_consistent(tmp_path):
         numbers = sorted(int(t[1:]) for t in titles)
         assert numbers == list(range(len(numbers)))
     cache.close()
+
+
+def test_schema_head_constant_matches_the_migrations():
+    from alembic.script import ScriptDirectory
+
+    from sync.cache.db import SCHEMA_HEAD, alembic_config
+
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == SCHEMA_HEAD
+
+
+def test_a_cache_from_an_unknown_release_is_refused_not_guessed(tmp_path):
+    """A revision this code does not know (a newer release's file) must stop the start loudly."""
+    from alembic.util.exc import CommandError
+
+    from sync.cache.db import current_revision, make_engine, upgrade
+
+    path = tmp_path / "c.sqlite3"
+    engine = make_engine(path)
+    upgrade(engine)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = 'from-the-future'")
+    engine.dispose()
+    with pytest.raises(CommandError):
+        open_cache(path)
+    engine = make_engine(path)
+    assert current_revision(engine) == "from-the-future"  # nothing was changed
+    engine.dispose()
