@@ -873,14 +873,15 @@ def _iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value is not None else None
 
 
-# -- the hot path: plain SQL on the session's own connection -----------------------------------
+# -- the hot path: plain SQL on the cache's own connections -------------------------------------
 #
-# Issuing and calling run on every button press with thousands of tickets waiting. The ORM
-# costs ~0.1-0.3 ms of Python per statement (object loading, unit of work, statement building);
-# plain SQL on the same sqlite3 connection costs a few microseconds and is still inside the
-# session's transaction (BEGIN IMMEDIATE, committed or rolled back with the session). Values
-# are converted by the ORM columns' own type processors, so rows written here are
-# byte-for-byte what the ORM would write (dates, naive-UTC times, JSON).
+# Issuing, calling and finishing run on every button press with thousands of tickets waiting.
+# The ORM cost ~0.1-0.3 ms of Python per statement (object loading, unit of work, statement
+# building); plain SQL on the same pooled sqlite3 connection costs microseconds. It runs either
+# in QueueService._unit (BEGIN IMMEDIATE ... COMMIT, no session) or inside an ORM session's
+# transaction (QueueService._db) for the rarer actions. Values are converted by the model
+# columns' own type processors, so rows written here are byte-for-byte what the ORM writes
+# (dates, naive-UTC times, JSON); tests/kiosk/services/test_queue_hot_path.py checks it.
 
 _TICKET_COLS = (
     "t.id, t.uid, t.service_day, t.prefix, t.number, t.label, t.business_type_id, t.priority, t.state,"

@@ -249,7 +249,8 @@ class Ticket(Base):
         UniqueConstraint("service_day", "prefix", "number"),
         # "who is next" for one business: an index seek, even with thousands waiting
         Index("ix_ticket_queue", "service_day", "state", "business_type_id", "priority", "queue_key"),
-        Index("ix_ticket_window", "window_id", "state"),  # the ticket at a window, tickets sent to it
+        # the ticket at a window, tickets sent to it; partial: a new ticket (no window yet) skips it
+        Index("ix_ticket_window", "window_id", "state", sqlite_where=text("window_id IS NOT NULL")),
         # recent service times for wait estimates: a seek instead of sorting the day's served tickets;
         # partial, so only the finish of a ticket writes to it
         Index("ix_ticket_served", "service_day", "business_type_id", "finished_at",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 13:56:03.787184
+Create Date: 2026-11-25 14:02:53.702536
 """
 
 import sqlalchemy as sa
@@ -222,7 +222,7 @@ def upgrade() -> None:
     with op.batch_alter_table('ticket', schema=None) as batch_op:
         batch_op.create_index('ix_ticket_queue', ['service_day', 'state', 'business_type_id', 'priority', 'queue_key'], unique=False)
         batch_op.create_index('ix_ticket_served', ['service_day', 'business_type_id', 'finished_at'], unique=False, sqlite_where=sa.text("state = 'served'"))
-        batch_op.create_index('ix_ticket_window', ['window_id', 'state'], unique=False)
+        batch_op.create_index('ix_ticket_window', ['window_id', 'state'], unique=False, sqlite_where=sa.text('window_id IS NOT NULL'))
 
     op.create_table('window_service',
     sa.Column('window_id', sa.Integer(), nullable=False),
@@ -265,7 +265,7 @@ def downgrade() -> None:
     op.drop_table('ticket_event')
     op.drop_table('window_service')
     with op.batch_alter_table('ticket', schema=None) as batch_op:
-        batch_op.drop_index('ix_ticket_window')
+        batch_op.drop_index('ix_ticket_window', sqlite_where=sa.text('window_id IS NOT NULL'))
         batch_op.drop_index('ix_ticket_served', sqlite_where=sa.text("state = 'served'"))
         batch_op.drop_index('ix_ticket_queue')
 
