@@ -278,6 +278,10 @@
         <translation>Leave kiosk mode (show as a window)</translation>
     </message>
     <message>
+        <source>内容编辑（办事指南、公示）</source>
+        <translation>Edit content (guides, notices)</translation>
+    </message>
+    <message>
         <source>关闭程序</source>
         <translation>Close the program</translation>
     </message>
