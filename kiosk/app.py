@@ -65,8 +65,20 @@ def run_hall(config: HallConfig, *, offscreen: bool = False, screenshots: Path |
     counters.close()
     if hall.board is not None:
         hall.board.close()
+    delete_windows(app)
     hall.close()
     return code
+
+
+def delete_windows(app) -> None:  # type: ignore[no-untyped-def]
+    """Tear the windows down while Python and the cache are still whole. Left to the
+    interpreter's exit (arbitrary order, worker threads still alive) PySide6 can crash."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    for widget in app.topLevelWidgets():
+        widget.close()
+        widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def start_board(hall):  # type: ignore[no-untyped-def]

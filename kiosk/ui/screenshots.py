@@ -32,6 +32,7 @@ class ShotContext:
     app: QApplication
     hall: Any  # kiosk.hall.Hall
     windows: dict[str, QWidget] = field(default_factory=dict)  # "kiosk", "counter-1", "board", ...
+    made: list[QWidget] = field(default_factory=list)  # windows the shots created, kept alive
 
 
 Shot = Callable[[ShotContext], QWidget]
@@ -60,9 +61,13 @@ def take_all(ctx: ShotContext, out_dir: Path, *, fallback: dict[str, QWidget] | 
     out_dir.mkdir(parents=True, exist_ok=True)
     shots = list(_SHOTS) or [(name, (lambda c, w=w: w)) for name, w in (fallback or {}).items()]
     written = []
+    # Windows a shot creates stay referenced (in ctx.made) until the app tears its windows
+    # down: letting Python free a shown window while Qt has events queued for it crashes.
     for name, fn in shots:
         try:
             widget = fn(ctx)
+            if widget not in ctx.made:
+                ctx.made.append(widget)
             settle()
             path = out_dir / f"{name}.png"
             if not widget.grab().save(str(path)):
@@ -72,4 +77,7 @@ def take_all(ctx: ShotContext, out_dir: Path, *, fallback: dict[str, QWidget] | 
         except Exception:
             log.exception("screenshot %s failed", name)
             raise
+    for widget in ctx.made:
+        if widget not in ctx.windows.values():
+            widget.hide()
     return written

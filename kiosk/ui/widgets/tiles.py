@@ -12,15 +12,21 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLayout, QPushButton, QSizePo
 
 
 def clear_layout(layout: QLayout) -> None:
-    """Remove and delete every widget and sub-layout (screens rebuild their content)."""
+    """Remove and delete every widget and sub-layout (screens rebuild their content).
+
+    Widgets stay owned by Qt until deleteLater runs: `setParent(None)` first would hand them
+    to Python, and a Python reference still held somewhere (a list, a lambda) would then
+    delete them a second time and crash the process."""
     while layout.count():
         item = layout.takeAt(0)
         widget, inner = item.widget(), item.layout()
         if widget is not None:
-            widget.setParent(None)
+            widget.hide()
+            widget.setObjectName("")  # on its way out: no longer found by name
             widget.deleteLater()
         elif inner is not None:
             clear_layout(inner)
+            inner.deleteLater()
 
 
 def _passive(label: QLabel, role: str) -> QLabel:
