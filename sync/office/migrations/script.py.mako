@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import sync.office.models
+import sync.columns
 ${imports if imports else ""}
 revision = ${repr(up_revision)}
 down_revision = ${repr(down_revision)}
