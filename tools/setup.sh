@@ -14,6 +14,7 @@ DEBIAN_PACKAGES=(
   python3-venv libgl1 libegl1 libfontconfig1 libfreetype6 libdbus-1-3 libglib2.0-0
   libxkbcommon0 libxkbcommon-x11-0 libx11-xcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0
   libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
+  alsa-utils
 )
 if command -v apt-get >/dev/null && command -v dpkg-query >/dev/null; then
   missing=()
