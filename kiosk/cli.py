@@ -46,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not args.verbose:  # Alembic announces every plugin at INFO; only its problems matter here
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         return int(args.run(args) or 0)
     except KeyboardInterrupt:
