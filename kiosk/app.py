@@ -23,6 +23,9 @@ def run_hall(config: HallConfig, *, offscreen: bool = False, screenshots: Path |
     from kiosk.ui.resident.window import KioskWindow
 
     app = QApplication.instance() or QApplication(sys.argv)
+    from kiosk.ui.gui_gc import collect_on_gui_thread
+
+    collect_on_gui_thread(app)  # worker threads must never free Qt objects
     install_ui_font(app, config.ui_font())
     hall = Hall(config)
     from kiosk.services.embedded_office import start_sync
@@ -65,20 +68,8 @@ def run_hall(config: HallConfig, *, offscreen: bool = False, screenshots: Path |
     counters.close()
     if hall.board is not None:
         hall.board.close()
-    delete_windows(app)
     hall.close()
     return code
-
-
-def delete_windows(app) -> None:  # type: ignore[no-untyped-def]
-    """Tear the windows down while Python and the cache are still whole. Left to the
-    interpreter's exit (arbitrary order, worker threads still alive) PySide6 can crash."""
-    from PySide6.QtCore import QCoreApplication, QEvent
-
-    for widget in app.topLevelWidgets():
-        widget.close()
-        widget.deleteLater()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def start_board(hall):  # type: ignore[no-untyped-def]

@@ -58,6 +58,9 @@ def run(args: argparse.Namespace) -> int:
     from kiosk.ui.fonts import install_ui_font
 
     app = QApplication.instance() or QApplication(sys.argv)
+    from kiosk.ui.gui_gc import collect_on_gui_thread
+
+    collect_on_gui_thread(app)  # worker threads must never free Qt objects
     install_ui_font(app, UI_FONT)
     client = RemoteCounterClient(url, token)
     tz = None

@@ -23,6 +23,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import atexit
+    import logging
+    import os
+    import sys
+
     from kiosk.app import run_hall
 
-    return run_hall(hall_config(args), offscreen=args.offscreen, screenshots=args.screenshots)
+    code = run_hall(hall_config(args), offscreen=args.offscreen, screenshots=args.screenshots)
+    # Everything is saved and every worker stopped by now. Leave without Python's finaliser:
+    # it destroys the Qt windows in arbitrary order, and PySide6 can crash doing so.
+    atexit._run_exitfuncs()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -78,7 +78,6 @@ class Screens(dict[str, Screen]):
 
 
 class KioskWindow(QMainWindow):
-    content_changed = Signal()  # emitted from any thread; handled on the UI thread (queued)
 
     def __init__(self, hall: Any, *, orientation: str | None = None, catalog: Catalog | None = None,
                  queue: Any = "default", auth: Any = "default", lockdown: bool = True,
@@ -133,8 +132,10 @@ class KioskWindow(QMainWindow):
         if lockdown:
             self.enter_kiosk_mode()
 
-        self.content_changed.connect(self._reload_content, Qt.ConnectionType.QueuedConnection)
-        self.catalog.on_changed(self.content_changed.emit)
+        # New content is announced on the sync worker's thread. Only a flag crosses threads; the
+        # clock tick (GUI thread) picks it up, so no Qt object is touched off the GUI thread.
+        self._content_changed = threading.Event()
+        self.catalog.on_changed(self._content_changed.set)
         self.clock_timer = QTimer(self)
         self.clock_timer.timeout.connect(self._tick)
         self.clock_timer.start(1000)
@@ -240,6 +241,9 @@ class KioskWindow(QMainWindow):
 
     def _tick(self) -> None:
         self.clock_label.setText(clock_text(datetime.now(self.hall.tz), english(self)))
+        if self._content_changed.is_set():
+            self._content_changed.clear()
+            self._reload_content()
 
     def _update_online(self) -> None:
         sync = getattr(self.hall, "sync", None)

@@ -6,6 +6,7 @@ Text sizes and colours come from the kiosk style sheet through each label's `rol
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
@@ -26,7 +27,9 @@ def clear_layout(layout: QLayout) -> None:
             widget.deleteLater()
         elif inner is not None:
             clear_layout(inner)
-            inner.deleteLater()
+            # takeAt handed the empty layout to Python: delete it now, through shiboken, so
+            # neither Qt nor Python frees it a second time later.
+            shiboken6.delete(inner)
 
 
 def _passive(label: QLabel, role: str) -> QLabel:
