@@ -3,9 +3,10 @@ staff menu calls after a PIN login; `EditorApp` adds its own login screen in fro
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QStackedWidget, QWidget
 
 from kiosk.services.auth import AuthService, StaffSession
@@ -13,18 +14,28 @@ from kiosk.services.editor import EditorService
 
 
 class _EventBridge(QObject):
-    """Sync events arrive on the worker's thread; a queued signal brings them to the UI thread."""
+    """Sync events arrive on the worker's thread. Only a flag crosses threads; a GUI-thread
+    timer turns it into `arrived` (no Qt object is touched off the GUI thread)."""
 
     arrived = Signal()
 
     def __init__(self, events: Any, parent: QObject):
         super().__init__(parent)
         self.events = events
+        self._pending = threading.Event()
         self.events.subscribe("content.conflict", self._on_event)
         parent.destroyed.connect(self._detach)
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._deliver)
+        self._timer.start(200)
 
     def _on_event(self, _topic: str, _data: dict[str, Any]) -> None:
-        self.arrived.emit()
+        self._pending.set()
+
+    def _deliver(self) -> None:
+        if self._pending.is_set():
+            self._pending.clear()
+            self.arrived.emit()
 
     def _detach(self) -> None:
         self.events.unsubscribe("content.conflict", self._on_event)

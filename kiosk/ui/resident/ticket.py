@@ -7,10 +7,11 @@ screen says so and shows no number at all.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 
 from PySide6.QtCore import QCoreApplication as Q
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout
 
 from kiosk.services.links import hall_public_url, ticket_url
@@ -23,13 +24,17 @@ log = logging.getLogger(__name__)
 
 class TicketScreen(Screen):
     name = "ticket"
-    printed = Signal(str, str)  # ticket uid, the printer's message (from the printing thread)
 
     def __init__(self, kiosk):  # type: ignore[no-untyped-def]
         super().__init__(kiosk)
         self.print_message = ""
         self.print_label = None
-        self.printed.connect(self._on_printed, Qt.ConnectionType.QueuedConnection)
+        # The printing thread only puts its answer here; a GUI-thread timer shows it (no Qt
+        # object is touched off the GUI thread).
+        self._printed: queue.SimpleQueue[tuple[str, str]] = queue.SimpleQueue()
+        self._print_timer = QTimer(self)
+        self._print_timer.timeout.connect(self._drain_printed)
+        self._print_timer.start(100)
         self.body = QVBoxLayout()
         self.body.setSpacing(20)
         self.outer.addLayout(self.body)
@@ -89,9 +94,13 @@ class TicketScreen(Screen):
             except Exception:
                 log.exception("printing ticket %s failed", ticket.label)
                 message = Q.translate("Kiosk", "号票未能打印，请记下您的号码")
-            self.printed.emit(ticket.uid, message)
+            self._printed.put((ticket.uid, message))
 
         threading.Thread(target=work, name=f"print-{ticket.label}", daemon=True).start()
+
+    def _drain_printed(self) -> None:
+        while not self._printed.empty():
+            self._on_printed(*self._printed.get_nowait())
 
     def _on_printed(self, uid: str, message: str) -> None:
         if self.ticket is not None and self.ticket.uid == uid:
