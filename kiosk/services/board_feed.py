@@ -14,11 +14,9 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import select
-
 from display.board import BoardContent, QueueView, compose, next_refresh
 from display.config import BoardConfig
-from sync.cache.models import Notice
+from kiosk.services.catalog import valid_notices
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +31,7 @@ class Board(Protocol):
 def notice_texts(cache: Any, today: date) -> list[str]:
     """Titles of the notices (公示) valid today, newest first: what the board scrolls."""
     with cache.sessions() as session:
-        rows = session.scalars(
-            select(Notice)
-            .where(Notice.published.is_(True), Notice.starts_on <= today, Notice.ends_on >= today)
-            .order_by(Notice.starts_on.desc(), Notice.id.desc())
-        )
-        return [f"【公示】{n.title}" for n in rows]
+        return [f"【公示】{n.title}" for n in valid_notices(session, today)]
 
 
 class BoardFeed:

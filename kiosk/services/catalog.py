@@ -709,14 +709,9 @@ class Catalog:
             return _detail(g)
 
     def notices(self, today: date) -> list[NoticeInfo]:
-        from sync.cache.models import Notice
-
         with self.cache.sessions() as session:
-            rows = session.scalars(
-                select(Notice).where(Notice.published.is_(True), Notice.starts_on <= today,
-                                     Notice.ends_on >= today)
-                .order_by(Notice.starts_on.desc(), Notice.id.desc()))
-            return [NoticeInfo(n.uid, n.title, n.body or "", n.starts_on, n.ends_on) for n in rows]
+            return [NoticeInfo(n.uid, n.title, n.body or "", n.starts_on, n.ends_on)
+                    for n in valid_notices(session, today)]
 
     # popularity
 
@@ -745,6 +740,16 @@ class Catalog:
                     self._views[uid] = self._views.get(uid, 0) + n
             return 0
         return sum(pending.values())
+
+
+def valid_notices(session: Any, today: date) -> list[Any]:
+    """Published notices (公示) valid on `today`, newest first: the kiosk lists them, the
+    board scrolls them."""
+    from sync.cache.models import Notice
+
+    return list(session.scalars(
+        select(Notice).where(Notice.published.is_(True), Notice.starts_on <= today, Notice.ends_on >= today)
+        .order_by(Notice.starts_on.desc(), Notice.id.desc())))
 
 
 def settle_garbage_collector() -> None:

@@ -76,18 +76,13 @@ class ImportReport:
 # --- rows -> records -----------------------------------------------------------------------
 
 
-RECORD_MODELS: dict[str, type[BaseModel]] = {
-    "category": Category, "business_type": BusinessType, "window": Window, "notice": Notice, "guide": Guide,
-}
-
-
 def _record(kind: str, row: Any, *, lenient: bool = False) -> BaseModel:
     """The content record a cache row holds, validated so bad rows fail loudly.
 
     With `lenient`, a row that breaks today's rules (an incomplete guide from the office, an
     older rule set) comes back unvalidated instead: the editor must still open it so a person
     can complete it, and publishing validates again."""
-    model = RECORD_MODELS[kind]
+    model = MODELS[kind]
     fields = _row_fields(kind, row)
     try:
         return model(**fields)
