@@ -1,75 +1,165 @@
-"""Wiring of the Qt hall app: fonts, the Hall services, the windows, screenshots."""
+"""Wiring of the Qt hall app: fonts, the Hall services, the windows, screenshots.
+
+Start-up order matters to the resident in front of the kiosk: with a start-up snapshot of this
+config (kiosk/startup.py) the kiosk's home screen is painted first, from the snapshot, and only
+then are the config validated, the cache opened and the services, consoles and board started;
+the live catalogue then replaces the snapshot's. Without a snapshot (first start, changed
+config, screenshots) everything is loaded before the kiosk is built.
+"""
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import sys
+import time
+from datetime import datetime
 from pathlib import Path
-
-from kiosk.config import HallConfig
+from typing import Any
 
 log = logging.getLogger(__name__)
 
 
-def run_hall(config: HallConfig, *, offscreen: bool = False, screenshots: Path | None = None) -> int:
-    if offscreen:
+def run_hall(args: argparse.Namespace, *, started: float | None = None) -> int:
+    """`yizhan hall`: args has config, data_dir, offscreen, screenshots and exit_when_ready.
+    `started` is the process's perf_counter() at start, for the logged start-up times."""
+    started = time.perf_counter() if started is None else started
+    if args.offscreen:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from kiosk.hall import Hall
+    from kiosk.startup import HomeContent, KioskSettings, SnapshotStore, StartupSnapshot
+    from kiosk.ui.first_paint import after_first_paint
     from kiosk.ui.fonts import install_ui_font
+    from kiosk.ui.gui_gc import collect_on_gui_thread
     from kiosk.ui.resident.window import KioskWindow
 
     app = QApplication.instance() or QApplication(sys.argv)
-    from kiosk.ui.gui_gc import collect_on_gui_thread
-
     collect_on_gui_thread(app)  # worker threads must never free Qt objects
-    install_ui_font(app, config.ui_font())
-    hall = Hall(config)
-    from kiosk.services.embedded_office import start_sync
+    store = SnapshotStore(args.config, args.data_dir)
+    early = store.load() if args.screenshots is None else None
+    parts: dict[str, Any] = {}
 
-    start_sync(hall)  # in the background: the office (embedded if none is configured) and the sync worker
-    from kiosk.ui.counter import CounterSide
+    def home_painted() -> None:
+        log.info("kiosk home on screen %.2f s after start", time.perf_counter() - started)
 
-    # One counter console per window in this process, the ticket printer, the voice call and the
-    # hall LAN API for consoles on other PCs; sets hall.queue / hall.printer / hall.voice.
-    counters = CounterSide(hall)
-    counters.show()
-    board_window = start_board(hall)
-    # The resident kiosk: locked down (frameless, on top, no escape keys) unless taking screenshots.
-    window = KioskWindow(hall, lockdown=screenshots is None)
-    app.aboutToQuit.connect(window.shutdown)  # stores the guides' view counts before the cache closes
-    window.resize(1920, 1080) if config.kiosk.orientation == "landscape" else window.resize(1080, 1920)
-    if config.kiosk.fullscreen and not offscreen and screenshots is None:
+    window: Any = None
+    if early is not None:
+        install_ui_font(app, Path(early.settings.ui_font))
+        window = KioskWindow(early=early, lockdown=True)
+        _show_kiosk(window, early.settings, offscreen=args.offscreen)
+
+    def start() -> None:
+        nonlocal window
+        from kiosk.commands.common import hall_config
+        from kiosk.hall import Hall
+
+        try:
+            config = hall_config(args)
+        except SystemExit as exc:  # the config's problems are printed already
+            app.exit(int(exc.code or 2))
+            return
+        if args.screenshots is not None:
+            config.hall.data_dir = scratch_copy(config)
+        if window is None:
+            install_ui_font(app, config.ui_font())
+        hall = parts["hall"] = Hall(config)
+        from kiosk.services.embedded_office import start_sync
+
+        start_sync(hall)  # in the background: the office (embedded if none is configured) and the sync worker
+        from kiosk.ui.counter import CounterSide
+
+        # One counter console per window in this process, the ticket printer, the voice call and the
+        # hall LAN API for consoles on other PCs; sets hall.queue / hall.printer / hall.voice.
+        counters = parts["counters"] = CounterSide(hall)
+        counters.show()
+        board_window = start_board(hall)
+        if window is None:
+            # The resident kiosk: locked down (frameless, on top, no escape keys) unless taking screenshots.
+            window = KioskWindow(hall, lockdown=args.screenshots is None)
+            after_first_paint(window.screens["home"], home_painted)
+            _show_kiosk(window, KioskSettings.of(config), offscreen=args.offscreen or args.screenshots is not None)
+        else:
+            window.attach(hall)
+        log.info("hall app ready %.2f s after start", time.perf_counter() - started)
+
+        def save_snapshot() -> None:
+            today = datetime.now(hall.tz).date()
+            store.save(StartupSnapshot(KioskSettings.of(config), HomeContent.of(window.catalog, today)))
+
+        app.aboutToQuit.connect(window.shutdown)  # stores the guides' view counts before the cache closes
+        if args.screenshots is not None:
+            take_screenshots(app, hall, window, counters, board_window, args.screenshots)
+            return
+        save_snapshot()  # for the next start; and again at exit, with the content of the day
+        app.aboutToQuit.connect(save_snapshot)
+        if args.exit_when_ready:
+            QTimer.singleShot(0, lambda: app.exit(0))  # quit() would ask the locked-down kiosk to close
+
+    if window is not None:  # the resident sees the home first, then the rest starts
+        after_first_paint(window.screens["home"], lambda: (home_painted(), start()))
+    else:
+        QTimer.singleShot(0, start)
+    code = app.exec()
+    if "counters" in parts:
+        parts["counters"].close()
+    hall = parts.get("hall")
+    if hall is not None:
+        if hall.board is not None:
+            hall.board.close()
+        hall.close()
+    return code
+
+
+def scratch_copy(config: Any) -> Path:
+    """A throw-away data directory holding a copy of the hall's cache: screenshots take tickets
+    and edit content to have something to show, and the real queue and cache must not see that."""
+    import atexit
+    import shutil
+    import tempfile
+
+    from sync.cache.db import backup_database
+
+    folder = Path(tempfile.mkdtemp(prefix="yizhan-screenshots-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    if config.cache_path().exists():
+        backup_database(config.cache_path(), folder / "hall.sqlite3")
+    log.info("screenshots work on a copy of the hall's data in %s", folder)
+    return folder
+
+
+def _show_kiosk(window: Any, settings: Any, *, offscreen: bool) -> None:
+    if settings.orientation == "landscape":
+        window.resize(1920, 1080)
+    else:
+        window.resize(1080, 1920)
+    if settings.fullscreen and not offscreen:
         window.showFullScreen()
     else:
         window.show()
 
-    if screenshots is not None:
-        from kiosk.ui.screenshots import ShotContext, take_all
 
-        windows = {"kiosk": window, **counters.consoles}
-        if board_window is not None:
-            windows["board"] = board_window
-        ctx = ShotContext(app=app, hall=hall, windows=windows)
+def take_screenshots(app: Any, hall: Any, window: Any, counters: Any, board_window: Any, out: Path) -> None:
+    from PySide6.QtCore import QTimer
 
-        def capture() -> None:
-            try:
-                take_all(ctx, screenshots, fallback={"main": window})
-                app.exit(0)
-            except Exception:
-                log.exception("taking screenshots failed")
-                app.exit(1)
+    from kiosk.ui.screenshots import ShotContext, take_all
 
-        QTimer.singleShot(100, capture)
-    code = app.exec()
-    counters.close()
-    if hall.board is not None:
-        hall.board.close()
-    hall.close()
-    return code
+    windows = {"kiosk": window, **counters.consoles}
+    if board_window is not None:
+        windows["board"] = board_window
+    ctx = ShotContext(app=app, hall=hall, windows=windows)
+
+    def capture() -> None:
+        try:
+            take_all(ctx, out, fallback={"main": window})
+            app.exit(0)
+        except Exception:
+            log.exception("taking screenshots failed")
+            app.exit(1)
+
+    QTimer.singleShot(100, capture)
 
 
 def start_board(hall):  # type: ignore[no-untyped-def]

@@ -3,8 +3,9 @@
 It runs on its own thread and never holds up the hall: every hall action has already committed
 locally. A round is push (in batches, gzip when large) then pull (in pages, each applied in one
 transaction together with the cursor). Failures back off exponentially with jitter; a local
-change wakes the worker at once (unless it is backing off). Anything the office refuses is
-kept in the outbox with the reason, never dropped.
+change wakes the worker at once, and during a backoff it earns one early attempt (at most one
+per `min_retry_s`), so a hall back online syncs with its next ticket instead of after the rest of
+a 2-minute backoff. Anything the office refuses is kept in the outbox with the reason, never dropped.
 
 sync/ never imports kiosk/: the hall injects `apply_content(session, kind, data, version)`
 and `publish(topic, **data)` (its event bus).
@@ -81,6 +82,7 @@ class SyncWorker:
         batch_size: int = 500,
         pull_limit: int = wire.DEFAULT_PULL_LIMIT,
         max_backoff_s: float = 120.0,
+        min_retry_s: float = 5.0,
         http: requests.Session | None = None,
     ):
         self.cache = cache
@@ -92,6 +94,7 @@ class SyncWorker:
         self.batch_size = max(1, min(batch_size, wire.MAX_ENTRIES))
         self.pull_limit = pull_limit
         self.max_backoff_s = max_backoff_s
+        self.min_retry_s = min_retry_s  # while backing off, woken attempts come at most this often
         self.http = http or requests.Session()
         self.http.headers["Authorization"] = f"Bearer {token}"
         self.http.headers["User-Agent"] = "yizhan-hall"
@@ -104,6 +107,7 @@ class SyncWorker:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()  # one round at a time (thread, tests, "sync now" button)
         self._failures = 0
+        self._attempted = 0.0  # time.monotonic() at the end of the worker thread's last round
         self._online = False
         self._last_error = ""
         self._skew: float | None = None
@@ -131,12 +135,13 @@ class SyncWorker:
         self.closers.clear()
 
     def wake(self, *_args: Any, **_kwargs: Any) -> None:
-        """Something changed locally: sync soon (usable directly as an event bus handler)."""
-        if self._failures == 0:
-            self._wake.set()
+        """Something changed locally, or the network may be back: sync soon (usable directly as an
+        event bus handler). During a backoff this brings one attempt forward (see _pause)."""
+        self._wake.set()
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            self._wake.clear()  # before the round: a wake-up during it means one more round
             try:
                 self.sync_once()
                 delay = self.interval_s
@@ -144,8 +149,17 @@ class SyncWorker:
                 if not isinstance(exc, SyncError):
                     log.exception("sync round failed unexpectedly")
                 delay = self.backoff_delay()
-            self._wake.clear()
-            self._wake.wait(delay)
+            self._attempted = time.monotonic()
+            self._pause(delay)
+
+    def _pause(self, delay: float) -> None:
+        """Wait `delay` seconds or until woken. Backing off, a wake-up earns one early attempt,
+        though not sooner than min_retry_s after the last one: a busy hall (a wake-up per ticket)
+        must not hammer an office that is down. If that attempt fails, the backoff goes on, longer."""
+        deadline = time.monotonic() + delay
+        if not self._wake.wait(delay) or self._stop.is_set() or self._failures == 0:
+            return
+        self._stop.wait(max(0.0, min(deadline, self._attempted + self.min_retry_s) - time.monotonic()))
 
     def backoff_delay(self) -> float:
         """Exponential backoff with full jitter, capped: halls coming back together spread out."""

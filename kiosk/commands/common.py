@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from kiosk.config import ConfigError, HallConfig, load_config
+if TYPE_CHECKING:  # imported when used: pydantic would slow every command's start, `hall` above all
+    from kiosk.config import HallConfig
 
 
 def add_hall_options(parser: argparse.ArgumentParser) -> None:
@@ -16,6 +18,8 @@ def add_hall_options(parser: argparse.ArgumentParser) -> None:
 
 def hall_config(args: argparse.Namespace) -> HallConfig:
     """The config named on the command line, with --data-dir applied; exits on a bad file."""
+    from kiosk.config import ConfigError, load_config
+
     try:
         config = load_config(args.config)
     except ConfigError as exc:
@@ -26,3 +30,4 @@ def hall_config(args: argparse.Namespace) -> HallConfig:
     if args.data_dir is not None:
         config.hall.data_dir = args.data_dir
     return config
+

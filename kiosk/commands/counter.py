@@ -63,11 +63,11 @@ def run(args: argparse.Namespace) -> int:
     collect_on_gui_thread(app)  # worker threads must never free Qt objects
     install_ui_font(app, UI_FONT)
     client = RemoteCounterClient(url, token)
-    tz = None
+    tz = None  # the hall's, for its local times; if the hall is down now, the console asks it later
     try:
         from zoneinfo import ZoneInfo
 
-        tz = ZoneInfo(client.ping().get("timezone") or "Asia/Shanghai")  # show the hall's local times
+        tz = ZoneInfo(client.ping().get("timezone") or "Asia/Shanghai")
         if args.window not in [w.number for w in client.windows()]:
             print(f"--window: the hall has no window {args.window}", file=sys.stderr)
             return 2
@@ -76,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
     except LoginError as exc:
         print(f"{exc}", file=sys.stderr)
         return 2
-    console = CounterConsole(client, args.window, **({"tz": tz} if tz else {}))
+    # From here on every call to the hall runs off the GUI thread (the console's worker).
+    console = CounterConsole(client, args.window, tz=tz)
     console.resize(1280, 800)
     console.show()
     if args.screenshot is not None:

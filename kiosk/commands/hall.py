@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from kiosk.commands.common import add_hall_options, hall_config
+from kiosk.commands.common import add_hall_options
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -19,6 +19,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--offscreen", action="store_true", help="render without a screen (Qt offscreen)")
     p.add_argument("--screenshots", type=Path, metavar="DIR",
                    help="save a PNG of each screen into DIR, then exit")
+    p.add_argument("--exit-when-ready", action="store_true",
+                   help="start everything, log the start-up times, then exit (checks an installation)")
     p.set_defaults(run=run)
 
 
@@ -29,8 +31,9 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from kiosk.app import run_hall
+    from kiosk.cli import STARTED
 
-    code = run_hall(hall_config(args), offscreen=args.offscreen, screenshots=args.screenshots)
+    code = run_hall(args, started=STARTED)
     # Everything is saved and every worker stopped by now. Leave without Python's finaliser:
     # it destroys the Qt windows in arbitrary order, and PySide6 can crash doing so.
     atexit._run_exitfuncs()

@@ -8,7 +8,6 @@ Qt's translate() mechanism, so the kiosk never shows a half-translated screen fo
 from __future__ import annotations
 
 import logging
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QTranslator
@@ -32,6 +31,8 @@ class TsTranslator(QTranslator):
     """Reads a Qt Linguist .ts file directly (used only when the .qm is missing)."""
 
     def __init__(self, path: Path):
+        import xml.etree.ElementTree as ET  # only on this rare path, not at every start
+
         super().__init__()
         self.messages: dict[tuple[str, str], str] = {}
         root = ET.parse(path).getroot()
@@ -87,7 +88,7 @@ class LanguageSwitch:
             log.warning("no compiled translation %s; reading %s", qm_path(language), ts_path(language))
             try:
                 translator = TsTranslator(ts_path(language))
-            except (OSError, ET.ParseError) as exc:
+            except (OSError, SyntaxError) as exc:  # xml.etree.ElementTree.ParseError is a SyntaxError
                 log.error("cannot read the %s translation: %s; staying in Chinese", language, exc)
                 self.language = SOURCE_LANGUAGE
                 return False

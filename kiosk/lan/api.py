@@ -5,6 +5,10 @@ config or a random one kept in the data directory); counter actions also carry t
 key a staff PIN login returned (`X-Staff-Session`), so every action is logged with the clerk
 who did it. Errors come back as {"error": "<Chinese message>"} with 401 (token, login), 404
 (unknown window or ticket), 409 (the action is not possible now) or 422 (bad input).
+
+Actions may carry `X-Request-Id` (the console sends one per press): a retry with the same id
+gets the first answer instead of acting twice, and `POST /api/v1/requests/{id}/settle` tells a
+console that lost the answer whether it was done (kiosk/lan/once.py).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from kiosk.lan.client import LocalCounterClient, LoginError, Staff, to_json
+from kiosk.lan.once import Answer, RequestLog, StillRunning
 from kiosk.services.queue import QueueError
 
 log = logging.getLogger(__name__)
@@ -67,15 +72,26 @@ class LoginBody(BaseModel):
     pin: str = Field(min_length=1, max_length=20)
 
 
+REQUEST_ID = Header("", max_length=64, description="the console's id for this press (retries reuse it)")
+
+
+def queue_error_status(exc: QueueError) -> int:
+    return 404 if str(exc).startswith(("没有", "找不到")) else 409
+
+
 def create_app(counter: LocalCounterClient, token: str, *, hall_name: str = "",
                timezone: str = "Asia/Shanghai") -> FastAPI:
     app = FastAPI(title="Yizhan hall LAN API", version="1", docs_url=None, redoc_url=None)
     sessions: dict[str, Staff] = {}
+    requests_log = RequestLog()
 
     @app.exception_handler(QueueError)
     async def _queue_error(_r: Request, exc: QueueError) -> JSONResponse:
-        status = 404 if str(exc).startswith(("没有", "找不到")) else 409
-        return JSONResponse({"error": str(exc)}, status_code=status)
+        return JSONResponse({"error": str(exc)}, status_code=queue_error_status(exc))
+
+    @app.exception_handler(StillRunning)
+    async def _still_running(_r: Request, _exc: StillRunning) -> JSONResponse:
+        return JSONResponse({"error": "该操作仍在处理中，请稍后"}, status_code=503)
 
     @app.exception_handler(LoginError)
     async def _login_error(_r: Request, exc: LoginError) -> JSONResponse:
@@ -96,6 +112,20 @@ def create_app(counter: LocalCounterClient, token: str, *, hall_name: str = "",
         return s
 
     auth = [Depends(check_token)]
+
+    def once(who: Staff, request_id: str, action: Callable[[], Any]) -> Any:
+        """Run a counter action at most once per request id (none given: just run it)."""
+        if not request_id:
+            return action()
+
+        def answer() -> Answer:
+            try:
+                return 200, action()
+            except QueueError as exc:  # a refusal is an answer too: a retry gets the same one
+                return queue_error_status(exc), {"error": str(exc)}
+
+        status, body = requests_log.run(who.session, request_id, answer)
+        return body if status == 200 else JSONResponse(body, status_code=status)
 
     @app.get("/api/v1/ping", dependencies=auth)
     def ping() -> dict[str, Any]:
@@ -129,7 +159,8 @@ def create_app(counter: LocalCounterClient, token: str, *, hall_name: str = "",
         return to_json(counter.status())
 
     @app.post("/api/v1/windows/{number}/{action}", dependencies=auth)
-    def act(number: int, action: str, body: Body | None = None, who: Staff = Depends(staff)) -> Any:
+    def act(number: int, action: str, body: Body | None = None, who: Staff = Depends(staff),
+            x_request_id: str = REQUEST_ID) -> Any:
         body = body or Body()
         calls: dict[str, Callable[[], Any]] = {
             "call_next": lambda: counter.call_next(who, number),
@@ -146,20 +177,31 @@ def create_app(counter: LocalCounterClient, token: str, *, hall_name: str = "",
         }
         if action not in calls:
             return JSONResponse({"error": f"没有这个操作：{action}（可用：{', '.join(ACTIONS)}）"}, status_code=404)
-        return {"ticket": to_json(calls[action]())}
+        return once(who, x_request_id, lambda: {"ticket": to_json(calls[action]())})
 
     @app.post("/api/v1/tickets/{label}/{action}", dependencies=auth)
-    def ticket_action(label: str, action: str, body: Body | None = None, who: Staff = Depends(staff)) -> Any:
+    def ticket_action(label: str, action: str, body: Body | None = None, who: Staff = Depends(staff),
+                      x_request_id: str = REQUEST_ID) -> Any:
         body = body or Body()
-        if action == "return":
-            return {"ticket": to_json(counter.return_skipped(who, label))}
-        if action == "cancel":
-            return {"ticket": to_json(counter.cancel(who, label, body.reason))}
-        if action == "reprint":
-            return to_json(counter.reprint(who, label))
-        return JSONResponse({"error": f"没有这个操作：{action}（可用：return, cancel, reprint）"}, status_code=404)
+        calls: dict[str, Callable[[], Any]] = {
+            "return": lambda: {"ticket": to_json(counter.return_skipped(who, label))},
+            "cancel": lambda: {"ticket": to_json(counter.cancel(who, label, body.reason))},
+            "reprint": lambda: to_json(counter.reprint(who, label)),
+        }
+        if action not in calls:
+            return JSONResponse({"error": f"没有这个操作：{action}（可用：return, cancel, reprint）"}, status_code=404)
+        return once(who, x_request_id, calls[action])
+
+    @app.post("/api/v1/requests/{request_id}/settle", dependencies=auth)
+    def settle(request_id: str, who: Staff = Depends(staff)) -> Any:
+        """Was this action done? {"done": false} is final: the request will never be applied."""
+        answer = requests_log.settle(who.session, request_id[:64])
+        if answer is None:
+            return {"done": False}
+        return {"done": True, "status": answer[0], "body": answer[1]}
 
     return app
+
 
 
 class HallApiServer:

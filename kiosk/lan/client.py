@@ -1,11 +1,18 @@
 """One interface for a counter console: `LocalCounterClient` calls the hall's services in the same
 process; `RemoteCounterClient` calls the hall PC's LAN API. Both return the queue's own
 dataclasses and raise the same errors (QueueError, AuthError, HallUnreachable), so the console
-does not care where the hall is."""
+does not care where the hall is.
+
+Over the LAN an action can fail after the hall got it. The remote client sends each action
+with its own request id, asks once more with the same id (the hall answers, never acts twice),
+and if the hall still does not answer raises ActionUnconfirmed; `settle()` later gives the
+action's real answer, or raises ActionNotDone once the hall guarantees it will never happen."""
 
 from __future__ import annotations
 
 import logging
+import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -16,7 +23,26 @@ log = logging.getLogger(__name__)
 
 
 class HallUnreachable(Exception):
-    """The hall PC does not answer (network, hall app stopped); the console retries."""
+    """The hall PC does not answer (network, hall app stopped); the console retries.
+
+    `sent` is False when no connection was made at all, so the hall cannot have acted on it."""
+
+    def __init__(self, message: str, *, sent: bool = True):
+        super().__init__(message)
+        self.sent = sent
+
+
+class ActionUnconfirmed(HallUnreachable):
+    """An action went out but its answer never came back: pass this to `settle()` later."""
+
+    def __init__(self, message: str, request_id: str, decode: Callable[[Any], Any]):
+        super().__init__(message)
+        self.request_id = request_id
+        self.decode = decode  # the reply's JSON -> what the action method returns
+
+
+class ActionNotDone(QueueError):
+    """settle(): the hall never applied the action, and now never will."""
 
 
 class LoginError(Exception):
@@ -51,6 +77,7 @@ class ReprintResult:
 
 class CounterClient(Protocol):
     description: str  # "本机" or the hall URL, for the console's title bar
+    # A remote client also has ping() and settle(staff, ActionUnconfirmed) (see RemoteCounterClient).
 
     def staff_names(self) -> list[str]: ...
     def login(self, name: str, pin: str) -> Staff: ...
@@ -120,6 +147,7 @@ class LocalCounterClient:
     """The console in the hall app's own process."""
 
     description = "本机"
+    in_process = True  # quick local calls: the console makes them on its GUI thread
 
     def __init__(self, queue: Any, auth: Any = None, printer: Any = None, hall: Any = None):
         self.queue = queue
@@ -237,27 +265,57 @@ class RemoteCounterClient:
         self.session = ""  # the last login's session: every poll carries it, so a hall restart shows
 
     def _call(self, method: str, path: str, *, staff: Staff | None = None, anonymous: bool = False,
-              **body: Any) -> Any:
+              request_id: str = "", **body: Any) -> Any:
         import requests
+        from urllib3.exceptions import ConnectTimeoutError
 
         session = staff.session if staff is not None else ("" if anonymous else self.session)
         headers = {"X-Staff-Session": session} if session else {}
+        if request_id:
+            headers["X-Request-Id"] = request_id
         try:
             r = self.http.request(method, f"{self.url}/api/v1{path}", json=body if method == "POST" else None,
                                   headers=headers, timeout=(min(2.0, self.timeout), self.timeout))
         except requests.RequestException as exc:
-            raise HallUnreachable(f"连接不上大厅主机 {self.url}") from exc
+            # refused / no route / connect timeout: nothing reached the hall (the
+            # urllib3 reason of a refused connection, NewConnectionError, is a ConnectTimeoutError)
+            reason = getattr(exc.args[0], "reason", None) if exc.args else None
+            sent = not (isinstance(exc, requests.ConnectTimeout) or isinstance(reason, ConnectTimeoutError))
+            raise HallUnreachable(f"连接不上大厅主机 {self.url}", sent=sent) from exc
         if r.status_code == 200:
             return r.json()
-        try:
-            message = r.json().get("error") or str(r.json().get("detail"))
-        except ValueError:
-            message = r.text[:200]
+        message = _error_message(r)
         if r.status_code == 401:
             raise LoginError(message)
         if r.status_code in (409, 404, 422):
             raise QueueError(message)
         raise HallUnreachable(f"大厅主机出错（HTTP {r.status_code}）：{message}")
+
+    def _once(self, path: str, staff: Staff, decode: Callable[[Any], Any], **body: Any) -> Any:
+        """POST an action with a fresh request id; on a lost answer, once more with the same id."""
+        request_id = uuid.uuid4().hex
+        try:
+            return decode(self._call("POST", path, staff=staff, request_id=request_id, **body))
+        except HallUnreachable as exc:
+            if not exc.sent:
+                raise
+            log.info("no answer from the hall for %s (%s): asking again with the same request id", path, exc)
+        try:
+            return decode(self._call("POST", path, staff=staff, request_id=request_id, **body))
+        except HallUnreachable as exc:
+            raise ActionUnconfirmed(str(exc), request_id, decode) from exc
+
+    def settle(self, staff: Staff, unconfirmed: ActionUnconfirmed) -> Any:
+        """The answer of an action that raised ActionUnconfirmed, now that the hall answers:
+        its result, its QueueError, or ActionNotDone (it was not done and never will be)."""
+        reply = self._call("POST", f"/requests/{unconfirmed.request_id}/settle", staff=staff)
+        if not reply["done"]:
+            raise ActionNotDone("大厅主机没有收到，请重新操作")
+        status, body = reply["status"], reply["body"]
+        if status == 200:
+            return unconfirmed.decode(body)
+        message = body.get("error", "") if isinstance(body, dict) else str(body)
+        raise QueueError(message if status in (404, 409, 422) else f"大厅主机出错（HTTP {status}）：{message}")
 
     def ping(self) -> dict[str, Any]:
         return self._call("GET", "/ping")
@@ -282,40 +340,39 @@ class RemoteCounterClient:
     def status(self) -> HallStatus:
         return HallStatus(**self._call("GET", "/status"))
 
-    def _act(self, staff: Staff, window: int, action: str, **body: Any) -> Any:
-        return self._call("POST", f"/windows/{window}/{action}", staff=staff, **body)
+    def _act(self, staff: Staff, window: int, action: str, **body: Any) -> TicketView | None:
+        return self._once(f"/windows/{window}/{action}", staff, _ticket, **body)
 
     def call_next(self, staff: Staff, window: int) -> TicketView | None:
-        return ticket_from(self._act(staff, window, "call_next")["ticket"])
+        return self._act(staff, window, "call_next")
 
     def recall(self, staff: Staff, window: int) -> TicketView:
-        return ticket_from(self._act(staff, window, "recall")["ticket"])
+        return self._act(staff, window, "recall")
 
     def skip(self, staff: Staff, window: int) -> TicketView:
-        return ticket_from(self._act(staff, window, "skip")["ticket"])
+        return self._act(staff, window, "skip")
 
     def finish(self, staff: Staff, window: int) -> TicketView:
-        return ticket_from(self._act(staff, window, "finish")["ticket"])
+        return self._act(staff, window, "finish")
 
     def hold(self, staff: Staff, window: int) -> TicketView:
-        return ticket_from(self._act(staff, window, "hold")["ticket"])
+        return self._act(staff, window, "hold")
 
     def transfer(self, staff: Staff, window: int, *, business_code: str | None = None,
                  to_window: int | None = None) -> TicketView:
-        return ticket_from(self._act(staff, window, "transfer", business_code=business_code,
-                                     to_window=to_window)["ticket"])
+        return self._act(staff, window, "transfer", business_code=business_code, to_window=to_window)
 
     def bring_back(self, staff: Staff, window: int, label: str) -> TicketView:
-        return ticket_from(self._act(staff, window, "bring_back", label=label)["ticket"])
+        return self._act(staff, window, "bring_back", label=label)
 
     def call_ticket(self, staff: Staff, window: int, label: str, reason: str) -> TicketView:
-        return ticket_from(self._act(staff, window, "call_ticket", label=label, reason=reason)["ticket"])
+        return self._act(staff, window, "call_ticket", label=label, reason=reason)
 
     def return_skipped(self, staff: Staff, label: str) -> TicketView:
-        return ticket_from(self._call("POST", f"/tickets/{label}/return", staff=staff)["ticket"])
+        return self._once(f"/tickets/{label}/return", staff, _ticket)
 
     def cancel(self, staff: Staff, label: str, reason: str) -> TicketView:
-        return ticket_from(self._call("POST", f"/tickets/{label}/cancel", staff=staff, reason=reason)["ticket"])
+        return self._once(f"/tickets/{label}/cancel", staff, _ticket, reason=reason)
 
     def pause(self, staff: Staff, window: int) -> None:
         self._act(staff, window, "pause")
@@ -324,7 +381,19 @@ class RemoteCounterClient:
         self._act(staff, window, "resume")
 
     def reprint(self, staff: Staff, label: str) -> ReprintResult:
-        return ReprintResult(**self._call("POST", f"/tickets/{label}/reprint", staff=staff))
+        return self._once(f"/tickets/{label}/reprint", staff, lambda d: ReprintResult(**d))
+
+
+def _ticket(reply: dict[str, Any]) -> TicketView | None:
+    return ticket_from(reply["ticket"])
+
+
+def _error_message(r: Any) -> str:
+    try:
+        data = r.json()
+        return data.get("error") or str(data.get("detail"))
+    except (ValueError, AttributeError):
+        return r.text[:200]
 
 
 def to_json(obj: Any) -> Any:

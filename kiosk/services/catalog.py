@@ -44,6 +44,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from kiosk.services import pinyin
+from kiosk.services.catalog_items import CategoryInfo, GuideDetail, GuideSummary, MaterialItem, NoticeInfo
 
 log = logging.getLogger(__name__)
 
@@ -57,78 +58,7 @@ FUZZY_WHEN_FEWER = 5  # typo matching only helps when the exact tiers found (alm
 Span = tuple[int, int]  # [start, end) character offsets into a displayed string
 
 
-# --- what the screens get ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CategoryInfo:
-    code: str
-    name: str
-    name_en: str
-    icon: str
-    sort_order: int
-    guide_count: int
-
-
-@dataclass(frozen=True)
-class GuideSummary:
-    uid: str
-    code: str
-    name: str
-    name_en: str
-    category_code: str
-    business_code: str | None
-    order: int  # position in the category listing (sort order, then code)
-
-
-@dataclass(frozen=True)
-class MaterialItem:
-    name: str
-    copies: int
-    form: str  # original | copy | both | ""
-    notes: str
-
-
-@dataclass(frozen=True)
-class GuideDetail:
-    """Every 办事指南 field, with text already stripped; empty strings mean "not given"."""
-
-    uid: str
-    code: str
-    name: str
-    name_en: str
-    category_code: str
-    category_name: str
-    category_name_en: str
-    authority: str
-    legal_basis: str
-    conditions: str
-    materials: tuple[MaterialItem, ...]
-    steps: tuple[str, ...]
-    special_steps: str
-    legal_time_limit: str
-    promised_time_limit: str
-    visits: int | None
-    fees: str
-    location: str
-    hours: str
-    phone: str
-    complaint_phone: str
-    faqs: tuple[tuple[str, str], ...]
-    keywords: tuple[str, ...]
-    business_code: str | None
-    business_name: str
-    business_name_en: str
-    version: int
-
-
-@dataclass(frozen=True)
-class NoticeInfo:
-    uid: str
-    title: str
-    body: str
-    starts_on: date
-    ends_on: date
+# --- what the screens get (kiosk/services/catalog_items.py), and search results --------------
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,8 @@ def test_hall_offscreen_screenshots_then_exits(tmp_path):
     home = Image.open(out / "kiosk-home.png")
     assert home.size == (1920, 1080)
     assert len(home.getcolors(1 << 20) or []) > 50  # a painted screen, not a blank one
-    assert (tmp_path / "data" / "hall.sqlite3").exists()
+    # The shots took tickets and edited content on a throw-away copy: the hall's own data is untouched.
+    assert not (tmp_path / "data").exists()
 
 
 def test_the_bundled_font_covers_chinese(qapp):
@@ -38,3 +39,58 @@ def test_the_bundled_font_covers_chinese(qapp):
     assert family.startswith("WenQuanYi")
     metrics = QFontMetrics(QFont(family, 20))
     assert all(metrics.inFontUcs4(ord(ch)) for ch in "幸福社区工作站最低生活保障取号")
+
+
+def test_second_start_paints_the_home_from_the_snapshot_before_loading_the_rest(tmp_path):
+    """The first start writes the start-up snapshot; the next one shows the home before the
+    config is validated and the cache opened, then starts everything and exits when ready."""
+    import os
+
+    config = tmp_path / "hall.toml"
+    config.write_text(f'[hall]\ndata_dir = "{tmp_path / "data"}"\n[lan]\nport = 0\n'
+                      '[office]\nurl = "http://127.0.0.1:9"\n[board]\nenabled = false\n', encoding="utf-8")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CACHE_HOME": str(tmp_path / "xdg-cache")}
+    command = [sys.executable, "-X", "faulthandler", "-m", "kiosk.cli", "hall", "--offscreen", "--exit-when-ready",
+               "--config", str(config)]
+
+    def start() -> list[str]:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=REPO, env=env)
+        assert result.returncode == 0, result.stderr[-4000:]
+        return [line for line in result.stderr.splitlines() if "kiosk.app:" in line]
+
+    first = start()
+    assert "hall app ready" in first[0] and "kiosk home on screen" in first[1]  # no snapshot yet
+    assert list((tmp_path / "xdg-cache" / "yizhan").glob("startup-*.json"))
+    second = start()
+    assert "kiosk home on screen" in second[0] and "hall app ready" in second[1]
+
+    config.write_text(config.read_text(encoding="utf-8") + "[kiosk]\nlarge_text = true\n", encoding="utf-8")
+    assert "hall app ready" in start()[0]  # a changed config: the snapshot no longer counts
+
+    config.write_text("[kiosk]\nidle_seconds = 'soon'\n", encoding="utf-8")
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=REPO, env=env)
+    assert result.returncode == 2 and "idle_seconds" in result.stderr  # a broken config is reported, not painted over
+
+
+def test_hall_command_starts_without_the_database_and_validation_libraries():
+    """What `yizhan hall` imports before its first paint: no SQLAlchemy, pydantic or Alembic."""
+    code = ("import sys; from kiosk.cli import build_parser; build_parser('hall'); "
+            "import kiosk.app, kiosk.startup, kiosk.ui.resident.window, kiosk.ui.first_paint; "
+            "print(sorted(m for m in ('sqlalchemy', 'pydantic', 'alembic', 'rapidfuzz', 'pypinyin', 'qrcode') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+def test_every_command_is_mapped_to_the_module_that_registers_it():
+    import argparse
+
+    from kiosk.cli import COMMANDS, build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert sorted(sub.choices) == sorted(COMMANDS)
+    for command in COMMANDS:  # and each one alone builds the parser it needs
+        one = build_parser(command)
+        assert command in next(a for a in one._actions if isinstance(a, argparse._SubParsersAction)).choices

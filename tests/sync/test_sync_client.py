@@ -1,10 +1,11 @@
-"""The sync worker's own rules: backoff with jitter, wake-up, status, refused entries set aside,
-and the `yizhan office` command."""
+"""The sync worker's own rules: backoff with jitter, wake-up (also during a backoff), status,
+refused entries set aside, and the `yizhan office` command."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 import pytest
 from conftest import TicketMaker, office_tickets, record_apply
@@ -44,6 +45,58 @@ def test_worker_thread_wakes_on_local_change(office, make_cache):
     finally:
         worker.stop()
     assert worker.status().last_success is not None
+
+
+def test_wake_ups_during_backoff_retry_early_but_not_often(make_cache, monkeypatch):
+    from conftest import free_port
+
+    worker = SyncWorker(make_cache(), f"http://127.0.0.1:{free_port()}", "t", apply_content=record_apply,
+                        timeout_s=1, min_retry_s=1.0)  # nothing listens on that port
+    monkeypatch.setattr(worker, "backoff_delay", lambda: 600.0)  # deep in an outage
+    worker.start()
+    try:
+        assert wait_until(lambda: worker.requests_made == 1, 10)
+        worker.wake()
+        assert wait_until(lambda: worker.requests_made == 2, 10)  # brought forward, not 10 minutes away
+        end = time.monotonic() + 3
+        while time.monotonic() < end:  # a busy hall: a wake-up per event
+            worker.wake()
+            time.sleep(0.02)
+        assert worker.requests_made <= 2 + 3 + 1  # at most one attempt per min_retry_s, not one per wake-up
+        assert not worker.status().online
+    finally:
+        worker.stop()
+
+
+def test_a_new_ticket_ends_the_backoff_once_the_office_is_back(office_db_factory, hall_config, monkeypatch):
+    """The hall as the app wires it (start_sync): the office is down, the worker backs off; the
+    office comes back; the next ticket's event wakes the worker, which syncs at once."""
+    from conftest import ServerThread
+
+    from kiosk.hall import Hall
+    from kiosk.services.embedded_office import start_sync
+    from kiosk.services.queue import QueueService
+    from sync.office import store
+    from sync.office.api import create_app
+
+    db = office_db_factory("sqlite")
+    with db.sessions.begin() as s:
+        _hall, token = store.add_hall(s, "幸福", "xingfu")
+    server = ServerThread(create_app(db))  # its port is chosen, nothing listens yet
+    hall_config.office.url, hall_config.office.token = server.url, token
+    monkeypatch.setattr(SyncWorker, "backoff_delay", lambda self: 600.0)  # deep in an outage
+    hall = Hall(hall_config)
+    try:
+        start_sync(hall, background=False)
+        worker = hall.sync
+        assert wait_until(lambda: worker.requests_made >= 1 and not worker.status().online, 10)
+        server.start()
+        QueueService(hall.cache, hall.events, tz=hall.tz).issue_ticket("labor")
+        assert wait_until(lambda: worker.status().online and worker.status().waiting == 0, 30)
+        assert len(office_tickets(db)) == 1
+    finally:
+        hall.close()
+        server.stop()
 
 
 def test_refused_and_malformed_entries_are_set_aside_not_lost(office, make_cache, sample_records):

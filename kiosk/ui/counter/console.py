@@ -3,7 +3,10 @@
 Works through a `kiosk.lan.client.CounterClient`, so the same widget runs inside the hall app
 (LocalCounterClient) and on a clerk's own PC against the hall's LAN API (RemoteCounterClient).
 It polls the window's state once a second; when the hall PC stops answering it says so,
-disables the buttons and keeps retrying until the hall is back.
+disables the buttons and keeps retrying until the hall is back. Against a remote hall every
+call runs on a worker thread, so the window never waits for the network. An action whose answer
+was lost is never sent again: the console asks the hall what became of it once the hall answers
+(kiosk/lan/once.py) and tells the clerk.
 
 Keys: F1 叫下一位, F2 重呼, F3 过号, F4 转移, F5 办结, F6 挂起, F7 指定叫号, F8 暂停/恢复.
 """
@@ -11,8 +14,11 @@ Keys: F1 叫下一位, F2 重呼, F3 过号, F4 转移, F5 办结, F6 挂起, F7
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -36,13 +42,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.lan.client import CounterClient, HallUnreachable, LoginError, Staff
+from kiosk.lan.calls import Calls
+from kiosk.lan.client import (
+    ActionNotDone,
+    ActionUnconfirmed,
+    CounterClient,
+    HallStatus,
+    HallUnreachable,
+    LoginError,
+    ReprintResult,
+    Staff,
+)
 from kiosk.services.queue import QueueError, TicketView, WindowState
 
 log = logging.getLogger(__name__)
 
 POLL_MS = 1000
 STATUS_EVERY = 3  # polls between status (sync/board/printer) refreshes
+CALLS_MS = 50  # how often the GUI thread takes the answers of calls made on the worker thread
+LOST = "与大厅主机失去连接，正在重连…"
 
 STYLE = """
 QWidget#console { background: #eef2f6; }
@@ -56,6 +74,7 @@ QFrame#card { background: #ffffff; border: 1px solid #c9d2dc; border-radius: 6px
 QPushButton { font-size: 14pt; padding: 10px 12px; min-height: 44px; }
 QPushButton#primary { background: #0b5cad; color: #ffffff; font-weight: bold; }
 QPushButton:disabled { color: #9aa3ad; }
+QPushButton#primary:disabled { background: #c5d0db; color: #f4f6f8; }
 QTableWidget { font-size: 13pt; }
 """
 
@@ -270,24 +289,78 @@ class WorkPage(QWidget):
         return t
 
 
+@dataclass
+class Poll:
+    """What one poll brought back (built on the worker thread: plain values only)."""
+
+    names: list[str] | None = None  # the login page's staff names
+    state: WindowState | None = None
+    status: HallStatus | None = None
+    timezone: str = ""  # the hall's, when the console did not know it yet
+
+
+def fetch(client: CounterClient, window: int, *, logged_in: bool, status: bool, timezone: bool) -> Poll:
+    """One poll of the hall (on the worker thread for a remote hall)."""
+    poll = Poll()
+    if timezone and hasattr(client, "ping"):
+        poll.timezone = client.ping().get("timezone") or ""
+    if not logged_in:
+        poll.names = client.staff_names()
+        return poll
+    poll.state = client.window_state(window)
+    if status:
+        poll.status = client.status()
+    return poll
+
+
+def transfer_lists(client: CounterClient) -> tuple[list[Any], list[Any]]:
+    return client.businesses(), client.windows()
+
+
+@dataclass
+class Unconfirmed:
+    """An action sent to the hall whose answer was lost: settled when the hall answers again."""
+
+    what: str
+    error: ActionUnconfirmed
+    staff: Staff
+    done: Callable[[Any], None]
+
+
 class CounterConsole(QWidget):
-    """One window's console. `client` is local or remote; `window_number` is fixed per console."""
+    """One window's console. `client` is local or remote; `window_number` is fixed per console.
+
+    Calls to a remote hall run on a worker thread (kiosk.lan.calls); their results are taken
+    on the GUI thread by `calls_timer`. One action at a time: while it is on its way the action
+    buttons are off, so a second press cannot call the next resident twice.
+    """
 
     reconnected_banner_ms = 5000  # how long "已重新连接大厅主机" stays
 
     def __init__(self, client: CounterClient, window_number: int, *, tz: Any = UTC, poll: bool = True,
-                 now: Any = None):
+                 now: Any = None, background: bool | None = None):
         super().__init__()
         self.now = now or (lambda: datetime.now(UTC))  # for "waited minutes"; demos pass their clock
         self.setObjectName("console")
         self.setStyleSheet(STYLE)
         self.client = client
         self.window_number = window_number
-        self.tz = tz
+        self._tz_known = tz is not None  # None: the hall's, learnt at the first answer
+        self.tz = tz if tz is not None else UTC
         self.staff: Staff | None = None
         self.state: WindowState | None = None
         self.connected: bool | None = None
+        self.lost_at: datetime | None = None
+        self.busy = ""  # the action on its way to the hall ("叫下一位"), or ""
+        self.unconfirmed: Unconfirmed | None = None
         self._polls = 0
+        self._polling = False
+        self._names_loaded = False
+        self._gen = 0  # +1 at each login/logout: answers for the previous clerk are dropped
+        if background is None:
+            background = not getattr(client, "in_process", False)
+        self.calls = Calls(background=background, name=f"counter-{window_number}-calls")
+        self._handlers: dict[int, Callable[[Any, BaseException | None], None]] = {}
         self.setWindowTitle(f"一站 · {window_number}号窗口叫号 · {client.description}")
         self.stack = QStackedWidget()
         self.login_page = LoginPage(self)
@@ -299,41 +372,92 @@ class CounterConsole(QWidget):
         for _key, _text, shortcut, method in ACTIONS:
             sc = QShortcut(QKeySequence(shortcut), self)
             sc.activated.connect(getattr(self, method))
+        self.calls_timer = QTimer(self)
+        self.calls_timer.timeout.connect(self._take_results)
+        if background:
+            self.calls_timer.start(CALLS_MS)
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.refresh)
+        self._poll = poll
         self._show_login()
         if poll:
             self.timer.start(POLL_MS)
+
+    # -- calls to the hall ------------------------------------------------------------------
+
+    def _submit(self, handler: Callable[[Any, BaseException | None], None], fn: Callable[..., Any],
+                *args: Any, **kwargs: Any) -> None:
+        """Call `fn` (a client method or a plain function of the client: never anything holding
+        a widget) off the GUI thread; `handler(result, exception)` runs on the GUI thread."""
+        job = self.calls.submit(fn, *args, **kwargs)
+        self._handlers[job] = handler
+        if not self.calls.background:
+            self._take_results()
+
+    def _take_results(self) -> None:
+        while (done := self.calls.take_one()) is not None:
+            job, result, exc = done
+            handler = self._handlers.pop(job, None)
+            if handler is not None:
+                handler(result, exc)
+
+    def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        self.timer.stop()  # a closed console stops asking the hall; shown again, it starts again
+        self.calls.close()
+        super().closeEvent(event)
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        if self._poll and not self.timer.isActive():
+            self.timer.start(POLL_MS)
+        super().showEvent(event)
 
     # -- login ------------------------------------------------------------------------------
 
     def _show_login(self, message: str = "") -> None:
         self.staff = None
+        self._gen += 1
         self.login_page.heading.setText(f"{self.window_number}号窗口 登录")
         self.login_page.where.setText(f"大厅主机：{self.client.description}")
         self.login_page.pin.clear()
         self.login_page.message.setText(message)
-        try:
-            self.login_page.load_names(self.client.staff_names())
-            self._set_connected(True)
-        except HallUnreachable as exc:
-            self._set_connected(False, str(exc))
         self.stack.setCurrentWidget(self.login_page)
+        self._update_buttons()
+        self.refresh()
 
     def login(self, name: str, pin: str) -> bool:
+        """Log in; True once logged in (at once in process, else when the hall answers)."""
         if not name or not pin:
             self.login_page.message.setText("请选择工作人员并输入 PIN")
             return False
-        try:
-            self.staff = self.client.login(name, pin)
-        except (LoginError, HallUnreachable) as exc:
+        if self.busy:
+            return False
+        if self.connected is False:
+            self.login_page.message.setText(LOST + "暂时无法登录")
+            return False
+        self.busy = "登录"
+        self.login_page.message.setText("正在登录…")
+        self._update_buttons()
+        self._submit(self._logged_in, self.client.login, name, pin)
+        return self.staff is not None
+
+    def _logged_in(self, staff: Staff | None, exc: BaseException | None) -> None:
+        self.busy = ""
+        self._update_buttons()
+        if exc is not None:
+            if isinstance(exc, HallUnreachable):
+                self._set_connected(False, str(exc))
+            elif not isinstance(exc, LoginError | QueueError):
+                log.error("login failed", exc_info=exc)
             self.login_page.message.setText(str(exc))
             self.login_page.pin.clear()
-            return False
+            return
+        self._set_connected(True)
+        self.staff = staff
+        self._gen += 1
+        self.state = None
         self.stack.setCurrentWidget(self.work)
         self._polls = 0
         self.refresh()
-        return True
 
     def logout(self) -> None:
         self._show_login(f"{self.staff.name if self.staff else ''} 已退出")
@@ -341,47 +465,94 @@ class CounterConsole(QWidget):
     # -- refresh ----------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Poll the hall: this window's state every time, sync/board/printer every few polls."""
-        if self.staff is None:
-            if self.connected is False:  # keep trying so the login page says when the hall is back
-                self._show_login(self.login_page.message.text())
+        """Poll the hall: this window's state every time, sync/board/printer every few polls;
+        on the login page the staff names until they are in. One poll at a time."""
+        if self._polling:
             return
-        try:
-            state = self.client.window_state(self.window_number)
-            if self._polls % STATUS_EVERY == 0:
-                self._show_status(self.client.status())
-            self._polls += 1
-        except HallUnreachable as exc:
+        logged_in = self.staff is not None
+        if not logged_in and self._names_loaded and self.connected:
+            return  # the login page has what it needs
+        self._polling = True
+        gen = self._gen
+        self._submit(lambda result, exc: self._polled(gen, result, exc), fetch, self.client, self.window_number,
+                     logged_in=logged_in, status=logged_in and self._polls % STATUS_EVERY == 0,
+                     timezone=not self._tz_known)
+
+    def _polled(self, gen: int, poll: Poll | None, exc: BaseException | None) -> None:
+        self._polling = False
+        if isinstance(exc, HallUnreachable):
             self._set_connected(False, str(exc))
             return
-        except QueueError as exc:
-            self.say(str(exc), error=True)
-            return
-        except LoginError as exc:  # the hall restarted and forgot the session
-            self._show_login(str(exc))
+        if exc is not None and not isinstance(exc, LoginError | QueueError):
+            log.error("polling the hall failed", exc_info=exc)
+            self._set_connected(False, f"{type(exc).__name__}: {exc}")
             return
         self._set_connected(True)
-        self.show_state(state)
+        if isinstance(exc, LoginError):
+            if self.staff is not None and gen == self._gen:  # the hall restarted and forgot the session
+                self._show_login(str(exc))
+            elif self.staff is None:
+                self.login_page.message.setText(str(exc))  # e.g. a wrong hall token
+            return
+        if gen != self._gen:
+            return  # asked for the clerk before a login or logout: the next poll is for this one
+        if isinstance(exc, QueueError):
+            self.say(str(exc), error=True)
+            return
+        assert poll is not None
+        if poll.timezone:
+            try:
+                self.tz, self._tz_known = ZoneInfo(poll.timezone), True
+            except (ValueError, KeyError):
+                log.warning("the hall's time zone %r is unknown here", poll.timezone)
+                self._tz_known = True
+        if poll.names is not None:
+            self.login_page.load_names(poll.names)
+            self._names_loaded = True
+        if poll.state is not None:
+            self._polls += 1
+            self.show_state(poll.state)
+        if poll.status is not None:
+            self._show_status(poll.status)
 
     def _set_connected(self, ok: bool, detail: str = "") -> None:
         w = self.work
+        was = self.connected
+        self.connected = ok
         if ok:
-            if self.connected is False:
+            self.lost_at = None
+            if was is False:
                 self.banner("已重新连接大厅主机", ok=True)
                 # bound to the banner: the timer dies with the console if it closes first
                 QTimer.singleShot(self.reconnected_banner_ms, self.work.banner, self._hide_reconnected)
+                if self.login_page.message.text().startswith(LOST):
+                    self.login_page.message.setText("")
             w.connection.setText("大厅主机：已连接" if self.client.description == "本机" else
                                  f"大厅主机：已连接 {self.client.description}")
             w.connection.setStyleSheet("background: #d7f0db; color: #1b5e20;")
+            self.login_page.where.setText(f"大厅主机：{self.client.description}")
+            self.login_page.where.setStyleSheet("color: #4f5965; font-size: 11pt;")
+            if self.unconfirmed is not None and not self.busy:
+                self._settle()
         else:
-            self.banner(f"与大厅主机失去连接，正在重连…（{detail}）", ok=False)
+            if self.lost_at is None:
+                self.lost_at = self.now()
+            since = f"自 {_hm(self.lost_at, self.tz)} 起；" if was is not None else ""
+            self.banner(f"{LOST}（{since}{detail}）", ok=False)
             w.connection.setText("大厅主机：未连接")
             w.connection.setStyleSheet("background: #fbd9d9; color: #b71c1c;")
-            self.login_page.message.setText("与大厅主机失去连接，正在重连…")
-        self.connected = ok
+            self.login_page.where.setText(f"大厅主机：{self.client.description} · 未连接，正在重连…")
+            self.login_page.where.setStyleSheet("color: #b71c1c; font-size: 11pt;")
+            if self.staff is None and not self.login_page.message.text():
+                self.login_page.message.setText(LOST)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        w = self.work
+        free = bool(self.connected) and not self.busy
         for b in [*w.buttons.values(), w.reprint, w.pick, w.back, w.resume_held]:
-            b.setEnabled(ok)
-        self.login_page.button.setEnabled(ok)
+            b.setEnabled(free and self.unconfirmed is None)
+        self.login_page.button.setEnabled(self.connected is not False and not self.busy)
 
     def _hide_reconnected(self) -> None:
         if self.connected:
@@ -456,73 +627,164 @@ class CounterConsole(QWidget):
         self.work.message.setText(text)
         self.work.message.setStyleSheet(f"font-size: 12pt; color: {'#c62828' if error else '#1b5e20'};")
 
+    def tell(self, text: str, *, error: bool = False) -> None:
+        """A message on whichever page shows (an answer may come after a logout)."""
+        if self.stack.currentWidget() is self.login_page:
+            self.login_page.message.setText(text)
+        else:
+            self.say(text, error=error)
+
     # -- actions ----------------------------------------------------------------------------
 
-    def _do(self, fn: Any, *args: Any, done: str | None = None, **kw: Any) -> Any:
-        """Run one action; errors become a message, a lost hall the reconnect banner."""
-        if self.staff is None or self.connected is False:
-            return None
-        try:
-            result = fn(self.staff, *args, **kw)
-        except QueueError as exc:
-            self.say(str(exc), error=True)
-            return None
-        except HallUnreachable as exc:
-            self._set_connected(False, str(exc))
-            return None
-        except LoginError as exc:
-            self._show_login(str(exc))
-            return None
-        if done:
-            self.say(done.format(t=result))
-        self.refresh()
-        return result
+    def _do(self, what: str, fn: Callable[..., Any], *args: Any, done: str | Callable[[Any], None] | None = None,
+            **kw: Any) -> None:
+        """Send one action; its answer shows when it comes. `what` names it in messages;
+        `done` is the message on success (formatted with t=the result) or a function of it."""
+        if self.staff is None or self._refused(what):
+            return
+        if done is None or isinstance(done, str):
+            text = done
 
-    def call_next(self) -> TicketView | None:
-        before = self.work.message.text()
-        t = self._do(self.client.call_next, self.window_number)
-        if t is not None:
-            self.say(f"已叫 {t.label}")
-        elif self.work.message.text() == before and self.staff is not None and self.connected:
-            self.say("没有人等候")  # no error was shown: the queue is simply empty
-        return t
+            def done(result: Any) -> None:
+                if text:
+                    self.say(text.format(t=result))
+
+        self.busy = what
+        self.say(f"正在{what}…")
+        self._update_buttons()
+        staff, gen = self.staff, self._gen
+        self._submit(lambda result, exc: self._acted(what, staff, gen, done, result, exc), fn, staff, *args, **kw)
+
+    def _refused(self, what: str) -> bool:
+        """Says why an action cannot go to the hall now (the F-keys work even on a greyed button)."""
+        if not self.connected:
+            self.say(f"「{what}」未执行：{LOST}", error=True)
+        elif self.busy:
+            self.say(f"正在{self.busy}，请稍候…")
+        elif self.unconfirmed is not None:
+            self.say(f"「{self.unconfirmed.what}」的结果还未确认，请稍候…", error=True)
+        else:
+            return False
+        return True
+
+    def _acted(self, what: str, staff: Staff, gen: int, done: Callable[[Any], None], result: Any,
+               exc: BaseException | None) -> None:
+        self.busy = ""
+        if isinstance(exc, ActionUnconfirmed):
+            # It may or may not have happened: never send it again; ask the hall once it answers.
+            self.unconfirmed = Unconfirmed(what, exc, staff, done)
+            self._set_connected(False, str(exc))
+            self.tell(f"「{what}」已发出，但大厅主机没有回应，结果未确认。连接恢复后会自动确认，请勿重复操作。",
+                      error=True)
+            return
+        if isinstance(exc, HallUnreachable):
+            self._set_connected(False, str(exc))
+            self.tell(f"「{what}」未执行：{exc}", error=True)
+            return
+        if exc is None or isinstance(exc, LoginError | QueueError):
+            self._set_connected(True)  # the hall answered (a poll may have timed out meanwhile)
+        self._answered(what, gen, done, result, exc)
+
+    def _answered(self, what: str, gen: int, done: Callable[[Any], None], result: Any, exc: BaseException | None,
+                  note: str = "") -> None:
+        self._update_buttons()
+        if isinstance(exc, LoginError):
+            self._show_login(str(exc))
+            return
+        if exc is not None:
+            if not isinstance(exc, QueueError):
+                log.error("%s failed", what, exc_info=exc)
+            self.tell(f"「{what}」未执行：{exc}{note}" if isinstance(exc, ActionNotDone) else f"{exc}{note}",
+                      error=True)
+        elif gen == self._gen:
+            done(result)
+            if note:
+                self.say(self.work.message.text() + note)
+        else:
+            self.tell(f"「{what}」已完成{note}")
+        self.refresh()
+
+    def _settle(self) -> None:
+        """The hall answers again: ask it what became of the unconfirmed action."""
+        u = self.unconfirmed
+        assert u is not None
+        self.busy = "确认上一个操作"
+        self._update_buttons()
+        self._submit(self._settled, self.client.settle, u.staff, u.error)
+
+    def _settled(self, result: Any, exc: BaseException | None) -> None:
+        self.busy = ""
+        u, gen = self.unconfirmed, self._gen
+        assert u is not None
+        if isinstance(exc, HallUnreachable):  # gone again: ask at the next reconnect
+            self._set_connected(False, str(exc))
+            return
+        self.unconfirmed = None
+        if isinstance(exc, LoginError):  # a new hall process: it forgot the action with the session
+            if self.staff is not None:
+                self._show_login()
+            self.tell(f"大厅主机已重启，「{u.what}」是否已完成无法确认，请登录后查看当前号码", error=True)
+            self._update_buttons()
+            return
+        same = self.staff is not None and self.staff.session == u.staff.session
+        self._answered(u.what, gen if same else -1, u.done, result, exc,
+                       note="（连接恢复后确认）" if exc is None else "")
+
+    def call_next(self) -> None:
+        def done(t: TicketView | None) -> None:
+            self.say(f"已叫 {t.label}" if t is not None else "没有人等候")
+
+        self._do("叫下一位", self.client.call_next, self.window_number, done=done)
 
     def recall(self) -> None:
-        self._do(self.client.recall, self.window_number, done="已重呼 {t.label}")
+        self._do("重呼", self.client.recall, self.window_number, done="已重呼 {t.label}")
 
     def skip(self) -> None:
-        self._do(self.client.skip, self.window_number, done="{t.label} 已过号")
+        self._do("过号", self.client.skip, self.window_number, done="{t.label} 已过号")
 
     def finish(self) -> None:
-        self._do(self.client.finish, self.window_number, done="{t.label} 已办结")
+        self._do("办结", self.client.finish, self.window_number, done="{t.label} 已办结")
 
     def hold(self) -> None:
-        self._do(self.client.hold, self.window_number, done="{t.label} 已挂起，可在“挂起”中恢复")
+        self._do("挂起", self.client.hold, self.window_number, done="{t.label} 已挂起，可在“挂起”中恢复")
 
     def transfer(self, business_code: str | None, to_window: int | None) -> None:
-        self._do(self.client.transfer, self.window_number, business_code=business_code, to_window=to_window,
+        self._do("转移", self.client.transfer, self.window_number, business_code=business_code, to_window=to_window,
                  done="{t.label} 已转移")
 
     def transfer_dialog(self) -> None:
-        if self.staff is None or not self.connected:
+        if self.staff is None or self._refused("转移"):
             return
         if self.state is None or self.state.current is None:
             self.say(f"{self.window_number}号窗口当前没有正在办理的号", error=True)
             return
-        try:
-            dialog = TransferDialog(self, self.client.businesses(), self.client.windows(), self.window_number)
-        except HallUnreachable as exc:
+        self.busy = "读取业务和窗口"
+        self._update_buttons()
+        self._submit(self._transfer_lists, transfer_lists, self.client)
+
+    def _transfer_lists(self, lists: tuple[list[Any], list[Any]] | None, exc: BaseException | None) -> None:
+        self.busy = ""
+        self._update_buttons()
+        if isinstance(exc, HallUnreachable):
             self._set_connected(False, str(exc))
+            self.say(f"「转移」未执行：{exc}", error=True)
             return
+        if exc is not None:
+            self.say(str(exc), error=True)
+            return
+        if self.staff is None or not self.connected:
+            return
+        assert lists is not None
+        dialog = TransferDialog(self, *lists, self.window_number)
         self._open_dialog = dialog
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.transfer(*dialog.choice())
 
     def call_ticket(self, label: str, reason: str) -> None:
-        self._do(self.client.call_ticket, self.window_number, label, reason, done="已叫 {t.label}")
+        self._do("指定叫号", self.client.call_ticket, self.window_number, label, reason, done="已叫 {t.label}")
 
     def call_ticket_dialog(self, label: str = "") -> None:
-        if self.staff is None or not self.connected:
+        if self.staff is None or self._refused("指定叫号"):
             return
         dialog = CallTicketDialog(self, label or "")
         self._open_dialog = dialog
@@ -542,22 +804,20 @@ class CounterConsole(QWidget):
         if label is None:
             self.say("请先在“过号”列表中选中一个号", error=True)
             return
-        self._do(self.client.return_skipped, label, done="{t.label} 已回到队列")
+        self._do("过号回队", self.client.return_skipped, label, done="{t.label} 已回到队列")
 
     def bring_back_selected(self) -> None:
         label = self._selected_label(self.work.held)
         if label is None:
             self.say("请先在“挂起”列表中选中一个号", error=True)
             return
-        self._do(self.client.bring_back, self.window_number, label, done="已恢复 {t.label}")
+        self._do("恢复挂起", self.client.bring_back, self.window_number, label, done="已恢复 {t.label}")
 
     def toggle_pause(self) -> None:
         if self.state is not None and self.state.paused:
-            self._do(self.client.resume, self.window_number)
-            self.say("已恢复服务")
+            self._do("恢复服务", self.client.resume, self.window_number, done="已恢复服务")
         else:
-            self._do(self.client.pause, self.window_number)
-            self.say("已暂停服务，LED屏显示“暂停服务”")
+            self._do("暂停服务", self.client.pause, self.window_number, done="已暂停服务，LED屏显示“暂停服务”")
 
     def reprint_current(self) -> None:
         table = self.work.tabs.currentWidget()
@@ -567,7 +827,8 @@ class CounterConsole(QWidget):
         if label is None:
             self.say("请选中要补打的号", error=True)
             return
-        r = self._do(self.client.reprint, label)
-        if r is not None:
+
+        def done(r: ReprintResult) -> None:
             self.say(r.message, error=not r.printed)
 
+        self._do("补打号票", self.client.reprint, label, done=done)

@@ -1,5 +1,6 @@
-"""Screenshot of the counter console: window 3 mid-morning, a ticket at the counter, a queue,
-a skipped and a held ticket, and the printer out of paper.
+"""Screenshots of the counter console: window 3 mid-morning, a ticket at the counter, a queue,
+a skipped and a held ticket, and the printer out of paper; and the same console on a clerk's PC
+when the hall PC stopped answering just as the clerk pressed F1 (counter-offline).
 
 Works on a copy of the hall's cache in a temporary folder: screenshots never change the hall.
 """
@@ -93,4 +94,33 @@ def counter_console(ctx: ShotContext) -> QWidget:
     console.show()
     settle(100)
     ctx.windows.setdefault("counter-demo", console)
+    return console
+
+
+class _Unplugged:
+    """The hall PC as a remote console sees it with the cable pulled: nothing answers; the
+    call-next just sent went out and its answer never came back."""
+
+    description = "http://192.168.1.10:8731"
+    in_process = True  # the picture is taken at once, on this thread
+
+    def __getattr__(self, name: str) -> Any:
+        from kiosk.lan.client import ActionUnconfirmed, HallUnreachable
+
+        def unreachable(*_a: Any, **_k: Any) -> Any:
+            if name == "call_next":
+                raise ActionUnconfirmed(f"连接不上大厅主机 {self.description}", "demo", lambda d: d)
+            raise HallUnreachable(f"连接不上大厅主机 {self.description}")
+
+        return unreachable
+
+
+@shot("counter-offline")
+def counter_offline(ctx: ShotContext) -> QWidget:
+    console = demo_console(ctx.hall)
+    console.client = _Unplugged()
+    console.call_next()  # F1 as the link dies
+    console.refresh()  # and the polls after it
+    console.show()
+    settle(100)
     return console

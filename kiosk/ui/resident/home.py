@@ -23,6 +23,9 @@ class HomeScreen(Screen):
         self.ticket_button = QPushButton()
         self.search_button.setObjectName("home-search")
         self.ticket_button.setObjectName("home-ticket")
+        self.search_button.setProperty("role", "search")
+        self.ticket_button.setProperty("role", "ticket")
+        self.ticket_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.search_button.clicked.connect(lambda: self.kiosk.go("search"))
         self.ticket_button.clicked.connect(lambda: self.kiosk.go("ticket"))
         self.body = QVBoxLayout()
@@ -41,7 +44,6 @@ class HomeScreen(Screen):
         self.notice_rows.clear()
 
         self.search_button.setText("⌕  " + Q.translate("Kiosk", "搜索办事指南：输入拼音或首字母，如 db（低保）"))
-        self.search_button.setProperty("role", "search")
         self.body.addWidget(self.search_button)
 
         grid = QGridLayout()
@@ -60,8 +62,6 @@ class HomeScreen(Screen):
             grid.addWidget(tile, i // columns, i % columns)
 
         self.ticket_button.setText(Q.translate("Kiosk", "取号") + "\n" + Q.translate("Kiosk", "排队叫号，请先取号"))
-        self.ticket_button.setProperty("role", "ticket")
-        self.ticket_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
         notices = self._notices_card()
         if portrait:
@@ -78,10 +78,6 @@ class HomeScreen(Screen):
             side.addWidget(notices, 3)
             row.addLayout(side, 3)
             self.body.addLayout(row, 1)
-        self.style().unpolish(self.search_button)
-        self.style().polish(self.search_button)
-        self.style().unpolish(self.ticket_button)
-        self.style().polish(self.ticket_button)
 
     def _notices_card(self) -> QFrame:
         card = QFrame()
@@ -90,12 +86,12 @@ class HomeScreen(Screen):
         col.setContentsMargins(22, 16, 22, 16)
         col.setSpacing(8)
         col.addWidget(label(Q.translate("Kiosk", "公示公告"), "h2"))
-        notices = self.kiosk.catalog.notices(datetime.now(self.kiosk.hall.tz).date())
+        notices = self.kiosk.catalog.notices(datetime.now(self.kiosk.tz).date())
         if not notices:
             col.addWidget(label(Q.translate("Kiosk", "目前没有公示"), "muted"))
         for notice in notices[:3]:
             dates = f"{notice.starts_on:%m-%d} – {notice.ends_on:%m-%d}"
-            row = Row(_escape(notice.title), _escape(dates), small=True, plain_title=notice.title)
+            row = Row(notice.title, dates, small=True, plain_title=notice.title, rich=False)
             row.setObjectName("notice-row")
             row.clicked.connect(lambda _=False, uid=notice.uid: self.kiosk.go("notice", uid=uid))
             self.notice_rows.append(row)
@@ -108,8 +104,3 @@ class HomeScreen(Screen):
         card.layout().setAlignment(Qt.AlignmentFlag.AlignTop)
         return card
 
-
-def _escape(text: str) -> str:
-    from html import escape
-
-    return escape(text)

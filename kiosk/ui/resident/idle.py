@@ -31,6 +31,9 @@ class IdleWatcher(QObject):
         self.timer = QTimer(self)
         self.timer.setInterval(250)
         self.timer.timeout.connect(self.check)
+
+    def start(self) -> None:
+        self.since.restart()
         self.timer.start()
         QApplication.instance().installEventFilter(self)
 

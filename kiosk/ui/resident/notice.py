@@ -23,7 +23,7 @@ class NoticeScreen(Screen):
 
     def refresh(self) -> None:
         clear_layout(self.col)
-        today = datetime.now(self.kiosk.hall.tz).date()
+        today = datetime.now(self.kiosk.tz).date()
         notice = next((n for n in self.kiosk.catalog.notices(today) if n.uid == self.params.get("uid")), None)
         if notice is None:
             self.col.addWidget(label(Q.translate("Kiosk", "这条公示已结束或撤下。"), "title"))

@@ -194,7 +194,7 @@ class TicketScreen(Screen):
         wait = label(wait_text, "body")
         wait.setObjectName("ticket-wait")
         info.addWidget(wait)
-        issued = tk.issued_at.astimezone(self.kiosk.hall.tz)
+        issued = tk.issued_at.astimezone(self.kiosk.tz)
         info.addWidget(label(Q.translate("Kiosk", "取号时间 %1").replace("%1", f"{issued:%Y-%m-%d %H:%M}"), "muted"))
         info.addWidget(label(Q.translate("Kiosk", "请留意叫号屏和语音广播，过号请到窗口说明。"), "body"))
         self.print_label = label(self.print_message, "h2")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QCoreApplication as Q
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
@@ -22,17 +24,13 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.i18n import LanguageSwitch
-from kiosk.services.catalog import Catalog
-from kiosk.ui.resident.category import CategoryScreen
+from kiosk.startup import KioskSettings, StartupSnapshot
+from kiosk.ui.first_paint import after_first_paint
 from kiosk.ui.resident.common import Screen, clock_text, english, label
-from kiosk.ui.resident.guide import GuideScreen
 from kiosk.ui.resident.home import HomeScreen
 from kiosk.ui.resident.idle import IdleWatcher
 from kiosk.ui.resident.lockdown import Lockdown
-from kiosk.ui.resident.notice import NoticeScreen
-from kiosk.ui.resident.search import SearchScreen
 from kiosk.ui.resident.staff import StaffOverlay, TapGesture
-from kiosk.ui.resident.ticket import TicketScreen
 from kiosk.ui.theme import Theme, style_sheet, theme_for
 
 log = logging.getLogger(__name__)
@@ -58,8 +56,19 @@ def default_queue(hall: Any) -> Any:
         return None
 
 
-SCREENS: dict[str, type[Screen]] = {cls.name: cls for cls in (
-    HomeScreen, CategoryScreen, GuideScreen, SearchScreen, TicketScreen, NoticeScreen)}
+# Every screen but home is imported when first opened: their modules pull in the search index,
+# QR codes and the queue, which the first home screen must not wait for.
+SCREEN_MODULES = {"category": "kiosk.ui.resident.category", "guide": "kiosk.ui.resident.guide",
+                  "search": "kiosk.ui.resident.search", "ticket": "kiosk.ui.resident.ticket",
+                  "notice": "kiosk.ui.resident.notice"}
+
+
+def screen_class(name: str) -> type[Screen]:
+    if name == HomeScreen.name:
+        return HomeScreen
+    module = importlib.import_module(SCREEN_MODULES[name])
+    return next(cls for cls in vars(module).values()
+                if isinstance(cls, type) and issubclass(cls, Screen) and cls.name == name)
 
 
 class Screens(dict[str, Screen]):
@@ -71,32 +80,41 @@ class Screens(dict[str, Screen]):
         self.window = window
 
     def __missing__(self, name: str) -> Screen:
-        screen = SCREENS[name](self.window)
+        screen = screen_class(name)(self.window)
         self[name] = screen
         self.window.stack.addWidget(screen)
         return screen
 
 
 class KioskWindow(QMainWindow):
+    """The resident kiosk. Built on a `Hall`, or first on a start-up snapshot alone (`early`):
+    then it shows the home screen at once and `attach(hall)` brings in the live services."""
 
-    def __init__(self, hall: Any, *, orientation: str | None = None, catalog: Catalog | None = None,
-                 queue: Any = "default", auth: Any = "default", lockdown: bool = True,
+    def __init__(self, hall: Any = None, *, early: StartupSnapshot | None = None, orientation: str | None = None,
+                 catalog: Any = None, queue: Any = "default", auth: Any = "default", lockdown: bool = True,
                  pinyin_process: bool = True):
         super().__init__()
-        self.hall = hall
-        self.config = hall.config
-        self.orientation = orientation or self.config.kiosk.orientation
-        # The index loads pinyin in a helper process, so the kiosk keeps ~55 MB less all day.
-        self.catalog = catalog or Catalog(hall.cache, hall.events, lazy_index=True, pinyin_process=pinyin_process)
-        # The same queue service as the counters (kiosk/app.py sets hall.queue first), if any.
-        self.queue = (getattr(hall, "queue", None) or default_queue(hall)) if queue == "default" else queue
+        if hall is None and early is None:
+            raise TypeError("KioskWindow needs a hall or a start-up snapshot")
+        self.hall: Any = None
+        self.settings = early.settings if hall is None else KioskSettings.of(hall.config)
+        self.tz = ZoneInfo(self.settings.timezone)
+        self.orientation = orientation or self.settings.orientation
+        self.catalog: Any = early.home if hall is None else None  # until attach(): the snapshot's home
+        self.queue: Any = None
         self._auth = auth
+        self._pinyin_process = pinyin_process
         self.large = False
         self.theme: Theme = theme_for(False)
         self.languages = LanguageSwitch.for_app(QApplication.instance())
         self.history: list[tuple[str, dict[str, Any]]] = []
         self._allow_close = False
-        self.setWindowTitle(f"一站 · {self.config.hall.name}")
+        self.setWindowTitle(f"一站 · {self.settings.hall_name}")
+        # New content is announced on the sync worker's thread. Only a flag crosses threads; the
+        # clock tick (GUI thread) picks it up, so no Qt object is touched off the GUI thread.
+        self._content_changed = threading.Event()
+        if hall is not None:
+            self._connect(hall, catalog, queue)
 
         central = QWidget()
         central.setObjectName("kiosk")
@@ -125,17 +143,13 @@ class KioskWindow(QMainWindow):
         self.gesture.triggered.connect(self.staff.open)
         self.hall_label.tapped.connect(self.gesture.tap)
 
-        self.idle = IdleWatcher(self, self.config.kiosk.idle_seconds, busy=lambda: not self.is_pristine())
+        self.idle = IdleWatcher(self, self.settings.idle_seconds, busy=lambda: not self.is_pristine())
         self.idle.countdown.connect(self._show_countdown)
         self.idle.expired.connect(self.reset_session)
         self.lockdown = Lockdown(self)
         if lockdown:
-            self.enter_kiosk_mode()
+            self._set_kiosk_flags()
 
-        # New content is announced on the sync worker's thread. Only a flag crosses threads; the
-        # clock tick (GUI thread) picks it up, so no Qt object is touched off the GUI thread.
-        self._content_changed = threading.Event()
-        self.catalog.on_changed(self._content_changed.set)
         self.clock_timer = QTimer(self)
         self.clock_timer.timeout.connect(self._tick)
         self.clock_timer.start(1000)
@@ -143,16 +157,64 @@ class KioskWindow(QMainWindow):
         self.status_timer.timeout.connect(self._update_online)
         self.status_timer.start(5000)
 
-        self.set_language(self.config.kiosk.language, refresh=False)
-        self.set_large_text(self.config.kiosk.large_text, refresh=False)
+        self.set_language(self.settings.language, refresh=False)
+        self.set_large_text(self.settings.large_text, refresh=False)
         self.go("home", remember=False)
+        # The application-wide input filters (idle reset, lockdown keys) make every event cross
+        # into Python, which costs the first paint some 20 ms: from a snapshot, where the first
+        # paint is the point, they start right after it (before anyone can touch the screen).
+        if early is not None:
+            after_first_paint(self.screens["home"], lambda: self._watch_input(lockdown))
+        else:
+            self._watch_input(lockdown)
+
+    def _watch_input(self, lockdown: bool) -> None:
+        self.idle.start()
+        if lockdown:
+            self.lockdown.engage()
+
+    @property
+    def config(self) -> Any:  # kiosk.config.HallConfig, once a hall is attached
+        return self.hall.config if self.hall is not None else None
+
+    def _connect(self, hall: Any, catalog: Any, queue: Any) -> None:
+        from kiosk.services.catalog import Catalog
+
+        self.hall = hall
+        # The index loads pinyin in a helper process, so the kiosk keeps ~55 MB less all day.
+        self.catalog = catalog or Catalog(hall.cache, hall.events, lazy_index=True,
+                                          pinyin_process=self._pinyin_process)
+        # The same queue service as the counters (kiosk/app.py sets hall.queue first), if any.
+        self.queue = (getattr(hall, "queue", None) or default_queue(hall)) if queue == "default" else queue
+        self.catalog.on_changed(self._content_changed.set)
         # Pinyin and the search index load while the resident looks at the home screen.
         QTimer.singleShot(0, self.catalog.build_index_in_background)
+
+    def attach(self, hall: Any, *, catalog: Any = None, queue: Any = "default") -> None:
+        """The live hall, after a first paint from the snapshot: its catalogue replaces the
+        snapshot's, and the home screen is redrawn only if what it shows has changed."""
+        shown = self.catalog
+        self._connect(hall, catalog, queue)
+        settings = KioskSettings.of(hall.config)
+        if settings != self.settings:  # the snapshot was of an older config: follow the live one
+            log.info("kiosk settings differ from the start-up snapshot; applying the config's")
+            self.settings = settings
+            self.tz = ZoneInfo(settings.timezone)
+            self.orientation = settings.orientation
+            self.idle.set_seconds(settings.idle_seconds)
+            self.setWindowTitle(f"一站 · {settings.hall_name}")
+            self.hall_label.setText(settings.hall_name)
+            self.reset_session()
+        else:
+            today = datetime.now(self.tz).date()
+            if (shown.categories(), shown.notices(today)) != (self.catalog.categories(), self.catalog.notices(today)):
+                self.current().refresh()
+        self._update_online()
 
     # --- services ------------------------------------------------------------------------------
 
     def auth(self) -> Any:
-        if self._auth == "default":
+        if self._auth == "default" and self.hall is not None:
             try:
                 from kiosk.services.auth import AuthService
 
@@ -171,7 +233,7 @@ class KioskWindow(QMainWindow):
         row = QHBoxLayout(bar)
         row.setContentsMargins(28, 10, 20, 10)
         row.setSpacing(18)
-        self.hall_label = HallNameLabel(self.config.hall.name)
+        self.hall_label = HallNameLabel(self.settings.hall_name)
         self.hall_label.setObjectName("hall-name")
         self.hall_label.setProperty("role", "hall")
         row.addWidget(self.hall_label)
@@ -240,12 +302,15 @@ class KioskWindow(QMainWindow):
         self._update_online()
 
     def _tick(self) -> None:
-        self.clock_label.setText(clock_text(datetime.now(self.hall.tz), english(self)))
+        self.clock_label.setText(clock_text(datetime.now(self.tz), english(self)))
         if self._content_changed.is_set():
             self._content_changed.clear()
             self._reload_content()
 
     def _update_online(self) -> None:
+        if self.hall is None:  # still starting: nothing to say yet
+            self.online_label.setText("")
+            return
         sync = getattr(self.hall, "sync", None)
         if sync is None:
             self.online_label.setText("○ " + Q.translate("Kiosk", "本机运行"))
@@ -290,7 +355,7 @@ class KioskWindow(QMainWindow):
         """Nothing a next resident should not see: home, defaults, no search text, no dialog."""
         search = self.screens.get("search")
         return (self.current().name == "home" and not (search is not None and search.field.text())
-                and self.language == self.config.kiosk.language and self.large == self.config.kiosk.large_text
+                and self.language == self.settings.language and self.large == self.settings.large_text
                 and not self.staff.isVisible())
 
     def reset_session(self) -> None:
@@ -300,12 +365,13 @@ class KioskWindow(QMainWindow):
         for screen in self.screens.values():
             screen.reset()
         self.history.clear()
-        if self.language != self.config.kiosk.language:
-            self.set_language(self.config.kiosk.language, refresh=False)
-        if self.large != self.config.kiosk.large_text:
-            self.set_large_text(self.config.kiosk.large_text, refresh=False)
+        if self.language != self.settings.language:
+            self.set_language(self.settings.language, refresh=False)
+        if self.large != self.settings.large_text:
+            self.set_large_text(self.settings.large_text, refresh=False)
         self.go("home", remember=False)
-        threading.Thread(target=self.catalog.flush_views, name="kiosk-views", daemon=True).start()
+        if self.hall is not None:
+            threading.Thread(target=self.catalog.flush_views, name="kiosk-views", daemon=True).start()
 
     # --- language and text size ----------------------------------------------------------------
 
@@ -358,10 +424,9 @@ class KioskWindow(QMainWindow):
 
     # --- lockdown and staff exit ---------------------------------------------------------------
 
-    def enter_kiosk_mode(self) -> None:
+    def _set_kiosk_flags(self) -> None:
         self.setWindowFlags(self.windowFlags() | Qt.WindowType.FramelessWindowHint
                             | Qt.WindowType.WindowStaysOnTopHint)
-        self.lockdown.engage()
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.PreventContextMenu)
 
     def leave_kiosk_mode(self) -> None:
@@ -384,7 +449,7 @@ class KioskWindow(QMainWindow):
         self.editor_window.raise_()
 
     def show_kiosk(self) -> None:
-        if self.config.kiosk.fullscreen:
+        if self.settings.fullscreen:
             self.showFullScreen()
         else:
             self.show()
@@ -397,7 +462,8 @@ class KioskWindow(QMainWindow):
         self.languages.set_language("zh_CN")  # take our translator off the application
         self.clock_timer.stop()
         self.status_timer.stop()
-        self.catalog.flush_views()
+        if self.hall is not None:
+            self.catalog.flush_views()
         self.close()
 
     def close_app(self) -> None:
