@@ -26,9 +26,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import atexit
+    import gc
     import logging
     import os
     import sys
+
+    # The hall app collects garbage on its GUI thread only (kiosk/ui/gui_gc.py); off from here on,
+    # the start-up's many short-lived objects cost no collections before the home is painted.
+    gc.disable()
 
     from kiosk.app import run_hall
     from kiosk.cli import STARTED
