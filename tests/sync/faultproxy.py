@@ -14,7 +14,8 @@ FAULTS = ["pass", "drop", "reset_request", "delay", "503_before", "500_after", "
           "garble"]
 
 
-def _read_request(conn: socket.socket) -> bytes | None:
+def read_request(conn: socket.socket) -> bytes | None:
+    """One HTTP request from `conn`, rewritten to close the connection after its answer."""
     data = b""
     while b"\r\n\r\n" not in data:
         chunk = conn.recv(65536)
@@ -94,7 +95,7 @@ class FaultProxy:
                 conn.recv(int(50 + r * 200))  # part of the request arrived, then the line died
                 _reset(conn)
                 return
-            request = _read_request(conn)
+            request = read_request(conn)
             if request is None:
                 conn.close()
                 return

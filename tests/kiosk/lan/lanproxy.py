@@ -12,27 +12,7 @@ import socket
 import threading
 from collections import Counter
 
-
-def read_request(conn: socket.socket) -> bytes | None:
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return None
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value.strip())
-    while len(body) < length:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return None
-        body += chunk
-    lines = [ln for ln in head.split(b"\r\n") if not ln.lower().startswith(b"connection:")]
-    return b"\r\n".join([*lines, b"Connection: close"]) + b"\r\n\r\n" + body
+from tests.sync.faultproxy import read_request  # the same request reading as the sync fault proxy
 
 
 class LanProxy:
