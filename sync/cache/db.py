@@ -3,12 +3,21 @@ WAL mode and the online backup.
 
 Tickets must survive a power cut once shown or printed, so every connection runs with
 `synchronous=FULL` (WAL + FULL fsyncs the log on every commit).
+
+Checkpoints (copying the WAL back into the database file, two fsyncs and a few hundred page
+writes) run on a background thread with its own connection (`Checkpointer`), not inside
+whichever counter action happens to cross SQLite's automatic threshold. The writers keep an
+automatic checkpoint only as a bound, far above what the background lets the WAL reach.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
+import threading
+import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,6 +33,11 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # The newest migration's revision. Checking it with one query lets a normal start skip importing
 # Alembic (a third of the kiosk's start-up time); tests check it matches the migrations folder.
 SCHEMA_HEAD = "0001"
+
+# Writers checkpoint by themselves only past this many WAL frames (4 KB each): the bound on the
+# WAL if the background checkpointer falls behind (a burst of back-to-back actions) or is not
+# running (command-line tools). SQLite's default, 1000, is reached every ~80 counter actions.
+WAL_LIMIT_FRAMES = 4000
 
 
 @dataclass
@@ -41,12 +55,33 @@ class Cache:
         self.path = path
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(engine.execution_options(cache_read_only=True), expire_on_commit=False)
         self.recovery = recovery
+        self.checkpointer = Checkpointer(path)
+        event.listen(engine, "commit", self._committed)
+
+    def _committed(self, _conn: object) -> None:
+        self.checkpointer.wrote()
+
+    def wrote(self) -> None:
+        """A write committed outside the ORM (the queue's hot path): the checkpointer counts it."""
+        self.checkpointer.wrote()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: committed when the block ends, rolled back on any exception."""
         with self.sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session that only reads: a plain (deferred) BEGIN on a WAL snapshot.
+
+        Every other transaction starts with BEGIN IMMEDIATE (see make_engine), reads included,
+        so a console refreshing its window would hold up every counter action meanwhile. A
+        reader never blocks a writer in WAL mode, nor waits for one. Do not write in it.
+        """
+        with self._read_sessions() as session:
             yield session
 
     def is_empty(self) -> bool:
@@ -56,7 +91,158 @@ class Cache:
             return session.query(Category.id).first() is None
 
     def close(self) -> None:
+        self.checkpointer.stop()
         self.engine.dispose()
+
+
+class Checkpointer:
+    """Keeps the WAL short from a thread of its own, so no counter action pays for a checkpoint.
+
+    Writers only count their commits here (`wrote`: an integer, no system call). The thread
+    starts with the first write, sleeps while nothing is written, and otherwise looks every
+    `poll_s`:
+
+    - the hall paused (no commit since the last look) and `idle_writes` commits are in the
+      WAL: checkpoint. With no writer running it copies everything, syncs the database file,
+      and the next writer starts the WAL from the top again (that writer pays one more fsync,
+      for the new WAL header, which is why this waits for some commits, not just one);
+    - `busy_writes` commits without a pause: checkpoint anyway. It cannot finish while writers
+      keep appending, but copies what is there, so the writers' own checkpoint at
+      WAL_LIMIT_FRAMES (the bound on the WAL) finds little left to do.
+
+    A PASSIVE checkpoint never takes the write lock nor waits for one: no counter action ever
+    waits for this thread. A checkpoint that fails (the database busy being recovered after a
+    crash, say) is tried again later; the writers' own automatic checkpoint bounds the WAL anyway.
+    """
+
+    def __init__(self, path: Path, *, poll_s: float = 0.01, idle_writes: int = 64, busy_writes: int = 100):
+        self.path = Path(path)
+        self.poll_s = poll_s
+        self.idle_writes = idle_writes
+        self.busy_writes = busy_writes
+        self.checkpoints = 0  # how many, and the seconds they took (tests, the benchmark)
+        self.seconds = 0.0
+        self.failures = 0
+        self._writes = 0  # commits seen: only grows (an increment lost to a thread switch is harmless)
+        self._done = 0  # _writes when the last checkpoint started
+        self._asleep = False
+        self._wake = threading.Event()
+        self._stopped = False
+        self._thread: threading.Thread | None = None
+        self._conn: sqlite3.Connection | None = None
+        self._start_lock = threading.Lock()
+        self._working = threading.Lock()  # held while the connection is used; a fork waits for it
+        _LIVE.add(self)
+
+    def wrote(self) -> None:
+        """A write transaction committed (called by the writer, after COMMIT)."""
+        self._writes += 1
+        if self._thread is None:
+            self._start()
+        if self._asleep:
+            self._wake.set()
+
+    def checkpoint(self) -> tuple[int, int, int]:
+        """One PASSIVE checkpoint now: (1 if it could not run, frames in the WAL, frames copied)."""
+        with self._working:
+            if self._conn is None:
+                # (the timeout is for reading the schema; a PASSIVE checkpoint itself never waits)
+                conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=1)
+                try:
+                    conn.execute("PRAGMA synchronous=FULL")  # fsync the WAL before, the database after
+                except BaseException:
+                    conn.close()
+                    raise
+                self._conn = conn
+            start = time.perf_counter()
+            busy, log_frames, copied = self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            self.seconds += time.perf_counter() - start
+            self.checkpoints += 1
+            return busy, log_frames, copied
+
+    def stop(self) -> None:
+        self._stopped = True
+        self._wake.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(10)
+        self._close()
+
+    def _close(self) -> None:
+        with self._working:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def _start(self) -> None:
+        with self._start_lock:
+            if self._thread is None and not self._stopped:
+                self._thread = threading.Thread(target=self._run, name="cache-checkpoint", daemon=True)
+                self._thread.start()
+
+    def _sleep_until_written(self, seen: int) -> None:
+        self._asleep = True
+        if self._writes == seen and not self._stopped:  # checked again: a write may have just come
+            self._wake.wait(1.0)
+        self._asleep = False
+        self._wake.clear()
+
+    def _run(self) -> None:
+        try:
+            while not self._stopped:
+                if self._writes == self._done:
+                    self._sleep_until_written(self._done)
+                    continue
+                seen = self._writes
+                self._wake.wait(self.poll_s)  # (stop() cuts it short)
+                now = self._writes
+                quiet = now == seen
+                pending = now - self._done
+                if pending >= self.busy_writes or (quiet and pending >= self.idle_writes):
+                    self._done = now
+                    try:
+                        self.checkpoint()
+                    except sqlite3.Error as exc:  # e.g. locked: try again with the next writes
+                        self.failures += 1
+                        log.warning("background checkpoint of %s failed (%s); trying again later", self.path, exc)
+                        self._close()
+                elif quiet:
+                    self._sleep_until_written(now)
+        except Exception:  # noqa: BLE001 - a bug: the writers' own automatic checkpoint still bounds the WAL
+            log.exception("background checkpoints of %s stopped", self.path)
+
+
+_LIVE: weakref.WeakSet[Checkpointer] = weakref.WeakSet()
+_HELD: list[Checkpointer] = []  # the checkpointers whose lock the forking thread holds
+
+
+def _before_fork() -> None:
+    # A child must not inherit SQLite in the middle of a checkpoint, nor an open connection it
+    # must never use or close: wait for the checkpoint, close the connection (reopened on demand).
+    for c in list(_LIVE):
+        c._working.acquire()
+        _HELD.append(c)
+        if c._conn is not None:
+            c._conn.close()
+            c._conn = None
+
+
+def _after_fork_parent() -> None:
+    while _HELD:
+        _HELD.pop()._working.release()
+
+
+def _after_fork_child() -> None:
+    while _HELD:
+        c = _HELD.pop()
+        c._working.release()
+        c._thread = None  # the parent's thread does not exist here: the next write starts one
+        c._asleep = False
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_parent,
+                        after_in_child=_after_fork_child)
 
 
 def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
@@ -65,6 +251,7 @@ def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute(f"PRAGMA wal_autocheckpoint={WAL_LIMIT_FRAMES}")
     cur.close()
 
 
@@ -80,7 +267,7 @@ def make_engine(path: Path) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin_immediate(conn) -> None:  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("cache_read_only") else "BEGIN IMMEDIATE")
 
     return engine
 

@@ -7,6 +7,9 @@ through Alembic (sync/cache/migrations), never `create_all` in production code.
 
 from __future__ import annotations
 
+import secrets
+import threading
+import time
 import uuid
 from datetime import date, datetime
 from typing import Any
@@ -40,6 +43,26 @@ NAMING = {
 
 def new_uid() -> str:
     return str(uuid.uuid4())
+
+
+_seq_lock = threading.Lock()
+_seq_last = 0  # the last (milliseconds << 12 | counter) handed out
+
+
+def new_seq_uid() -> str:
+    """A time-ordered UUID (version 7, RFC 9562) for append-only rows: events, outbox entries.
+
+    Consecutive ids sort in creation order (also within one millisecond, by a counter), so an
+    index on them grows at its right edge: each insert writes the same last page instead of a
+    random one. 62 random bits keep ids from different halls apart. Not for anything that must
+    be unguessable (a ticket's public page keeps UUID4).
+    """
+    global _seq_last
+    with _seq_lock:
+        stamp = max((time.time_ns() // 1_000_000) << 12, _seq_last + 1)
+        _seq_last = stamp
+    h = f"{(stamp >> 12) << 80 | 0x7 << 76 | (stamp & 0xFFF) << 64 | 0b10 << 62 | secrets.randbits(62):032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 class Base(DeclarativeBase):
@@ -226,12 +249,24 @@ class Ticket(Base):
     __tablename__ = "ticket"
     __table_args__ = (
         UniqueConstraint("service_day", "prefix", "number"),
-        # "who is next" for one business: an index seek, even with thousands waiting
-        Index("ix_ticket_queue", "service_day", "state", "business_type_id", "priority", "queue_key"),
-        # the ticket at a window, tickets sent to it; partial: a new ticket (no window yet) skips it
-        Index("ix_ticket_window", "window_id", "state", sqlite_where=text("window_id IS NOT NULL")),
+        # Every index is one more B-tree page written and fsynced on each action it touches, so
+        # they are partial: an action writes only to the indexes of the states it moves between.
+        # (A query uses a partial index only if its WHERE repeats the index's condition.)
+        #
+        # "who is next" for one business and "how many ahead": an index seek / one counted range
+        # even with thousands waiting; calling a ticket takes it out. `state` is a column too only
+        # so that the count is answered from the index alone (SQLite does not see it is constant).
+        Index("ix_ticket_waiting", "service_day", "business_type_id", "priority", "queue_key", "state",
+              sqlite_where=text("state = 'waiting'")),
+        # the ticket at a window, tickets sent or held there: open tickets (finished_at is NULL
+        # exactly while a ticket is open) that have a window. A handful of rows, so calling one
+        # ticket and finishing the previous one write the same page; a new ticket skips it.
+        Index("ix_ticket_window", "window_id", "state",
+              sqlite_where=text("window_id IS NOT NULL AND finished_at IS NULL")),
+        # the console's skipped list (and expiring earlier days); skipping is not on the hot path
+        Index("ix_ticket_skipped", "service_day", "business_type_id", sqlite_where=text("state = 'skipped'")),
         # recent service times for wait estimates: a seek instead of sorting the day's served tickets;
-        # partial, so only the finish of a ticket writes to it
+        # only the finish of a ticket writes to it
         Index("ix_ticket_served", "service_day", "business_type_id", "finished_at",
               sqlite_where=text("state = 'served'")),
     )
@@ -246,13 +281,14 @@ class Ticket(Base):
     label: Mapped[str] = mapped_column(String(10))  # "A023": stays the same through transfers
     business_type_id: Mapped[int] = mapped_column(ForeignKey("business_type.id"))
     priority: Mapped[bool] = mapped_column(Boolean, default=False)  # 优先: elderly, disabled
-    # waiting, called, serving, skipped, held, served, cancelled
+    # open: waiting, called, serving, skipped, held; closed: served, cancelled, expired (an earlier
+    # day's ticket still open when the hall saw a new day)
     state: Mapped[str] = mapped_column(String(20), default="waiting")
     window_id: Mapped[int | None] = mapped_column(ForeignKey("window.id"))  # called to / transferred to
     queue_key: Mapped[float] = mapped_column(default=0.0)  # ordering inside the queue (skip rules)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     called_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # set exactly when closed
     call_count: Mapped[int] = mapped_column(Integer, default=0)
 
     business_type: Mapped[BusinessType] = relationship()
@@ -271,7 +307,9 @@ class TicketEvent(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    uid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uid)
+    # the same id as the event's outbox entry, whose unique index already guards it: not indexed
+    # again here (one more B-tree page on every action, and nothing looks events up by uid)
+    uid: Mapped[str] = mapped_column(String(36), default=new_uid)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -320,6 +358,9 @@ class Outbox(Base):
     """
 
     __tablename__ = "outbox"
+    # what the sync worker still has to send (and the count the console shows): only entries not
+    # yet accepted, so it stays a handful of rows however long the outbox's history grows
+    __table_args__ = (Index("ix_outbox_pending", "id", sqlite_where=text("done_at IS NULL")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uid)
@@ -328,7 +369,7 @@ class Outbox(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
-    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     result: Mapped[str] = mapped_column(String(20), default="")  # stored, duplicate, conflict
 
 

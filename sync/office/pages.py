@@ -35,6 +35,7 @@ STATE_WORDS = {
     "held": "暂缓 On hold",
     "served": "已办结 Finished",
     "cancelled": "已取消 Cancelled",
+    "expired": "已过期 Expired (its day has ended)",
 }
 
 FORM_WORDS = {"original": "原件", "copy": "复印件", "both": "原件和复印件"}

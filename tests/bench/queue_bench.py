@@ -8,6 +8,11 @@ Prints one JSON line. The three measurements are interleaved in a shuffled order
 CPU hiccups (other work on the machine) hit all of them alike; both databases' journal mode and
 synchronous level are read back and reported, and the run fails if they differ. On a shared
 machine the p99s are mostly other processes' noise: compare the p50 ratios too, and the load.
+
+After the timed loop, `--frames` more of each action (default 200, untimed) count the WAL
+frames (4 KB pages) each one writes and fsyncs at commit: `wal_frames_per_*`, read from the
+WAL index header (https://www.sqlite.org/walformat.html). `checkpoints_background` and
+`checkpoint_background_ms` are the cache's background checkpoints during the timed loop.
 """
 
 from __future__ import annotations
@@ -19,10 +24,12 @@ import os
 import random
 import sqlite3
 import statistics
+import struct
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -99,6 +106,26 @@ def _durability(conn: sqlite3.Connection) -> str:
     return f"{mode}+{sync}"
 
 
+def wal_position(db: Path) -> tuple[int, bytes]:
+    """(mxFrame, salts) from the WAL index header: frames in the WAL, and which WAL generation."""
+    try:
+        with open(f"{db}-shm", "rb") as f:
+            header = f.read(48)
+    except FileNotFoundError:
+        return 0, b""
+    if len(header) < 48:
+        return 0, b""
+    return struct.unpack("=I", header[16:20])[0], header[32:40]
+
+
+def frames_written(db: Path, action) -> int | None:
+    """WAL frames one committed action wrote (None if the WAL was restarted under it)."""
+    before, salt = wal_position(db)
+    action()
+    after, salt_after = wal_position(db)
+    return after - before if salt_after == salt and after >= before else None
+
+
 def queue_durability(cache) -> str:
     """Read back on a connection of the queue's own engine (every one gets the same pragmas on connect)."""
     with cache.engine.connect() as conn:
@@ -110,6 +137,7 @@ def main() -> None:
     ap.add_argument("--waiting", type=int, default=5000)
     ap.add_argument("--samples", type=int, default=2000)
     ap.add_argument("--warmup", type=int, default=100)
+    ap.add_argument("--frames", type=int, default=200, help="untimed actions counting WAL frames per action")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="queue-bench-", dir=Path(__file__).resolve().parent) as tmp:
         tmp = Path(tmp)
@@ -127,6 +155,8 @@ def main() -> None:
             q.call_next(WINDOWS[i % len(WINDOWS)][0])
             bare_insert()
         gc.collect()
+        checkpointer = getattr(cache, "checkpointer", None)  # (absent before the background checkpointer)
+        ckpt_before = (checkpointer.checkpoints, checkpointer.seconds) if checkpointer else (0, 0.0)
         times: dict[str, list[float]] = {"issue": [], "call": [], "bare": []}
         empty_calls = 0
         for i in range(args.samples):
@@ -146,6 +176,18 @@ def main() -> None:
                     called = q.call_next(window)
                     times[name].append(time.perf_counter() - t0)
                     empty_calls += called is None
+        ckpt = ((checkpointer.checkpoints - ckpt_before[0], checkpointer.seconds - ckpt_before[1])
+                if checkpointer else (0, 0.0))
+        frames: dict[str, list[int]] = {"issue": [], "call": [], "bare": []}
+        for i in range(args.frames):
+            code = rng.choice(BUSINESSES)[0]
+            window = WINDOWS[i % len(WINDOWS)][0]
+            for name, db, action in (("issue", tmp / "hall.sqlite3", partial(q.issue_ticket, code)),
+                                     ("call", tmp / "hall.sqlite3", partial(q.call_next, window)),
+                                     ("bare", tmp / "bare.sqlite3", bare_insert)):
+                n = frames_written(db, action)
+                if n is not None:
+                    frames[name].append(n)
         bare_insert.conn.close()
         waiting_after = sum(b.waiting for b in q.businesses())
         cache.close()
@@ -165,11 +207,17 @@ def main() -> None:
         "bare_insert_p50_ms": ms(percentile(bare, 50)), "bare_insert_p99_ms": ms(percentile(bare, 99)),
         "issue_p90_ms": ms(percentile(issue, 90)), "call_p90_ms": ms(percentile(call, 90)),
         "bare_insert_p90_ms": ms(percentile(bare, 90)),
+        "issue_p999_ms": ms(percentile(issue, 99.9)), "call_p999_ms": ms(percentile(call, 99.9)),
+        "bare_insert_p999_ms": ms(percentile(bare, 99.9)),
+        "issue_max_ms": ms(max(issue)), "call_max_ms": ms(max(call)), "bare_insert_max_ms": ms(max(bare)),
         "issue_p99_ratio": ratio(issue, 99), "call_p99_ratio": ratio(call, 99),
         # p50 ratios too: on a shared machine the p99s are mostly other processes' noise
         "issue_p50_ratio": ratio(issue, 50), "call_p50_ratio": ratio(call, 50),
         "issue_mean_ms": ms(statistics.fmean(issue)), "call_mean_ms": ms(statistics.fmean(call)),
         "bare_insert_mean_ms": ms(statistics.fmean(bare)),
+        # pages each action writes to the WAL (and fsyncs) at commit
+        **{f"wal_frames_per_{k}": round(statistics.fmean(v), 2) if v else None for k, v in frames.items()},
+        "checkpoints_background": ckpt[0], "checkpoint_background_ms": round(ckpt[1] * 1000, 1),
         "cpus": os.cpu_count(), "load_1min": round(os.getloadavg()[0], 2),
     }))
 

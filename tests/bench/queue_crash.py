@@ -46,7 +46,8 @@ from sync.cache.models import BusinessType, Outbox, Ticket, TicketEvent, Window,
 BUSINESSES = [("labor", "A"), ("civil", "B"), ("health", "C")]
 WINDOWS = [(1, ["labor"]), (2, ["civil", "health"]), (3, ["health", "labor"])]
 AFTER = {"issued": "waiting", "called": "called", "skipped": "skipped", "returned": "waiting",
-         "transferred": "waiting", "held": "held", "served": "served", "cancelled": "cancelled"}
+         "transferred": "waiting", "held": "held", "served": "served", "cancelled": "cancelled",
+         "expired": "expired"}
 
 
 def seed(path: Path) -> None:

@@ -410,3 +410,23 @@ def test_numbers_gap_free_and_unique(q):
     with q.cache.sessions() as s:
         rows = s.execute(select(Ticket.prefix, func.count(), func.max(Ticket.number)).group_by(Ticket.prefix)).all()
     assert sorted(rows) == [("A", 15, 15), ("B", 15, 15)]
+
+
+@pytest.mark.parametrize("rule", ["first", "off"])
+def test_the_consoles_waiting_list_is_the_calling_order(cache, clock, rule):
+    seed_hall(cache)
+    q, _ = make_queue(cache, clock, priority_rule=rule)
+    for code, priority in [("disability", False), ("civil", False), ("disability", True), ("civil", False),
+                           ("civil", True), ("labor", False), ("disability", False)]:
+        q.issue_ticket(code, priority=priority)
+        clock.advance(minutes=1)
+    q.call_next(1)  # A001 ...
+    q.transfer(1, to_window=2)  # ... sent to window 2: first there
+    listed = [t.label for t in q.window_state(2).waiting]
+    assert q.window_state(2, limit=2).waiting_total == len(listed) == 7
+    assert [t.label for t in q.window_state(2, limit=2).waiting] == listed[:2]
+    called = []
+    while (t := q.call_next(2)) is not None:
+        called.append(t.label)
+    assert listed == called
+    assert listed[0] == "A001"

@@ -5,13 +5,14 @@ index seeks with thousands of tickets waiting."""
 from __future__ import annotations
 
 import sqlite3
+import uuid
 
 import pytest
 from queue_world import Clock, make_queue, seed_hall
 from sqlalchemy import event, func, select
 
 from kiosk.services.queue import QueueService
-from sync.cache.models import Outbox, Ticket, TicketEvent
+from sync.cache.models import Outbox, Ticket, TicketEvent, new_seq_uid
 
 
 @pytest.fixture
@@ -128,3 +129,18 @@ def test_hot_queries_are_index_seeks(cache, clock):
             assert not scans, (sql, plan)
     finally:
         conn.close()
+
+
+def test_event_and_outbox_ids_are_time_ordered_uuids(q, cache):
+    for _ in range(20):
+        q.issue_ticket("labor")
+        q.call_next(1)
+    with cache.sessions() as s:
+        events = s.scalars(select(TicketEvent.uid).order_by(TicketEvent.id)).all()
+        outbox = s.scalars(select(Outbox.uid).order_by(Outbox.id)).all()
+    assert events == outbox == sorted(events) and len(set(events)) == len(events) == 20 + 1 + 19 * 2
+    assert {uuid.UUID(u).version for u in events} == {7}
+    ids = [new_seq_uid() for _ in range(10_000)]  # many within one millisecond: still ordered
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    tickets = [t.uid for t in [q.issue_ticket("civil") for _ in range(3)]]
+    assert {uuid.UUID(u).version for u in tickets} == {4}  # a public page's id stays random
