@@ -98,10 +98,17 @@ def run_hall(args: argparse.Namespace, *, started: float | None = None) -> int:
         if args.exit_when_ready:
             QTimer.singleShot(0, lambda: app.exit(0))  # quit() would ask the locked-down kiosk to close
 
+    def start_or_exit() -> None:
+        try:
+            start()
+        except Exception as exc:  # in a Qt callback an exception would leave a kiosk that never gets ready
+            log.exception("the hall app could not start: %s", exc)
+            app.exit(1)
+
     if window is not None:  # the resident sees the home first, then the rest starts
-        after_first_paint(window.screens["home"], lambda: (home_painted(), start()))
+        after_first_paint(window.screens["home"], lambda: (home_painted(), start_or_exit()))
     else:
-        QTimer.singleShot(0, start)
+        QTimer.singleShot(0, start_or_exit)
     code = app.exec()
     if "counters" in parts:
         parts["counters"].close()

@@ -94,3 +94,17 @@ def test_every_command_is_mapped_to_the_module_that_registers_it():
     for command in COMMANDS:  # and each one alone builds the parser it needs
         one = build_parser(command)
         assert command in next(a for a in one._actions if isinstance(a, argparse._SubParsersAction)).choices
+
+
+def test_a_hall_that_cannot_start_exits_instead_of_hanging(tmp_path):
+    """The data directory is a file: the hall cannot open its cache. The app says why and exits 1
+    instead of leaving a kiosk that never gets ready."""
+    import os
+
+    data = tmp_path / "data"
+    data.write_text("not a directory")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CACHE_HOME": str(tmp_path / "xdg-cache")}
+    result = subprocess.run([sys.executable, "-m", "kiosk.cli", "hall", "--offscreen", "--exit-when-ready",
+                             "--data-dir", str(data)], capture_output=True, text=True, timeout=120, cwd=REPO, env=env)
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert f"the hall app could not start: [Errno 17] File exists: '{data}'" in result.stderr
