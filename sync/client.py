@@ -169,7 +169,9 @@ class SyncWorker:
     # --- status ----------------------------------------------------------------------------
 
     def status(self) -> SyncStatus:
-        with self.cache.sessions() as s:
+        # counts only: a read-only snapshot, so the consoles' status line never waits for (or
+        # holds up) a counter action
+        with self.cache.reading() as s:
             waiting = s.scalar(select(func.count()).select_from(Outbox).where(Outbox.done_at.is_(None))) or 0
             conflicts = s.scalar(select(func.count()).select_from(Conflict)
                                  .where(Conflict.resolved_at.is_(None))) or 0

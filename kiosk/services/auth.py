@@ -172,7 +172,7 @@ class AuthService:
 
     def staff_names(self, permission: str | None = None) -> list[str]:
         """Active staff names (for the login picker), optionally only those with a permission."""
-        with self.cache.sessions() as session:
+        with self.cache.reading() as session:
             rows = session.execute(select(Staff.name, Staff.role).where(Staff.active).order_by(Staff.name))
             return [n for n, role in rows if permission is None or role in PERMISSIONS.get(permission, set())]
 

@@ -29,8 +29,10 @@ class Board(Protocol):
 
 
 def notice_texts(cache: Any, today: date) -> list[str]:
-    """Titles of the notices (公示) valid today, newest first: what the board scrolls."""
-    with cache.sessions() as session:
+    """Titles of the notices (公示) valid today, newest first: what the board scrolls.
+
+    Read without the write lock: a board refresh never makes a counter action wait."""
+    with cache.reading() as session:
         return [f"【公示】{n.title}" for n in valid_notices(session, today)]
 
 

@@ -562,8 +562,10 @@ class Catalog:
     def reload(self, build_index: bool = True) -> None:
         from sync.cache.models import BusinessType, Category, ServiceGuide
 
-        # Plain column rows, two statements: the kiosk starts faster than with ORM objects.
-        with self.cache.sessions() as session:
+        # Plain column rows, two statements: the kiosk starts faster than with ORM objects. One
+        # read-only snapshot for both (no write lock: a reload after an edit or a sync never holds
+        # up a counter action).
+        with self.cache.reading() as session:
             categories = session.execute(
                 select(Category.id, Category.code, Category.name, Category.name_en, Category.icon,
                        Category.sort_order).order_by(Category.sort_order, Category.code)).all()
@@ -627,10 +629,10 @@ class Catalog:
         return self._popular[:n]
 
     def guide(self, uid: str) -> GuideDetail | None:
-        """The full guide, read from the cache (a local SQLite read, no network)."""
+        """The full guide, read from the cache (a local SQLite read, no network, no write lock)."""
         from sync.cache.models import ServiceGuide
 
-        with self.cache.sessions() as session:
+        with self.cache.reading() as session:
             g = session.scalar(
                 select(ServiceGuide).where(ServiceGuide.uid == uid)
                 .options(selectinload(ServiceGuide.category), selectinload(ServiceGuide.business_type)))
@@ -639,7 +641,7 @@ class Catalog:
             return _detail(g)
 
     def notices(self, today: date) -> list[NoticeInfo]:
-        with self.cache.sessions() as session:
+        with self.cache.reading() as session:
             return [NoticeInfo(n.uid, n.title, n.body or "", n.starts_on, n.ends_on)
                     for n in valid_notices(session, today)]
 

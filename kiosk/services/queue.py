@@ -553,8 +553,15 @@ class QueueService:
         now = self._now()
         today = self.service_day(now)
         with self.cache.reading() as s:
+            db = self._db(s)
+            since = db.c.dt_in(self._day_start(today))
             calls = []
+            recent: list[tuple[datetime, int, WindowCall]] = []
             for w in s.scalars(select(Window).order_by(Window.number)):
+                # today's calls only: yesterday's are not "recent" after midnight
+                for at, event_id, label, business in db.all(_RECENT_CALLS, (w.id, since, RECENT_CALLS)):
+                    at = db.c.dt_out(at)
+                    recent.append((at, event_id, WindowCall(w.number, w.name, label, _short(business), at)))
                 if w.paused:
                     calls.append(WindowCall(w.number, w.name, "", "", now, paused=True))
                     continue
@@ -562,16 +569,7 @@ class QueueService:
                 if t is not None:
                     called = self._last_call_at(s, t) or t.called_at or now
                     calls.append(WindowCall(w.number, w.name, t.label, _short(t.business_type.name), called))
-            recent = []
-            rows = s.execute(
-                select(TicketEvent, Ticket, Window)
-                .join(Ticket, TicketEvent.ticket_id == Ticket.id)
-                .join(Window, TicketEvent.window_id == Window.id)
-                .where(TicketEvent.kind.in_(("called", "recalled")), TicketEvent.at >= self._day_start(today))
-                .order_by(TicketEvent.id.desc()).limit(8)
-            ).all()
-            for ev, t, w in rows:
-                recent.append(WindowCall(w.number, w.name, t.label, _short(t.business_type.name), ev.at))
+            recent.sort(key=lambda r: r[:2], reverse=True)
             waiting = {}
             counts = dict(s.execute(
                 select(Ticket.business_type_id, func.count())
@@ -579,7 +577,7 @@ class QueueService:
             ).all())
             for b in s.scalars(select(BusinessType).where(BusinessType.active).order_by(BusinessType.id)):
                 waiting[_short(b.name)] = counts.get(b.id, 0)
-            return QueueView(calls=calls, recent=recent, waiting=waiting)
+            return QueueView(calls=calls, recent=[c for _, _, c in recent[:RECENT_CALLS]], waiting=waiting)
 
     def today_summary(self) -> dict[str, int]:
         """Counts of today's tickets by state (for the console header and status page)."""
@@ -968,6 +966,19 @@ _EARLIER_OPEN = (
     " LIMIT ?"
 )
 EXPIRE_CHUNK = 500  # tickets expired per transaction
+
+# The board's recent calls, one window at a time: a backward walk of ix_ticket_event_window from
+# the window's newest event that stops at the day's start, so it reads today's events of that
+# window at most. (One query over all windows ordered by id walked the whole event history
+# whenever today had fewer than RECENT_CALLS calls: after midnight, in a quiet hall.) The
+# index's entries end with the rowid, so "at DESC, id DESC" is its own order: no sort.
+_RECENT_CALLS = (
+    "SELECT e.at, e.id, t.label, b.name FROM ticket_event e"
+    " JOIN ticket t ON t.id = e.ticket_id JOIN business_type b ON b.id = t.business_type_id"
+    " WHERE e.window_id = ? AND e.at >= ? AND e.kind IN ('called', 'recalled')"
+    " ORDER BY e.at DESC, e.id DESC LIMIT ?"
+)
+RECENT_CALLS = 8  # calls the board view lists, newest first
 
 _TICKET_COLS = (
     "t.id, t.uid, t.service_day, t.prefix, t.number, t.label, t.business_type_id, t.priority, t.state,"
