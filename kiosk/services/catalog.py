@@ -497,7 +497,9 @@ class Catalog:
     """Published categories, guides and notices from the hall cache, plus the search index.
 
     `attach(events)` makes it reload on "content.changed"; screens register with
-    `on_changed(callback)` to redraw (the callback may run on the publisher's thread).
+    `on_changed(callback)` to redraw (the callback may run on the publisher's thread). A sync
+    round announces every record it applied and then "sync.done": the catalogue reloads once,
+    at "sync.done", not once per record (a day's catch-up can bring hundreds).
     """
 
     def __init__(self, cache: Any, events: Any = None, *, lazy_index: bool = False,
@@ -517,6 +519,8 @@ class Catalog:
         self._pending: list[IndexDoc] = []
         self.pinyin_process = pinyin_process
         self.lazy_index = lazy_index
+        self._office_changed = False  # content from the office applied; reload at "sync.done"
+        self.reloads = 0  # how often the cache was read again (tests, logs)
         self.reload(build_index=not lazy_index)
         if events is not None:
             self.attach(events)
@@ -545,11 +549,23 @@ class Catalog:
 
     def attach(self, events: Any) -> None:
         events.subscribe("content.changed", self._on_content_changed)
+        events.subscribe("sync.done", self._on_sync_done)
 
     def on_changed(self, callback: Callable[[], None]) -> None:
         self._listeners.append(callback)
 
-    def _on_content_changed(self, _topic: str, _data: dict[str, Any]) -> None:
+    def _on_content_changed(self, _topic: str, data: dict[str, Any]) -> None:
+        if data.get("source") == "office":
+            self._office_changed = True
+            return
+        self._refresh()
+
+    def _on_sync_done(self, _topic: str, _data: dict[str, Any]) -> None:
+        if self._office_changed:
+            self._office_changed = False
+            self._refresh()
+
+    def _refresh(self) -> None:
         self.reload(build_index=not self.lazy_index)
         if self.lazy_index:  # the publisher may be the UI thread (the editor): build elsewhere
             self.build_index_in_background()
@@ -560,6 +576,7 @@ class Catalog:
                 log.exception("catalog listener %r failed", callback)
 
     def reload(self, build_index: bool = True) -> None:
+        self.reloads += 1
         from sync.cache.models import BusinessType, Category, ServiceGuide
 
         # Plain column rows, two statements: the kiosk starts faster than with ORM objects. One

@@ -145,6 +145,27 @@ def test_content_changed_rebuilds_the_index(cache):
     assert catalog.summary(uid).name == "养老服务补贴申请"
 
 
+def test_a_sync_round_reloads_the_catalogue_once_not_per_record(cache):
+    seed_catalog(cache)
+    bus = EventBus()
+    catalog = Catalog(cache, bus)
+    changed = []
+    catalog.on_changed(lambda: changed.append(True))
+    before = catalog.reloads
+    with cache.transaction() as s:
+        guides = s.scalars(select(ServiceGuide)).all()
+        for g in guides:
+            g.name += "（新版）"
+    for g in guides:  # as the sync worker announces each record it applied ...
+        bus.publish("content.changed", kind="guide", uid=g.uid, source="office")
+    assert catalog.reloads == before and changed == []
+    bus.publish("sync.done", pushed=0, pulled=len(guides))  # ... and then the end of its round
+    assert catalog.reloads == before + 1 and changed == [True]
+    assert all(summary.name.endswith("（新版）") for c in catalog.categories() for summary in catalog.guides_in(c.code))
+    bus.publish("sync.done", pushed=3, pulled=0)  # a round that changed no content: nothing to reload
+    assert catalog.reloads == before + 1
+
+
 def test_views_are_counted_without_touching_updated_at(catalog, cache):
     uid = catalog.guides_in("labor")[0].uid
     with cache.sessions() as s:
