@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 import time
 from datetime import datetime
@@ -38,6 +39,11 @@ def run_hall(args: argparse.Namespace, *, started: float | None = None) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv)
     collect_on_gui_thread(app)  # worker threads must never free Qt objects
+    # A service manager's stop, a shutdown or Ctrl+C: leave as the staff's "关闭程序" does, saving
+    # the view counts and the snapshot and stopping every worker (the handler runs with the next
+    # Python timer, within half a second).
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: app.exit(0))
     store = SnapshotStore(args.config, args.data_dir)
     early = store.load() if args.screenshots is None else None
     parts: dict[str, Any] = {}
@@ -83,19 +89,19 @@ def run_hall(args: argparse.Namespace, *, started: float | None = None) -> int:
             _show_kiosk(window, KioskSettings.of(config), offscreen=args.offscreen or args.screenshots is not None)
         else:
             window.attach(hall)
-        log.info("hall app ready %.2f s after start", time.perf_counter() - started)
 
         def save_snapshot() -> None:
             today = datetime.now(hall.tz).date()
             store.save(StartupSnapshot(KioskSettings.of(config), HomeContent.of(window.catalog, today)))
 
         app.aboutToQuit.connect(window.shutdown)  # stores the guides' view counts before the cache closes
+        if args.screenshots is None:
+            save_snapshot()  # for the next start; and again at exit, with the content of the day
+            app.aboutToQuit.connect(save_snapshot)
+        log.info("hall app ready %.2f s after start", time.perf_counter() - started)
         if args.screenshots is not None:
             take_screenshots(app, hall, window, counters, board_window, args.screenshots)
-            return
-        save_snapshot()  # for the next start; and again at exit, with the content of the day
-        app.aboutToQuit.connect(save_snapshot)
-        if args.exit_when_ready:
+        elif args.exit_when_ready:
             QTimer.singleShot(0, lambda: app.exit(0))  # quit() would ask the locked-down kiosk to close
 
     def start_or_exit() -> None:
@@ -117,6 +123,7 @@ def run_hall(args: argparse.Namespace, *, started: float | None = None) -> int:
         if hall.board is not None:
             hall.board.close()
         hall.close()
+    log.info("hall app stopped")
     return code
 
 

@@ -108,3 +108,32 @@ def test_a_hall_that_cannot_start_exits_instead_of_hanging(tmp_path):
                              "--data-dir", str(data)], capture_output=True, text=True, timeout=120, cwd=REPO, env=env)
     assert result.returncode == 1, result.stderr[-3000:]
     assert f"the hall app could not start: [Errno 17] File exists: '{data}'" in result.stderr
+
+
+def test_a_stop_signal_shuts_the_hall_down_cleanly(tmp_path):
+    """SIGTERM (a service manager's stop, a shutdown) leaves like "关闭程序": exit 0, workers
+    stopped, the start-up snapshot saved."""
+    import os
+    import signal
+    import time
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CACHE_HOME": str(tmp_path / "xdg-cache")}
+    config = tmp_path / "hall.toml"
+    config.write_text(f'[hall]\ndata_dir = "{tmp_path / "data"}"\n[lan]\nport = 0\n'
+                      '[office]\nurl = "http://127.0.0.1:9"\n[board]\nenabled = false\n', encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "hall", "--offscreen", "--config", str(config)],
+                            stderr=subprocess.PIPE, text=True, cwd=REPO, env=env)
+    lines = []
+    for line in proc.stderr:
+        lines.append(line)
+        if "hall app ready" in line:
+            break
+    snapshot = next((tmp_path / "xdg-cache" / "yizhan").glob("startup-*.json"))
+    snapshot.unlink()  # written at start; must be written again on the way out
+    started = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    rest = proc.stderr.read()
+    assert proc.wait(timeout=30) == 0, "".join(lines) + rest
+    assert time.monotonic() - started < 10
+    assert "hall app stopped" in rest
+    assert snapshot.exists()
