@@ -329,6 +329,8 @@ class KioskWindow(QMainWindow):
         return self.stack.currentWidget()  # type: ignore[return-value]
 
     def go(self, name: str, *, remember: bool = True, **params: Any) -> None:
+        if self.hall is None and name != "home":
+            return  # drawn from the snapshot, the hall not attached yet: only the home exists
         screen = self.screens[name]
         if remember and self.stack.currentWidget() is not None:
             cur = self.current()

@@ -38,6 +38,8 @@ def test_the_home_is_drawn_from_the_snapshot_before_the_hall_exists(qtbot, kiosk
         for words in ("民政事务", "4 项办事指南", "取号", "昨天存下的公示", "幸福社区工作站"):
             assert words in shown
         assert "离线运行" not in shown and "本机运行" not in shown  # no claim about the network yet
+        tap(qtbot, window.screens["home"].tiles["civil"])  # a touch before the hall is there: stays home
+        assert window.current().name == "home"
     finally:
         window.shutdown()
 
