@@ -15,6 +15,7 @@ import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from display.config import BoardConfig
+from sync.checks import check_http_url, check_time_zone
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ASSETS = REPO_ROOT / "assets"
@@ -23,14 +24,6 @@ UI_FONT = ASSETS / "fonts" / "wqy-microhei.ttc"
 
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-
-def check_http_url(value: str, *, allow_empty: bool = True) -> str:
-    if not value and allow_empty:
-        return value
-    if not re.match(r"^https?://[^\s/:]+(:\d{1,5})?(/\S*)?$", value):
-        raise ValueError(f"must be an http:// or https:// address, got {value!r}")
-    return value.rstrip("/")
 
 
 def check_existing_file(value: Path | None) -> Path | None:
@@ -47,16 +40,7 @@ class HallSection(Section):
     timezone: str = "Asia/Shanghai"
     data_dir: Path | None = None  # default: the per-user data directory
 
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Shanghai)") from None
-        return value
+    _known_zone = field_validator("timezone")(check_time_zone)
 
 
 class KioskSection(Section):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from sync.checks import check_http_url, check_time_zone
 
 
 class Section(BaseModel):
@@ -20,23 +21,8 @@ class ServerSection(Section):
     workers: int = Field(1, ge=1, le=64)
     timezone: str = "Asia/Shanghai"  # how times are shown on the public pages
 
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Shanghai)") from None
-        return value
-
-    @field_validator("public_url")
-    @classmethod
-    def _http(cls, value: str) -> str:
-        if value and not re.match(r"^https?://[^\s/]+(/\S*)?$", value):
-            raise ValueError(f"must be an http:// or https:// address, got {value!r}")
-        return value.rstrip("/")
+    _known_zone = field_validator("timezone")(check_time_zone)
+    _http = field_validator("public_url")(check_http_url)
 
 
 class DatabaseSection(Section):
