@@ -22,10 +22,10 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 
-def run_hall(args: argparse.Namespace, *, started: float | None = None) -> int:
-    """`yizhan hall`: args has config, data_dir, offscreen, screenshots and exit_when_ready.
-    `started` is the process's perf_counter() at start, for the logged start-up times."""
-    started = time.perf_counter() if started is None else started
+def run_hall(args: argparse.Namespace) -> int:
+    """`yizhan hall`: args has config, data_dir, offscreen, screenshots and exit_when_ready, and
+    `started`, the perf_counter() at the command's start, for the logged start-up times."""
+    started = getattr(args, "started", None) or time.perf_counter()
     if args.offscreen:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtCore import QTimer

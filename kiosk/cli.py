@@ -51,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser(_command_in(argv))
     args = parser.parse_args(argv)
+    # This module's own start time: under `python -m kiosk.cli` an `import kiosk.cli` elsewhere
+    # would load a second copy of the module, with a later STARTED.
+    args.started = STARTED
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

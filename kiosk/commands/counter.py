@@ -4,9 +4,13 @@ hall PC's LAN API (the hall app prints its URL and keeps the token in its data d
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,6 +30,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Checks what it can without the hall, then opens the console at once: the hall is asked
+    only by the console's worker thread, so a hall that is down or hangs never delays the window.
+    What the hall says at its first answer (its time zone, this window's name, or that it has no
+    such window / refuses the token) shows in the window and is printed here."""
+    import time
+
     from kiosk.config import check_http_url
 
     try:
@@ -49,41 +59,70 @@ def run(args: argparse.Namespace) -> int:
     if args.offscreen or args.screenshot:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
-    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from kiosk.config import UI_FONT
-    from kiosk.lan.client import HallUnreachable, LoginError, RemoteCounterClient
+    from kiosk.lan.client import RemoteCounterClient
     from kiosk.ui.counter.console import CounterConsole
+    from kiosk.ui.first_paint import after_first_paint
     from kiosk.ui.fonts import install_ui_font
-
-    app = QApplication.instance() or QApplication(sys.argv)
     from kiosk.ui.gui_gc import collect_on_gui_thread
 
+    opening = time.perf_counter()
+    app = QApplication.instance() or QApplication(sys.argv)
     collect_on_gui_thread(app)  # worker threads must never free Qt objects
     install_ui_font(app, UI_FONT)
     client = RemoteCounterClient(url, token)
-    tz = None  # the hall's, for its local times; if the hall is down now, the console asks it later
-    try:
-        from zoneinfo import ZoneInfo
-
-        tz = ZoneInfo(client.ping().get("timezone") or "Asia/Shanghai")
-        if args.window not in [w.number for w in client.windows()]:
-            print(f"--window: the hall has no window {args.window}", file=sys.stderr)
-            return 2
-    except HallUnreachable as exc:
-        print(f"{exc}; the console will keep trying", file=sys.stderr)
-    except LoginError as exc:
-        print(f"{exc}", file=sys.stderr)
-        return 2
-    # From here on every call to the hall runs off the GUI thread (the console's worker).
-    console = CounterConsole(client, args.window, tz=tz)
+    # tz=None: the console learns the hall's zone (and this window's name) at the hall's first answer.
+    console = CounterConsole(client, args.window, tz=None)
     console.resize(1280, 800)
+    after_first_paint(console, lambda: log.info("counter console on screen %.2f s after opening (%.2f s after start)",
+                                                time.perf_counter() - opening, time.perf_counter() - args.started))
+
+    def checked(kind: str, message: str) -> None:
+        if kind == "window":
+            print(f"--window: the hall has no window {args.window}: {message}", file=sys.stderr)
+        elif kind:
+            print(message, file=sys.stderr)
+        else:
+            log.info("the hall %s answered: window %d %s", url, args.window, console.window_name)
+
+    console.hall_checked.connect(checked)
     console.show()
     if args.screenshot is not None:
-        def capture() -> None:
-            ok = console.grab().save(str(args.screenshot))
-            app.exit(0 if ok else 1)
+        _screenshot_when_checked(app, console, args.screenshot)
+    code = app.exec()
+    return 2 if code == 0 and console.problem else code  # e.g. closed while the hall had no such window
 
-        QTimer.singleShot(1500, capture)
-    return app.exec()
+
+SCREENSHOT_WAIT_MS = 15_000  # --screenshot: how long to wait for the hall's first answer
+
+
+def _screenshot_when_checked(app: Any, console: Any, path: Path) -> None:
+    """Save the console once the hall answered (0; 2 if it refused the window or token), or after
+    SCREENSHOT_WAIT_MS without an answer (1), then exit."""
+    from PySide6.QtCore import QTimer
+
+    def capture(code: int) -> None:
+        if console.grab().save(str(path)):
+            app.exit(code)
+        else:
+            print(f"--screenshot: cannot save {path}", file=sys.stderr)
+            app.exit(1)
+
+    def checked(kind: str, _message: str) -> None:
+        console.hall_checked.disconnect(checked)
+        timeout.stop()
+        QTimer.singleShot(300, console, lambda: capture(2 if kind else 0))  # let the answer paint
+
+    def no_answer() -> None:
+        console.hall_checked.disconnect(checked)
+        print(f"the hall did not answer within {SCREENSHOT_WAIT_MS // 1000} s", file=sys.stderr)
+        capture(1)
+
+    timeout = QTimer(console)
+    timeout.setSingleShot(True)
+    timeout.timeout.connect(no_answer)
+    timeout.start(SCREENSHOT_WAIT_MS)
+    console.hall_checked.connect(checked)
+

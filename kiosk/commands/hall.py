@@ -36,9 +36,8 @@ def run(args: argparse.Namespace) -> int:
     gc.disable()
 
     from kiosk.app import run_hall
-    from kiosk.cli import STARTED
 
-    code = run_hall(args, started=STARTED)
+    code = run_hall(args)
     # Everything is saved and every worker stopped by now. Leave without Python's finaliser:
     # it destroys the Qt windows in arbitrary order, and PySide6 can crash doing so.
     atexit._run_exitfuncs()

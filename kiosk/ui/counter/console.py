@@ -7,6 +7,9 @@ disables the buttons and keeps retrying until the hall is back. Against a remote
 call runs on a worker thread, so the window never waits for the network. An action whose answer
 was lost is never sent again: the console asks the hall what became of it once the hall answers
 (kiosk/lan/once.py) and tells the clerk.
+At its first answer the hall also tells the console its time zone and this window's name; a
+window the hall does not have, or a hall token it refuses, shows on the login page (login is off
+until the hall says otherwise), so the console can open before the hall was ever reached.
 
 Keys: F1 叫下一位, F2 重呼, F3 过号, F4 转移, F5 办结, F6 挂起, F7 指定叫号, F8 暂停/恢复.
 """
@@ -20,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -297,13 +300,17 @@ class Poll:
     state: WindowState | None = None
     status: HallStatus | None = None
     timezone: str = ""  # the hall's, when the console did not know it yet
+    windows: list[Any] | None = None  # the hall's windows (WindowInfo), until this one was found
 
 
-def fetch(client: CounterClient, window: int, *, logged_in: bool, status: bool, timezone: bool) -> Poll:
+def fetch(client: CounterClient, window: int, *, logged_in: bool, status: bool, timezone: bool,
+          windows: bool = False) -> Poll:
     """One poll of the hall (on the worker thread for a remote hall)."""
     poll = Poll()
     if timezone and hasattr(client, "ping"):
         poll.timezone = client.ping().get("timezone") or ""
+    if windows:
+        poll.windows = client.windows()
     if not logged_in:
         poll.names = client.staff_names()
         return poll
@@ -336,6 +343,10 @@ class CounterConsole(QWidget):
     """
 
     reconnected_banner_ms = 5000  # how long "已重新连接大厅主机" stays
+    # (kind, message) each time the hall's verdict on this console changes, on the GUI thread:
+    # kind "" (the hall answered and has this window), "window" (it has no such window) or
+    # "token" (it refused the hall token). Nothing is emitted while the hall does not answer.
+    hall_checked = Signal(str, str)
 
     def __init__(self, client: CounterClient, window_number: int, *, tz: Any = UTC, poll: bool = True,
                  now: Any = None, background: bool | None = None):
@@ -346,7 +357,12 @@ class CounterConsole(QWidget):
         self.client = client
         self.window_number = window_number
         self._tz_known = tz is not None  # None: the hall's, learnt at the first answer
-        self.tz = tz if tz is not None else UTC
+        # until then this PC's own zone (the hall is in the same building), for "lost since"
+        self.tz = tz if tz is not None else datetime.now().astimezone().tzinfo
+        self.window_name = ""  # the hall's name for this window, once it answered
+        self._window_known = False
+        self.problem: str | None = None  # None: no answer yet; "": fine; else why login is off
+        self.problem_kind = ""
         self.staff: Staff | None = None
         self.state: WindowState | None = None
         self.connected: bool | None = None
@@ -416,7 +432,7 @@ class CounterConsole(QWidget):
     def _show_login(self, message: str = "") -> None:
         self.staff = None
         self._gen += 1
-        self.login_page.heading.setText(f"{self.window_number}号窗口 登录")
+        self.login_page.heading.setText(" ".join(filter(None, [f"{self.window_number}号窗口", self.window_name, "登录"])))
         self.login_page.where.setText(f"大厅主机：{self.client.description}")
         self.login_page.pin.clear()
         self.login_page.message.setText(message)
@@ -428,6 +444,9 @@ class CounterConsole(QWidget):
         """Log in; True once logged in (at once in process, else when the hall answers)."""
         if not name or not pin:
             self.login_page.message.setText("请选择工作人员并输入 PIN")
+            return False
+        if self.problem:
+            self.login_page.message.setText(self.problem)
             return False
         if self.busy:
             return False
@@ -470,13 +489,13 @@ class CounterConsole(QWidget):
         if self._polling:
             return
         logged_in = self.staff is not None
-        if not logged_in and self._names_loaded and self.connected:
+        if not logged_in and self._names_loaded and self.connected and self._window_known:
             return  # the login page has what it needs
         self._polling = True
         gen = self._gen
         self._submit(lambda result, exc: self._polled(gen, result, exc), fetch, self.client, self.window_number,
                      logged_in=logged_in, status=logged_in and self._polls % STATUS_EVERY == 0,
-                     timezone=not self._tz_known)
+                     timezone=not self._tz_known, windows=not self._window_known)
 
     def _polled(self, gen: int, poll: Poll | None, exc: BaseException | None) -> None:
         self._polling = False
@@ -493,6 +512,8 @@ class CounterConsole(QWidget):
                 self._show_login(str(exc))
             elif self.staff is None:
                 self.login_page.message.setText(str(exc))  # e.g. a wrong hall token
+                if not self._window_known:  # never accepted yet: the token, not a lost login
+                    self._set_problem("token", str(exc))
             return
         if gen != self._gen:
             return  # asked for the clerk before a login or logout: the next poll is for this one
@@ -506,6 +527,8 @@ class CounterConsole(QWidget):
             except (ValueError, KeyError):
                 log.warning("the hall's time zone %r is unknown here", poll.timezone)
                 self._tz_known = True
+        if poll.windows is not None:
+            self._find_window(poll.windows)
         if poll.names is not None:
             self.login_page.load_names(poll.names)
             self._names_loaded = True
@@ -514,6 +537,33 @@ class CounterConsole(QWidget):
             self.show_state(poll.state)
         if poll.status is not None:
             self._show_status(poll.status)
+
+    def _find_window(self, windows: list[Any]) -> None:
+        """The hall's list of windows came: this window's name, or why the clerk cannot log in."""
+        mine = next((w for w in windows if w.number == self.window_number), None)
+        if mine is None:  # asked again at every poll: the hall's admin may still add it
+            numbers = "、".join(str(w.number) for w in windows) or "无"
+            self._set_problem("window", f"大厅主机没有 {self.window_number} 号窗口（现有窗口：{numbers}），"
+                                        "请检查 counter 的 --window")
+            return
+        self._window_known = True
+        self.window_name = mine.name
+        self.setWindowTitle(f"一站 · {self.window_number}号窗口 {mine.name} 叫号 · {self.client.description}")
+        if self.staff is None:
+            self.login_page.heading.setText(f"{self.window_number}号窗口 {mine.name} 登录")
+        self._set_problem("", "")  # also clears a refused token: the hall answered this time
+
+    def _set_problem(self, kind: str, message: str) -> None:
+        """What the hall said about this console: "" fine, else a message that stays on the login page."""
+        if message == self.problem:
+            return
+        old, self.problem, self.problem_kind = self.problem, message, kind
+        if message:
+            self.login_page.message.setText(message)
+        elif old and self.login_page.message.text() == old:
+            self.login_page.message.setText("")
+        self._update_buttons()
+        self.hall_checked.emit(kind, message)
 
     def _set_connected(self, ok: bool, detail: str = "") -> None:
         w = self.work
@@ -552,7 +602,7 @@ class CounterConsole(QWidget):
         free = bool(self.connected) and not self.busy
         for b in [*w.buttons.values(), w.reprint, w.pick, w.back, w.resume_held]:
             b.setEnabled(free and self.unconfirmed is None)
-        self.login_page.button.setEnabled(self.connected is not False and not self.busy)
+        self.login_page.button.setEnabled(self.connected is not False and not self.busy and not self.problem)
 
     def _hide_reconnected(self) -> None:
         if self.connected:

@@ -23,7 +23,7 @@ from queue_world import TZ, add_clerks, make_queue, seed_hall  # noqa: E402
 from kiosk.lan.api import HallApiServer, create_app  # noqa: E402
 from kiosk.lan.client import LocalCounterClient, RemoteCounterClient  # noqa: E402
 from kiosk.services.auth import AuthService  # noqa: E402
-from kiosk.ui.counter.console import LOST, CounterConsole, TransferDialog  # noqa: E402
+from kiosk.ui.counter.console import LOST, POLL_MS, CounterConsole, TransferDialog  # noqa: E402
 
 WAIT = 15_000  # ms; generous, for a busy test machine
 
@@ -237,3 +237,52 @@ def test_transfer_over_the_lan(qtbot, hall):
     chooser.stop()
     qtbot.waitUntil(lambda: console.work.message.text() == "B001 已转移", timeout=WAIT)
     assert q.ticket("B001").state == "waiting"
+
+
+def test_console_opened_against_a_silent_hall_fills_in_the_window_when_it_answers(qtbot, hall, proxies):
+    q, server, _ = hall
+    proxy = proxies(server.port)
+    proxy.mode = "silent"
+    console = CounterConsole(RemoteCounterClient(proxy.url, "tok", timeout=1.0), 2, tz=None)
+    qtbot.addWidget(console)
+    checked = []
+    console.hall_checked.connect(lambda kind, message: checked.append((kind, message)))
+    console.show()
+    qtbot.waitUntil(lambda: console.connected is False, timeout=WAIT)
+    assert console.problem is None and checked == []  # nothing known yet, and nothing made up
+    assert console.login_page.heading.text() == "2号窗口 登录"
+    assert console.login_page.message.text() == LOST
+    proxy.mode = "pass"
+    qtbot.waitUntil(lambda: checked == [("", "")], timeout=WAIT)
+    assert console.login_page.heading.text() == "2号窗口 民政事务窗口 登录"
+    assert "民政事务窗口" in console.windowTitle() and proxy.url in console.windowTitle()
+    assert str(console.tz) == "Asia/Shanghai"
+    log_in(qtbot, console)
+    qtbot.wait(POLL_MS * 2)
+    assert proxy.requests_in("pass", "GET /api/v1/windows ") == 1  # asked once, not at every poll
+
+
+def test_a_window_the_hall_does_not_have_says_so_and_keeps_login_off(qtbot, hall):
+    q, server, _ = hall
+    console = CounterConsole(RemoteCounterClient(server.url, "tok", timeout=1.0), 9, tz=None)
+    qtbot.addWidget(console)
+    checked = []
+    console.hall_checked.connect(lambda kind, message: checked.append((kind, message)))
+    console.show()
+    qtbot.waitUntil(lambda: checked != [], timeout=WAIT)
+    kind, message = checked[0]
+    assert kind == "window" and message == "大厅主机没有 9 号窗口（现有窗口：1、2、3、4），请检查 counter 的 --window"
+    assert console.login_page.message.text() == message
+    assert not console.login_page.button.isEnabled()
+    assert console.login("李强", "1357") is False and console.login_page.message.text() == message
+    qtbot.wait(POLL_MS * 2)
+    assert checked == [(kind, message)] and console.staff is None  # said once, and it stays
+
+
+def test_a_refused_token_says_so_on_the_login_page(qtbot, hall):
+    q, server, _ = hall
+    console = CounterConsole(RemoteCounterClient(server.url, "wrong", timeout=1.0), 2, tz=None)
+    qtbot.addWidget(console)
+    console.show()
+    qtbot.waitUntil(lambda: console.problem_kind == "token", timeout=WAIT)
+    assert "令牌" in console.login_page.message.text() and not console.login_page.button.isEnabled()
