@@ -28,6 +28,13 @@ def sample_guide_uid(window: KioskWindow) -> str:
     raise RuntimeError("the catalogue has no guides to show")
 
 
+def type_on_keyboard(window: KioskWindow, text: str) -> KioskWindow:
+    """Press the search screen's on-screen keys, as a resident would."""
+    for ch in text:
+        window.screens["search"].keyboard.keys[ch].click()
+    return window
+
+
 def fresh(ctx: ShotContext) -> KioskWindow:
     window = kiosk(ctx)
     window.reset_session()
@@ -72,9 +79,7 @@ def guide(ctx: ShotContext) -> QWidget:
 def search_db(ctx: ShotContext) -> QWidget:
     window = fresh(ctx)
     window.screens["home"].search_button.click()
-    for ch in "db":
-        window.screens["search"].keyboard.keys[ch].click()
-    return window
+    return type_on_keyboard(window, "db")
 
 
 @shot("kiosk-ticket")
@@ -136,18 +141,14 @@ def portrait_guide(ctx: ShotContext) -> QWidget:
 def portrait_search(ctx: ShotContext) -> QWidget:
     window = other_orientation(ctx, "portrait")
     window.go("search")
-    for ch in "db":
-        window.screens["search"].keyboard.keys[ch].click()
-    return window
+    return type_on_keyboard(window, "db")
 
 
 @shot("kiosk-landscape")
 def landscape(ctx: ShotContext) -> QWidget:
     window = other_orientation(ctx, "landscape")
     window.go("search")
-    for ch in "shiye":
-        window.screens["search"].keyboard.keys[ch].click()
-    return window
+    return type_on_keyboard(window, "shiye")
 
 
 @shot("kiosk-idle-countdown")
