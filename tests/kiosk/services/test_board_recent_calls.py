@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from queue_world import TZ, Clock, make_queue, seed_hall
+from queue_world import TZ, Clock
 from sqlalchemy import event, insert, select
 
 from kiosk.services.queue import RECENT_CALLS
@@ -17,13 +17,6 @@ from sync.cache.models import BusinessType, Ticket, TicketEvent, Window
 @pytest.fixture
 def clock():
     return Clock(datetime(2026, 11, 25, 9, 0, tzinfo=TZ))
-
-
-@pytest.fixture
-def q(cache, clock):
-    seed_hall(cache)
-    service, _ = make_queue(cache, clock)
-    return service
 
 
 def add_history(cache, first_day, days: int, per_day: int = 100) -> None:

@@ -12,18 +12,6 @@ from kiosk.services.queue import QueueError
 from sync.cache.models import AuditLog, Outbox, Ticket, TicketEvent
 
 
-@pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest.fixture
-def q(cache, clock):
-    seed_hall(cache)
-    service, _ = make_queue(cache, clock)
-    return service
-
-
 def events_of(cache, label):
     with cache.sessions() as s:
         t = s.scalar(select(Ticket).where(Ticket.label == label))

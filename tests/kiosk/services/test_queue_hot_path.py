@@ -8,23 +8,11 @@ import sqlite3
 import uuid
 
 import pytest
-from queue_world import Clock, make_queue, seed_hall
+from queue_world import make_queue, seed_hall
 from sqlalchemy import event, func, select
 
 from kiosk.services.queue import QueueService
 from sync.cache.models import Outbox, Ticket, TicketEvent, new_seq_uid
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest.fixture
-def q(cache, clock):
-    seed_hall(cache)
-    service, _ = make_queue(cache, clock)
-    return service
 
 
 def raw_rows(cache, sql):

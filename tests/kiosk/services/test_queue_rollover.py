@@ -24,13 +24,6 @@ def clock():
     return Clock(datetime(2026, 11, 25, 16, 0, tzinfo=TZ))
 
 
-@pytest.fixture
-def q(cache, clock):
-    seed_hall(cache)
-    service, _ = make_queue(cache, clock)
-    return service
-
-
 def yesterday_left_open(q, clock) -> dict[str, str]:
     """Tickets of 2026-11-25 in every open state at the end of the day: label -> state."""
     for business in ("labor", "labor", "labor", "labor", "civil", "civil", "health"):
