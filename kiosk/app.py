@@ -28,10 +28,15 @@ def run_hall(args: argparse.Namespace) -> int:
     started = getattr(args, "started", None) or time.perf_counter()
     if args.offscreen:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from kiosk.startup import HomeContent, KioskSettings, SnapshotStore, StartupSnapshot
+
+    # Read before PySide6 is imported: PySide's import hook reads the source of every module
+    # imported after it, and the snapshot's json, platformdirs and records need not pay that.
+    store = SnapshotStore(args.config, args.data_dir)
+    early = store.load() if args.screenshots is None else None
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from kiosk.startup import HomeContent, KioskSettings, SnapshotStore, StartupSnapshot
     from kiosk.ui.first_paint import after_first_paint
     from kiosk.ui.fonts import install_ui_font
     from kiosk.ui.gui_gc import collect_on_gui_thread
@@ -44,8 +49,6 @@ def run_hall(args: argparse.Namespace) -> int:
     # Python timer, within half a second).
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: app.exit(0))
-    store = SnapshotStore(args.config, args.data_dir)
-    early = store.load() if args.screenshots is None else None
     parts: dict[str, Any] = {}
 
     def home_painted() -> None:
@@ -91,8 +94,10 @@ def run_hall(args: argparse.Namespace) -> int:
             window.attach(hall)
 
         def save_snapshot() -> None:
-            today = datetime.now(hall.tz).date()
-            store.save(StartupSnapshot(KioskSettings.of(config), HomeContent.of(window.catalog, today)))
+            now = datetime.now(hall.tz)
+            offset = now.utcoffset()
+            store.save(StartupSnapshot(KioskSettings.of(config), HomeContent.of(window.catalog, now.date()),
+                                       int(offset.total_seconds()) if offset is not None else 0))
 
         app.aboutToQuit.connect(window.shutdown)  # stores the guides' view counts before the cache closes
         if args.screenshots is None:

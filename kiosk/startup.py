@@ -9,19 +9,17 @@ and swaps the live catalogue in (redrawing the home only if something changed). 
 stale or unreadable snapshot only means the slower start; a new one is written after every
 start and at exit.
 
-No Qt, SQLAlchemy or pydantic here: this module is imported before them.
+No Qt, SQLAlchemy or pydantic here: this module is imported, and the snapshot read, before them.
+Its records are NamedTuples for the reason given in kiosk/services/catalog_items.py.
 """
-
-from __future__ import annotations
 
 import json
 import logging
 import os
 import zlib
-from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, timedelta, timezone, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import platformdirs
 
@@ -29,11 +27,10 @@ from kiosk.services.catalog_items import CategoryInfo, NoticeInfo
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1  # bump when the JSON below changes shape: older snapshots are then ignored
+FORMAT = 2  # bump when the JSON below changes shape: older snapshots are then ignored
 
 
-@dataclass(frozen=True)
-class KioskSettings:
+class KioskSettings(NamedTuple):
     """What the kiosk window needs from the hall config before its first paint."""
 
     hall_name: str
@@ -46,22 +43,21 @@ class KioskSettings:
     ui_font: str
 
     @classmethod
-    def of(cls, config: Any) -> KioskSettings:  # config: kiosk.config.HallConfig
+    def of(cls, config: Any) -> "KioskSettings":  # config: kiosk.config.HallConfig
         k = config.kiosk
         return cls(hall_name=config.hall.name, timezone=config.hall.timezone, orientation=k.orientation,
                    fullscreen=k.fullscreen, language=k.language, large_text=k.large_text,
                    idle_seconds=k.idle_seconds, ui_font=str(config.ui_font()))
 
 
-@dataclass(frozen=True)
-class HomeContent:
+class HomeContent(NamedTuple):
     """The service areas and notices, answering the two questions the home screen asks a catalogue."""
 
     areas: tuple[CategoryInfo, ...]
     current_notices: tuple[NoticeInfo, ...]
 
     @classmethod
-    def of(cls, catalog: Any, today: date) -> HomeContent:  # catalog: kiosk.services.catalog.Catalog
+    def of(cls, catalog: Any, today: date) -> "HomeContent":  # catalog: kiosk.services.catalog.Catalog
         return cls(tuple(catalog.categories()), tuple(catalog.notices(today)))
 
     def categories(self) -> list[CategoryInfo]:
@@ -71,10 +67,15 @@ class HomeContent:
         return [n for n in self.current_notices if n.starts_on <= today <= n.ends_on]
 
 
-@dataclass(frozen=True)
-class StartupSnapshot:
+class StartupSnapshot(NamedTuple):
     settings: KioskSettings
     home: HomeContent
+    utc_offset_s: int = 0  # the hall's offset from UTC when saved
+
+    def zone(self) -> tzinfo:
+        """The hall's time zone for the first clock, without loading zoneinfo (some 3 ms): a
+        fixed offset, right until a daylight-saving change, and replaced once the hall attaches."""
+        return timezone(timedelta(seconds=self.utc_offset_s))
 
 
 class SnapshotStore:
@@ -114,6 +115,7 @@ class SnapshotStore:
                     tuple(NoticeInfo(**{**n, "starts_on": date.fromisoformat(n["starts_on"]),
                                         "ends_on": date.fromisoformat(n["ends_on"])})
                           for n in home["current_notices"])),
+                utc_offset_s=int(data["utc_offset_s"]),
             )
         except FileNotFoundError:
             return None
@@ -126,7 +128,11 @@ class SnapshotStore:
         key = self.key()
         if key is None:
             return
-        data = {"key": key, "settings": asdict(snapshot.settings), "home": asdict(snapshot.home)}
+        home = snapshot.home
+        data = {"key": key, "settings": snapshot.settings._asdict(),
+                "home": {"areas": [a._asdict() for a in home.areas],
+                         "current_notices": [n._asdict() for n in home.current_notices]},
+                "utc_offset_s": snapshot.utc_offset_s}
         tmp = self.path.with_name(self.path.name + ".tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

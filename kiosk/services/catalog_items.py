@@ -1,16 +1,16 @@
 """What the kiosk's screens get from the catalogue: plain, frozen records.
 
 Kept apart from kiosk/services/catalog.py (SQLAlchemy, rapidfuzz, pinyin) so the kiosk's first
-home screen can be drawn from the start-up snapshot before any of those is imported."""
+home screen can be drawn from the start-up snapshot before any of those is imported. They are
+NamedTuples rather than frozen dataclasses because defining a dataclass costs about 0.5 ms and
+these are defined on the way to that first paint; and without `from __future__ import
+annotations`, which would have typing compile every field's annotation from a string."""
 
-from __future__ import annotations
-
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class CategoryInfo:
+class CategoryInfo(NamedTuple):
     code: str
     name: str
     name_en: str
@@ -19,8 +19,7 @@ class CategoryInfo:
     guide_count: int
 
 
-@dataclass(frozen=True)
-class GuideSummary:
+class GuideSummary(NamedTuple):
     uid: str
     code: str
     name: str
@@ -30,16 +29,14 @@ class GuideSummary:
     order: int  # position in the category listing (sort order, then code)
 
 
-@dataclass(frozen=True)
-class MaterialItem:
+class MaterialItem(NamedTuple):
     name: str
     copies: int
     form: str  # original | copy | both | ""
     notes: str
 
 
-@dataclass(frozen=True)
-class GuideDetail:
+class GuideDetail(NamedTuple):
     """Every 办事指南 field, with text already stripped; empty strings mean "not given"."""
 
     uid: str
@@ -71,8 +68,7 @@ class GuideDetail:
     version: int
 
 
-@dataclass(frozen=True)
-class NoticeInfo:
+class NoticeInfo(NamedTuple):
     uid: str
     title: str
     body: str

@@ -19,5 +19,9 @@ def install_ui_font(app: QApplication, font_file: Path, point_size: int = 14) ->
         log.error("could not load the UI font %s; Chinese may show as boxes", font_file)
         return app.font().family()
     font = QFont(families[0], point_size)
+    # Unhinted outlines: at the kiosk's text sizes (20–48 px) they look the same, and FreeType's
+    # autohinter (fontconfig's usual "slight" hinting) would cost the home screen's first paint
+    # some 3 ms for its ~150 Chinese glyphs. Style-sheet fonts inherit this from the app font.
+    font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
     app.setFont(font)
     return families[0]

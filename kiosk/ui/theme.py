@@ -6,9 +6,7 @@ Large-text mode multiplies every text size by 1.5 and switches to a black/yellow
 contrast palette (WCAG AAA contrast for body text).
 """
 
-from __future__ import annotations
-
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 TOUCH_TARGET_PX = 72
 LARGE_TEXT_SCALE = 1.5
@@ -17,8 +15,7 @@ LARGE_TEXT_SCALE = 1.5
 AREA_COLOURS = ["#1f6fb2", "#2e8b57", "#c0392b", "#8e44ad", "#d35400", "#16838c", "#6d4c41", "#3949ab"]
 
 
-@dataclass(frozen=True)
-class Theme:
+class Theme(NamedTuple):  # not a dataclass: see kiosk/services/catalog_items.py
     large: bool = False
     scale: float = 1.0
     background: str = "#eef2f6"
@@ -51,8 +48,8 @@ class Theme:
 
 
 NORMAL = Theme()
-LARGE = replace(
-    NORMAL, large=True, scale=LARGE_TEXT_SCALE, background="#000000", surface="#111111", text="#ffffff",
+LARGE = NORMAL._replace(
+    large=True, scale=LARGE_TEXT_SCALE, background="#000000", surface="#111111", text="#ffffff",
     muted="#f0f0f0", primary="#ffd400", on_primary="#000000", ticket="#ffd400", on_ticket="#000000",
     highlight_bg="#ffd400", highlight_fg="#000000", border="#ffffff", online="#7CFC00", offline="#ffffff",
     bar="#000000", on_bar="#ffd400", border_px=3,
@@ -73,9 +70,6 @@ QLabel[role="h2"] {{ font-size: {t.px(32)}px; font-weight: bold; color: {t.prima
 QLabel[role="muted"] {{ font-size: {t.px(22)}px; color: {t.muted}; }}
 QLabel[role="body"] {{ font-size: {t.px(26)}px; }}
 QLabel[role="strong"] {{ font-size: {t.px(26)}px; font-weight: bold; }}
-QLabel[role="tile-title"] {{ font-size: {t.px(36)}px; font-weight: bold; background: transparent; }}
-QLabel[role="tile-title-small"] {{ font-size: {t.px(30)}px; font-weight: bold; background: transparent; }}
-QLabel[role="tile-sub"] {{ font-size: {t.px(22)}px; color: {t.muted}; background: transparent; }}
 QLabel[role="row-title"] {{ font-size: {t.px(30)}px; font-weight: bold; background: transparent; }}
 QLabel[role="row-title-small"] {{ font-size: {t.px(24)}px; font-weight: bold; background: transparent; }}
 QLabel[role="row-detail"] {{ font-size: {t.px(22)}px; color: {t.muted}; background: transparent; }}

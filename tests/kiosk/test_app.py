@@ -73,10 +73,12 @@ def test_second_start_paints_the_home_from_the_snapshot_before_loading_the_rest(
 
 
 def test_hall_command_starts_without_the_database_and_validation_libraries():
-    """What `yizhan hall` imports before its first paint: no SQLAlchemy, pydantic or Alembic."""
+    """What `yizhan hall` imports before its first paint: no SQLAlchemy, pydantic or Alembic, nor
+    the search, QR, zoneinfo or staff-overlay modules."""
     code = ("import sys; from kiosk.cli import build_parser; build_parser('hall'); "
             "import kiosk.app, kiosk.startup, kiosk.ui.resident.window, kiosk.ui.first_paint; "
-            "print(sorted(m for m in ('sqlalchemy', 'pydantic', 'alembic', 'rapidfuzz', 'pypinyin', 'qrcode') "
+            "print(sorted(m for m in ('sqlalchemy', 'pydantic', 'alembic', 'rapidfuzz', 'pypinyin', 'qrcode', "
+            "'zoneinfo', 'kiosk.ui.resident.staff') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
     assert out.returncode == 0, out.stderr

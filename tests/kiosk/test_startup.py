@@ -24,8 +24,9 @@ def store(tmp_path, config_text: str | None = "[hall]\nname = '幸福社区工�
 def test_a_saved_snapshot_loads_back_equal(tmp_path):
     s = store(tmp_path)
     assert s.load() is None  # nothing saved yet: the slower start
-    s.save(StartupSnapshot(SETTINGS, HOME))
-    assert s.load() == StartupSnapshot(SETTINGS, HOME)
+    s.save(StartupSnapshot(SETTINGS, HOME, utc_offset_s=8 * 3600))
+    assert s.load() == StartupSnapshot(SETTINGS, HOME, utc_offset_s=8 * 3600)
+    assert s.load().zone().utcoffset(None).total_seconds() == 8 * 3600
     assert [p.name for p in s.path.parent.iterdir()] == [s.path.name]  # no temporary file left
 
 

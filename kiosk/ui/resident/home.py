@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout
 
 from kiosk.ui.resident.common import Screen, english, label
-from kiosk.ui.widgets.tiles import Badge, Row, Tile, clear_layout
+from kiosk.ui.widgets.tiles import BadgeMark, Row, Tile, clear_layout
 
 
 class HomeScreen(Screen):
@@ -54,8 +54,8 @@ class HomeScreen(Screen):
             title = (cat.name_en or cat.name) if en else cat.name
             subtitle = f"{cat.name} · {count}" if en else count
             side = t.px(96)
-            badge = Badge(cat.name[:1], t.area_colour(i), side, "#000000" if t.large else "#ffffff")
-            tile = Tile(title, subtitle, badge, role="area-tile", small=en)
+            badge = BadgeMark(cat.name[:1], t.area_colour(i), side, "#000000" if t.large else "#ffffff")
+            tile = Tile(title, subtitle, badge, theme=t, role="area-tile", small=en)
             tile.setObjectName(f"tile-{cat.code}")
             tile.clicked.connect(lambda _=False, code=cat.code: self.kiosk.go("category", code=code))
             self.tiles[cat.code] = tile

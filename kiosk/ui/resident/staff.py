@@ -1,4 +1,4 @@
-"""Staff exit: a hidden gesture (5 taps on the hall name within 3 s), then a staff PIN.
+"""Staff exit: a hidden gesture (kiosk/ui/resident/tap_gesture.py), then a staff PIN.
 
 Any staff role may leave the kiosk; the login is checked and audited by AuthService, which
 also locks an account after repeated wrong PINs.
@@ -7,38 +7,16 @@ also locks an account after repeated wrong PINs.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication as Q
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.ui.resident.common import label
 from kiosk.ui.widgets.tiles import clear_layout
 
 log = logging.getLogger(__name__)
-
-TAPS = 5
-WITHIN_S = 3.0
-
-
-class TapGesture(QObject):
-    """Counts taps; fires when TAPS of them fall within WITHIN_S seconds."""
-
-    triggered = Signal()
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic):
-        super().__init__()
-        self.clock = clock
-        self.taps: list[float] = []
-
-    def tap(self) -> None:
-        now = self.clock()
-        self.taps = [t for t in self.taps if now - t <= WITHIN_S] + [now]
-        if len(self.taps) >= TAPS:
-            self.taps = []
-            self.triggered.emit()
 
 
 class StaffOverlay(QFrame):

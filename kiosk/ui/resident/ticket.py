@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QPushButton, QVB
 from kiosk.services.links import hall_public_url, ticket_url
 from kiosk.ui.resident.common import Screen, english, label
 from kiosk.ui.widgets.qr import QrWidget
-from kiosk.ui.widgets.tiles import Badge, Tile, clear_layout
+from kiosk.ui.widgets.tiles import BadgeMark, Tile, clear_layout
 
 log = logging.getLogger(__name__)
 
@@ -158,8 +158,8 @@ class TicketScreen(Screen):
             sub = f"{b.name} · {waiting}" if en else waiting
             if not b.open_windows:
                 sub += " · " + Q.translate("Kiosk", "窗口暂停，号码保留")
-            badge = Badge(b.prefix, t.ticket, t.px(92), t.on_ticket)
-            tile = Tile(title, sub, badge, role="business-tile", small=en)
+            badge = BadgeMark(b.prefix, t.ticket, t.px(92), t.on_ticket)
+            tile = Tile(title, sub, badge, theme=t, role="business-tile", small=en)
             tile.setObjectName(f"business-{b.code}")
             tile.clicked.connect(lambda _=False, code=b.code: self._choose(code))
             self.business_buttons[b.code] = tile

@@ -5,9 +5,8 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
-from datetime import datetime
-from typing import Any
-from zoneinfo import ZoneInfo
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication as Q
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
@@ -30,8 +29,11 @@ from kiosk.ui.resident.common import Screen, clock_text, english, label
 from kiosk.ui.resident.home import HomeScreen
 from kiosk.ui.resident.idle import IdleWatcher
 from kiosk.ui.resident.lockdown import Lockdown
-from kiosk.ui.resident.staff import StaffOverlay, TapGesture
+from kiosk.ui.resident.tap_gesture import TapGesture
 from kiosk.ui.theme import Theme, style_sheet, theme_for
+
+if TYPE_CHECKING:
+    from kiosk.ui.resident.staff import StaffOverlay
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,12 @@ def default_queue(hall: Any) -> Any:
     except Exception:
         log.exception("the queue service is not available; the kiosk cannot issue tickets")
         return None
+
+
+def hall_zone(settings: KioskSettings) -> tzinfo:
+    from zoneinfo import ZoneInfo  # not before the first paint from a snapshot: see StartupSnapshot.zone
+
+    return ZoneInfo(settings.timezone)
 
 
 # Every screen but home is imported when first opened: their modules pull in the search index,
@@ -98,7 +106,7 @@ class KioskWindow(QMainWindow):
             raise TypeError("KioskWindow needs a hall or a start-up snapshot")
         self.hall: Any = None
         self.settings = early.settings if hall is None else KioskSettings.of(hall.config)
-        self.tz = ZoneInfo(self.settings.timezone)
+        self.tz = early.zone() if hall is None else hall_zone(self.settings)
         self.orientation = orientation or self.settings.orientation
         self.catalog: Any = early.home if hall is None else None  # until attach(): the snapshot's home
         self.queue: Any = None
@@ -135,12 +143,9 @@ class KioskWindow(QMainWindow):
         self.countdown.setParent(central)
         self.countdown.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.countdown.hide()
-        self.staff = StaffOverlay(central, self.auth)
-        self.staff.exit_kiosk.connect(self.leave_kiosk_mode)
-        self.staff.close_app.connect(self.close_app)
-        self.staff.open_editor.connect(self.open_editor)
+        self._staff: StaffOverlay | None = None
         self.gesture = TapGesture()
-        self.gesture.triggered.connect(self.staff.open)
+        self.gesture.triggered.connect(lambda: self.staff.open())
         self.hall_label.tapped.connect(self.gesture.tap)
 
         self.idle = IdleWatcher(self, self.settings.idle_seconds, busy=lambda: not self.is_pristine())
@@ -196,10 +201,10 @@ class KioskWindow(QMainWindow):
         shown = self.catalog
         self._connect(hall, catalog, queue)
         settings = KioskSettings.of(hall.config)
+        self.tz = hall_zone(settings)
         if settings != self.settings:  # the snapshot was of an older config: follow the live one
             log.info("kiosk settings differ from the start-up snapshot; applying the config's")
             self.settings = settings
-            self.tz = ZoneInfo(settings.timezone)
             self.orientation = settings.orientation
             self.idle.set_seconds(settings.idle_seconds)
             self.setWindowTitle(f"一站 · {settings.hall_name}")
@@ -210,6 +215,21 @@ class KioskWindow(QMainWindow):
             if (shown.categories(), shown.notices(today)) != (self.catalog.categories(), self.catalog.notices(today)):
                 self.current().refresh()
         self._update_online()
+
+    @property
+    def staff(self) -> StaffOverlay:
+        """The staff PIN overlay, built the first time the hidden gesture asks for it."""
+        if self._staff is None:
+            from kiosk.ui.resident.staff import StaffOverlay
+
+            self._staff = StaffOverlay(self.centralWidget(), self.auth)
+            self._staff.exit_kiosk.connect(self.leave_kiosk_mode)
+            self._staff.close_app.connect(self.close_app)
+            self._staff.open_editor.connect(self.open_editor)
+        return self._staff
+
+    def _staff_visible(self) -> bool:
+        return self._staff is not None and self._staff.isVisible()
 
     # --- services ------------------------------------------------------------------------------
 
@@ -358,12 +378,13 @@ class KioskWindow(QMainWindow):
         search = self.screens.get("search")
         return (self.current().name == "home" and not (search is not None and search.field.text())
                 and self.language == self.settings.language and self.large == self.settings.large_text
-                and not self.staff.isVisible())
+                and not self._staff_visible())
 
     def reset_session(self) -> None:
         """The resident left: clear what they did and go home in the default language and size."""
         log.info("kiosk idle: back to the home screen")
-        self.staff.close_overlay()
+        if self._staff is not None:
+            self._staff.close_overlay()
         for screen in self.screens.values():
             screen.reset()
         self.history.clear()
@@ -417,7 +438,7 @@ class KioskWindow(QMainWindow):
         area = self.centralWidget().rect()
         c = self.countdown
         c.move((area.width() - c.width()) // 2, area.height() - c.height() - 140)
-        if self.staff.isVisible():
+        if self._staff_visible():
             self.staff.setGeometry(area)
 
     def resizeEvent(self, event: QResizeEvent) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date
 
 from PySide6.QtCore import Qt
@@ -45,9 +44,11 @@ def test_the_home_is_drawn_from_the_snapshot_before_the_hall_exists(qtbot, kiosk
 
 
 def test_attaching_the_hall_brings_the_live_catalogue_and_services(qtbot, kiosk_hall, ui_font):
-    window = early_kiosk(qtbot, snapshot_of(kiosk_hall), pinyin_process=False)
+    window = early_kiosk(qtbot, snapshot_of(kiosk_hall)._replace(utc_offset_s=8 * 3600), pinyin_process=False)
     try:
+        assert window.tz.utcoffset(None).total_seconds() == 8 * 3600  # the first clock: the saved offset
         window.attach(kiosk_hall)
+        assert str(window.tz) == kiosk_hall.config.hall.timezone  # then the hall's own zone
         home = window.screens["home"]
         # The snapshot was stale (one area, an old notice): the home now shows the cache's content.
         assert list(home.tiles) == ["civil", "labor", "health", "disability", "safety", "culture"]
@@ -79,7 +80,7 @@ def test_an_up_to_date_snapshot_is_not_redrawn(qtbot, kiosk_hall, ui_font):
 
 def test_a_snapshot_of_other_settings_gives_way_to_the_config(qtbot, kiosk_hall, ui_font):
     old = snapshot_of(kiosk_hall)
-    old = dataclasses.replace(old, settings=dataclasses.replace(old.settings, hall_name="旧名字", idle_seconds=300))
+    old = old._replace(settings=old.settings._replace(hall_name="旧名字", idle_seconds=300))
     window = early_kiosk(qtbot, old, pinyin_process=False)
     try:
         assert window.hall_label.text() == "旧名字"

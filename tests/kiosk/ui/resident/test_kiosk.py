@@ -18,9 +18,13 @@ def texts(widget) -> str:
     """Everything written on the visible screen, rich text stripped of tags."""
     import re
 
+    from kiosk.ui.widgets.tiles import Tile
+
     QApplication.processEvents()  # widgets added by a refresh are shown by a queued call
     parts = [lab.text() for lab in widget.findChildren(QLabel) if lab.isVisibleTo(widget)]
     parts += [b.text() for b in widget.findChildren(QPushButton) if b.isVisibleTo(widget)]
+    tiles = [t for t in widget.findChildren(Tile) if t.isVisibleTo(widget)] + [widget] * isinstance(widget, Tile)
+    parts += [f"{t.title}\n{t.subtitle}" for t in tiles]  # tiles draw their own text
     return re.sub(r"<[^>]+>", "", "\n".join(parts))
 
 
@@ -417,7 +421,7 @@ def test_staff_leave_with_gesture_and_pin(qtbot, kiosk):
 
 
 def test_tap_gesture_needs_five_taps_within_three_seconds():
-    from kiosk.ui.resident.staff import TapGesture
+    from kiosk.ui.resident.tap_gesture import TapGesture
 
     now = [0.0]
     gesture = TapGesture(clock=lambda: now[0])
