@@ -75,7 +75,7 @@ QLabel[role="row-title-small"] {{ font-size: {t.px(24)}px; font-weight: bold; ba
 QLabel[role="row-detail"] {{ font-size: {t.px(22)}px; color: {t.muted}; background: transparent; }}
 QLabel[role="row-detail-small"] {{ font-size: {t.px(20)}px; color: {t.muted}; background: transparent; }}
 QLabel[role="field"] {{ font-size: {t.px(24)}px; color: {t.muted}; font-weight: bold; }}
-QLabel[role="big-number"] {{ font-size: {t.px(150)}px; font-weight: bold; color: {t.ticket}; }}
+QLabel[role="big-number"] {{ font-size: 150px; font-weight: bold; color: {t.ticket}; }}
 QLabel[role="hall"] {{ font-size: {t.px(30)}px; font-weight: bold; color: {t.on_bar}; }}
 QLabel[role="bar"] {{ font-size: {t.px(24)}px; color: {t.on_bar}; }}
 QLabel[role="badge"] {{ font-size: {t.px(20)}px; color: {t.on_primary}; background: {t.primary};
@@ -98,15 +98,16 @@ QPushButton:disabled {{ color: {t.muted}; border-style: dashed; }}
 QPushButton[role="primary"] {{ background: {t.primary}; color: {t.on_primary}; border-color: {t.primary};
     font-weight: bold; }}
 QPushButton[role="ticket"] {{ background: {t.ticket}; color: {t.on_ticket}; border-color: {t.ticket};
-    font-weight: bold; font-size: {t.px(34)}px; min-height: {max(t.touch * 2, t.px(130))}px; }}
+    font-weight: bold; font-size: {t.px(34)}px; min-height: {max(t.touch * 2, t.px(110))}px; }}
 QPushButton[role="bar"] {{ background: transparent; color: {t.on_bar}; border: {t.border_px}px solid {t.on_bar};
     font-size: {t.px(22)}px; padding: 4px 14px; }}
 QPushButton[role="bar"]:checked {{ background: {t.on_bar}; color: {t.bar}; }}
 QPushButton[role="tile"], QPushButton[role="row"], QPushButton[role="area-tile"],
 QPushButton[role="business-tile"] {{ text-align: left; padding: 10px 22px; }}
 QPushButton[role="area-tile"] {{ min-height: {max(t.touch, t.px(150))}px; }}
-QPushButton[role="business-tile"] {{ min-height: {max(t.touch, t.px(140))}px; }}
-QPushButton[role="key"] {{ font-size: {t.px(32)}px; font-weight: bold; padding: 0px; border-radius: 10px; }}
+QPushButton[role="business-tile"] {{ min-height: {max(t.touch, 140)}px; }}
+QPushButton[role="key"] {{ font-size: {t.px(32)}px; font-weight: bold; padding: 0px; border-radius: 10px;
+    min-width: {TOUCH_TARGET_PX}px; }}
 QPushButton[role="search"] {{ text-align: left; color: {t.muted}; font-size: {t.px(28)}px;
     border: {t.border_px + 1}px solid {t.primary}; border-radius: 18px; padding-left: 24px;
     min-height: {int(t.touch * 1.25)}px; }}

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication as Q
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QScrollArea, QScroller, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QLayout, QScrollArea, QScroller, QVBoxLayout, QWidget
 
 if TYPE_CHECKING:
     from kiosk.ui.resident.window import KioskWindow
@@ -64,6 +64,9 @@ class Screen(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.params: dict[str, Any] = {}
         self.outer = QVBoxLayout(self)
+        # No minimum size forced onto the screen: the window's stack counts only the screen on
+        # show (KioskWindow.go), and a hidden screen's layout must not raise it.
+        self.outer.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         margin = 36
         self.outer.setContentsMargins(margin, 24, margin, 24)
         self.outer.setSpacing(18)

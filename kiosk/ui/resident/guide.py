@@ -47,7 +47,6 @@ class GuideScreen(Screen):
             self.kiosk.go("ticket", business=self.detail.business_code)
 
     def refresh(self) -> None:
-        t = self.kiosk.theme
         for w in (self.qr, self.ticket_button):
             w.setParent(None)
         clear_layout(self.body)
@@ -88,10 +87,6 @@ class GuideScreen(Screen):
             row.addWidget(side, 0, Qt.AlignmentFlag.AlignTop)
             self.body.addLayout(row, 1)
         self.qr.set_data(guide_url(hall_public_url(self.kiosk.hall), d.uid))
-        if t.large:
-            self.qr.set_side(360)
-        else:
-            self.qr.set_side(300)
         self.style().unpolish(self.ticket_button)
         self.style().polish(self.ticket_button)
 

@@ -216,5 +216,8 @@ class TicketScreen(Screen):
         self.done_button.setObjectName("ticket-done")
         self.done_button.setProperty("role", "primary")
         self.done_button.clicked.connect(self.kiosk.home)
-        self.body.addWidget(self.done_button)
+        if self.kiosk.orientation == "landscape":  # under the QR code: a 1080 px high screen holds it in large text
+            qr_col.addWidget(self.done_button)
+        else:
+            self.body.addWidget(self.done_button)
         self.body.addStretch(1)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -250,33 +251,42 @@ class KioskWindow(QMainWindow):
         bar = QWidget()
         bar.setObjectName("topbar")
         bar.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        row = QHBoxLayout(bar)
-        row.setContentsMargins(28, 10, 20, 10)
-        row.setSpacing(18)
         self.hall_label = HallNameLabel(self.settings.hall_name)
         self.hall_label.setObjectName("hall-name")
         self.hall_label.setProperty("role", "hall")
-        row.addWidget(self.hall_label)
         self.clock_label = label("", "bar", wrap=False)
         self.clock_label.setObjectName("clock")
-        row.addStretch(1)
-        row.addWidget(self.clock_label)
-        row.addStretch(1)
         self.online_label = label("", "bar", wrap=False)
         self.online_label.setObjectName("online")
-        row.addWidget(self.online_label)
         self.large_button = QPushButton()
         self.large_button.setObjectName("large-text")
         self.large_button.setProperty("role", "bar")
         self.large_button.setCheckable(True)
         self.large_button.clicked.connect(lambda: self.set_large_text(not self.large))
-        row.addWidget(self.large_button)
         self.language_button = QPushButton()
         self.language_button.setObjectName("language")
         self.language_button.setProperty("role", "bar")
         self.language_button.clicked.connect(
             lambda: self.set_language("zh_CN" if self.language == "en" else "en"))
-        row.addWidget(self.language_button)
+        rows = QVBoxLayout(bar)
+        rows.setContentsMargins(28, 10, 20, 10)
+        rows.setSpacing(8)
+        first = QHBoxLayout()
+        first.setSpacing(18)
+        rows.addLayout(first)
+        first.addWidget(self.hall_label)
+        first.addStretch(1)
+        first.addWidget(self.clock_label)
+        # A portrait screen (1080 px) cannot hold the name, the date and the buttons on one line
+        # in large text: there the status and the buttons take a second line.
+        second = QHBoxLayout() if self.orientation == "portrait" else first
+        second.setSpacing(18)
+        if second is not first:
+            rows.addLayout(second)
+        second.addStretch(1)
+        second.addWidget(self.online_label)
+        second.addWidget(self.large_button)
+        second.addWidget(self.language_button)
         return bar
 
     def _nav_bar(self) -> QWidget:
@@ -358,6 +368,12 @@ class KioskWindow(QMainWindow):
             del self.history[:-20]
         screen.open(**params)
         self.stack.setCurrentWidget(screen)
+        # The stack's minimum size is its largest page's: only the screen on show may count, or a
+        # tall home (which has no nav bar) would push another screen's nav bar off the screen.
+        for page in self.screens.values():
+            policy = QSizePolicy.Policy.Preferred if page is screen else QSizePolicy.Policy.Ignored
+            page.setSizePolicy(policy, policy)
+        self.stack.updateGeometry()  # the window's layout caches the stack's old minimum otherwise
         self.nav_bar.setVisible(name != "home")
         self.nav_ticket_button.setVisible(name not in ("ticket",))
         self.nav_search_button.setVisible(name != "search")
