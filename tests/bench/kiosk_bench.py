@@ -29,10 +29,12 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+CHILD_TIMEOUT_S = 120
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -81,6 +83,15 @@ MEMORY = textwrap.dedent("""
     uids = []
 
     def browse(step=0):
+        try:
+            turn(step)
+        except BaseException:  # in a Qt callback an exception would leave the loop idle forever
+            import traceback
+            traceback.print_exc()
+            sys.stdout.flush()
+            app.exit(3)
+
+    def turn(step):
         # One guide per turn of the event loop, as a resident would (old screens are freed there).
         if step == 0:
             uids.extend(g.uid for c in window.catalog.categories() for g in window.catalog.guides_in(c.code))
@@ -103,17 +114,23 @@ def launch(argv: list[str], env: dict[str, str], marks: dict[str, str]) -> tuple
     mark's text), and all its output lines."""
     start = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=REPO)
+    # A child that hangs must fail the run, with what it printed, not stall it forever.
+    watchdog = threading.Timer(CHILD_TIMEOUT_S, proc.kill)
+    watchdog.start()
     seen: dict[str, float] = {}
     lines = []
     assert proc.stdout is not None
-    for line in proc.stdout:
-        lines.append(line.strip())
-        for name, text in marks.items():
-            if name not in seen and text in line:
-                seen[name] = time.perf_counter() - start
-    proc.wait(timeout=120)
+    try:
+        for line in proc.stdout:
+            lines.append(line.rstrip())
+            for name, text in marks.items():
+                if name not in seen and text in line:
+                    seen[name] = time.perf_counter() - start
+        proc.wait()
+    finally:
+        watchdog.cancel()
     if set(seen) != set(marks) or proc.returncode != 0:
-        raise RuntimeError(f"benchmark child failed (exit {proc.returncode}): {lines[-20:]}")
+        raise RuntimeError(f"benchmark child failed (exit {proc.returncode}): " + "\n".join(lines[-40:]))
     return seen, lines
 
 
