@@ -24,6 +24,7 @@ class Hall:
         self.events = EventBus()
         # Filled in by the app's wiring when present; screens show their status() if set.
         self.sync = None  # sync.client.SyncWorker
+        self.sync_starting = False  # while start_sync connects in the background: no status to show yet
         self.board = None  # display.link.BoardLink
         if self.cache.recovery:
             log.error(

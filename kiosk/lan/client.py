@@ -106,7 +106,9 @@ class CounterClient(Protocol):
 
 def hall_status(hall: Any, printer: Any) -> HallStatus:
     sync = getattr(hall, "sync", None) if hall is not None else None
-    if sync is None:
+    if sync is None and getattr(hall, "sync_starting", False):
+        sync_text, sync_ok = "同步：连接中", True
+    elif sync is None:
         sync_text, sync_ok = "同步：未启用", True
     else:
         try:

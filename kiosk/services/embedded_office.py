@@ -81,6 +81,10 @@ def start_sync(hall: Any, *, background: bool = True) -> threading.Thread | None
             _start(hall)
         except Exception:
             log.exception("could not start syncing with the office; the hall works offline")
+        finally:
+            hall.sync_starting = False
+
+    hall.sync_starting = True
 
     if not background:
         work()

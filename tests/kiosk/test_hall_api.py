@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import requests
@@ -15,7 +16,13 @@ from queue_world import Recorder, add_clerks, make_queue, seed_hall  # noqa: E40
 
 from kiosk.config import HallConfig  # noqa: E402
 from kiosk.lan.api import HallApiServer, create_app, lan_token  # noqa: E402
-from kiosk.lan.client import HallUnreachable, LocalCounterClient, LoginError, RemoteCounterClient  # noqa: E402
+from kiosk.lan.client import (  # noqa: E402
+    HallUnreachable,
+    LocalCounterClient,
+    LoginError,
+    RemoteCounterClient,
+    hall_status,
+)
 from kiosk.services.auth import AuthService  # noqa: E402
 from kiosk.services.printer import TicketPrinter  # noqa: E402
 from kiosk.services.queue import QueueError  # noqa: E402
@@ -89,6 +96,8 @@ def test_login_and_every_action_over_http(hall):
     assert state.waiting[0].issued_at.tzinfo is not None
     status = c.status()
     assert status.sync_text == "同步：未启用" and "打印机" in status.printer_text
+    starting = SimpleNamespace(sync=None, sync_starting=True, board=None)  # start_sync still connecting
+    assert hall_status(starting, printer).sync_text == "同步：连接中"  # not "not enabled"
     # the clerk's id is in the ticket log, and the board/voice saw the calls through the hall's bus
     assert "ticket.called" in rec.topics() and "window.paused" in rec.topics()
     with q.cache.sessions() as s:

@@ -338,7 +338,7 @@ class KioskWindow(QMainWindow):
             self._reload_content()
 
     def _update_online(self) -> None:
-        if self.hall is None:  # still starting: nothing to say yet
+        if self.hall is None or getattr(self.hall, "sync_starting", False):  # starting: nothing to say yet
             self.online_label.setText("")
             return
         sync = getattr(self.hall, "sync", None)

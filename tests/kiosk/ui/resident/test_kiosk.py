@@ -68,6 +68,10 @@ def test_home_shows_areas_search_ticket_and_notices(kiosk):
         assert words in shown
     assert "过期的公示" not in shown
     assert not kiosk.nav_bar.isVisible()
+    kiosk.hall.sync_starting = True  # while sync starts in the background: no claim either way
+    kiosk._update_online()
+    assert kiosk.online_label.text() == ""
+    kiosk.hall.sync_starting = False
 
 
 def test_tap_area_then_guide_shows_every_field_and_a_scannable_qr(qtbot, kiosk):
