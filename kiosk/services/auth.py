@@ -179,7 +179,7 @@ class AuthService:
     # --- accounts (CLI for the first account and recovery; head in the UI) -----------------
 
     def list_staff(self) -> list[StaffInfo]:
-        with self.cache.sessions() as session:
+        with self.cache.reading() as session:
             return [StaffInfo(s.name, s.role, s.active, s.locked_until, s.failed_attempts)
                     for s in session.scalars(select(Staff).order_by(Staff.name))]
 

@@ -87,7 +87,7 @@ class Cache:
     def is_empty(self) -> bool:
         from sync.cache.models import Category
 
-        with self.sessions() as session:
+        with self.reading() as session:
             return session.query(Category.id).first() is None
 
     def close(self) -> None:
