@@ -37,56 +37,66 @@ def read_request(conn: socket.socket) -> bytes | None:
     return b"\r\n".join([*lines, b"Connection: close"]) + b"\r\n\r\n" + body
 
 
-def _reset(conn: socket.socket) -> None:
-    # SO_LINGER 0: close() sends RST instead of FIN, like a connection torn down mid-transfer.
-    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    conn.close()
+class Relay:
+    """A listening socket on loopback in front of `upstream_port`: each connection goes to
+    `_handle` on a thread of its own. Subclasses set their own state before calling __init__,
+    which starts accepting at once."""
 
-
-class FaultProxy:
-    def __init__(self, upstream_port: int, *, fault_rate: float = 0.5, seed: int = 1, max_delay_s: float = 1.5):
+    def __init__(self, upstream_port: int):
         self.upstream = ("127.0.0.1", upstream_port)
-        self.fault_rate = fault_rate
-        self.max_delay_s = max_delay_s
-        self.rng = random.Random(seed)
-        self.lock = threading.Lock()
-        self.counts: Counter[str] = Counter()
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(64)
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self._stop = False
+        self._closed = False
         threading.Thread(target=self._accept, daemon=True).start()
 
     def close(self) -> None:
-        self._stop = True
+        self._closed = True
         self.sock.close()
 
-    def _choose(self) -> tuple[str, float]:
-        with self.lock:
-            fault = self.rng.choice(FAULTS[1:]) if self.rng.random() < self.fault_rate else "pass"
-            self.counts[fault] += 1
-            return fault, self.rng.random()
-
     def _accept(self) -> None:
-        while not self._stop:
+        while not self._closed:
             try:
                 conn, _ = self.sock.accept()
             except OSError:
                 return
             threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
 
+    def _handle(self, conn: socket.socket) -> None:
+        raise NotImplementedError
+
     def _forward(self, request: bytes) -> bytes:
+        """The upstream's whole answer to `request` (read_request made it close the connection)."""
         with socket.create_connection(self.upstream, timeout=30) as up:
             up.sendall(request)
             chunks = []
-            while True:
-                chunk = up.recv(65536)
-                if not chunk:
-                    break
+            while chunk := up.recv(65536):
                 chunks.append(chunk)
         return b"".join(chunks)
+
+
+def _reset(conn: socket.socket) -> None:
+    # SO_LINGER 0: close() sends RST instead of FIN, like a connection torn down mid-transfer.
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    conn.close()
+
+
+class FaultProxy(Relay):
+    def __init__(self, upstream_port: int, *, fault_rate: float = 0.5, seed: int = 1, max_delay_s: float = 1.5):
+        self.fault_rate = fault_rate
+        self.max_delay_s = max_delay_s
+        self.rng = random.Random(seed)
+        self.lock = threading.Lock()
+        self.counts: Counter[str] = Counter()
+        super().__init__(upstream_port)
+
+    def _choose(self) -> tuple[str, float]:
+        with self.lock:
+            fault = self.rng.choice(FAULTS[1:]) if self.rng.random() < self.fault_rate else "pass"
+            self.counts[fault] += 1
+            return fault, self.rng.random()
 
     def _handle(self, conn: socket.socket) -> None:
         try:

@@ -43,6 +43,14 @@ def hall(cache):
     server.stop()
 
 
+@pytest.fixture
+def relay(hall):
+    """A relay in front of the hall's API whose `mode` the test sets (see lanproxy.py)."""
+    proxy = LanProxy(hall[1].port)
+    yield proxy
+    proxy.close()
+
+
 def test_request_log_runs_each_id_once_even_concurrently():
     log = RequestLog()
     started, release = threading.Event(), threading.Event()
@@ -114,45 +122,37 @@ def test_a_repeated_request_id_acts_once_over_http(hall):
     assert post(server, "/requests/press-2/settle", "forged").status_code == 401
 
 
-def test_client_through_a_relay_that_loses_the_answer(hall):
-    q, server = hall
+def test_client_through_a_relay_that_loses_the_answer(hall, relay):
+    q, _ = hall
     for _ in range(3):
         q.issue_ticket("labor")
-    proxy = LanProxy(server.port)
-    try:
-        c = RemoteCounterClient(proxy.url, TOKEN, timeout=1.0)
-        clerk = c.login("王芳", "2468")
-        proxy.mode = "lose_answer"
-        with pytest.raises(ActionUnconfirmed) as lost:
-            c.call_next(clerk, 1)
-        assert proxy.requests_in("lose_answer", "call_next") == 2  # asked once more, same id
-        assert q.ticket("A001").state == "called" and q.ticket("A001").call_count == 1
-        assert q.ticket("A002").state == "waiting"  # the second request did not call again
-        proxy.mode = "pass"
-        assert c.settle(clerk, lost.value).label == "A001"
-        assert c.call_next(clerk, 1).label == "A002"
-    finally:
-        proxy.close()
+    c = RemoteCounterClient(relay.url, TOKEN, timeout=1.0)
+    clerk = c.login("王芳", "2468")
+    relay.mode = "lose_answer"
+    with pytest.raises(ActionUnconfirmed) as lost:
+        c.call_next(clerk, 1)
+    assert relay.requests_in("lose_answer", "call_next") == 2  # asked once more, same id
+    assert q.ticket("A001").state == "called" and q.ticket("A001").call_count == 1
+    assert q.ticket("A002").state == "waiting"  # the second request did not call again
+    relay.mode = "pass"
+    assert c.settle(clerk, lost.value).label == "A001"
+    assert c.call_next(clerk, 1).label == "A002"
 
 
-def test_client_through_a_silent_relay_learns_it_was_not_done(hall):
-    q, server = hall
+def test_client_through_a_silent_relay_learns_it_was_not_done(hall, relay):
+    q, _ = hall
     q.issue_ticket("labor")
-    proxy = LanProxy(server.port)
-    try:
-        c = RemoteCounterClient(proxy.url, TOKEN, timeout=0.5)
-        clerk = c.login("王芳", "2468")
-        proxy.mode = "silent"
-        with pytest.raises(ActionUnconfirmed) as lost:
-            c.call_next(clerk, 1)
-        with pytest.raises(HallUnreachable):
-            c.settle(clerk, lost.value)  # still silent: no answer either way yet
-        proxy.mode = "pass"
-        with pytest.raises(ActionNotDone):
-            c.settle(clerk, lost.value)
-        assert q.ticket("A001").state == "waiting"
-    finally:
-        proxy.close()
+    c = RemoteCounterClient(relay.url, TOKEN, timeout=0.5)
+    clerk = c.login("王芳", "2468")
+    relay.mode = "silent"
+    with pytest.raises(ActionUnconfirmed) as lost:
+        c.call_next(clerk, 1)
+    with pytest.raises(HallUnreachable):
+        c.settle(clerk, lost.value)  # still silent: no answer either way yet
+    relay.mode = "pass"
+    with pytest.raises(ActionNotDone):
+        c.settle(clerk, lost.value)
+    assert q.ticket("A001").state == "waiting"
 
 
 def test_client_knows_nothing_was_sent_to_a_closed_port(hall):
@@ -167,18 +167,14 @@ def test_client_knows_nothing_was_sent_to_a_closed_port(hall):
     assert q.ticket("A001").state == "waiting"
 
 
-def test_settle_after_a_hall_restart_asks_for_a_new_login(hall, cache):
+def test_settle_after_a_hall_restart_asks_for_a_new_login(hall, relay, cache):
     q, server = hall
     q.issue_ticket("labor")
-    proxy = LanProxy(server.port)
-    try:
-        c = RemoteCounterClient(proxy.url, TOKEN, timeout=0.5)
-        clerk = c.login("王芳", "2468")
-        proxy.mode = "silent"
-        with pytest.raises(ActionUnconfirmed) as lost:
-            c.call_next(clerk, 1)
-    finally:
-        proxy.close()
+    c = RemoteCounterClient(relay.url, TOKEN, timeout=0.5)
+    clerk = c.login("王芳", "2468")
+    relay.mode = "silent"
+    with pytest.raises(ActionUnconfirmed) as lost:
+        c.call_next(clerk, 1)
     port = server.port
     server.stop()
     server = HallApiServer(create_app(LocalCounterClient(q, AuthService(cache)), TOKEN), port=port).start()

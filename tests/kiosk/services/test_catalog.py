@@ -18,6 +18,17 @@ def catalog(cache):
     return Catalog(cache)
 
 
+@pytest.fixture
+def watched(cache):
+    """A catalogue on the hall's event bus, and the list its on_changed callbacks append to."""
+    seed_catalog(cache)
+    bus = EventBus()
+    catalog = Catalog(cache, bus)
+    changed = []
+    catalog.on_changed(lambda: changed.append(True))
+    return catalog, bus, changed
+
+
 def names(result) -> list[str]:
     return [h.guide.name for h in result.hits]
 
@@ -128,12 +139,8 @@ def test_notices_only_valid_ones(catalog):
     assert titles == ["第四季度低保对象公示"]
 
 
-def test_content_changed_rebuilds_the_index(cache):
-    seed_catalog(cache)
-    bus = EventBus()
-    catalog = Catalog(cache, bus)
-    changed = []
-    catalog.on_changed(lambda: changed.append(True))
+def test_content_changed_rebuilds_the_index(cache, watched):
+    catalog, bus, changed = watched
     assert not catalog.search("yanglao").hits
     with cache.transaction() as s:
         g = s.scalar(select(ServiceGuide).where(ServiceGuide.code == "MZ-004"))
@@ -145,12 +152,8 @@ def test_content_changed_rebuilds_the_index(cache):
     assert catalog.summary(uid).name == "养老服务补贴申请"
 
 
-def test_a_sync_round_reloads_the_catalogue_once_not_per_record(cache):
-    seed_catalog(cache)
-    bus = EventBus()
-    catalog = Catalog(cache, bus)
-    changed = []
-    catalog.on_changed(lambda: changed.append(True))
+def test_a_sync_round_reloads_the_catalogue_once_not_per_record(cache, watched):
+    catalog, bus, changed = watched
     before = catalog.reloads
     with cache.transaction() as s:
         guides = s.scalars(select(ServiceGuide)).all()

@@ -34,8 +34,8 @@ def world(cache, tmp_path):
     return q, bus, LocalCounterClient(q, AuthService(cache), printer)
 
 
-def make_console(qtbot, client, window=1):
-    console = CounterConsole(client, window, tz=TZ, poll=False)
+def make_console(qtbot, client, window=1, *, poll=False, **kw):
+    console = CounterConsole(client, window, tz=TZ, poll=poll, **kw)
     qtbot.addWidget(console)
     console.resize(1280, 800)
     console.show()

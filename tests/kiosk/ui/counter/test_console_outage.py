@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication
 
 TESTS = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(TESTS / "services"))
 sys.path.insert(0, str(TESTS / "lan"))
 
 from lanproxy import LanProxy  # noqa: E402
-from queue_world import TZ, add_clerks, make_queue, seed_hall  # noqa: E402
+from queue_world import add_clerks, make_queue, seed_hall  # noqa: E402
+from test_console import make_console  # noqa: E402
 
 from kiosk.lan.api import HallApiServer, create_app  # noqa: E402
 from kiosk.lan.client import LocalCounterClient, RemoteCounterClient  # noqa: E402
@@ -72,14 +72,8 @@ class Ticks:
 
 
 def console_for(qtbot, url, window=2, **kw):
-    console = CounterConsole(RemoteCounterClient(url, "tok", timeout=1.0), window, tz=TZ, **kw)
-    qtbot.addWidget(console)
-    console.resize(1280, 800)
-    console.show()
-    qtbot.waitExposed(console)
-    console.activateWindow()  # F-key shortcuts work in the active window
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is console, timeout=2000)
-    return console
+    """A remote console over HTTP, polling the hall as in the hall (test_console.py's are local)."""
+    return make_console(qtbot, RemoteCounterClient(url, "tok", timeout=1.0), window, poll=True, **kw)
 
 
 def log_in(qtbot, console, name="李强", pin="1357"):
@@ -98,18 +92,24 @@ def press(qtbot, console, key):
     return time.monotonic() - t0
 
 
-def action_buttons(console):
-    w = console.work
-    return [*w.buttons.values(), w.reprint, w.pick, w.back, w.resume_held]
-
-
-def test_silent_hall_keeps_the_window_running_and_the_press_is_not_lost(qtbot, hall, proxies):
+def through_relay(qtbot, hall, proxies):
+    """Three civil tickets waiting and a console logged in through a relay the test controls."""
     q, server, _ = hall
     for _ in range(3):
         q.issue_ticket("civil")
     proxy = proxies(server.port)
     console = console_for(qtbot, proxy.url)
     log_in(qtbot, console)
+    return q, proxy, console
+
+
+def action_buttons(console):
+    w = console.work
+    return [*w.buttons.values(), w.reprint, w.pick, w.back, w.resume_held]
+
+
+def test_silent_hall_keeps_the_window_running_and_the_press_is_not_lost(qtbot, hall, proxies):
+    q, proxy, console = through_relay(qtbot, hall, proxies)
     press(qtbot, console, Qt.Key.Key_F1)
     qtbot.waitUntil(lambda: console.work.ticket.text() == "B001", timeout=WAIT)
 
@@ -144,12 +144,7 @@ def test_silent_hall_keeps_the_window_running_and_the_press_is_not_lost(qtbot, h
 
 
 def test_a_lost_answer_is_confirmed_after_reconnecting_never_sent_twice(qtbot, hall, proxies):
-    q, server, _ = hall
-    for _ in range(3):
-        q.issue_ticket("civil")
-    proxy = proxies(server.port)
-    console = console_for(qtbot, proxy.url)
-    log_in(qtbot, console)
+    q, proxy, console = through_relay(qtbot, hall, proxies)
     proxy.mode = "lose_answer"  # the hall acts, the answer never arrives
     press(qtbot, console, Qt.Key.Key_F1)
     qtbot.waitUntil(lambda: "结果未确认" in console.work.message.text(), timeout=WAIT)
