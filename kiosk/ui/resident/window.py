@@ -59,12 +59,6 @@ def default_queue(hall: Any) -> Any:
         return None
 
 
-def hall_zone(settings: KioskSettings) -> tzinfo:
-    from zoneinfo import ZoneInfo  # not before the first paint from a snapshot: see StartupSnapshot.zone
-
-    return ZoneInfo(settings.timezone)
-
-
 # Every screen but home is imported when first opened: their modules pull in the search index,
 # QR codes and the queue, which the first home screen must not wait for.
 SCREEN_MODULES = {"category": "kiosk.ui.resident.category", "guide": "kiosk.ui.resident.guide",
@@ -107,7 +101,8 @@ class KioskWindow(QMainWindow):
             raise TypeError("KioskWindow needs a hall or a start-up snapshot")
         self.hall: Any = None
         self.settings = early.settings if hall is None else KioskSettings.of(hall.config)
-        self.tz = early.zone() if hall is None else hall_zone(self.settings)
+        # The hall's zone; from a snapshot, its saved offset until attach() (see StartupSnapshot.zone).
+        self.tz: tzinfo = early.zone() if hall is None else hall.tz
         self.orientation = orientation or self.settings.orientation
         self.catalog: Any = early.home if hall is None else None  # until attach(): the snapshot's home
         self.queue: Any = None
@@ -202,7 +197,7 @@ class KioskWindow(QMainWindow):
         shown = self.catalog
         self._connect(hall, catalog, queue)
         settings = KioskSettings.of(hall.config)
-        self.tz = hall_zone(settings)
+        self.tz = hall.tz
         if settings != self.settings:  # the snapshot was of an older config: follow the live one
             log.info("kiosk settings differ from the start-up snapshot; applying the config's")
             self.settings = settings
