@@ -28,7 +28,7 @@ def run_hall(args: argparse.Namespace) -> int:
     started = getattr(args, "started", None) or time.perf_counter()
     if args.offscreen:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from kiosk.startup import HomeContent, KioskSettings, SnapshotStore, StartupSnapshot
+    from kiosk.startup import KioskSettings, SnapshotStore, StartupSnapshot
 
     # Read before PySide6 is imported: PySide's import hook reads the source of every module
     # imported after it, and the snapshot's json, platformdirs and records need not pay that.
@@ -94,10 +94,7 @@ def run_hall(args: argparse.Namespace) -> int:
             window.attach(hall)
 
         def save_snapshot() -> None:
-            now = datetime.now(hall.tz)
-            offset = now.utcoffset()
-            store.save(StartupSnapshot(KioskSettings.of(config), HomeContent.of(window.catalog, now.date()),
-                                       int(offset.total_seconds()) if offset is not None else 0))
+            store.save(StartupSnapshot.of(config, window.catalog, datetime.now(hall.tz)))
 
         app.aboutToQuit.connect(window.shutdown)  # stores the guides' view counts before the cache closes
         if args.screenshots is None:

@@ -17,7 +17,7 @@ import json
 import logging
 import os
 import zlib
-from datetime import date, timedelta, timezone, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -71,6 +71,13 @@ class StartupSnapshot(NamedTuple):
     settings: KioskSettings
     home: HomeContent
     utc_offset_s: int = 0  # the hall's offset from UTC when saved
+
+    @classmethod
+    def of(cls, config: Any, catalog: Any, now: datetime) -> "StartupSnapshot":
+        """What the home shows now (`now` in the hall's zone)."""
+        offset = now.utcoffset()
+        return cls(KioskSettings.of(config), HomeContent.of(catalog, now.date()),
+                   int(offset.total_seconds()) if offset is not None else 0)
 
     def zone(self) -> tzinfo:
         """The hall's time zone for the first clock, without loading zoneinfo (some 3 ms): a

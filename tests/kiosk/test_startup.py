@@ -76,3 +76,16 @@ def test_home_content_shows_only_the_notices_of_the_day():
     assert [n.uid for n in HOME.notices(date(2026, 12, 25))] == ["n1"]
     assert HOME.notices(date(2026, 12, 19)) == [] and HOME.notices(date(2027, 1, 4)) == []
     assert HOME.categories() == list(HOME.areas)
+
+
+def test_a_snapshot_of_the_live_hall_holds_what_the_home_shows_and_the_hall_offset():
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from kiosk.config import HallConfig
+
+    config = HallConfig()
+    snapshot = StartupSnapshot.of(config, HOME, datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+    assert snapshot.settings == KioskSettings.of(config)
+    assert snapshot.home.areas == HOME.areas and snapshot.home.current_notices == ()  # the notice starts in December
+    assert snapshot.utc_offset_s == 8 * 3600
