@@ -111,9 +111,11 @@ def counter_outage(outage_s: float) -> dict:
     from kiosk.lan.client import LocalCounterClient, RemoteCounterClient
     from kiosk.services.auth import AuthService
     from kiosk.ui.counter.console import CounterConsole
+    from kiosk.ui.gui_gc import collect_on_gui_thread
     from sync.cache.db import open_cache
 
     app = QApplication.instance() or QApplication([])
+    collect_on_gui_thread(app)  # as `yizhan counter` does: the LAN threads never free Qt objects
     folder = Path(tempfile.mkdtemp(prefix="yizhan-outage-"))
     cache = open_cache(folder / "hall.sqlite3")
     seed_hall(cache)

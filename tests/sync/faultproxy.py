@@ -54,6 +54,10 @@ class Relay:
 
     def close(self) -> None:
         self._closed = True
+        try:  # wakes the accepting thread: on Linux, close() alone leaves it blocked for good
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.sock.close()
 
     def _accept(self) -> None:
