@@ -126,18 +126,41 @@ def run_send(args: argparse.Namespace) -> int:
     frames = protocol.full_refresh(content)
     decoder = protocol.decoder()
     try:
+        # A write timeout and reading between chunks: a line that never drains (loop://, a
+        # stalled adapter) ends in "no answer", never in a hang.
         port = serial.serial_for_url(args.url, baudrate=config.baudrate, bytesize=config.bytesize,
-                                     parity=config.parity, stopbits=config.stopbits, timeout=0.05)
+                                     parity=config.parity, stopbits=config.stopbits, timeout=0.05,
+                                     write_timeout=max(1.0, args.timeout))
     except (serial.SerialException, ValueError, OSError) as exc:
         print(f"错误 error: cannot open {args.url}: {exc}", file=sys.stderr)
         return 1
     ok = True
 
+    pending: list = []
+
+    def drain() -> None:
+        data = port.read(port.in_waiting) if port.in_waiting else b""
+        if data:
+            pending.extend(decoder.feed(data))
+
+    def send(data: bytes) -> bool:
+        """Write in chunks, reading what comes back in between; False if the line stalls."""
+        for i in range(0, len(data), 256):
+            try:
+                port.write(data[i:i + 256])
+            except serial.SerialTimeoutException:
+                print(f"写入超时 write timeout: the line to {args.url} does not take the bytes")
+                return False
+            drain()
+        port.flush()
+        return True
+
     def answer() -> bool:
         deadline = time.monotonic() + args.timeout
         while time.monotonic() < deadline:
-            data = port.read(4096)
-            for item in decoder.feed(data):
+            items, pending[:] = pending[:], []
+            items += decoder.feed(port.read(4096))
+            for item in items:
                 if args.dump:
                     print(f"<- {protocol.describe(item)}")
                     if not isinstance(item, ProtocolError):
@@ -155,17 +178,17 @@ def run_send(args: argparse.Namespace) -> int:
                 (item,) = protocol.decoder().feed(frame)[-1:]
                 print(f"-> frame {i}/{len(frames)}, {len(frame)} bytes: {protocol.describe(item)}")
                 print(hexdump(frame))
-            port.write(frame)
-            port.flush()
+            if not send(frame):
+                ok = False
+                break
             if protocol.ack_per_frame and protocol.expects_ack:
                 ok = answer() and ok
-        query = None if protocol.ack_per_frame else protocol.ack_query()
+        query = None if protocol.ack_per_frame or not ok else protocol.ack_query()
         if query is not None:
             if args.dump:
                 print(f"-> read-back query, {len(query)} bytes")
                 print(hexdump(query))
-            port.write(query)
-            ok = answer() and ok
+            ok = send(query) and answer() and ok
     print(f"sent {sum(map(len, frames))} bytes in {len(frames)} frame(s) to {args.url} ({protocol.title})")
     return 0 if ok else 1
 

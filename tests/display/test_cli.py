@@ -71,3 +71,15 @@ def test_led_sim_on_a_pty_with_png_frames(tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+@pytest.mark.parametrize("protocol", ["alpha", "bx"])
+def test_led_send_on_a_line_nobody_drains_ends_with_no_answer(protocol):
+    # loop:// echoes into a 4 KB buffer that only our reads empty: led-send must read between
+    # chunks (and have a write timeout) instead of blocking forever on a full line.
+    proc = subprocess.run(
+        [sys.executable, "-m", "kiosk.cli", "led-send", "loop://", "--protocol", protocol, "--text", "hi",
+         "--timeout", "0.5"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "无应答 no answer within 0.5 s" in proc.stdout
+    assert "sent " in proc.stdout and "Traceback" not in proc.stderr
