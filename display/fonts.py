@@ -26,7 +26,9 @@ FONT_DIR = Path(__file__).resolve().parent.parent / "assets" / "fonts"
 UNIFONT_PATH = FONT_DIR / "unifont.hex"
 WQY12_PATH = FONT_DIR / "wenquanyi_9pt.pcf"
 
-SIZES = (12, 16)
+SIZES = (12, 16, 24, 32)
+"""12 and 16 px are the bundled fonts; 24 and 32 px are them drawn at double size (the dot
+heights of a BX card's 24- and 32-dot fonts, so the virtual board draws what a card would)."""
 
 
 class FontError(Exception):
@@ -295,13 +297,44 @@ _FONTS: dict[int, PixelFont] = {}
 _FONTS_LOCK = threading.Lock()
 
 
+class DoubledFont(PixelFont):
+    """A font at twice the size of `base`: each dot becomes 2x2 (24 px from 12, 32 px from 16)."""
+
+    def __init__(self, base: PixelFont) -> None:
+        super().__init__(base.px * 2, f"{base.name} x2")
+        self.base = base
+
+    def _load_glyph(self, codepoint: int) -> Glyph | None:
+        glyph = self.base._load_glyph(codepoint)
+        if glyph is None:
+            return None
+        rows: list[int] = []
+        for row in glyph.rows:
+            wide = 0
+            for x in range(glyph.width):
+                wide = (wide << 2) | (0b11 if (row >> (glyph.width - 1 - x)) & 1 else 0)
+            rows += [wide, wide]
+        return Glyph(glyph.width * 2, glyph.height * 2, tuple(rows))
+
+
 def get_font(px: int) -> PixelFont:
-    """The bundled pixel font for a line height of 12 or 16 px (created once, shared)."""
+    """The pixel font for a line height of 12, 16, 24 or 32 px (created once, shared)."""
     if px not in SIZES:
         raise ValueError(f"no pixel font of {px} px; available sizes: {', '.join(map(str, SIZES))}")
     with _FONTS_LOCK:
         font = _FONTS.get(px)
         if font is None:
-            font = UnifontHex() if px == 16 else PcfFont()
+            if px in (24, 32):
+                font = DoubledFont(get_font_unlocked(px // 2))
+            else:
+                font = UnifontHex() if px == 16 else PcfFont()
             _FONTS[px] = font
+    return font
+
+
+def get_font_unlocked(px: int) -> PixelFont:
+    """`get_font` for 12/16 px while `_FONTS_LOCK` is already held."""
+    font = _FONTS.get(px)
+    if font is None:
+        font = _FONTS[px] = UnifontHex() if px == 16 else PcfFont()
     return font

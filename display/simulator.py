@@ -162,10 +162,12 @@ class AlphaSign:
 class BxController:
     """A BX-5K/6K controller's dynamic areas (at most `max_areas`)."""
 
-    def __init__(self, width: int, height: int, address: int = 1, max_areas: int = 10) -> None:
+    def __init__(self, width: int, height: int, address: int = 1, max_areas: int = 10,
+                 card_fonts: list[int] | tuple[int, ...] = (16, 24, 32)) -> None:
         self.width, self.height = width, height
         self.address = address
         self.max_areas = max_areas
+        self.card_fonts = tuple(card_fonts)  # the font files on the card: font n is card_fonts[n] dots
         self.areas: dict[int, B.DynamicArea] = {}
 
     def handle(self, frame: B.Frame) -> list[bytes]:
@@ -183,6 +185,8 @@ class BxController:
             self.areas.clear()
         for area_id in update.delete:
             self.areas.pop(area_id, None)
+        if any(B.font_of(a) >= len(self.card_fonts) for a in update.areas):
+            return [B.answer(frame, False, B.ERR_FONT_NOT_EXIST)] if reply else []
         new_ids = {a.area_id for a in update.areas} - set(self.areas)
         if len(self.areas) + len(new_ids) > self.max_areas:
             return [B.answer(frame, False, 4)] if reply else []  # ERR_MEMORYVOLUME
@@ -198,7 +202,7 @@ class BxController:
     def face(self) -> Bitmap:
         board = Bitmap(self.width, self.height)
         for _, area in sorted(self.areas.items()):
-            board.blit(B.render_area(area), area.x, area.y)
+            board.blit(B.render_area(area, self.card_fonts), area.x, area.y)
         return board
 
 
@@ -242,7 +246,8 @@ class VirtualBoard:
         if self.protocol_name == "alpha":
             self.controller: AlphaSign | BxController = AlphaSign(config.width, config.height, config.address)
         else:
-            self.controller = BxController(config.width, config.height, config.address)
+            self.controller = BxController(config.width, config.height, config.address, config.max_areas,
+                                           config.card_fonts)
         self.faults = faults or Faults()
         self.png_dir = Path(png_dir) if png_dir else None
         self.baud = baud

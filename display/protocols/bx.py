@@ -28,8 +28,9 @@ Frame (PHY0)::
 
 How the board is mapped: the BX-5K/6K "字库卡" controllers draw text with their own
 GB2312 fonts, so each board area (each cell of a calls/waiting grid) is one dynamic area
-holding its text; font 0 (\\FO000) must be the controller's 16 px font and font 1 its 12 px
-font. A call resends only the dynamic areas whose text changed (usually one cell and the
+holding its text; the card's fonts are 16, 24 and 32 dots (\\FO000, \\FO001, \\FO002; the
+``card_fonts`` setting for cards with other font files) and each area takes the one that fits
+its height (`display.config.card_font_index`); a card has no 12-dot Chinese font. A call resends only the dynamic areas whose text changed (usually one cell and the
 waiting line), in one frame. Flashing is shown static (the dynamic area has no blink mode);
 scrolling text uses display mode 3 (move left). At most `max_areas` dynamic areas (10 on
 BX-5K, 5 on BX-6K) and 480 bytes of text per area.
@@ -41,6 +42,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from display.bitmap import Bitmap
+from display.config import card_font_index
 from display.protocols import (
     Ack,
     BoardContentLike,
@@ -72,7 +74,7 @@ ERRORS = {
     9: "ERR_FILE_NAME", 10: "ERR_FILE_TYPE", 11: "ERR_FILE_CRC16", 12: "ERR_FONT_NOT_EXIST",
     13: "ERR_FIRMWARE_TYPE", 14: "ERR_DATE_TIME_FORMAT", 15: "ERR_FILE_EXIST", 16: "ERR_FILE_BLOCK_NUM",
 }
-ERR_OUTOFGROUP, ERR_NOCMD, ERR_CHECKSUM = 1, 2, 5
+ERR_OUTOFGROUP, ERR_NOCMD, ERR_CHECKSUM, ERR_FONT_NOT_EXIST = 1, 2, 5, 12
 MODE_STATIC, MODE_LEFT = 0x01, 0x03
 ALIGN_CODES = {"left": 0, "right": 1, "center": 2}
 ALIGN_NAMES = {v: k for k, v in ALIGN_CODES.items()}
@@ -341,14 +343,27 @@ def nack_for_garbage(error: int = ERR_CHECKSUM, dst: int = PC_ADDRESS, src: int 
 
 # -- text escapes ------------------------------------------------------------------------
 
-def encode_text(text: str, font_px: int, colour: int, dual: bool) -> bytes:
-    """Area text as the controller reads it: font (and colour) escapes, then GB2312."""
+def encode_text(text: str, font: int, colour: int, dual: bool, unknown: str = "?") -> bytes:
+    """Area text as the controller reads it: font (and colour) escapes, then GB2312.
+
+    `font` is the card font's number (\\FO000 = the card's font 0). A backslash in the text
+    is doubled (a single one starts an escape); a character outside GB2312 is sent as
+    `unknown`.
+    """
     from display.render import clean_text
 
-    prefix = "\\FO000" if font_px >= 16 else "\\FO001"
+    prefix = f"\\FO{font:03d}"
     if dual:
         prefix += f"\\C{colour}"
-    data = prefix.encode("ascii") + clean_text(text).encode("gb2312", "replace")
+    body = bytearray()
+    for ch in clean_text(text):
+        try:
+            body += ch.encode("gb2312")
+        except UnicodeEncodeError:
+            body += unknown.encode("gb2312", "replace")
+        if ch == "\\":
+            body += b"\\"
+    data = prefix.encode("ascii") + bytes(body)
     if len(data) > MAX_AREA_TEXT:
         data = data[:MAX_AREA_TEXT]
         data = data.decode("gb2312", "ignore").encode("gb2312")  # never end inside a character
@@ -356,14 +371,18 @@ def encode_text(text: str, font_px: int, colour: int, dual: bool) -> bytes:
 
 
 def decode_text(data: bytes) -> tuple[str, int, int]:
-    """(text, font_px, colour) from area data: strips \\FOnnn and \\Cn escapes."""
+    """(text, font number, colour) from area data: strips \\FOnnn and \\Cn escapes; a doubled
+    backslash is one backslash."""
     text = data.decode("gbk", "replace")
-    font_px, colour = 16, 1
+    font, colour = 0, 1
     out = []
     i = 0
     while i < len(text):
-        if text.startswith("\\FO", i) and text[i + 3:i + 6].isdigit():
-            font_px = 12 if int(text[i + 3:i + 6]) == 1 else 16
+        if text.startswith("\\\\", i):
+            out.append("\\")
+            i += 2
+        elif text.startswith("\\FO", i) and text[i + 3:i + 6].isdigit():
+            font = int(text[i + 3:i + 6])
             i += 6
         elif text.startswith("\\C", i) and i + 2 < len(text) and text[i + 2].isdigit():
             colour = int(text[i + 2]) or 1
@@ -371,7 +390,7 @@ def decode_text(data: bytes) -> tuple[str, int, int]:
         else:
             out.append(text[i])
             i += 1
-    return "".join(out), font_px, colour
+    return "".join(out), font, colour
 
 
 # -- the board mapping -------------------------------------------------------------------
@@ -412,9 +431,10 @@ class BxProtocol(BoardProtocol):
     expects_ack = True
     ack_per_frame = True
 
-    def __init__(self, config: BoardConfig, max_areas: int = 10, device_type: int = DEVICE_ANY) -> None:
+    def __init__(self, config: BoardConfig, max_areas: int | None = None, device_type: int | None = None) -> None:
         super().__init__(config)
-        self.device_type = device_type
+        self.device_type = config.device_type if device_type is None else device_type
+        max_areas = config.max_areas if max_areas is None else max_areas
         # Broadcast address 1 (0xFFFF): controllers never answer, so nothing to wait for.
         self.expects_ack = config.address != 0xFFFF
         self.response = 0x01 if self.expects_ack else 0x02
@@ -435,7 +455,8 @@ class BxProtocol(BoardProtocol):
     def _frame(self, data: bytes) -> bytes:
         if not self.expects_ack:
             data = data[:2] + bytes([self.response]) + data[3:]
-        return frame(data, dst=self.config.address, device_type=self.device_type)
+        return frame(data, dst=self.config.address, device_type=self.device_type,
+                     display_mode=self.config.display_mode)
 
     def slot_areas(self, content: BoardContentLike | None) -> dict[int, DynamicArea]:
         """Every slot's dynamic area for `content` (slots of missing areas are left out)."""
@@ -455,10 +476,14 @@ class BxProtocol(BoardProtocol):
             else:
                 texts = [item.text]
                 mode = MODE_LEFT if item.effect == "scroll" else MODE_STATIC
+            font = card_font_index(self.config, area)
+            if font is None:  # the config refuses this; a hand-built one gets the smallest font
+                font = self.config.card_fonts.index(min(self.config.card_fonts))
             for slot, text in zip(slots, texts, strict=True):
                 out[slot.area_id] = DynamicArea(
                     slot.area_id, slot.x, slot.y, slot.width, slot.height,
-                    encode_text(text, area.font_px, area.colour_value, dual), mode, ALIGN_CODES[area.align])
+                    encode_text(text, font, area.colour_value, dual, self.config.unknown_char), mode,
+                    ALIGN_CODES[area.align])
         return out
 
     def memory_setup(self) -> list[bytes]:
@@ -511,11 +536,17 @@ class BxProtocol(BoardProtocol):
         return head
 
 
-def render_area(area: DynamicArea) -> Bitmap:
-    """What the controller draws for a dynamic area (text in its font, aligned, cut)."""
+def render_area(area: DynamicArea, card_fonts: list[int] | tuple[int, ...] = (16, 24, 32)) -> Bitmap:
+    """What the controller draws for a dynamic area: the text in the card font it names (as
+    tall as that font: a font taller than the area is clipped, as on a real card), aligned,
+    cut. KeyError-free: the caller refuses unknown fonts first (`font_of`)."""
     from display.render import fit_text
 
-    text, font_px, colour = decode_text(area.text)
-    if area.height < font_px:
-        font_px = 12
-    return fit_text(text, font_px, area.width, area.height, ALIGN_NAMES.get(area.align, "left"), "cut", colour)
+    text, font, colour = decode_text(area.text)
+    return fit_text(text, card_fonts[font], area.width, area.height, ALIGN_NAMES.get(area.align, "left"), "cut",
+                    colour)
+
+
+def font_of(area: DynamicArea) -> int:
+    """The card font number a dynamic area's text asks for."""
+    return decode_text(area.text)[1]

@@ -124,7 +124,9 @@ def test_string_area_uses_the_sign_font():
     assert len(strings) == 1 and strings[0].width == 48
     assert bytes([A.CALL_STRING]) + strings[0].label.encode() in proto.text_file()
     with pytest.raises(ValueError, match="16 px high"):
-        get_protocol("alpha", BoardConfig(width=256, height=64), string_areas=["waiting"])
+        small = BoardConfig(width=256, height=64, areas=[
+            {"name": "waiting", "kind": "waiting", "x": 0, "y": 0, "width": 256, "height": 12, "font_px": 12}])
+        get_protocol("alpha", small, string_areas=["waiting"])
 
 
 def test_ack_needs_clean_status_and_the_sequence_just_sent():

@@ -17,6 +17,7 @@ from display.board import (
 )
 from display.config import DEFAULT_LAYOUT_SIZES, AreaConfig, BoardConfig, default_layout
 from display.render import render_area_text, render_text
+from tests.display.layouts import board_12px
 
 NOW = datetime(2026, 11, 25, 14, 5, 30)
 BUSINESSES = ["劳动保障", "民政事务", "计生卫生", "残疾人服务"]
@@ -98,7 +99,7 @@ height = 16
 colour = "amber"
 """)
     config = BoardConfig.model_validate(data["board"])
-    assert config.protocol == "bx" and config.baudrate == 9600 and config.parity == "N"
+    assert config.protocol == "bx" and config.baudrate == 57600 and config.parity == "N"  # Onbon's default
     assert [a.name for a in config.areas] == ["calls", "notice"]
     assert config.area("calls").cell_size == (128, 16)
     with pytest.raises(KeyError, match="no board area 'title'; areas: calls, notice"):
@@ -116,7 +117,7 @@ colour = "amber"
         ({"areas": [area(colour="green")]}, r"colour 'green' needs a dual-colour board"),
         ({"protocol": "ascii"}, r"protocol"),
         ({"parity": "X"}, r"parity"),
-        ({"baudrate": 0}, r"baudrate"),
+        ({"baudrate": -1}, r"baudrate"),
         ({"speed": 9600}, r"speed\n  Extra inputs are not permitted"),
     ],
 )
@@ -159,7 +160,7 @@ def test_bad_area_names_the_problem(kw, message):
 # -- compose ------------------------------------------------------------------------------
 
 def test_compose_typical_hall_256x64():
-    config = BoardConfig(width=256, height=64, title="幸福社区工作站")
+    config = board_12px(title="幸福社区工作站")
     content = compose(hall_view(), NOTICES, NOW, config)
     assert list(content) == [a.name for a in config.areas]
     assert content["title"].text == "幸福社区工作站"
@@ -184,7 +185,7 @@ def test_compose_typical_hall_256x64():
 
 
 def test_cell_shows_call_in_exact_pixels():
-    config = BoardConfig(width=256, height=64)
+    config = board_12px()
     calls = compose(hall_view(), [], NOW, config)["calls"].bitmap
     expected = render_text("请 B007 到 2号窗口", 12)
     assert calls.crop(128, 0, expected.width, 12) == expected
@@ -210,11 +211,11 @@ def test_narrow_cells_use_shorter_call_texts():
 
 
 def test_more_windows_than_cells_shows_the_newest():
-    config = BoardConfig(width=384, height=96)  # 6 cells
+    config = BoardConfig(width=384, height=96)  # 4 cells of 32 px
     calls = [WindowCall(n, f"{n}号窗口", f"A{n:03d}", "劳动保障", NOW - timedelta(minutes=n)) for n in range(1, 9)]
     calls.append(WindowCall(9, "9号窗口", "", "民政事务", NOW, paused=True))
     text = compose(QueueView(calls=calls), [], NOW, config)["calls"].text
-    assert text.splitlines() == [f"请 A{n:03d} 到 {n}号窗口" for n in range(1, 7)]
+    assert text.splitlines() == [f"A{n:03d}→{n}号窗口" for n in range(1, 5)]
 
 
 def test_waiting_in_cells():
@@ -260,7 +261,7 @@ def test_compose_is_deterministic():
 # -- diff and refresh ---------------------------------------------------------------------
 
 def test_diff_reports_only_changed_areas():
-    config = BoardConfig(width=256, height=64)
+    config = board_12px()
     before = compose(hall_view(), NOTICES, NOW, config)
     assert diff(None, before) == [a.name for a in config.areas]
     assert diff(before, compose(hall_view(), NOTICES, NOW, config)) == []
@@ -321,7 +322,7 @@ def test_default_layout_helper_matches_config():
 
 
 def test_window_keeps_its_cell():
-    config = BoardConfig(width=256, height=64)  # 2x2 cells
+    config = board_12px()  # 2x2 cells
     only_3 = QueueView(calls=[WindowCall(3, "3号窗口", "A023", "劳动保障", NOW)])
     before = compose(only_3, [], NOW, config)["calls"]
     assert before.flash_rects == ((0, 12, 128, 12),)  # row 1, column 0: window 3's cell

@@ -50,7 +50,7 @@ def test_document_frame_decodes_field_by_field_and_reencodes_identically():
     (area,) = update.areas
     assert (area.area_id, area.x, area.y, area.width, area.height) == (0, 0, 0, 128, 32)
     assert (area.display_mode, area.timeout, area.stay, area.speed) == (B.MODE_STATIC, 10, 10, 2)
-    assert B.decode_text(area.text) == ("欢迎光临", 16, 1)
+    assert B.decode_text(area.text) == ("欢迎光临", 0, 1)
     assert B.frame(B.dynamic_area_command([area]), dst=0xFFFE) == DOC_FRAME
 
 
@@ -76,7 +76,7 @@ def test_captured_frame_with_units_of_eight_pixels_and_font_escape():
     (frame,) = B.BxDecoder().feed(CAPTURED)
     (area,) = B.parse_dynamic_update(frame.data).areas
     assert (area.x, area.y, area.width, area.height) == (0, 12, 512, 12)  # X/W without bit 15: bytes
-    assert B.decode_text(area.text) == ("TEMPER:21℃", 16, 1)
+    assert B.decode_text(area.text) == ("TEMPER:21℃", 0, 1)
 
 
 def test_escaping_roundtrip_and_invalid_escape():
@@ -109,10 +109,10 @@ def test_truncated_frame_resyncs_on_next_start():
 def test_each_area_and_grid_cell_is_a_dynamic_area():
     cfg = BoardConfig(width=384, height=96, protocol="bx")
     proto = get_protocol("bx", cfg)
-    assert len(proto.slots) == 10  # title, clock, 3x2 calls cells, waiting, notice
+    assert len(proto.slots) == 8  # title, clock, 2x2 calls cells, waiting, notice
     areas = proto.slot_areas(sample(cfg))
-    cells = [a for a in areas.values() if a.height == 16 and 16 <= a.y < 64]
-    assert len(cells) == 6 and B.decode_text(cells[0].text)[0].startswith("请 A002")
+    cells = [a for a in areas.values() if a.height == 32 and 16 <= a.y < 80]
+    assert len(cells) == 4 and B.decode_text(cells[0].text)[1] == 2 and B.decode_text(cells[0].text)[0].startswith("A002")
     with pytest.raises(ValueError, match="supports 5"):
         get_protocol("bx", cfg, max_areas=5)
 
@@ -130,9 +130,9 @@ def test_a_call_sends_one_frame_with_only_the_changed_areas():
 
 
 def test_text_is_gb2312_with_font_and_colour_escapes():
-    assert B.encode_text("请 A023", 12, 2, dual=True) == b"\\FO001\\C2" + "请 A023".encode("gb2312")
-    assert B.decode_text(b"\\FO001\\C2" + "窗口".encode("gb2312")) == ("窗口", 12, 2)
-    assert len(B.encode_text("公" * 400, 16, 1, False)) <= B.MAX_AREA_TEXT
+    assert B.encode_text("请 A023", 1, 2, dual=True) == b"\\FO001\\C2" + "请 A023".encode("gb2312")
+    assert B.decode_text(b"\\FO001\\C2" + "窗口".encode("gb2312")) == ("窗口", 1, 2)
+    assert len(B.encode_text("公" * 400, 0, 1, False)) <= B.MAX_AREA_TEXT
 
 
 # -- fuzzing -----------------------------------------------------------------------------

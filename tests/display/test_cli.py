@@ -35,7 +35,7 @@ def test_led_send_dumps_frames_and_the_board_shows_the_text(sim, capsys, protoco
     out = capsys.readouterr().out
     assert rc == 0, out
     assert "确认 ACK" in out and "-> frame 1/" in out
-    assert re.search(r"^    (A5 ){8}" if protocol == "bx" else r"^    (00 ){5}01 5A 30 31 02", out, re.M)
+    assert re.search(r"^    (A5 ){8}" if protocol == "bx" else r"^    (00 ){5}01 5A 30 30 02", out, re.M)
     area = board.config.areas[0]
     want = fit_text("请 A001 到 1号窗口", area.font_px, area.width, area.height, area.align, "cut")
     assert board.face().crop(area.x, area.y, area.width, area.height) == want

@@ -14,6 +14,7 @@ from display.config import BoardConfig
 from display.png import bitmap_to_image, bitmap_to_png
 from display.png import main as png_main
 from display.render import fit_text, render_board, render_text, scroll_frame, text_width
+from tests.display.layouts import board_12px
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = {"qing": "请", "a023": "A023", "mixed": "请A023号到3号窗口"}
@@ -113,7 +114,7 @@ def _typical_content(config: BoardConfig, now: datetime):
 
 def test_render_board_places_areas():
     now = datetime(2026, 11, 25, 14, 5, 5)
-    config = BoardConfig(width=256, height=64, colours=2, title="幸福社区工作站")
+    config = board_12px(colours=2, title="幸福社区工作站")
     content = _typical_content(config, now)
     board = render_board(content, config)
     assert (board.width, board.height) == (256, 64)
@@ -128,7 +129,7 @@ def test_render_board_places_areas():
 
 def test_render_board_scroll_offset_and_flash_phase():
     now = datetime(2026, 11, 25, 14, 5, 5)
-    config = BoardConfig(width=256, height=64, title="幸福社区工作站")
+    config = board_12px(title="幸福社区工作站")
     content = _typical_content(config, now)
     notice = config.area("notice")
     moved = render_board(content, config, scroll_offsets={"notice": 40})
