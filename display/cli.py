@@ -123,6 +123,12 @@ def run_send(args: argparse.Namespace) -> int:
     except KeyError as exc:
         print(f"错误 error: {exc.args[0]}", file=sys.stderr)
         return 2
+    if config.protocol == "bx":
+        from display.config import gb2312_problems
+
+        text = [f"--text: {p}, the card shows {config.unknown_char!r}" for p in gb2312_problems(args.text)]
+        for problem in text + config.gb2312_problems():
+            print(f"警告 warning: {problem}", file=sys.stderr)
     frames = protocol.full_refresh(content)
     decoder = protocol.decoder()
     try:

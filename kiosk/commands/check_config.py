@@ -39,11 +39,13 @@ def config_model(path: Path, kind: str) -> type:
 def run(args: argparse.Namespace) -> int:
     model = config_model(args.file, args.kind)
     try:
-        load_config(args.file, model)
+        config = load_config(args.file, model)
     except ConfigError as exc:
         print(f"{exc.path}: {len(exc.problems)} problem(s)")
         for problem in exc.problems:
             print(f"  {problem}")
         return 1
+    for warning in config.board.gb2312_problems() if model is HallConfig else []:
+        print(f"  warning: {warning}")
     print(f"{args.file}: OK ({'office' if model is not HallConfig else 'hall'} config)")
     return 0
