@@ -34,6 +34,7 @@ from display.config import BoardConfig
 from display.protocols import ChecksumError, ProtocolError, get_protocol
 from display.protocols import alpha as A
 from display.protocols import bx as B
+from display.protocols import bx_picture as P
 
 log = logging.getLogger(__name__)
 
@@ -206,6 +207,46 @@ class BxController:
         return board
 
 
+class PictureController:
+    """A BX-5E/6E/6Q picture card: dynamic areas that are pictures; shows each area's first page."""
+
+    def __init__(self, width: int, height: int, address: int = 1) -> None:
+        self.width, self.height = width, height
+        self.address = address
+        self.areas: dict[int, P.PictureArea] = {}
+
+    def handle(self, frame: P.Frame) -> list[bytes]:
+        if frame.dst not in (self.address, 0xFFFE, 0xFFFF):
+            return []
+        if frame.command == P.DELETE_AREAS:
+            ids = frame.payload[2:]
+            if ids[:1] == b"\xff":
+                self.areas.clear()
+            else:
+                for area_id in ids[1:1 + ids[0]] if ids else b"":
+                    self.areas.pop(area_id, None)
+        elif frame.command == P.SEND_AREA:
+            try:
+                area = P.parse_area(frame.payload)
+            except ProtocolError as exc:
+                log.info("picture card rejected a dynamic area: %s", exc)
+                return [P.answer(frame, False, B.ERR_NOCMD)]
+            self.areas[area.area_id] = area
+        else:
+            return [P.answer(frame, False, B.ERR_NOCMD)]
+        return [P.answer(frame, True)] if frame.response else []
+
+    def error(self, exc: ProtocolError) -> list[bytes]:
+        return []  # a frame with a bad CRC is ignored; the PC times out and resends
+
+    def face(self) -> Bitmap:
+        board = Bitmap(self.width, self.height)
+        for _, area in sorted(self.areas.items()):
+            if area.pages:
+                board.blit(area.bitmap(0), area.x, area.y)
+        return board
+
+
 # -- the board ---------------------------------------------------------------------------
 
 @dataclass
@@ -244,7 +285,10 @@ class VirtualBoard:
         self.protocol = get_protocol(self.protocol_name, config)
         self.decoder = self.protocol.decoder()
         if self.protocol_name == "alpha":
-            self.controller: AlphaSign | BxController = AlphaSign(config.width, config.height, config.address)
+            self.controller: AlphaSign | BxController | PictureController = AlphaSign(
+                config.width, config.height, config.address)
+        elif self.protocol_name == "bx-picture":
+            self.controller = PictureController(config.width, config.height, config.address)
         else:
             self.controller = BxController(config.width, config.height, config.address, config.max_areas,
                                            config.card_fonts)

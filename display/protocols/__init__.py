@@ -119,15 +119,16 @@ class BoardProtocol(ABC):
 def _registry() -> dict[str, type[BoardProtocol]]:
     from display.protocols.alpha import AlphaProtocol
     from display.protocols.bx import BxProtocol
+    from display.protocols.bx_picture import BxPictureProtocol
 
-    return {AlphaProtocol.name: AlphaProtocol, BxProtocol.name: BxProtocol}
+    return {AlphaProtocol.name: AlphaProtocol, BxProtocol.name: BxProtocol, BxPictureProtocol.name: BxPictureProtocol}
 
 
-PROTOCOL_NAMES = ("alpha", "bx")
+PROTOCOL_NAMES = ("alpha", "bx", "bx-picture")
 
 
 def get_protocol(name: str, config: BoardConfig, **options: Any) -> BoardProtocol:
-    """The protocol `name` ("alpha" or "bx") for the board described by `config`."""
+    """The protocol `name` ("alpha", "bx" or "bx-picture") for the board described by `config`."""
     registry = _registry()
     try:
         cls = registry[name]

@@ -136,6 +136,8 @@ class Frame:
 class BxDecoder(FrameDecoder):
     """Byte stream -> `Frame`s and `ProtocolError`s; any 0xA5 starts a new frame."""
 
+    max_frame = MAX_FRAME
+
     def __init__(self) -> None:
         self.reset()
 
@@ -178,8 +180,12 @@ class BxDecoder(FrameDecoder):
             self._finish(out)
         else:
             self._body.append(b)
-        if len(self._body) > MAX_FRAME:
-            self._fail(out, ProtocolError(f"frame longer than {MAX_FRAME} bytes without 0x5A"))
+        if len(self._body) > self.max_frame:
+            self._fail(out, ProtocolError(f"frame longer than {self.max_frame} bytes without 0x5A"))
+
+    @staticmethod
+    def parse(body: bytes) -> object:
+        return parse_body(body)
 
     def _fail(self, out: list, error: ProtocolError) -> None:
         out.append(error)
@@ -192,7 +198,7 @@ class BxDecoder(FrameDecoder):
         self._state = "idle"
         self._body.clear()
         try:
-            out.append(parse_body(body))
+            out.append(self.parse(body))
         except ProtocolError as exc:
             out.append(exc)
 
