@@ -249,6 +249,25 @@ def compose(
     return {area.name: compose_area(area, view, notices, now, config) for area in config.areas}
 
 
+def strip_texts(call: WindowCall | None, idle: str) -> list[str]:
+    """What a window strip (窗口屏) shows, longest first: the window's call, 暂停服务, or `idle`."""
+    if call is not None and call.paused:
+        return ["暂停服务", "暂停"]
+    if call is None or not call.ticket_label:
+        return [idle]
+    t, n = call.ticket_label, call.window_number
+    return [f"{t} 请到{n}号", f"{t}请到{n}号", f"{t}→{n}号", t]
+
+
+def compose_strip(view: QueueView, window: int, now: datetime, config: BoardConfig) -> BoardContent:
+    """The content of the strip over window `window` (`config`: `BoardConfig.strip_board`):
+    its one area shows that window's call (flashing while fresh), 暂停服务, or the idle text."""
+    area = config.areas[0]
+    call = next((c for c in view.calls if c.window_number == window), None)
+    fresh = call is not None and is_fresh(call, now, config)
+    return {area.name: _line(area, strip_texts(call, config.title), fresh, fresh)}
+
+
 def diff(old: BoardContent | None, new: BoardContent) -> list[str]:
     """Names of the areas whose content changed from `old` to `new` (all of them if old is None).
 

@@ -22,6 +22,13 @@ What the link thread does:
 
 `status()` is a snapshot for the counter console: connected, last ack time, error counts
 and the last error, bytes and frames sent.
+
+One bus, several boards: the window strips (`BoardConfig.strips`, 窗口屏) hang on the same
+RS-485 line, each with its own address. The link owns the line and serialises it: one
+board's frames and answer at a time, the main board first, then the strips, each with its own
+state (`update_board(name, content)`, `boards()`). A strip that stops answering is marked and
+retried later; it never takes the line down for the main board. `last_ack_at` is set only by a
+real answer, so a board that never answers is "unconfirmed", never "ok".
 """
 
 from __future__ import annotations
@@ -70,8 +77,44 @@ class LinkStatus:
         return asdict(self)
 
 
+MAIN = "main"
+
+
+def strip_name(window: int) -> str:
+    """The link's name for the strip over window `window`."""
+    return f"window-{window}"
+
+
+@dataclass
+class BoardState:
+    """One board on the bus, as the console shows it: what it last acknowledged."""
+
+    name: str
+    label: str  # 主屏, 3号窗口屏
+    address: int
+    last_ack_at: float | None = None  # time.time() of its last real answer
+    in_sync: bool = False  # it acknowledged the newest content
+    failing: bool = False  # its last exchange got no answer or a refusal
+    last_error: str = ""
+    shown_text: str = ""  # the text of the content it last acknowledged
+
+
+@dataclass
+class _Target:
+    """A board on the bus: protocol (with its address), the content wanted and shown."""
+
+    state: BoardState
+    protocol: BoardProtocol
+    desired: dict[str, AreaContent] | None = None
+    version: int = 0
+    shown_version: int = -1
+    possible: list[Mapping[str, AreaContent]] | None = None  # None: what it shows is unknown
+    retry_at: float = 0.0
+    setup_done: bool = False
+
+
 class BoardLink:
-    """Keeps the board showing the newest content over an unreliable serial line."""
+    """Keeps the boards of one line showing the newest content over an unreliable serial line."""
 
     def __init__(
         self,
@@ -81,6 +124,7 @@ class BoardLink:
         *,
         reconnect_min_s: float = 0.05,
         reconnect_max_s: float = 1.0,
+        strip_retry_s: float = 5.0,
         on_written: Callable[[bytes, float], None] | None = None,
     ) -> None:
         self.config = config
@@ -90,13 +134,18 @@ class BoardLink:
         self.protocol = protocol or get_protocol(config.protocol, config)
         self.reconnect_min_s = reconnect_min_s
         self.reconnect_max_s = reconnect_max_s
+        self.strip_retry_s = strip_retry_s  # a silent strip is tried again this much later
         self.on_written = on_written  # called with (frame, time.monotonic()) after each write
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._desired: dict[str, AreaContent] | None = None
-        self._version = 0
-        self._shown_version = -1
+        self._targets: dict[str, _Target] = {
+            MAIN: _Target(BoardState(MAIN, "主屏", config.address), self.protocol)}
+        for strip in config.strips:
+            strip_config = config.strip_board(strip)
+            name = strip_name(strip.window)
+            self._targets[name] = _Target(BoardState(name, f"{strip.window}号窗口屏", strip.address),
+                                          get_protocol(config.protocol, strip_config))
         self._status = LinkStatus(url=self.url, protocol=self.protocol.name)
         self._port: serial.SerialBase | None = None
         self._decoder = self.protocol.decoder()
@@ -108,16 +157,28 @@ class BoardLink:
         return self
 
     def update(self, content: Mapping[str, AreaContent]) -> None:
-        """Show `content` (every area). Returns at once; the newest content wins."""
+        """Show `content` (every area) on the main board. Returns at once; the newest wins."""
+        self.update_board(MAIN, content)
+
+    def update_board(self, name: str, content: Mapping[str, AreaContent]) -> None:
+        """Show `content` on board `name` (`MAIN` or `strip_name(window)`); KeyError if unknown."""
         with self._lock:
-            self._desired = dict(content)
-            self._version += 1
-            self._status.in_sync = False
+            target = self._targets[name]
+            target.desired = dict(content)
+            target.version += 1
+            target.state.in_sync = False
+            if name == MAIN:
+                self._status.in_sync = False
         self._wake.set()
 
     def status(self) -> LinkStatus:
         with self._lock:
             return LinkStatus(**asdict(self._status))
+
+    def boards(self) -> list[BoardState]:
+        """Every board on the line (main first), as last acknowledged."""
+        with self._lock:
+            return [BoardState(**asdict(t.state)) for t in self._targets.values()]
 
     def wait_in_sync(self, timeout: float) -> bool:
         """Block until the board acknowledged the newest content (for tests and tools)."""
@@ -148,7 +209,7 @@ class BoardLink:
 
     def _loop(self) -> None:
         backoff = self.reconnect_min_s
-        possible: list[Mapping[str, AreaContent]] | None = None  # None: board state unknown
+        main = self._targets[MAIN]
         while not self._stop.is_set():
             if self._port is None:
                 try:
@@ -159,24 +220,48 @@ class BoardLink:
                     backoff = min(backoff * 2, self.reconnect_max_s)
                     continue
                 backoff = self.reconnect_min_s
+                for target in self._targets.values():
+                    target.possible, target.setup_done, target.retry_at = None, False, 0.0
                 try:
-                    self._transact(self.protocol.memory_setup())
+                    self._transact(main, main.protocol.memory_setup())
+                    main.setup_done = True
                 except (LinkDown, serial.SerialException, OSError) as exc:
                     self._drop(f"memory setup failed: {exc}")
                     continue
-                possible = None
-            with self._lock:
-                desired, version = self._desired, self._version
+            worked = False
             try:
-                if desired is None or version == self._shown_version:
+                for name, target in self._targets.items():
+                    with self._lock:
+                        desired, version = target.desired, target.version
+                    if desired is None or version == target.shown_version:
+                        continue
+                    if name != MAIN and time.monotonic() < target.retry_at:
+                        continue
+                    worked = True
+                    # A strip already silent gets one try: it must not hold the bus for long.
+                    attempts = 1 if name != MAIN and target.state.failing else None
+                    try:
+                        if not target.setup_done:
+                            self._transact(target, target.protocol.memory_setup(), attempts)
+                            target.setup_done = True
+                        self._transact(target, target.protocol.encode_update(desired, target.possible), attempts)
+                    except LinkDown:
+                        if name == MAIN:
+                            raise
+                        # A strip that does not answer: mark it, try again later; the line and
+                        # the main board go on.
+                        target.possible, target.setup_done = None, False
+                        target.retry_at = time.monotonic() + self.strip_retry_s
+                        continue
+                    target.possible = [desired]
+                    with self._lock:
+                        target.shown_version = version
+                        target.state.in_sync = version == target.version
+                        target.state.shown_text = "\n".join(c.text for c in desired.values() if c.text)
+                        if name == MAIN:
+                            self._status.in_sync = target.state.in_sync
+                if not worked:
                     self._idle()
-                    continue
-                frames = self.protocol.encode_update(desired, possible)
-                self._transact(frames)  # LinkDown after the retries: reopen, full refresh
-                possible = [desired]
-                with self._lock:
-                    self._shown_version = version
-                    self._status.in_sync = version == self._version
             except (LinkDown, serial.SerialException, OSError) as exc:
                 self._drop(str(exc))
 
@@ -199,7 +284,9 @@ class BoardLink:
         with self._lock:
             self._status.connected = True
             self._status.in_sync = False
-            self._shown_version = -1
+            for target in self._targets.values():
+                target.shown_version = -1
+                target.state.in_sync = False
         log.info("board link open: %s (%s)", self.url, self.protocol.name)
 
     def _close_port(self) -> None:
@@ -218,7 +305,9 @@ class BoardLink:
             self._status.connected = False
             self._status.reconnects += 1
             self._status.in_sync = False
-            self._shown_version = -1
+            for target in self._targets.values():
+                target.shown_version = -1
+                target.state.in_sync = False
 
     def _error(self, message: str) -> None:
         log.info("board link: %s", message)
@@ -260,7 +349,7 @@ class BoardLink:
         bits = 1 + self.config.bytesize + (0 if self.config.parity == "N" else 1) + self.config.stopbits
         return nbytes * bits / self.config.baudrate
 
-    def _wait_ack(self, sent_bytes: int) -> Ack | None:
+    def _wait_ack(self, target: _Target, sent_bytes: int) -> Ack | None:
         deadline = time.monotonic() + self.config.ack_timeout_s + self._line_time(sent_bytes)
         port = self._port
         while port is not None and time.monotonic() < deadline and not self._stop.is_set():
@@ -273,39 +362,47 @@ class BoardLink:
                 if isinstance(item, ProtocolError):
                     log.debug("board link: garbage from the board: %s", item)
                     continue
-                ack = self.protocol.parse_ack(item)
+                if getattr(item, "src", target.state.address) not in (target.state.address, 0xFFFF, 0xFFFE):
+                    continue  # a late answer of another board on the bus
+                ack = target.protocol.parse_ack(item)
                 if ack is not None:
                     return ack
         return None
 
-    def _transact(self, frames: list[bytes]) -> None:
-        """Send `frames` until the controller confirms them; LinkDown after the retries."""
+    def _transact(self, target: _Target, frames: list[bytes], attempts: int | None = None) -> None:
+        """Send `frames` to one board until it confirms them; LinkDown after the retries."""
         if not frames:
             return
+        protocol = target.protocol
         last = ""
-        for attempt in range(self.config.retries + 1):
+        attempts = attempts or self.config.retries + 1
+        for attempt in range(attempts):
             if attempt:
                 self._stop.wait(min(0.05 * attempt, 0.5))
                 if self._stop.is_set():
                     raise LinkDown("closing")
             self._read_available()  # drop stale answers before a new attempt
             ack: Ack | None = Ack(True)
-            if self.protocol.ack_per_frame:
+            if protocol.ack_per_frame:
                 for frame in frames:
                     self._write(frame)
-                    ack = self._wait_ack(len(frame)) if self.protocol.expects_ack else Ack(True)
+                    ack = self._wait_ack(target, len(frame)) if protocol.expects_ack else Ack(True)
                     if ack is None or not ack.ok:
                         break
             else:
                 for frame in frames:
                     self._write(frame)
-                query = self.protocol.ack_query() if self.protocol.expects_ack else None
+                query = protocol.ack_query() if protocol.expects_ack else None
                 if query is not None:
                     self._write(query)
-                    ack = self._wait_ack(sum(map(len, frames)) + len(query))
+                    ack = self._wait_ack(target, sum(map(len, frames)) + len(query))
             if ack is not None and ack.ok:
                 with self._lock:
-                    self._status.last_ack_at = time.time()
+                    if protocol.expects_ack:  # a real answer; a broadcast never confirms anything
+                        target.state.last_ack_at = time.time()
+                        if target.state.name == MAIN:
+                            self._status.last_ack_at = target.state.last_ack_at
+                    target.state.failing, target.state.last_error = False, ""
                 return
             with self._lock:
                 if ack is None:
@@ -314,6 +411,9 @@ class BoardLink:
                 else:
                     self._status.naks += 1
                     last = f"board refused: {ack.detail}"
+                if target.state.name != MAIN:
+                    last = f"{target.state.label}: {last}"
                 self._status.last_error = last
-            log.info("board link: attempt %d: %s", attempt + 1, last)
-        raise LinkDown(f"{last} after {self.config.retries + 1} attempts")
+                target.state.failing, target.state.last_error = True, last
+            log.info("board link: %s attempt %d: %s", target.state.name, attempt + 1, last)
+        raise LinkDown(f"{last} after {attempts} attempt(s)")
