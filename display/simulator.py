@@ -11,6 +11,10 @@ and `PtyTransport` (a pseudo-terminal; the link opens the slave path, kept stabl
 symlink across disconnects). With ``baud`` set, incoming bytes are delivered at the physical
 rate of an 8N1 line (10 bits per byte), so timing measurements see real line time.
 
+Several boards on one bus: the window strips of `BoardConfig.strips` are controllers of
+their own behind the same line, each acting on and answering only its own address
+(`strip_face(window)`; PNGs ``window-N.png``).
+
 Fault injection (`Faults`): drop or delay answers, garble incoming bytes, and `disconnect()`
 (drop the line, refuse it for a while). PNG frames go to ``png_dir`` on every change.
 The Qt window lives in `display.simulator_window`.
@@ -284,14 +288,14 @@ class VirtualBoard:
         self.protocol_name = protocol or config.protocol
         self.protocol = get_protocol(self.protocol_name, config)
         self.decoder = self.protocol.decoder()
-        if self.protocol_name == "alpha":
-            self.controller: AlphaSign | BxController | PictureController = AlphaSign(
-                config.width, config.height, config.address)
-        elif self.protocol_name == "bx-picture":
-            self.controller = PictureController(config.width, config.height, config.address)
-        else:
-            self.controller = BxController(config.width, config.height, config.address, config.max_areas,
-                                           config.card_fonts)
+        self.controller = self._controller(config)
+        # The window strips on the same bus: each a controller of its own with its own address;
+        # every frame reaches all of them, only the addressed one acts and answers.
+        self.strips: dict[str, AlphaSign | BxController | PictureController] = {}
+        for strip in config.strips:
+            sc = config.strip_board(strip)
+            self.strips[f"window-{strip.window}"] = self._controller(sc)
+        self._strip_faces = {name: Bitmap(c.width, c.height) for name, c in self.strips.items()}
         self.faults = faults or Faults()
         self.png_dir = Path(png_dir) if png_dir else None
         self.baud = baud
@@ -304,6 +308,13 @@ class VirtualBoard:
         self._png_count = 0
         self._line_free_at = 0.0
         self._frame_bytes = 0
+
+    def _controller(self, config: BoardConfig) -> AlphaSign | BxController | PictureController:
+        if self.protocol_name == "alpha":
+            return AlphaSign(config.width, config.height, config.address)
+        if self.protocol_name == "bx-picture":
+            return PictureController(config.width, config.height, config.address)
+        return BxController(config.width, config.height, config.address, config.max_areas, config.card_fonts)
 
     # -- bytes in, answers out ----------------------------------------------------------
     def receive(self, data: bytes, send: Callable[[bytes], None]) -> None:
@@ -341,6 +352,8 @@ class VirtualBoard:
             else:
                 self.frames.append(FrameRecord(now, length, True, self.protocol.describe(item)))
                 answers = self.controller.handle(item)  # type: ignore[arg-type]
+                for strip in self.strips.values():
+                    answers += strip.handle(item)  # type: ignore[arg-type]
             changed = self._refresh()
         if changed:
             for listener in list(self.listeners):
@@ -367,6 +380,15 @@ class VirtualBoard:
             pass  # the line went away; the PC will resend
 
     def _refresh(self) -> bool:
+        for name, strip in self.strips.items():
+            strip_face = strip.face()
+            if strip_face != self._strip_faces[name]:
+                self._strip_faces[name] = strip_face
+                if self.png_dir is not None:
+                    from display.png import bitmap_to_png
+
+                    self.png_dir.mkdir(parents=True, exist_ok=True)
+                    bitmap_to_png(strip_face, self.png_dir / f"{name}.png")
         face = self.controller.face()
         if face == self._face:
             return False
@@ -383,6 +405,16 @@ class VirtualBoard:
     def face(self) -> Bitmap:
         with self.lock:
             return Bitmap(self._face.width, self._face.height, bytearray(self._face.pixels))
+
+    def strip_face(self, window: int) -> Bitmap:
+        """What the strip over window `window` shows (KeyError if the bus has none)."""
+        with self.lock:
+            face = self._strip_faces[f"window-{window}"]
+            return Bitmap(face.width, face.height, bytearray(face.pixels))
+
+    def strip_faces(self) -> dict[str, Bitmap]:
+        with self.lock:
+            return {name: Bitmap(f.width, f.height, bytearray(f.pixels)) for name, f in self._strip_faces.items()}
 
     def line_reset(self) -> None:
         """The line dropped: a half-received frame is lost."""

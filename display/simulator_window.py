@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from display.bitmap import Bitmap
 from display.png import bitmap_to_image
@@ -38,6 +38,18 @@ class BoardWidget(QWidget):
         self.info = QLabel()
         layout = QVBoxLayout(self)
         layout.addWidget(self.picture)
+        # The window strips on the same bus, each under its name (3号窗口屏).
+        self.strips: dict[str, QLabel] = {}
+        self._strips_shown: dict[str, Bitmap] = {}
+        if board.strips:
+            row = QHBoxLayout()
+            for name in board.strips:
+                box = QVBoxLayout()
+                self.strips[name] = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+                box.addWidget(self.strips[name])
+                box.addWidget(QLabel(f"{name.split('-')[1]}号窗口屏", alignment=Qt.AlignmentFlag.AlignCenter))
+                row.addLayout(box)
+            layout.addLayout(row)
         layout.addWidget(self.info)
         self._shown: Bitmap | None = None
         self.timer = QTimer(self, interval=100)
@@ -50,6 +62,10 @@ class BoardWidget(QWidget):
         if face != self._shown:
             self._shown = face
             self.picture.setPixmap(bitmap_pixmap(face, self.dot))
+        for name, strip_face in self.board.strip_faces().items():
+            if strip_face != self._strips_shown.get(name):
+                self._strips_shown[name] = strip_face
+                self.strips[name].setPixmap(bitmap_pixmap(strip_face, self.dot))
         self.info.setText(
             f"收到 {self.board.bytes_received} 字节 · {len(self.board.frames)} 帧 · 错误 {len(self.board.errors)}")
 

@@ -126,12 +126,9 @@ def hall_status(hall: Any, printer: Any) -> HallStatus:
         board_text, board_ok = "LED屏：未接入", True
     else:
         try:
-            st = board.status()
-            if st.connected:
-                board_text, board_ok = ("LED屏：正常" if st.in_sync else "LED屏：发送中"), True
-            else:
-                board_text = "LED屏：断开" + (f"（{st.last_error}）" if st.last_error else "")
-                board_ok = False
+            from kiosk.services.board_feed import board_state_text
+
+            board_text, board_ok = board_state_text(board.status(), board.boards())
         except Exception as exc:
             board_text, board_ok = f"LED屏：状态未知（{exc}）", False
     if printer is None:

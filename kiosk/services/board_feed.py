@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from display.board import BoardContent, QueueView, compose, next_refresh
+from display.board import BoardContent, QueueView, compose, compose_strip, next_refresh
 from display.config import BoardConfig
 from kiosk.services.catalog import valid_notices
 
@@ -26,6 +26,12 @@ TOPIC_PREFIXES = ("ticket.", "window.", "content.")
 
 class Board(Protocol):
     def update(self, content: BoardContent) -> None: ...
+
+
+def strip_name(window: int) -> str:
+    from display.link import strip_name as name
+
+    return name(window)
 
 
 def notice_texts(cache: Any, today: date) -> list[str]:
@@ -54,6 +60,9 @@ class BoardFeed:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="board-feed", daemon=True)
         self.last: BoardContent | None = None
+        # The window strips (窗口屏) on the same bus: window -> its board config, last content.
+        self.strips = {s.window: config.strip_board(s) for s in config.strips}
+        self.last_strips: dict[int, BoardContent] = {}
 
     @classmethod
     def for_hall(cls, hall: Any, board: Board, queue: Any) -> BoardFeed:
@@ -85,6 +94,11 @@ class BoardFeed:
         if content != self.last:
             self.board.update(content)
             self.last = content
+        for window, strip_config in self.strips.items():  # after the main board: it matters most
+            strip = compose_strip(view, window, now, strip_config)
+            if strip != self.last_strips.get(window):
+                self.board.update_board(strip_name(window), strip)  # type: ignore[attr-defined]
+                self.last_strips[window] = strip
         return next_refresh(view, now, self.config)
 
     def stop(self) -> None:
@@ -127,8 +141,39 @@ class HallBoard:
     def status(self) -> Any:
         return self.link.status()
 
+    def boards(self) -> Any:
+        """Every board on the line (main board, then the window strips), as last acknowledged."""
+        return self.link.boards()
+
     def close(self) -> None:
         self.feed.stop()
         self.link.close()
         if self._transport is not None:
             self._transport.close()
+
+
+def board_state_text(link_status: Any, boards: list[Any]) -> tuple[str, bool]:
+    """The console's LED屏 line: each board as it last acknowledged (ok = nothing to worry about).
+
+    正常: it acknowledged the newest content; 发送中: an update is on its way; 未确认: it has
+    never answered (a board that is not there, a broadcast address); 无应答: it answered once
+    and has stopped; 断开: the line is down.
+    """
+    import time as _time
+
+    if not link_status.connected:
+        return "LED屏：断开" + (f"（{link_status.last_error}）" if link_status.last_error else ""), False
+    parts, ok = [], True
+    for b in boards:
+        when = f" {_time.strftime('%H:%M', _time.localtime(b.last_ack_at))}" if b.last_ack_at else ""
+        if b.last_ack_at is None:
+            state, good = "未确认", False
+        elif b.failing:
+            state, good = f"无应答（上次确认{when}）", False
+        elif b.in_sync:
+            state, good = "正常", True
+        else:
+            state, good = "发送中", True
+        ok = ok and good
+        parts.append(state if len(boards) == 1 else f"{b.label} {state}")
+    return "LED屏：" + "，".join(parts), ok

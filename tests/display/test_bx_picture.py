@@ -1,5 +1,5 @@
 """BX picture cards (图文卡, BX-5E/6E/6Q): byte-checked against frames from Onbon's own SDK
-(tests/display/golden/bx_picture_sdk.txt, made by running github.com/onbonlab/bx.dual.dyn.java),
+(tests/display/golden/bx_picture_sdk.hex, made by running github.com/onbonlab/bx.dual.dyn.java),
 and end to end through the virtual card."""
 
 from pathlib import Path
@@ -16,7 +16,7 @@ from display.render import render_board
 from display.simulator import TcpTransport, VirtualBoard
 
 GOLDEN = {name: bytes.fromhex(hexed) for name, hexed in (
-    line.split() for line in (Path(__file__).parent / "golden" / "bx_picture_sdk.txt").read_text().splitlines()
+    line.split() for line in (Path(__file__).parent / "golden" / "bx_picture_sdk.hex").read_text().splitlines()
     if line and not line.startswith("#"))}
 
 
