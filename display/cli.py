@@ -150,14 +150,19 @@ def run_send(args: argparse.Namespace) -> int:
             pending.extend(decoder.feed(data))
 
     def send(data: bytes) -> bool:
-        """Write in chunks, reading what comes back in between; False if the line stalls."""
-        for i in range(0, len(data), 256):
+        """Write in chunks, reading what comes back in between, pausing where the protocol
+        says; False if the line stalls."""
+        pauses = set(protocol.pause_points(data))
+        cuts = sorted(pauses | set(range(256, len(data), 256)))
+        for start, end in zip([0, *cuts], [*cuts, len(data)], strict=True):
             try:
-                port.write(data[i:i + 256])
+                port.write(data[start:end])
             except serial.SerialTimeoutException:
                 print(f"写入超时 write timeout: the line to {args.url} does not take the bytes")
                 return False
             drain()
+            if end in pauses:
+                time.sleep(protocol.pause_s)
         port.flush()
         return True
 

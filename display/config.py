@@ -211,6 +211,7 @@ class BoardConfig(BaseModel):
     card_fonts: list[Literal[12, 16, 24, 32]] = Field(default_factory=lambda: [16, 24, 32], min_length=1,
                                                       max_length=16)
     unknown_char: str = Field(default="□", min_length=1, max_length=1)  # for text outside GB2312
+    pause_ms: int = Field(default=100, ge=0, le=1000)  # Alpha: pause after a DOTS size, a nested STX
     strips: list[StripConfig] = Field(default_factory=list)
     ack_timeout_s: float = Field(default=1.0, gt=0)
     retries: int = Field(default=3, ge=0)

@@ -336,7 +336,13 @@ class BoardLink:
         needed = self._line_time(len(frame)) + 2.0  # a stalled adapter must not hang us forever
         if port.write_timeout is None or port.write_timeout < needed:
             port.write_timeout = needed
-        port.write(frame)
+        start = 0
+        for point in self.protocol.pause_points(frame):  # pauses the protocol requires (Alpha)
+            port.write(frame[start:point])
+            port.flush()
+            self._stop.wait(self.protocol.pause_s)
+            start = point
+        port.write(frame[start:])
         port.flush()
         now = time.monotonic()
         with self._lock:

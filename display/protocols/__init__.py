@@ -107,6 +107,12 @@ class BoardProtocol(ABC):
         """A frame that makes the controller answer (None: it answers every frame by itself)."""
         return None
 
+    def pause_points(self, frame: bytes) -> list[int]:
+        """Offsets in `frame` after which the writer pauses `pause_s`; none here."""
+        return []
+
+    pause_s: float = 0.0
+
     @abstractmethod
     def parse_ack(self, frame: Any) -> Ack | None:
         """The ACK/NACK carried by a decoded frame, or None if the frame is not an answer."""

@@ -34,9 +34,13 @@ command/label, 4 checksum, 3 overflow, 2 timeout, 1 framing, 0 parity) and ``#``
 number just sent; otherwise (NACK) or without an answer in time the link resends. A packet
 with a bad checksum is ignored whole by the sign (and flagged in the register).
 
-Limits (not modelled here): the 100 ms pauses some sign models need after the DOTS width
-bytes and between nested commands, and the sign's memory size. The link writes each frame
-in one go. Effects: the sign has no per-region scrolling or flashing, so scrolling and
+Pauses (section 5.1 and the SMALL DOTS command): the sign needs time after the DOTS height
+and width field (it allocates the picture) and after the STX of each command nested in one
+packet; `pause_points(frame)` says where, and the link and ``led-send`` stop writing there
+for ``pause_ms`` (``[board]``, 100 ms). Each command therefore goes in a packet of its own (ten
+bytes cost less line time than a pause), the read-back too. The answers to ``F*`` and ``H#`` may come in one packet or in two; `parse_ack`
+decides once it has both. Serial: 8N1 or 7E1 (every byte is 7-bit ASCII); the default
+address ``00`` reaches every sign on the line. Not modelled: the sign's memory size. Effects: the sign has no per-region scrolling or flashing, so scrolling and
 flashing areas show their first frame.
 """
 
@@ -81,6 +85,25 @@ _RESERVED_LABELS = {"0", TEXT_LABEL, SEQ_LABEL, " "}
 FREE_LABELS = [chr(c) for c in range(0x21, 0x76) if chr(c) not in _RESERVED_LABELS]
 MAX_PACKET = 256 * 1024  # a whole 384x96 board is ~40 KB; anything far larger is garbage
 SIGN_FONT_PX = 16  # STRING areas are drawn with the sign's 8x16 font
+
+
+def pause_points(frame: bytes) -> list[int]:
+    """Byte offsets of `frame` (one or more packets) after which the writer must pause (see
+    the module docstring): after each STX of a packet that nests several commands, and after
+    the height and width digits of every SMALL DOTS write."""
+    points = []
+    packet_start = 0
+    while packet_start < len(frame):
+        end = frame.find(bytes([EOT]), packet_start)
+        end = len(frame) if end < 0 else end + 1
+        starts = [i for i in range(packet_start, end) if frame[i] == STX]
+        for i in starts:
+            if len(starts) > 1:
+                points.append(i + 1)
+            if frame[i + 1:i + 2] == b"I" and end > i + 7:
+                points.append(i + 7)  # STX 'I' label HH WW
+        packet_start = end
+    return sorted(p for p in set(points) if 0 < p < len(frame))
 
 
 def checksum(block: bytes) -> bytes:
@@ -412,6 +435,7 @@ class AlphaProtocol(BoardProtocol):
         self.items = [item for line in lines for item in line]
         self._seq = 0
         self.expected_seq: str | None = None
+        self.pause_s = config.pause_ms / 1000
 
     def _layout(self, tile_w: int, tile_h: int) -> list[list[Item]]:
         cfg = self.config
@@ -512,44 +536,43 @@ class AlphaProtocol(BoardProtocol):
             return []
         return self._batches(commands)
 
-    def _batches(self, commands: list[bytes], limit: int = 8 * 1024) -> list[bytes]:
-        """Group commands into nested packets of about `limit` bytes; the last one carries the
-        new sequence number that the ack query reads back."""
+    def _batches(self, commands: list[bytes]) -> list[bytes]:
+        """One packet per command (a nested packet would cost a pause after every STX, longer
+        than the ten bytes a packet of its own costs); the last writes the new sequence number
+        that the ack query reads back."""
         self._seq = (self._seq + 1) % 0x10000
         self.expected_seq = f"{self._seq:04X}"
-        commands = commands + [write_string(SEQ_LABEL, self.expected_seq)]
-        frames: list[bytes] = []
-        group: list[bytes] = []
-        size = 0
-        for cmd in commands:
-            if group and size + len(cmd) > limit:
-                frames.append(self._packet(group))
-                group, size = [], 0
-            group.append(cmd)
-            size += len(cmd) + 6
-        frames.append(self._packet(group))
-        return frames
+        return [self._packet([cmd]) for cmd in commands + [write_string(SEQ_LABEL, self.expected_seq)]]
 
     def decoder(self) -> AlphaDecoder:
         return AlphaDecoder()
 
     def ack_query(self) -> bytes:
-        return self._packet([read_special("*"), read_string(SEQ_LABEL)])
+        self._answer: dict[str, object] = {}  # the F* and H# answers, together or apart
+        # Two packets, not one nested packet: no pauses, and each gets its own answer.
+        return self._packet([read_special("*")]) + self._packet([read_string(SEQ_LABEL)])
+
+    def pause_points(self, frame: bytes) -> list[int]:
+        return pause_points(frame)
 
     def parse_ack(self, frame: object) -> Ack | None:
         if not isinstance(frame, Packet) or frame.type_code != "0":
             return None
-        status = seq = None
+        answer = getattr(self, "_answer", None)
+        if answer is None:
+            answer = self._answer = {}
         for cmd in frame.commands:
             if cmd.code == "E" and cmd.label == "*":
                 try:
-                    status = int(cmd.data[:2], 16)
+                    answer["status"] = int(cmd.data[:2], 16)
                 except ValueError:
                     return Ack(False, f"status register {cmd.data!r} is not hex")
             elif cmd.code == "G" and cmd.label == SEQ_LABEL:
-                seq = cmd.data.decode("ascii", "replace")
-        if status is None:
-            return None
+                answer["seq"] = cmd.data.decode("ascii", "replace")
+        status, seq = answer.get("status"), answer.get("seq")
+        if status is None or (seq is None and status == STATUS_OK and self.expected_seq is not None):
+            return None  # half of the answer: wait for the other packet
+        self._answer = {}
         if status != STATUS_OK:
             return Ack(False, f"sign reports 0x{status:02X}: {describe_status(status)}")
         if self.expected_seq is not None and seq != self.expected_seq:

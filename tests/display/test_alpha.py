@@ -109,10 +109,12 @@ def test_a_call_rewrites_only_the_changed_tiles():
     old, new = sample(cfg, 1), sample(cfg, 2)
     full = proto.full_refresh(old)
     frames = proto.encode_update(new, old)
-    (pkt,) = A.AlphaDecoder().feed(b"".join(frames))
-    dots = [c for c in pkt.commands if c.code == "I"]
+    packets = A.AlphaDecoder().feed(b"".join(frames))
+    assert all(len(p.commands) == 1 for p in packets)  # one command a packet: no nested-STX pauses
+    commands = [c for p in packets for c in p.commands]
+    dots = [c for c in commands if c.code == "I"]
     assert 1 <= len(dots) <= len(proto.items) // 4
-    assert pkt.commands[-1].code == "G" and pkt.commands[-1].label == "#"  # sequence for the read-back
+    assert commands[-1].code == "G" and commands[-1].label == "#"  # sequence for the read-back
     assert sum(map(len, full)) >= 5 * sum(map(len, frames))
     assert proto.encode_update(new, new) == []
 
@@ -139,8 +141,48 @@ def test_ack_needs_clean_status_and_the_sequence_just_sent():
     assert not proto.parse_ack(bad).ok and "checksum error" in proto.parse_ack(bad).detail
     lost, = A.AlphaDecoder().feed(A.status_response(0x40, "0000"))
     assert "lost" in proto.parse_ack(lost).detail
-    query, = A.AlphaDecoder().feed(proto.ack_query())
-    assert proto.parse_ack(query) is None  # our own query is not an answer
+    queries = A.AlphaDecoder().feed(proto.ack_query())
+    assert [q.commands[0].code for q in queries] == ["F", "H"]
+    assert all(proto.parse_ack(q) is None for q in queries)  # our own query is not an answer
+
+
+def test_status_and_sequence_answers_count_together_or_apart():
+    proto = get_protocol("alpha", BoardConfig())
+    proto.encode_update(sample(BoardConfig()), None)
+    seq = proto.expected_seq
+    proto.ack_query()
+    status, = A.AlphaDecoder().feed(A.packet([b"E*40"], "0", "00"))
+    number, = A.AlphaDecoder().feed(A.packet([b"G#" + seq.encode()], "0", "00"))
+    assert proto.parse_ack(status) is None  # half an answer: wait for the other half
+    assert proto.parse_ack(number).ok
+    proto.ack_query()
+    assert proto.parse_ack(number) is None and proto.parse_ack(status).ok  # the other order
+    proto.ack_query()
+    assert proto.parse_ack(A.AlphaDecoder().feed(A.status_response(0x40, seq))[0]).ok  # together
+    proto.ack_query()
+    flagged, = A.AlphaDecoder().feed(A.packet([b"E*50"], "0", "00"))
+    assert "checksum error" in proto.parse_ack(flagged).detail  # a bad status needs no sequence
+
+
+def test_pauses_after_the_dots_size_and_after_each_nested_stx():
+    dots = A.packet([A.write_small_dots("b", Bitmap.from_text("#.#\n.#."))])
+    (point,) = A.pause_points(dots)
+    assert dots[point - 7:point] == b"\x02Ib0203"  # STX I label, height 02, width 03
+    nested = A.packet([A.read_special("*"), A.read_string("#")])
+    stx = [i + 1 for i, b in enumerate(nested) if b == A.STX]
+    assert A.pause_points(nested) == stx and len(stx) == 2
+    assert A.pause_points(A.packet([A.read_special("*")])) == []
+    proto = get_protocol("alpha", BoardConfig(pause_ms=250))
+    assert proto.pause_s == 0.25 and proto.pause_points(dots) == [point]
+
+
+def test_alpha_takes_7e1_and_bx_refuses_it():
+    cfg = BoardConfig(protocol="alpha", bytesize=7, parity="E")
+    frames = get_protocol("alpha", cfg).full_refresh(sample(cfg))
+    assert all(b < 0x80 for f in frames for b in f)  # every byte fits 7 data bits
+    with pytest.raises(ValueError, match="needs 8 data bits and no parity"):
+        BoardConfig(protocol="bx", bytesize=7, parity="E")
+    assert BoardConfig(protocol="alpha").address == 0 and get_protocol("alpha", BoardConfig()).address == "00"
 
 
 # -- fuzzing -----------------------------------------------------------------------------
