@@ -12,6 +12,7 @@ it and the link can compare bitmaps to find what changed.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,14 @@ def render_text(text: str, font_px: int = 16, colour: int = 1) -> Bitmap:
     """
     if colour not in (1, 2, 3):
         raise ValueError(f"colour must be 1 (red), 2 (green) or 3 (amber), got {colour!r}")
+    width, pixels = _rendered(text, font_px, colour)
+    return Bitmap(width, font_px, bytearray(pixels))  # a copy: callers may draw on it
+
+
+@functools.lru_cache(maxsize=512)
+def _rendered(text: str, font_px: int, colour: int) -> tuple[int, bytes]:
+    """The pixels of one line, kept: a call re-renders the board, mostly the same lines
+    (title, notices, waiting counts), and the call's time to the wire counts."""
     font = get_font(font_px)
     glyphs = [font.glyph(ch) for ch in clean_text(text)]
     width = sum(g.width for g in glyphs)
@@ -57,7 +66,7 @@ def render_text(text: str, font_px: int = 16, colour: int = 1) -> Bitmap:
                 if (row >> (gw - 1 - x)) & 1:
                     pixels[base + x] = colour
         x0 += gw
-    return out
+    return width, bytes(pixels)
 
 
 def fit_bitmap(

@@ -444,6 +444,7 @@ class BxProtocol(BoardProtocol):
         # Broadcast address 1 (0xFFFF): controllers never answer, so nothing to wait for.
         self.expects_ack = config.address != 0xFFFF
         self.response = 0x01 if self.expects_ack else 0x02
+        self._encoded: list[tuple[BoardContentLike, dict[int, DynamicArea]]] = []
         self.slots: list[Slot] = []
         for area in config.areas:
             if area.kind in ("calls", "waiting") and area.rows * area.columns > 1:
@@ -465,10 +466,21 @@ class BxProtocol(BoardProtocol):
                      display_mode=self.config.display_mode)
 
     def slot_areas(self, content: BoardContentLike | None) -> dict[int, DynamicArea]:
-        """Every slot's dynamic area for `content` (slots of missing areas are left out)."""
-        out: dict[int, DynamicArea] = {}
+        """Every slot's dynamic area for `content` (slots of missing areas are left out).
+
+        The areas of the last few contents are kept (by identity, with the content): what the
+        board shows is encoded once, not again for every call."""
         if content is None:
-            return out
+            return {}
+        for seen, areas in self._encoded:
+            if seen is content:
+                return areas
+        areas = self._slot_areas(content)
+        self._encoded = [(content, areas), *self._encoded[:3]]
+        return areas
+
+    def _slot_areas(self, content: BoardContentLike) -> dict[int, DynamicArea]:
+        out: dict[int, DynamicArea] = {}
         dual = self.config.colours == 2
         for area in self.config.areas:
             item = content.get(area.name)

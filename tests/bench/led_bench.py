@@ -14,6 +14,15 @@ byte of the update" is when the board has it, after its physical line time.
   (alpha, the configuration default); per protocol below.
 - burst_final_state_ok: 20 calls within one second; the board ends showing the last one
   (both protocols), with the bytes sent during the burst reported.
+- call_with_strip_to_wire_ratio: BX, the main board and a 64x16 strip over each of the four
+  windows on one bus (own addresses); per call, (time from the call event until the strip —
+  served after the main board — received the last byte) / (line time of the main board's and
+  the strip's frames at 9600 8N1). Worst of the calls. Target <= 1.2.
+- bx_picture_full_to_call_bytes_ratio: BX picture card (bx-picture, RGB pictures): bytes of a
+  full refresh / bytes the link sent per call (unpaced line). Target >= 5.
+
+Alpha's figures include the pauses the sign needs after each DOTS size field (100 ms): they
+are part of the line's time.
 """
 
 from __future__ import annotations
@@ -27,9 +36,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from display.board import QueueView, WindowCall, compose  # noqa: E402
+from display.board import QueueView, WindowCall, compose, compose_strip  # noqa: E402
 from display.config import BoardConfig  # noqa: E402
-from display.link import BoardLink  # noqa: E402
+from display.link import BoardLink, strip_name  # noqa: E402
 from display.protocols import get_protocol  # noqa: E402
 from display.render import render_board  # noqa: E402
 from display.simulator import TcpTransport, VirtualBoard  # noqa: E402
@@ -128,8 +137,108 @@ def run(protocol: str) -> dict:
         transport.close()
 
 
+def run_strips() -> dict:
+    """BX main board + a strip per window on one bus, at 9600 8N1 (simulator-side pacing)."""
+    strips = [{"window": w, "address": 10 + w} for w in range(1, 5)]
+    cfg = BoardConfig(width=256, height=64, protocol="bx", baudrate=BAUD, ack_timeout_s=1.0, strips=strips)
+    board = VirtualBoard(cfg)
+    transport = TcpTransport(board).start()
+    written: list[tuple[bytes, float]] = []
+    link = BoardLink(cfg, transport.url, on_written=lambda frame, at: written.append((frame, at))).start()
+    hall = Hall()
+
+    def show(view: QueueView) -> tuple[dict, dict]:
+        content = compose(view, NOTICES, NOW, cfg)
+        link.update(content)
+        shown = {}
+        for strip in cfg.strips:
+            shown[strip.window] = compose_strip(view, strip.window, NOW, cfg.strip_board(strip))
+            link.update_board(strip_name(strip.window), shown[strip.window])
+        return content, shown
+
+    def settled(timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if all(b.in_sync for b in link.boards()):
+                return True
+            time.sleep(0.005)
+        return False
+
+    try:
+        show(hall.view())
+        assert settled(60), link.boards()
+        board.baud = BAUD
+        ratios, sizes = [], []
+        for _ in range(8):
+            time.sleep(0.3)
+            n_written, n_frames = len(written), len(board.frames)
+            t0 = time.monotonic()
+            view = hall.call()
+            content = compose(view, NOTICES, NOW, cfg)
+            link.update(content)
+            window = hall.calls % 4 + 1  # the window this call moved
+            strip = next(s for s in cfg.strips if s.window == window)
+            link.update_board(strip_name(window), compose_strip(view, window, NOW, cfg.strip_board(strip)))
+            assert settled(30), link.boards()
+            data = [f for f, _ in written[n_written:]]
+            size = sum(map(len, data))
+            received = [r for r in board.frames[n_frames:] if r.ok and r.length == len(data[-1])]
+            ratios.append((received[-1].at - t0) / (size * 10 / BAUD))
+            sizes.append(size)
+            assert board.face() == render_board(content, cfg)
+        boards = link.boards()
+        return {
+            "call_with_strip_to_wire_ratio_median": round(statistics.median(ratios), 3),
+            "call_with_strip_to_wire_ratio_max": round(max(ratios), 3),
+            "call_with_strip_frame_bytes_mean": round(statistics.mean(sizes), 1),
+            "boards_on_bus": len(boards),
+            "all_boards_acknowledged": all(b.last_ack_at for b in boards),
+            "errors": link.status().errors,
+        }
+    finally:
+        link.close()
+        transport.close()
+
+
+def run_picture() -> dict:
+    """BX picture card: full refresh vs call bytes (unpaced: a picture is 3 bytes a pixel)."""
+    cfg = BoardConfig(width=256, height=64, protocol="bx-picture", ack_timeout_s=1.0)
+    board = VirtualBoard(cfg)
+    transport = TcpTransport(board).start()
+    link = BoardLink(cfg, transport.url).start()
+    proto = get_protocol("bx-picture", cfg)
+    hall = Hall()
+    try:
+        content = compose(hall.view(), NOTICES, NOW, cfg)
+        full_bytes = sum(map(len, proto.full_refresh(content)))
+        link.update(content)
+        assert link.wait_in_sync(60), link.status()
+        call_bytes = []
+        for _ in range(6):
+            sent_before = link.status().bytes_sent
+            content = compose(hall.call(), NOTICES, NOW, cfg)
+            link.update(content)
+            assert link.wait_in_sync(30), link.status()
+            call_bytes.append(link.status().bytes_sent - sent_before)
+        shown = board.face() == render_board(content, cfg)
+        per_call = statistics.mean(call_bytes)
+        return {
+            "full_refresh_bytes": full_bytes,
+            "bytes_per_call_mean": round(per_call, 1),
+            "full_to_call_bytes_ratio": round(full_bytes / per_call, 2),
+            "call_line_time_s_at_57600": round(per_call * 10 / 57600, 2),
+            "board_shows_the_content": shown,
+            "errors": link.status().errors,
+        }
+    finally:
+        link.close()
+        transport.close()
+
+
 def main() -> None:
     results = {name: run(name) for name in ("alpha", "bx")}
+    strips = run_strips()
+    picture = run_picture()
     out = {
         "call_to_wire_ratio": max(r["call_to_wire_ratio_max"] for r in results.values()),
         "full_to_call_bytes_ratio": results["alpha"]["full_to_call_bytes_ratio"],
@@ -139,6 +248,10 @@ def main() -> None:
         "line_pacing": "simulator-side 8N1 emulation",
         "board": "256x64 default layout",
         **results,
+        "call_with_strip_to_wire_ratio": strips["call_with_strip_to_wire_ratio_max"],
+        "bx_picture_full_to_call_bytes_ratio": picture["full_to_call_bytes_ratio"],
+        "bx_strips": strips,
+        "bx-picture": picture,
     }
     print(json.dumps(out, ensure_ascii=False))
 
