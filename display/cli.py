@@ -228,6 +228,8 @@ def run_sim(args: argparse.Namespace) -> int:
         host, port = _listen_address(args.listen)
         transport = TcpTransport(board, host, port).start()
         print(f"virtual {config.protocol} board {config.width}x{config.height} listening on {transport.url}", flush=True)
+    for strip in config.strips:  # the window strips on the same line
+        print(f"  + window {strip.window} strip {strip.width}x{strip.height} at address {strip.address}", flush=True)
     deadline = time.monotonic() + args.duration if args.duration else None
     next_drop = time.monotonic() + args.disconnect_every if args.disconnect_every else None
 

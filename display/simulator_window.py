@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QFont, QFontDatabase, QImage, QPixmap
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from display.bitmap import Bitmap
+from display.fonts import FONT_DIR
 from display.png import bitmap_to_image
 from display.simulator import VirtualBoard
 
@@ -70,8 +71,17 @@ class BoardWidget(QWidget):
             f"收到 {self.board.bytes_received} 字节 · {len(self.board.frames)} 帧 · 错误 {len(self.board.errors)}")
 
 
+def install_cjk_font(app: QApplication) -> None:
+    """The bundled CJK font for the window's labels (led-sim runs without the hall app's font)."""
+    font_id = QFontDatabase.addApplicationFont(str(FONT_DIR / "wqy-microhei.ttc"))
+    families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+    if families:
+        app.setFont(QFont(families[0], app.font().pointSize()))
+
+
 def run_window(board: VirtualBoard, tick: Callable[[], bool]) -> None:
     app = QApplication.instance() or QApplication([])
+    install_cjk_font(app)
     widget = BoardWidget(board)
     widget.show()
     timer = QTimer(interval=50)
