@@ -32,9 +32,11 @@ DataLen counts Response, group, command and payload.
 
 How the board is mapped: every area (every cell of a calls/waiting grid) is cut into tiles of
 at most `TILE_PX` columns, each tile one dynamic area, so a call resends only the tiles whose
-pixels changed (a picture costs 3 bytes a pixel). Areas with ``effect = "scroll"`` are one
-dynamic area whose pages are the text cut into area-wide slices, moving left (0x04); text
-wider than a static area is cut, as `overflow = "cut"` would. Every dynamic area plays at once
+pixels changed (a picture costs 3 bytes a pixel). An area with ``effect = "scroll"`` (the
+notices) is one dynamic area whose pages are the text cut into area-wide slices, moving left
+(0x04). Other text wider than its area shows its first part, as on an Alpha sign: moving it
+would resend the whole line as pictures on every call (20-30 KB for a waiting line instead
+of ~4 KB). Tiles no longer in use are deleted (0xA7 0x01). Every dynamic area plays at once
 (ImmePlay 1: a program stored on the card does not hide the queue).
 """
 
@@ -297,18 +299,22 @@ class BxPictureProtocol(BoardProtocol):
         out: dict[int, PictureArea] = {}
         if content is None:
             return out
+        moving: set[str] = set()
         for tile in self.tiles:
             item = content.get(tile.area)
-            if item is None:
+            if item is None or tile.area in moving:
                 continue
             area = self.config.area(tile.area)
             bmp = item.bitmap
             if tile.moving:
-                slices = range(0, max(bmp.width, 1), tile.width) if bmp.width > tile.width else [0]
-                pages = tuple(Page(bitmap_to_rgb(bmp.crop(left, 0, tile.width, tile.height)), PAGE_SCROLL_LEFT,
+                # A scrolling area is one dynamic area, its pages the text in area-wide slices.
+                moving.add(tile.area)
+                slices = range(0, bmp.width, area.width) if bmp.width > area.width else [0]
+                pages = tuple(Page(bitmap_to_rgb(bmp.crop(left, 0, area.width, area.height)), PAGE_SCROLL_LEFT,
                                    speed=4) for left in slices)
-            else:
-                pages = (Page(bitmap_to_rgb(bmp.crop(tile.x, tile.y, tile.width, tile.height))),)
+                out[tile.area_id] = PictureArea(tile.area_id, area.x, area.y, area.width, area.height, pages)
+                continue
+            pages = (Page(bitmap_to_rgb(bmp.crop(tile.x, tile.y, tile.width, tile.height))),)
             out[tile.area_id] = PictureArea(tile.area_id, area.x + tile.x, area.y + tile.y, tile.width, tile.height,
                                             pages)
         return out
@@ -320,8 +326,10 @@ class BxPictureProtocol(BoardProtocol):
         """One frame per dynamic area whose pixels differ from what the card may show."""
         new_areas = self.tile_areas(new)
         old = [None if s is None else self.tile_areas(s) for s in possible_states(shown)]
-        return [self._frame(bytes([0x01, *SEND_AREA]) + a.payload()) for i, a in sorted(new_areas.items())
-                if any(o is None or o.get(i) != a for o in old)]
+        gone = sorted({i for o in old if o is not None for i in o} - set(new_areas))
+        frames = [self._frame(bytes([0x01, *DELETE_AREAS]) + delete_payload(gone))] if gone else []
+        return frames + [self._frame(bytes([0x01, *SEND_AREA]) + a.payload()) for i, a in sorted(new_areas.items())
+                         if any(o is None or o.get(i) != a for o in old)]
 
     def decoder(self) -> PictureDecoder:
         return PictureDecoder()

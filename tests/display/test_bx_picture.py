@@ -107,3 +107,20 @@ def test_virtual_picture_card_shows_what_the_virtual_board_renders(width, height
     finally:
         link.close()
         transport.close()
+
+
+def test_a_scrolling_area_moves_as_one_area_and_wide_static_text_shows_its_start():
+    cfg = BoardConfig(protocol="bx-picture", width=256, height=64)
+    proto = get_protocol("bx-picture", cfg)
+    view, now = hall([(1, "A001")], {"社保": 5, "民政事务": 2, "计生卫生": 1, "残疾人服务": 3})
+    content = compose(view, ["本周六（11月28日）正常办公，欢迎前来办理业务"], now, cfg)
+    assert content["waiting"].effect == "scroll" and content["notice"].effect == "scroll"
+    areas = [P.parse_area(P.PictureDecoder().feed(f)[0].payload) for f in proto.encode_update(content, None)]
+    notice = cfg.area("notice")
+    (moving,) = [a for a in areas if (a.x, a.y) == (notice.x, notice.y)]
+    assert (moving.width, moving.height) == (notice.width, notice.height) and len(moving.pages) >= 2
+    assert all(p.display_mode == P.PAGE_SCROLL_LEFT for p in moving.pages)
+    card = VirtualBoard(cfg)
+    for frame in proto.full_refresh(content):
+        card.receive(frame, lambda data: None)
+    assert card.face() == render_board(content, cfg) and not card.errors  # first frame of each
