@@ -38,8 +38,9 @@ BX-5K, 5 on BX-6K) and 480 bytes of text per area.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from display.bitmap import Bitmap
 from display.config import card_font_index
@@ -291,17 +292,29 @@ def _coord(value: int) -> int:
     return value & 0x7FFF if value & 0x8000 else value * 8
 
 
+class FieldReader:
+    """Reads a data field front to back; a field running past the end is a ProtocolError
+    naming the command, the field and the byte (used by the BX and BX picture parsers)."""
+
+    def __init__(self, data: bytes, command: str) -> None:
+        self.data, self.command, self.pos = data, command, 0
+
+    def take(self, n: int, what: str) -> bytes:
+        if self.pos + n > len(self.data):
+            raise ProtocolError(f"{self.command}: data ends inside {what} (byte {self.pos}, need {n})")
+        chunk = self.data[self.pos:self.pos + n]
+        self.pos += n
+        return chunk
+
+    def num(self, n: int, what: str) -> int:
+        """A little-endian number of `n` bytes."""
+        return int.from_bytes(self.take(n, what), "little")
+
+
 def parse_dynamic_update(data: bytes) -> DynamicUpdate:
     """Parse the data field of a 0xA3 0x06 command (raises ProtocolError naming the field)."""
-    pos = 0
-
-    def take(n: int, what: str) -> bytes:
-        nonlocal pos
-        if pos + n > len(data):
-            raise ProtocolError(f"0xA3 0x06: data ends inside {what} (byte {pos}, need {n})")
-        chunk = data[pos:pos + n]
-        pos += n
-        return chunk
+    reader = FieldReader(data, "0xA3 0x06")
+    take = reader.take
 
     if take(2, "command") != b"\xa3\x06":
         raise ProtocolError("not a 0xA3 0x06 dynamic area command")
@@ -314,7 +327,7 @@ def parse_dynamic_update(data: bytes) -> DynamicUpdate:
     areas = []
     for i in range(count):
         length = int.from_bytes(take(2, f"AreaDataLen{i}"), "little")
-        end = pos + length
+        end = reader.pos + length
         if end > len(data):
             raise ProtocolError(f"area {i}: AreaDataLen {length} runs past the data field")
         take(1, "AreaType")
@@ -330,11 +343,22 @@ def parse_dynamic_update(data: bytes) -> DynamicUpdate:
         take(ext, "extended parameters")
         align, single, newline, mode, _exit, speed, stay = take(7, "display parameters")
         text = take(int.from_bytes(take(4, "DataLen"), "little"), "Data")
-        if pos != end:
-            raise ProtocolError(f"area {i}: AreaDataLen says {length} bytes, fields use {length - (end - pos)}")
+        if reader.pos != end:
+            raise ProtocolError(f"area {i}: AreaDataLen says {length} bytes, "
+                                f"fields use {length - (end - reader.pos)}")
         areas.append(DynamicArea(area_id, _coord(x), y, _coord(w), h, text, mode, align & 3, run_mode, speed, stay,
                                  timeout, single, newline, spacing))
     return DynamicUpdate(response, delete_all, delete, tuple(areas))
+
+
+def ack_of(command: tuple[int, int], error: int) -> Ack | None:
+    """An answer's command read as ACK (0xA0 0x00) or NACK (0xA0 0x01, with the card's error
+    code); None for anything else. Shared by the BX-5K/6K and picture-card answers."""
+    if command[0] != 0xA0 or command[1] not in (0, 1):
+        return None
+    if command[1] == 0x00:
+        return Ack(True, "ACK")
+    return Ack(False, f"NACK {ERRORS.get(error, f'error {error}')}")
 
 
 def answer(request: Frame, ok: bool, error: int = 0) -> bytes:
@@ -531,27 +555,34 @@ class BxProtocol(BoardProtocol):
         return BxDecoder()
 
     def parse_ack(self, frame: object) -> Ack | None:
-        if not isinstance(frame, Frame) or frame.command[0] != 0xA0 or frame.command[1] not in (0, 1):
+        if not isinstance(frame, Frame):
             return None
-        if frame.command[1] == 0x00:
-            return Ack(True, "ACK")
-        error = frame.data[2] if len(frame.data) > 2 else -1
-        return Ack(False, f"NACK {ERRORS.get(error, f'error {error}')}")
+        return ack_of(frame.command, frame.data[2] if len(frame.data) > 2 else -1)
 
     def describe(self, item: object) -> str:
-        if isinstance(item, ProtocolError):
-            return f"error: {item}"
-        if not isinstance(item, Frame):
-            return repr(item)
-        head = f"dst 0x{item.dst:04X} src 0x{item.src:04X} cmd {item.command[0]:02X} {item.command[1]:02X}"
-        if item.command == (0xA3, 0x06):
-            try:
-                upd = parse_dynamic_update(item.data)
-            except ProtocolError as exc:
-                return f"{head} (malformed: {exc})"
+        def detail(frame: Frame) -> str:
+            if frame.command != (0xA3, 0x06):
+                return ""
+            upd = parse_dynamic_update(frame.data)
             parts = [f"area {a.area_id} ({a.x},{a.y} {a.width}x{a.height}) {decode_text(a.text)[0]!r}" for a in upd.areas]
-            return head + (" delete all;" if upd.delete_all else "") + " " + "; ".join(parts)
-        return head
+            return (" delete all;" if upd.delete_all else "") + " " + "; ".join(parts)
+
+        return describe_frame(item, Frame, detail)
+
+
+def describe_frame(item: object, frame_type: type, detail: Callable[[Any], str]) -> str:
+    """One line for `led-send --dump`: addresses and command, then `detail(frame)` (a
+    ProtocolError from it is shown as a malformed frame). Shared by both BX protocols."""
+    if isinstance(item, ProtocolError):
+        return f"error: {item}"
+    if not isinstance(item, frame_type):
+        return repr(item)
+    frame: Any = item
+    head = f"dst 0x{frame.dst:04X} src 0x{frame.src:04X} cmd {frame.command[0]:02X} {frame.command[1]:02X}"
+    try:
+        return head + detail(frame)
+    except ProtocolError as exc:
+        return f"{head} (malformed: {exc})"
 
 
 def render_area(area: DynamicArea, card_fonts: list[int] | tuple[int, ...] = (16, 24, 32)) -> Bitmap:

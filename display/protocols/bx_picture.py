@@ -55,7 +55,18 @@ from display.protocols import (
     ShownState,
     possible_states,
 )
-from display.protocols.bx import END, ERRORS, PC_ADDRESS, START, START_RUN, BxDecoder, crc16, escape
+from display.protocols.bx import (
+    END,
+    PC_ADDRESS,
+    START,
+    START_RUN,
+    BxDecoder,
+    FieldReader,
+    ack_of,
+    crc16,
+    describe_frame,
+    escape,
+)
 
 if TYPE_CHECKING:
     from display.config import BoardConfig
@@ -70,7 +81,7 @@ RGB = {0: b"\x00\x00\x00", 1: b"\xff\x00\x00", 2: b"\x00\xff\x00", 3: b"\xff\xff
 
 
 def frame(request: bytes, dst: int = 0xFFFF, src: int = PC_ADDRESS, device_type: int = 0x0266) -> bytes:
-    """A whole frame around `request` (Response, group, command, payload)."""
+    """A whole frame around `request` (Response, group, command, payload; or an answer)."""
     header = (dst.to_bytes(2, "little") + src.to_bytes(2, "little") + bytes([VERSION, 0])
               + device_type.to_bytes(2, "little") + bytes(4) + len(request).to_bytes(4, "little"))
     body = header + request
@@ -191,24 +202,13 @@ class PictureDecoder(BxDecoder):
 
 def parse_area(payload: bytes) -> PictureArea:
     """Parse a 0xA7 0x00 payload (ProtocolError naming the field that is wrong)."""
-    pos = 0
-
-    def take(n: int, what: str) -> bytes:
-        nonlocal pos
-        if pos + n > len(payload):
-            raise ProtocolError(f"0xA7 0x00: data ends inside {what} (byte {pos}, need {n})")
-        chunk = payload[pos:pos + n]
-        pos += n
-        return chunk
-
-    def num(n: int, what: str) -> int:
-        return int.from_bytes(take(n, what), "little")
-
+    reader = FieldReader(payload, "0xA7 0x00")
+    take, num = reader.take, reader.num
     take(2, "Reserved")
     if num(2, "AreaNum") != 1:
         raise ProtocolError("0xA7 0x00: only one area per command")
     para_len = num(4, "ParaLen")
-    para_end = pos + para_len
+    para_end = reader.pos + para_len
     area_id, run_mode = take(2, "AreaId/RunMode")
     timeout = num(2, "Timeout")
     relate_all = take(1, "RelateAllPro")[0]
@@ -229,9 +229,10 @@ def parse_area(payload: bytes) -> PictureArea:
         valid = num(2, "ValidLen")
         take(9, "Reserved")
         specs.append((mode, clear, speed, stay, repeat, valid, num(4, "DataOffset"), num(4, "DataLen")))
-    if pos != para_end:
-        raise ProtocolError(f"0xA7 0x00: ParaLen says {para_len} bytes, the fields use {pos - para_end + para_len}")
-    data = payload[pos:]
+    if reader.pos != para_end:
+        raise ProtocolError(f"0xA7 0x00: ParaLen says {para_len} bytes, the fields use "
+                            f"{reader.pos - para_end + para_len}")
+    data = payload[reader.pos:]
     pages = []
     for i, (mode, clear, speed, stay, repeat, valid, offset, length) in enumerate(specs):
         if length != w * h * 3 or offset + length > len(data):
@@ -243,14 +244,7 @@ def parse_area(payload: bytes) -> PictureArea:
 def answer(request: Frame, ok: bool, error: int = 0) -> bytes:
     """The card's ACK/NACK to `request` (as `BxResp.parse` reads it)."""
     body = bytes([0x00, 0xA0, 0x00 if ok else 0x01]) + bytes(2) + error.to_bytes(2, "little") + bytes(2)
-    return frame_answer(body, dst=request.src, src=request.dst, device_type=request.device_type)
-
-
-def frame_answer(body: bytes, dst: int, src: int, device_type: int) -> bytes:
-    header = (dst.to_bytes(2, "little") + src.to_bytes(2, "little") + bytes([VERSION, 0])
-              + device_type.to_bytes(2, "little") + bytes(4) + len(body).to_bytes(4, "little"))
-    whole = header + body
-    return bytes([START] * START_RUN) + escape(whole + crc16(whole).to_bytes(2, "little")) + bytes([END])
+    return frame(body, dst=request.src, src=request.dst, device_type=request.device_type)
 
 
 @dataclass(frozen=True)
@@ -335,24 +329,15 @@ class BxPictureProtocol(BoardProtocol):
         return PictureDecoder()
 
     def parse_ack(self, frame: object) -> Ack | None:
-        if not isinstance(frame, Frame) or frame.command[0] != 0xA0 or frame.command[1] not in (0, 1):
+        if not isinstance(frame, Frame):
             return None
-        if frame.command[1] == 0x00:
-            return Ack(True, "ACK")
-        error = int.from_bytes(frame.payload[2:4], "little") if len(frame.payload) >= 4 else -1
-        return Ack(False, f"NACK {ERRORS.get(error, f'error {error}')}")
+        return ack_of(frame.command, int.from_bytes(frame.payload[2:4], "little") if len(frame.payload) >= 4 else -1)
 
     def describe(self, item: object) -> str:
-        if isinstance(item, ProtocolError):
-            return f"error: {item}"
-        if not isinstance(item, Frame):
-            return repr(item)
-        head = f"dst 0x{item.dst:04X} src 0x{item.src:04X} cmd {item.command[0]:02X} {item.command[1]:02X}"
-        if item.command == SEND_AREA:
-            try:
-                a = parse_area(item.payload)
-            except ProtocolError as exc:
-                return f"{head} (malformed: {exc})"
-            return f"{head} area {a.area_id} ({a.x},{a.y} {a.width}x{a.height}), {len(a.pages)} page(s)"
-        return head
+        def detail(frame: Frame) -> str:
+            if frame.command != SEND_AREA:
+                return ""
+            a = parse_area(frame.payload)
+            return f" area {a.area_id} ({a.x},{a.y} {a.width}x{a.height}), {len(a.pages)} page(s)"
 
+        return describe_frame(item, Frame, detail)

@@ -21,8 +21,8 @@ byte of the update" is when the board has it, after its physical line time.
 - bx_picture_full_to_call_bytes_ratio: BX picture card (bx-picture, RGB pictures): bytes of a
   full refresh / bytes the link sent per call (unpaced line). Target >= 5.
 
-Alpha's figures include the pauses the sign needs after each DOTS size field (100 ms): they
-are part of the line's time.
+Alpha's line time includes the pauses the sign needs after each DOTS size field (100 ms):
+the line carries nothing else meanwhile.
 """
 
 from __future__ import annotations
@@ -71,19 +71,25 @@ class Hall:
         return QueueView(calls=calls, waiting=dict(self.waiting))
 
 
-def run(protocol: str) -> dict:
-    cfg = BoardConfig(width=256, height=64, protocol=protocol, baudrate=BAUD, ack_timeout_s=1.0)
-    board = VirtualBoard(cfg)  # unpaced for the initial full refresh
+def start(cfg: BoardConfig, hall: Hall) -> tuple[VirtualBoard, TcpTransport, BoardLink, list, int]:
+    """Board, line and link, the hall's board shown (unpaced); also the frames written and the
+    bytes of a full refresh."""
+    board = VirtualBoard(cfg)
     transport = TcpTransport(board).start()
     written: list[tuple[bytes, float]] = []
     link = BoardLink(cfg, transport.url, on_written=lambda frame, at: written.append((frame, at))).start()
-    proto = get_protocol(protocol, cfg)
+    content = compose(hall.view(), NOTICES, NOW, cfg)
+    full_bytes = sum(map(len, get_protocol(cfg.protocol, cfg).full_refresh(content)))
+    link.update(content)
+    assert link.wait_in_sync(60), link.status()
+    return board, transport, link, written, full_bytes
+
+
+def run(protocol: str) -> dict:
+    cfg = BoardConfig(width=256, height=64, protocol=protocol, baudrate=BAUD, ack_timeout_s=1.0)
     hall = Hall()
+    board, transport, link, written, full_bytes = start(cfg, hall)
     try:
-        content = compose(hall.view(), NOTICES, NOW, cfg)
-        full_bytes = sum(map(len, proto.full_refresh(content)))
-        link.update(content)
-        assert link.wait_in_sync(60), link.status()
         board.baud = BAUD  # from here on the line runs at 9600 8N1
         query = link.protocol.ack_query()
 
@@ -99,7 +105,8 @@ def run(protocol: str) -> dict:
             size = sum(map(len, data))
             received = [r for r in board.frames[n_frames:] if r.ok]
             last = [r for r in received if r.length == len(data[-1])][0]
-            ratios.append((last.at - t0) / (size * 10 / BAUD))
+            pauses = sum(len(link.protocol.pause_points(f)) for f in data) * link.protocol.pause_s
+            ratios.append((last.at - t0) / (size * 10 / BAUD + pauses))
             call_bytes.append(link.status().bytes_sent - sent_before)
             frame_bytes.append(size)
             assert board.face() == render_board(content, cfg)
@@ -203,16 +210,9 @@ def run_strips() -> dict:
 def run_picture() -> dict:
     """BX picture card: full refresh vs call bytes (unpaced: a picture is 3 bytes a pixel)."""
     cfg = BoardConfig(width=256, height=64, protocol="bx-picture", ack_timeout_s=1.0)
-    board = VirtualBoard(cfg)
-    transport = TcpTransport(board).start()
-    link = BoardLink(cfg, transport.url).start()
-    proto = get_protocol("bx-picture", cfg)
     hall = Hall()
+    board, transport, link, _, full_bytes = start(cfg, hall)
     try:
-        content = compose(hall.view(), NOTICES, NOW, cfg)
-        full_bytes = sum(map(len, proto.full_refresh(content)))
-        link.update(content)
-        assert link.wait_in_sync(60), link.status()
         call_bytes = []
         for _ in range(6):
             sent_before = link.status().bytes_sent
