@@ -164,7 +164,7 @@ def board_state_text(link_status: Any, boards: list[Any]) -> tuple[str, bool]:
     if not link_status.connected:
         return "LED屏：断开" + (f"（{link_status.last_error}）" if link_status.last_error else ""), False
     parts, ok = [], True
-    for b in boards:
+    for i, b in enumerate(boards):
         when = f" {_time.strftime('%H:%M', _time.localtime(b.last_ack_at))}" if b.last_ack_at else ""
         if b.last_ack_at is None:
             state, good = "未确认", False
@@ -175,5 +175,8 @@ def board_state_text(link_status: Any, boards: list[Any]) -> tuple[str, bool]:
         else:
             state, good = "发送中", True
         ok = ok and good
-        parts.append(state if len(boards) == 1 else f"{b.label} {state}")
+        if i == 0 or state != "正常":  # the main board always; a strip only when not 正常
+            parts.append(state if len(boards) == 1 else f"{b.label} {state}")
+    if len(boards) > 1 and len(parts) == 1:
+        parts.append(f"{len(boards) - 1} 块窗口屏 正常")
     return "LED屏：" + "，".join(parts), ok
