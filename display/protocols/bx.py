@@ -30,10 +30,14 @@ How the board is mapped: the BX-5K/6K "字库卡" controllers draw text with the
 GB2312 fonts, so each board area (each cell of a calls/waiting grid) is one dynamic area
 holding its text; the card's fonts are 16, 24 and 32 dots (\\FO000, \\FO001, \\FO002; the
 ``card_fonts`` setting for cards with other font files) and each area takes the one that fits
-its height (`display.config.card_font_index`); a card has no 12-dot Chinese font. A call resends only the dynamic areas whose text changed (usually one cell and the
-waiting line), in one frame. Flashing is shown static (the dynamic area has no blink mode);
-scrolling text uses display mode 3 (move left). At most `max_areas` dynamic areas (10 on
-BX-5K, 5 on BX-6K) and 480 bytes of text per area.
+its height (`display.config.card_font_index`); a card has no 12-dot Chinese font. A call
+resends only the dynamic areas whose text changed (usually one cell and the waiting line), in
+one frame. Flashing is shown static (the dynamic area has no blink mode); scrolling text uses
+display mode 3 (move left). At most ``max_areas`` dynamic areas (``[board]``, default 8; a
+BX-6K takes 5) and 480 bytes of text per area. The header's DisplayMode is ``display_mode``
+(1: dynamic areas take priority over a program stored on the card), DeviceType
+``device_type`` (0xFE: any card); a backslash in the text is doubled and a character outside
+GB2312 is sent as ``unknown_char``.
 """
 
 from __future__ import annotations
