@@ -34,7 +34,7 @@ PY=${PYTHON:-python3}
   echo "setup: Python 3.11 or newer is needed (found $("$PY" --version 2>&1))" >&2; exit 1; }
 
 [[ -x .venv/bin/python ]] || "$PY" -m venv .venv
-extras=""; ((want_test)) && extras="[test]"
+extras="[hall]"; ((want_test)) && extras="[hall,test]"  # the hall PC's packages; the office server needs only [office]
 stamp=".venv/.installed$( ((want_test)) && echo -test)-$(sha256sum pyproject.toml | cut -c1-16)"
 if [[ ! -f "$stamp" ]]; then
   echo "setup: installing Python packages into .venv"
