@@ -310,6 +310,16 @@ def check_cache(config: HallConfig, options: Options) -> tuple[State, str]:
     return "ok", f"{path}: integrity ok"
 
 
+def check_runs(config: HallConfig, options: Options) -> tuple[State, str]:
+    from kiosk.runs import RunLog
+
+    runs = RunLog(config.data_dir())
+    paused = runs.paused()
+    if paused is not None:
+        return "fail", f"暂停服务 paused after {paused.crashes} unexpected stops; last reason: {paused.reason}"
+    return "ok", "no crash loop"
+
+
 CHECKS: list[tuple[str, str, Callable[[HallConfig, Options], tuple[State, str]]]] = [
     ("显示屏", "display", check_display),
     ("触摸屏", "touch", check_touch),
@@ -322,4 +332,5 @@ CHECKS: list[tuple[str, str, Callable[[HallConfig, Options], tuple[State, str]]]
     ("磁盘", "disk space", check_disk),
     ("备份", "backups", check_backups),
     ("本地数据", "cache", check_cache),
+    ("运行", "app runs", check_runs),
 ]
