@@ -38,7 +38,8 @@ echo "$PREFIX/app" > "$SITE/yizhan.pth"   # the app's source is on the venv's pa
 # --- the app: source, assets, example configs ---
 mkdir -p "$APP/app"
 for part in kiosk sync display assets config; do
-  git ls-files -z "$part" | xargs -0 -I{} cp --parents {} "$APP/app/"
+  # Tracked and new files (not ignored ones: no caches, no local databases).
+  git ls-files -z --cached --others --exclude-standard "$part" | xargs -0 -I{} cp --parents {} "$APP/app/"
 done
 cat > "$APP/venv/bin/yizhan" <<SCRIPT
 #!$PREFIX/venv/bin/python
@@ -98,6 +99,7 @@ install -m 644 packaging/systemd/*.service "$ROOT/lib/systemd/system/"
 install -m 644 packaging/systemd/journald-yizhan.conf "$ROOT/usr/lib/systemd/journald.conf.d/60-yizhan.conf"
 install -m 755 packaging/systemd/yizhan-kiosk-session "$APP/venv/bin/"
 install -m 644 packaging/debian/copyright "$ROOT/usr/share/doc/yizhan/"
+cp README.md "$APP/app/"
 
 # --- control ---
 install -d "$ROOT/DEBIAN"

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# CI: build the Debian package, install it with apt on this machine, and check the installation:
+# the installed `yizhan hall --offscreen --exit-when-ready`, `yizhan doctor` against a virtual
+# LED board and an installed office server, the units with `systemd-analyze verify`, a refused
+# downgrade onto a newer schema, then purge and check nothing is left. Needs root (or sudo).
+# Prints the figures the README reports (package size, install and doctor times).
+# Usage: bash tools/deb-test.sh [--keep] (--keep: leave the package installed)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+keep=0; [[ "${1:-}" == "--keep" ]] && keep=1
+now() { date +%s.%N; }
+since() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$1" "$(now)"; }
+# As the package's user; setpriv execs (no child left behind), so $! is the command's own pid.
+AS_YIZHAN=($SUDO setpriv --reuid=yizhan --regid=yizhan --init-groups env -u QT_QPA_PLATFORM HOME=/var/lib/yizhan)
+as_yizhan() { "${AS_YIZHAN[@]}" "$@"; }
+pids=()
+LOGS=$(mktemp -d "${TMPDIR:-/tmp}/yizhan-deb-test.XXXXXX")
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  if ((!keep)) && dpkg-query -W -f='${Status}' yizhan 2>/dev/null | grep -q "ok installed\|config-files"; then
+    $SUDO apt-get purge -y -qq yizhan >/dev/null 2>&1 || true
+  fi
+}
+trap cleanup EXIT
+
+t=$(now)
+bash tools/build-deb.sh
+build_s=$(since "$t")
+deb=$(ls -t dist/yizhan_*_"$(dpkg --print-architecture)".deb | head -1)
+size_mb=$(du -m "$deb" | cut -f1)
+
+echo "== install with apt"
+if dpkg-query -W -f='${Status}' yizhan 2>/dev/null | grep -q "ok installed\|config-files"; then
+  $SUDO apt-get purge -y -qq yizhan >/dev/null   # a fresh install, not a same-version no-op
+fi
+t=$(now)
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+  --no-install-recommends "./$deb" >$LOGS/install.log 2>&1 || { cat $LOGS/install.log; exit 1; }
+install_s=$(since "$t")
+installed_mb=$(( $(dpkg-query -W -f='${Installed-Size}' yizhan) / 1024 ))
+test -x /usr/bin/yizhan && test -f /etc/yizhan/hall.toml && test -d /var/lib/yizhan && getent passwd yizhan >/dev/null
+grep -qx /etc/yizhan/hall.toml /var/lib/dpkg/info/yizhan.conffiles
+
+echo "== systemd-analyze verify"
+systemd-analyze verify /lib/systemd/system/yizhan-hall.service /lib/systemd/system/yizhan-office.service
+
+echo "== installed yizhan hall --offscreen --exit-when-ready"
+t=$(now)
+as_yizhan yizhan hall --config /etc/yizhan/hall.toml --offscreen --exit-when-ready 2>&1 | tail -3
+hall_s=$(since "$t")
+test -f /var/lib/yizhan/hall.sqlite3
+
+echo "== installed office server, virtual LED board, yizhan doctor"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+office_port=$(free_port)
+token=$(as_yizhan yizhan office --config /etc/yizhan/office.toml add-hall 幸福社区工作站 --code xingfu | tail -1)
+"${AS_YIZHAN[@]}" yizhan office --config /etc/yizhan/office.toml serve --port "$office_port" >$LOGS/office.log 2>&1 &
+pids+=($!)
+board_port=$(free_port)
+"${AS_YIZHAN[@]}" yizhan led-sim --listen "127.0.0.1:$board_port" >$LOGS/board.log 2>&1 &
+pids+=($!)
+xfile=$(mktemp); Xvfb -displayfd 3 -screen 0 1920x1080x24 -nolisten tcp 3>"$xfile" 2>/dev/null &
+pids+=($!)
+for _ in $(seq 300); do [[ -s $xfile ]] && break; sleep 0.1; done   # Xvfb picks a free display itself
+display=$(head -1 "$xfile"); rm -f "$xfile"
+python3 - "$office_port" <<'PY'
+import sys, time, urllib.request
+for _ in range(300):
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/healthz", timeout=1); break
+    except OSError:
+        time.sleep(0.1)
+PY
+# The technician's edits to the installed config: this hall's office, board and (silent) sound.
+$SUDO python3 - "$office_port" "$token" "$board_port" <<'PY'
+import re, sys
+port, token, board = sys.argv[1:]
+path = "/etc/yizhan/hall.toml"
+text = open(path, encoding="utf-8").read()
+text = re.sub(r'^url = ""', f'url = "http://127.0.0.1:{port}"', text, count=1, flags=re.M)
+text = re.sub(r'^token = ""', f'token = "{token}"', text, count=1, flags=re.M)
+text = re.sub(r'^port = ""', f'port = "socket://127.0.0.1:{board}"', text, count=1, flags=re.M)
+text = re.sub(r'^player = ""', 'player = "aplay -q -D null"', text, count=1, flags=re.M)
+open(path, "w", encoding="utf-8").write(text)
+PY
+t=$(now)
+as_yizhan env DISPLAY=":$display" yizhan doctor --no-touch
+doctor_s=$(since "$t")
+
+echo "== a downgrade onto a newer schema is refused"
+$SUDO python3 -c 'import sqlite3; c = sqlite3.connect("/var/lib/yizhan/hall.sqlite3"); c.execute("update alembic_version set version_num = ?", ("9999_future",)); c.commit()'
+if $SUDO env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --reinstall \
+    "./$deb" >$LOGS/downgrade.log 2>&1; then
+  echo "deb-test: installing over a newer schema was not refused" >&2; exit 1
+fi
+grep -q "refusing to downgrade: the hall cache /var/lib/yizhan/hall.sqlite3 has schema revision 9999_future" \
+  $LOGS/downgrade.log || { cat $LOGS/downgrade.log; exit 1; }
+dpkg-query -W -f='${Status}' yizhan | grep -q "install ok installed"   # the installed version stays
+as_yizhan yizhan db check --config /etc/yizhan/hall.toml 2>&1 | grep -q "9999_future"
+
+echo "== purge"
+for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+for pid in "${pids[@]}"; do while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done; done
+pids=()
+LOGS=$(mktemp -d "${TMPDIR:-/tmp}/yizhan-deb-test.XXXXXX")
+$SUDO apt-get purge -y -qq yizhan >/dev/null
+for gone in /opt/yizhan /etc/yizhan /var/lib/yizhan /usr/bin/yizhan /lib/systemd/system/yizhan-hall.service; do
+  [[ ! -e $gone ]] || { echo "deb-test: $gone is left after purge" >&2; exit 1; }
+done
+! getent passwd yizhan >/dev/null || { echo "deb-test: user yizhan is left after purge" >&2; exit 1; }
+echo "deb-test: ok. $(basename "$deb"): ${size_mb} MB (${installed_mb} MB installed); build ${build_s} s," \
+  "apt install ${install_s} s, installed hall start-to-exit ${hall_s} s, doctor ${doctor_s} s"
