@@ -18,6 +18,7 @@ pids=()
 LOGS=$(mktemp -d "${TMPDIR:-/tmp}/yizhan-deb-test.XXXXXX")
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  rm -rf "$LOGS"
   if ((!keep)) && dpkg-query -W -f='${Status}' yizhan 2>/dev/null | grep -q "ok installed\|config-files"; then
     $SUDO apt-get purge -y -qq yizhan >/dev/null 2>&1 || true
   fi
