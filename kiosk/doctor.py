@@ -29,8 +29,6 @@ State = Literal["ok", "warn", "fail", "skip"]
 LABELS: dict[State, str] = {"ok": "正常 ok", "warn": "注意 WARN", "fail": "故障 FAIL", "skip": "不需要 skip"}
 
 MIN_SCREEN = (1024, 600)  # smaller and the kiosk's large-text pages no longer fit
-DISK_FAIL_MB = 200  # below this the cache may soon fail to write: tickets could not be issued
-DISK_WARN_MB = 1024
 BACKUP_MAX_AGE_H = 48
 CLOCK_WARN_S = 30  # ticket times and "waited N minutes" are off by this much
 CLOCK_FAIL_S = 300
@@ -265,20 +263,15 @@ def check_office(config: HallConfig, options: Options) -> tuple[State, str]:
     return state, ", ".join(notes)
 
 
-def existing_parent(path: Path) -> Path:
-    while not path.exists() and path != path.parent:
-        path = path.parent
-    return path
-
-
 def check_disk(config: HallConfig, options: Options) -> tuple[State, str]:
-    where = existing_parent(config.data_dir())
-    free_mb = shutil.disk_usage(where).free // 2**20
-    detail = f"{free_mb} MB free on the disk of {config.data_dir()}"
-    if free_mb < DISK_FAIL_MB:
-        return "fail", f"{detail}: the cache may soon fail to write (under {DISK_FAIL_MB} MB)"
-    if free_mb < DISK_WARN_MB:
-        return "warn", f"{detail}: under {DISK_WARN_MB} MB"
+    from kiosk.services.disk import FAIL_MB, WARN_MB, free_mb
+
+    free = free_mb(config.data_dir())
+    detail = f"{free} MB free on the disk of {config.data_dir()}"
+    if free < FAIL_MB:
+        return "fail", f"{detail}: the cache may soon fail to write (under {FAIL_MB} MB)"
+    if free < WARN_MB:
+        return "warn", f"{detail}: under {WARN_MB} MB"
     return "ok", detail
 
 
@@ -296,6 +289,7 @@ def check_backups(config: HallConfig, options: Options) -> tuple[State, str]:
 
 
 def check_cache(config: HallConfig, options: Options) -> tuple[State, str]:
+    from kiosk.services.disk import existing_parent
     from sync.cache.db import check_integrity
 
     path = config.cache_path()

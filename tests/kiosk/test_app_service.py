@@ -17,9 +17,12 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def start_hall(data: Path, notify_path: Path, *extra: str) -> subprocess.Popen:
+    config = data.parent / "hall.toml"  # no fixed ports: neighbours' tests run at the same time
+    config.write_text(f'[hall]\ndata_dir = "{data}"\n[lan]\nport = 0\n'
+                      '[office]\nurl = "http://127.0.0.1:9"\n[board]\nenabled = false\n', encoding="utf-8")
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "NOTIFY_SOCKET": str(notify_path),
-           "WATCHDOG_USEC": "300000"}
-    return subprocess.Popen([sys.executable, "-m", "kiosk.cli", "hall", "--offscreen", "--data-dir", str(data), *extra],
+           "WATCHDOG_USEC": "300000", "XDG_CACHE_HOME": str(data.parent / "xdg-cache")}
+    return subprocess.Popen([sys.executable, "-m", "kiosk.cli", "hall", "--offscreen", "--config", str(config), *extra],
                             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
