@@ -1,9 +1,9 @@
 """After a new version is installed (the Debian package's postinst): back up, then migrate.
 
 `python -m kiosk.upgrade --from OLD_VERSION --hall-config FILE --office-config FILE`. For each of
-the hall cache and the office database that exists and is not at this version's schema: a
-consistent copy goes to the data directory's backups/ (SQLite's online backup API), then Alembic
-migrates it. A PostgreSQL office database is migrated in place (its backups are the database
+the hall cache and the office database that exists: a consistent copy goes to the data
+directory's backups/ (SQLite's online backup API; on every upgrade, as new code may read old
+data differently even with the same schema), then Alembic migrates it if its schema is older. A PostgreSQL office database is migrated in place (its backups are the database
 administrator's `pg_dump`; the message says so). A database newer than this version knows is
 refused (sync/schema_guard.py) and nothing is changed. Exit 0 when all is at this version's schema.
 """
@@ -31,10 +31,10 @@ def upgrade_hall(config_path: Path | None, old_version: str) -> str:
     engine = make_engine(path)
     revision = current_revision(engine)
     engine.dispose()
-    if revision == SCHEMA_HEAD:
-        return f"hall cache {path}: schema {revision}, nothing to migrate"
     backup = config.data_dir() / "backups" / f"hall-{_stamp(old_version)}.sqlite3"
     backup_database(path, backup)
+    if revision == SCHEMA_HEAD:
+        return f"hall cache {path}: schema {revision}, nothing to migrate, backup {backup}"
     cache = open_cache(path)
     cache.close()
     return f"hall cache {path}: schema {revision} -> {SCHEMA_HEAD}, backup {backup}"

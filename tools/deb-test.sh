@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # CI: build the Debian package, install it with apt on this machine, and check the installation:
 # the installed `yizhan hall --offscreen --exit-when-ready`, `yizhan doctor` against a virtual
-# LED board and an installed office server, the units with `systemd-analyze verify`, a refused
-# downgrade onto a newer schema, then purge and check nothing is left. Needs root (or sudo).
+# LED board and an installed office server, the units with `systemd-analyze verify`, an upgrade
+# to a newer version (config and data kept, a backup taken) and a refused downgrade onto a newer
+# schema, then purge and check nothing is left. Needs root (or sudo).
 # Prints the figures the README reports (package size, install and doctor times).
 # Usage: bash tools/deb-test.sh [--keep] (--keep: leave the package installed)
 set -euo pipefail
@@ -91,15 +92,37 @@ t=$(now)
 as_yizhan env DISPLAY=":$display" yizhan doctor --no-touch
 doctor_s=$(since "$t")
 
+echo "== an upgrade keeps the technician's config and the hall's data, after a backup"
+version=$(dpkg-query -W -f='${Version}' yizhan)
+count_rows() { $SUDO python3 -c 'import sqlite3, sys
+c = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+tables = [r[0] for r in c.execute("select name from sqlite_master where type = ?", ("table",))]
+print(sum(c.execute(f"select count(*) from \"{t}\"").fetchone()[0] for t in tables))' /var/lib/yizhan/hall.sqlite3; }
+rows_before=$(count_rows)
+echo '# the technician was here' | $SUDO tee -a /etc/yizhan/hall.toml >/dev/null
+# The same build as a newer version: unpacked, relabelled, packed uncompressed (quick).
+dpkg-deb -R "$deb" "$LOGS/newer"
+sed -i "s/^Version: .*/Version: ${version}+ci1/" "$LOGS/newer/DEBIAN/control"
+dpkg-deb --root-owner-group -Znone --build "$LOGS/newer" "$LOGS/yizhan_newer.deb" >/dev/null
+rm -rf "$LOGS/newer"
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+  "$LOGS/yizhan_newer.deb" >$LOGS/upgrade.log 2>&1 || { cat $LOGS/upgrade.log; exit 1; }
+rm -f "$LOGS/yizhan_newer.deb"
+grep "yizhan upgrade:" $LOGS/upgrade.log
+[[ $(dpkg-query -W -f='${Version}' yizhan) == "${version}+ci1" ]]
+grep -q '# the technician was here' /etc/yizhan/hall.toml   # a conffile: kept
+ls /var/lib/yizhan/backups/hall-before-"$version"-*.sqlite3 >/dev/null
+[[ $(count_rows) == "$rows_before" ]] || { echo "deb-test: the upgrade changed the cache's rows" >&2; exit 1; }
+
 echo "== a downgrade onto a newer schema is refused"
 $SUDO python3 -c 'import sqlite3; c = sqlite3.connect("/var/lib/yizhan/hall.sqlite3"); c.execute("update alembic_version set version_num = ?", ("9999_future",)); c.commit()'
-if $SUDO env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --reinstall \
+if $SUDO env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --allow-downgrades \
     "./$deb" >$LOGS/downgrade.log 2>&1; then
   echo "deb-test: installing over a newer schema was not refused" >&2; exit 1
 fi
 grep -q "refusing to downgrade: the hall cache /var/lib/yizhan/hall.sqlite3 has schema revision 9999_future" \
   $LOGS/downgrade.log || { cat $LOGS/downgrade.log; exit 1; }
-dpkg-query -W -f='${Status}' yizhan | grep -q "install ok installed"   # the installed version stays
+[[ $(dpkg-query -W -f='${Version} ${Status}' yizhan) == "${version}+ci1 install ok installed" ]]  # the newer stays
 as_yizhan yizhan db check --config /etc/yizhan/hall.toml 2>&1 | grep -q "9999_future"
 
 echo "== purge"
