@@ -61,7 +61,7 @@ def upgrade_office(config_path: Path | None, old_version: str) -> str:
     else:
         note = " (PostgreSQL: back it up with pg_dump before upgrading)"
     OfficeDB(config.database_url()).close()  # migrates to this version's head
-    return f"office database {url.render_as_string(hide_password=True)}: migrated{note}"
+    return f"office database {url.render_as_string(hide_password=True)}: at this version's schema{note}"
 
 
 def main(argv: list[str] | None = None) -> int:
