@@ -76,6 +76,8 @@ def run_hall(args: argparse.Namespace) -> int:
         from kiosk.ui.paused import pause_if_crashing
 
         if args.screenshots is None and pause_if_crashing(app, parts, config, window, offscreen=args.offscreen):
+            if args.exit_when_ready:  # checking an installation: say so now, not in 10 minutes
+                QTimer.singleShot(0, lambda: app.exit(75))
             return  # crashed too often lately: 暂停服务 instead of another crash in front of residents
         if args.screenshots is not None:
             config.hall.data_dir = scratch_copy(config)

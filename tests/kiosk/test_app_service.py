@@ -79,3 +79,16 @@ def test_after_repeated_crashes_the_kiosk_pauses_calmly_and_stays_watched(tmp_pa
     # The pause itself is not another crash, and does not erase the history.
     runs = json.loads((data / "runs.json").read_text(encoding="utf-8"))
     assert len(runs) == 3
+
+
+def test_checking_an_installation_that_is_paused_says_so_at_once(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    now = time.time()
+    crashes = [{"at": now - 60 * i, "clean": False, "reason": "killed by the watchdog"} for i in (3, 2, 1)]
+    (data / "runs.json").write_text(json.dumps(crashes), encoding="utf-8")
+    with notify_socket(tmp_path / "notify"):
+        hall = start_hall(data, tmp_path / "notify", "--exit-when-ready")
+        _out, err = hall.communicate(timeout=120)
+    assert hall.returncode == 75  # EX_TEMPFAIL: systemd would start it again later
+    assert "暂停服务 service paused" in err and "killed by the watchdog" in err
