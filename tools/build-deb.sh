@@ -97,7 +97,7 @@ grep -q '^data_dir = "/var/lib/yizhan"' "$ROOT/etc/yizhan/hall.toml"
 grep -q '^data_dir = "/var/lib/yizhan/office"' "$ROOT/etc/yizhan/office.toml"
 install -m 644 packaging/systemd/*.service "$ROOT/lib/systemd/system/"
 install -m 644 packaging/systemd/journald-yizhan.conf "$ROOT/usr/lib/systemd/journald.conf.d/60-yizhan.conf"
-install -m 755 packaging/systemd/yizhan-kiosk-session "$APP/venv/bin/"
+install -m 755 packaging/systemd/yizhan-kiosk packaging/systemd/yizhan-kiosk-session "$APP/venv/bin/"
 install -m 644 packaging/debian/copyright "$ROOT/usr/share/doc/yizhan/"
 cp README.md "$APP/app/"
 

@@ -92,6 +92,24 @@ t=$(now)
 as_yizhan env DISPLAY=":$display" yizhan doctor --no-touch
 doctor_s=$(since "$t")
 
+echo "== the kiosk session (xinit + the hall app) exits with the app's status, for Restart=on-failure"
+kiosk_session() {  # kiosk_session EXPECTED-STATUS ENV...: the unit's ExecStart on a private Xvfb
+  local expected=$1; shift
+  local rt; rt=$(mktemp -d); $SUDO chown yizhan "$rt"
+  local xd; xd=$(python3 -c 'import os; print(next(n for n in range(100, 1000)
+      if not os.path.exists(f"/tmp/.X11-unix/X{n}") and not os.path.exists(f"/tmp/.X{n}-lock")))')
+  set +e
+  as_yizhan env RUNTIME_DIRECTORY="$rt" YIZHAN_XSERVER="/usr/bin/Xvfb :$xd -screen 0 1920x1080x24 -nolisten tcp" \
+    "$@" /opt/yizhan/venv/bin/yizhan-kiosk >"$LOGS/kiosk.log" 2>&1
+  local got=$?
+  set -e
+  rm -rf "$rt"
+  [[ $got == "$expected" ]] || { cat "$LOGS/kiosk.log"; echo "deb-test: kiosk session exited $got, not $expected" >&2; exit 1; }
+}
+kiosk_session 0 YIZHAN_HALL_ARGS=--exit-when-ready
+kiosk_session 2 YIZHAN_CONFIG=/nonexistent/hall.toml YIZHAN_HALL_ARGS=--exit-when-ready   # a hall that cannot start
+grep -q "cannot read the file" "$LOGS/kiosk.log"
+
 echo "== an upgrade keeps the technician's config and the hall's data, after a backup"
 version=$(dpkg-query -W -f='${Version}' yizhan)
 count_rows() { $SUDO python3 -c 'import sqlite3, sys
