@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from alembic.util.exc import CommandError
 
-class SchemaTooNew(RuntimeError):
-    """The database's schema revision is not one this version of Yizhan knows."""
+
+class SchemaTooNew(CommandError):
+    """The database's schema revision is not one this version of Yizhan knows (an Alembic
+    CommandError, as Alembic's own "Can't locate revision" is, so its callers still catch it)."""
 
     def __init__(self, what: str, revision: str, known: list[str]):
         self.what, self.revision, self.known = what, revision, known
