@@ -16,7 +16,7 @@ DEBIAN_PACKAGES=(
   libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
   alsa-utils
 )
-((want_test)) && DEBIAN_PACKAGES+=(xvfb)  # a real X server for `yizhan doctor`'s tests and tools/deb-test.sh
+((want_test)) && DEBIAN_PACKAGES+=(xvfb systemd)  # a real X server for doctor's tests; systemd-analyze for tools/deb-test.sh
 if command -v apt-get >/dev/null && command -v dpkg-query >/dev/null; then
   missing=()
   for pkg in "${DEBIAN_PACKAGES[@]}"; do
