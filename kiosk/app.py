@@ -50,6 +50,9 @@ def run_hall(args: argparse.Namespace) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: app.exit(0))
     parts: dict[str, Any] = {}
+    from kiosk.ui.service_watch import feed_watchdog
+
+    parts["watchdog"] = feed_watchdog(app)  # systemd restarts a frozen GUI: pings only while this thread turns
 
     def home_painted() -> None:
         log.info("kiosk home on screen %.2f s after start", time.perf_counter() - started)
@@ -70,6 +73,12 @@ def run_hall(args: argparse.Namespace) -> int:
         except SystemExit as exc:  # the config's problems are printed already
             app.exit(int(exc.code or 2))
             return
+        from kiosk.ui.paused import pause_if_crashing
+
+        if args.screenshots is None and pause_if_crashing(app, parts, config, window, offscreen=args.offscreen):
+            if args.exit_when_ready:  # checking an installation: say so now, not in 10 minutes
+                QTimer.singleShot(0, lambda: app.exit(75))
+            return  # crashed too often lately: 暂停服务 instead of another crash in front of residents
         if args.screenshots is not None:
             config.hall.data_dir = scratch_copy(config)
         if window is None:
@@ -101,6 +110,9 @@ def run_hall(args: argparse.Namespace) -> int:
             save_snapshot()  # for the next start; and again at exit, with the content of the day
             app.aboutToQuit.connect(save_snapshot)
         log.info("hall app ready %.2f s after start", time.perf_counter() - started)
+        from kiosk.service_manager import notify
+
+        notify("READY=1")  # systemd (Type=notify): the hall serves
         if args.screenshots is not None:
             take_screenshots(app, hall, window, counters, board_window, args.screenshots)
         elif args.exit_when_ready:
@@ -111,6 +123,7 @@ def run_hall(args: argparse.Namespace) -> int:
             start()
         except Exception as exc:  # in a Qt callback an exception would leave a kiosk that never gets ready
             log.exception("the hall app could not start: %s", exc)
+            parts["crash"] = f"{type(exc).__name__}: {exc}"  # for the 暂停服务 screen if it happens again
             app.exit(1)
 
     if window is not None:  # the resident sees the home first, then the rest starts
@@ -125,6 +138,8 @@ def run_hall(args: argparse.Namespace) -> int:
         if hall.board is not None:
             hall.board.close()
         hall.close()
+    if "runs" in parts:
+        parts["runs"].ended(clean=code == 0, reason=parts.get("crash", f"exit code {code}"))
     log.info("hall app stopped")
     return code
 

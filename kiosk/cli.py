@@ -24,6 +24,7 @@ COMMANDS = {
     "counter": "kiosk.commands.counter",
     "led-sim": "display.cli",
     "led-send": "display.cli",
+    "doctor": "kiosk.commands.doctor",
 }
 COMMAND_MODULES = list(dict.fromkeys(COMMANDS.values()))
 

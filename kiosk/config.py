@@ -6,16 +6,16 @@ Every section forbids unknown keys so a typo is reported instead of silently ign
 
 from __future__ import annotations
 
-import re
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from display.config import BoardConfig
 from sync.checks import check_http_url, check_time_zone
+from sync.config_file import ConfigError, find_line  # noqa: F401  (the hall's callers import them from here)
+from sync.config_file import load_config as _load_config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ASSETS = REPO_ROOT / "assets"
@@ -177,94 +177,6 @@ class HallConfig(Section):
         return self.kiosk.ui_font or UI_FONT
 
 
-class ConfigError(Exception):
-    """A configuration file that cannot be used; `problems` holds one line per problem."""
-
-    def __init__(self, path: Path, problems: list[str]):
-        self.path = path
-        self.problems = problems
-        super().__init__(f"{path}: " + "; ".join(problems))
-
-
 def load_config(path: Path | None, model: type[BaseModel] = HallConfig) -> Any:
-    """Read and validate a TOML config; `None` gives the built-in defaults."""
-    if path is None:
-        return model()
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(path, [f"cannot read the file: {exc.strerror}"]) from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(path, [f"not UTF-8 text (byte {exc.start})"]) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(path, [f"TOML syntax error: {exc}"]) from None
-    try:
-        # Relative paths in the file (fonts, CA, data dir) mean: relative to the file.
-        return model.model_validate(_resolve_paths(data, path.parent))
-    except ValidationError as exc:
-        problems = [_describe(err, text) for err in exc.errors()]
-        raise ConfigError(path, sorted(problems, key=_line_of)) from None
-
-
-PATH_KEYS = {"data_dir", "ui_font", "ca_file", "font_file", "sounds_dir"}
-
-
-def _resolve_paths(data: Any, base: Path) -> Any:
-    if isinstance(data, dict):
-        return {
-            k: (str(base / v) if k in PATH_KEYS and isinstance(v, str) and v and not Path(v).is_absolute()
-                else _resolve_paths(v, base))
-            for k, v in data.items()
-        }
-    if isinstance(data, list):
-        return [_resolve_paths(v, base) for v in data]
-    return data
-
-
-def _line_of(problem: str) -> int:
-    m = re.match(r"line (\d+):", problem)
-    return int(m.group(1)) if m else 0
-
-
-def _describe(err: dict[str, Any], text: str) -> str:
-    loc = [str(p) for p in err["loc"]]
-    key = ".".join(loc) or "(top level)"
-    line = find_line(text, [p for p in err["loc"]])
-    where = f"line {line}: " if line else ""
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        message = "unknown key (check the spelling against the example config)"
-    elif kind == "missing":
-        message = "required key is missing"
-    else:
-        message = err["msg"].removeprefix("Value error, ")
-        if "input" in err and kind not in ("value_error",) and not isinstance(err["input"], dict):
-            message += f" (got {err['input']!r})"
-    return f"{where}{key}: {message}"
-
-
-def find_line(text: str, loc: list[Any]) -> int | None:
-    """Best-effort line number of a key path like ["board", "areas", 1, "x"] in TOML text."""
-    keys = [p for p in loc if isinstance(p, str)]
-    if not keys:
-        return None
-    header_re = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-    key_re = re.compile(r"^\s*([A-Za-z0-9_\-\"']+)\s*=")
-    table: list[str] = []
-    best = None
-    for number, line in enumerate(text.splitlines(), start=1):
-        m = header_re.match(line)
-        if m:
-            table = [part.strip().strip("\"'") for part in m.group(1).split(".")]
-            if table == keys:
-                best = best or number
-            continue
-        m = key_re.match(line)
-        if m:
-            full = [*table, m.group(1).strip("\"'")]
-            if full == keys:
-                return number
-    return best
+    """Read and validate a TOML config (the hall's by default); `None` gives the built-in defaults."""
+    return _load_config(path, model)

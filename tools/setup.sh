@@ -16,6 +16,7 @@ DEBIAN_PACKAGES=(
   libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
   alsa-utils
 )
+((want_test)) && DEBIAN_PACKAGES+=(xvfb systemd)  # a real X server for doctor's tests; systemd-analyze for tools/deb-test.sh
 if command -v apt-get >/dev/null && command -v dpkg-query >/dev/null; then
   missing=()
   for pkg in "${DEBIAN_PACKAGES[@]}"; do
@@ -34,7 +35,7 @@ PY=${PYTHON:-python3}
   echo "setup: Python 3.11 or newer is needed (found $("$PY" --version 2>&1))" >&2; exit 1; }
 
 [[ -x .venv/bin/python ]] || "$PY" -m venv .venv
-extras=""; ((want_test)) && extras="[test]"
+extras="[hall]"; ((want_test)) && extras="[hall,test]"  # the hall PC's packages; the office server needs only [office]
 stamp=".venv/.installed$( ((want_test)) && echo -test)-$(sha256sum pyproject.toml | cut -c1-16)"
 if [[ ! -f "$stamp" ]]; then
   echo "setup: installing Python packages into .venv"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,8 +32,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_upgrade(args: argparse.Namespace) -> int:
+    from sync.schema_guard import SchemaTooNew
+
     config = hall_config(args)
-    cache = open_cache(config.cache_path())
+    try:
+        cache = open_cache(config.cache_path())
+    except SchemaTooNew as exc:  # a downgrade: nothing was changed
+        print(f"错误 error: {exc}", file=sys.stderr)
+        return 1
     print(f"{cache.path}: schema at revision {current_revision(cache.engine)}")
     if cache.recovery:
         print(f"the old file was damaged and kept at {cache.recovery.damaged_copy}")

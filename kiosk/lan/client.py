@@ -67,6 +67,7 @@ class HallStatus:
     board_ok: bool
     printer_text: str
     printer_alarm: bool
+    disk_text: str = ""  # a low-disk warning (kiosk/services/disk.py); "" when there is room
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,12 @@ def hall_status(hall: Any, printer: Any) -> HallStatus:
     else:
         ps = printer.status()
         printer_text, alarm = f"打印机：{ps.message}", ps.alarm
-    return HallStatus(sync_text, sync_ok, board_text, board_ok, printer_text, alarm)
+    disk_text = ""
+    if getattr(hall, "config", None) is not None:
+        from kiosk.services.disk import low_disk_text
+
+        disk_text = low_disk_text(hall.config.data_dir())
+    return HallStatus(sync_text, sync_ok, board_text, board_ok, printer_text, alarm, disk_text)
 
 
 # -- in process -----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
+OFFICE_LOG_MAX_BYTES = 5 * 2**20  # the embedded office logs only warnings; one old file is kept
 DEFAULT_PORT = 8700  # kiosk/services/links.py assumes it; a busy port falls back to a free one
 
 
@@ -36,7 +37,10 @@ class EmbeddedOffice:
     def start(self, timeout_s: float = 60.0) -> tuple[str, str]:
         """Start the server and wait until it listens; returns (url, hall token)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        log_file = open(self.data_dir / "office.log", "a", encoding="utf-8")  # noqa: SIM115 - the child keeps it
+        log_path = self.data_dir / "office.log"
+        if log_path.exists() and log_path.stat().st_size > OFFICE_LOG_MAX_BYTES:  # bounded over months
+            log_path.replace(log_path.with_name("office.log.1"))
+        log_file = open(log_path, "a", encoding="utf-8")  # noqa: SIM115 - the child keeps it
         self.process = subprocess.Popen(
             [sys.executable, "-m", "sync.office.embedded", str(self.data_dir), str(self.port)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log_file, text=True,

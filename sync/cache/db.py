@@ -316,8 +316,11 @@ def upgrade(engine: Engine) -> None:
     """Apply every pending migration (idempotent)."""
     from alembic import command
 
+    from sync.schema_guard import refuse_newer_schema
+
     cfg = alembic_config()
     with engine.begin() as conn:
+        refuse_newer_schema(conn, cfg, f"the hall cache {engine.url.database}")
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 

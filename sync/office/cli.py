@@ -57,7 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def office_config(args: argparse.Namespace) -> OfficeConfig:
-    from kiosk.config import ConfigError, load_config
+    from sync.config_file import ConfigError, load_config
 
     try:
         config: OfficeConfig = load_config(getattr(args, "config", None), OfficeConfig)

@@ -15,6 +15,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from sync.schema_guard import refuse_newer_schema
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -65,6 +67,7 @@ def upgrade(engine: Engine) -> None:
         if conn.dialect.name == "postgresql":
             # Several server processes may start at once: one migrates, the others wait.
             conn.execute(text("SELECT pg_advisory_xact_lock(72170607)"))
+        refuse_newer_schema(conn, cfg, "the office database")
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 

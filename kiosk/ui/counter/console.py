@@ -621,6 +621,9 @@ class CounterConsole(QWidget):
                                 (w.printer, status.printer_text, not status.printer_alarm)):
             label.setText(text)
             label.setStyleSheet("" if ok else "background: #c62828; color: #ffffff; font-weight: bold;")
+        if status.disk_text:  # staff hear of a filling disk well before the cache can no longer write
+            w.sync.setText(f"{status.sync_text} · {status.disk_text}")
+            w.sync.setStyleSheet("background: #c62828; color: #ffffff; font-weight: bold;")
         self.status = status
 
     def show_state(self, s: WindowState) -> None:

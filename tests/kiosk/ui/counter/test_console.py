@@ -198,3 +198,24 @@ def test_reconnect_banner_goes_away(qtbot, world, monkeypatch):
     assert console.work.banner.isVisible()
     console._set_connected(True)
     qtbot.waitUntil(lambda: not console.work.banner.isVisible(), timeout=3000)
+
+
+def test_a_filling_disk_is_on_the_status_line_before_the_cache_cannot_write(qtbot, world, tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    import kiosk.services.disk as disk
+
+    q, _, client = world
+    config = HallConfig()
+    config.hall.data_dir = tmp_path
+    client.hall = SimpleNamespace(config=config, sync=None, board=None)
+    console = make_console(qtbot, client)
+    login(console)
+    console._polls = 0
+    console.refresh()
+    assert console.work.sync.text() == "同步：未启用"  # room on the disk: nothing to say
+    monkeypatch.setattr(disk, "WARN_MB", disk.free_mb(tmp_path) + 1)  # as if the disk had filled up
+    console._polls = 0
+    console.refresh()
+    assert "磁盘空间不足：仅剩" in console.work.sync.text()
+    assert "#c62828" in console.work.sync.styleSheet()
