@@ -157,6 +157,13 @@ class LanSection(Section):
     token: str = Field("", max_length=200)  # empty: a random token kept in the data directory
 
 
+class BackupSection(Section):
+    """[backup]: automatic copies of the hall cache in DATA_DIR/backups (and at every clean shutdown)."""
+
+    interval_minutes: int = Field(60, ge=0, le=1440)  # 0: only at shutdown and by `yizhan db backup`
+    keep: int = Field(24, ge=1, le=1000)  # the newest N are kept
+
+
 class HallConfig(Section):
     hall: HallSection = HallSection()
     kiosk: KioskSection = KioskSection()
@@ -166,6 +173,7 @@ class HallConfig(Section):
     printer: PrinterSection = PrinterSection()
     voice: VoiceSection = VoiceSection()
     lan: LanSection = LanSection()
+    backup: BackupSection = BackupSection()
 
     def data_dir(self) -> Path:
         return self.hall.data_dir or Path(platformdirs.user_data_dir("yizhan", appauthor=False))

@@ -7,11 +7,14 @@ show its state and call its services.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from kiosk.config import HallConfig
 from kiosk.services.events import EventBus
+from sync.cache.backups import list_backups
 from sync.cache.db import Cache, open_cache
+from sync.cache.numbers import write_durably
 
 log = logging.getLogger(__name__)
 
@@ -26,25 +29,75 @@ class Hall:
         self.sync = None  # sync.client.SyncWorker
         self.sync_starting = False  # while start_sync connects in the background: no status to show yet
         self.board = None  # display.link.BoardLink
+        self.backups = None  # sync.cache.backups.BackupTimer, started by start_backups()
         if self.cache.recovery:
             log.error(
                 "the cache was damaged and rebuilt; the damaged copy is kept at %s",
                 self.cache.recovery.damaged_copy,
             )
+        first_start = self.is_first_start()
         if self.cache.is_empty():
-            self.seed_sample_content()
+            self.seed_sample_content(with_staff=first_start)
+        started = started_path(self.cache.path)
+        if not started.exists():
+            write_durably(started, "this hall has started: the sample staff are never created again\n")
+        self.cache_note = self._cache_note()
 
-    def seed_sample_content(self) -> None:
-        """A new or rebuilt cache starts with the bundled sample; the office's copy replaces it."""
+    def is_first_start(self) -> bool:
+        """Never started before: no start marker, no ticket mark, no backup, no rebuilt cache."""
+        path = self.cache.path
+        return (self.cache.recovery is None and not started_path(path).exists()
+                and not self.cache.numbers.exists() and not list_backups(path))
+
+    def seed_sample_content(self, *, with_staff: bool = True) -> None:
+        """A new or rebuilt cache starts with the bundled sample; the office's copy replaces it.
+
+        The sample staff and their published PINs (1111/2222/3333) only on a hall's very first
+        start: a hall that has run and lost its accounts gets none (`yizhan staff add` is the way back).
+        """
         from kiosk.services.content import import_bundle
         from sync.content import SAMPLE_DIR, load_bundle
 
         bundle = load_bundle(SAMPLE_DIR)
+        if not with_staff:
+            bundle = bundle.model_copy(update={"staff": []})
         with self.cache.transaction() as session:
             import_bundle(session, bundle)
         log.info("loaded the bundled sample content from %s", SAMPLE_DIR)
 
+    def _cache_note(self) -> str:
+        """A line for the console's status: the cache was rebuilt, and what was lost."""
+        from kiosk.services.auth import AuthService
+
+        report = self.cache.recovery_report()
+        no_staff = not AuthService(self.cache).list_staff()
+        if no_staff and not self.is_first_start():
+            log.error("no staff account could be recovered: staff sign-in is disabled until one is "
+                      "created with `yizhan staff add NAME --role head`")
+        if report is None:
+            return ""
+        lost = len(report.lines())
+        note = "数据库已从损坏中恢复" + (f"，{lost} 项未能恢复" if lost else "") + "（详见 yizhan db check）"
+        if no_staff:
+            note += "；没有工作人员账户，请运行 yizhan staff add"
+        return note
+
+    def start_backups(self) -> None:
+        """Automatic backups every [backup] interval (the app calls this; a clean close takes one too)."""
+        from sync.cache.backups import BackupTimer
+
+        section = self.config.backup
+        if section.interval_minutes > 0:
+            self.backups = BackupTimer(self.cache.path, section.interval_minutes * 60, section.keep).start()
+
     def close(self) -> None:
         if self.sync is not None:
             self.sync.stop()  # also ends the embedded office server, if one was started
+        if self.backups is not None:
+            self.backups.stop()
+            self.backups.backup_now()  # every clean shutdown leaves a fresh backup
         self.cache.close()
+
+
+def started_path(cache_path) -> Path:  # type: ignore[no-untyped-def]
+    return Path(cache_path).with_name(Path(cache_path).name + ".started")

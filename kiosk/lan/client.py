@@ -121,6 +121,9 @@ def hall_status(hall: Any, printer: Any) -> HallStatus:
                 sync_ok = False
         except Exception as exc:
             sync_text, sync_ok = f"同步：状态未知（{exc}）", False
+    note = getattr(hall, "cache_note", "") if hall is not None else ""
+    if note:  # a rebuilt cache (and what it lost) stays on every console's status line
+        sync_text, sync_ok = f"{sync_text} · {note}", False
     board = getattr(hall, "board", None) if hall is not None else None
     if board is None:
         board_text, board_ok = "LED屏：未接入", True
