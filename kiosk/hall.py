@@ -38,6 +38,8 @@ class Hall:
         first_start = self.is_first_start()
         if self.cache.is_empty():
             self.seed_sample_content(with_staff=first_start)
+        if self.cache.recovery is not None:
+            self.retire_sample_pins()
         started = started_path(self.cache.path)
         if not started.exists():
             write_durably(started, "this hall has started: the sample staff are never created again\n")
@@ -55,15 +57,44 @@ class Hall:
         The sample staff and their published PINs (1111/2222/3333) only on a hall's very first
         start: a hall that has run and lost its accounts gets none (`yizhan staff add` is the way back).
         """
-        from kiosk.services.content import import_bundle
+        from kiosk.services.content import ContentError, import_bundle
         from sync.content import SAMPLE_DIR, load_bundle
 
         bundle = load_bundle(SAMPLE_DIR)
         if not with_staff:
             bundle = bundle.model_copy(update={"staff": []})
-        with self.cache.transaction() as session:
-            import_bundle(session, bundle)
+        try:
+            with self.cache.transaction() as session:
+                import_bundle(session, bundle)
+        except ContentError as exc:  # e.g. a rebuilt cache kept businesses that clash with the sample's
+            log.error("the bundled sample content was not loaded: %s", "; ".join(exc.problems[:5]))
+            return
         log.info("loaded the bundled sample content from %s", SAMPLE_DIR)
+
+    def retire_sample_pins(self) -> list[str]:
+        """After a rebuild, no account may sign in with a published sample PIN (an old backup can
+        hold one from before it was changed): such a PIN is replaced by a random one nobody
+        knows, until `yizhan staff reset-pin NAME` sets a new one."""
+        import secrets
+
+        from sqlalchemy import select
+
+        from kiosk.services.auth import audit, hash_pin, verify_pin
+        from sync.cache.models import Staff
+        from sync.content import SAMPLE_DIR, load_bundle
+
+        published = {s.name: s.pin for s in load_bundle(SAMPLE_DIR).staff}
+        retired = []
+        with self.cache.transaction() as session:
+            for staff in session.scalars(select(Staff).where(Staff.name.in_(list(published)))):
+                if verify_pin(published[staff.name], staff.pin_hash):
+                    staff.pin_hash = hash_pin(secrets.token_hex(16))
+                    audit(session, "system", "staff_sample_pin_retired", staff.name)
+                    retired.append(staff.name)
+        for name in retired:
+            log.error("account %s still had its published sample PIN after the cache was rebuilt; that PIN no "
+                      "longer works: set a new one with `yizhan staff reset-pin %s`", name, name)
+        return retired
 
     def _cache_note(self) -> str:
         """A line for the console's status: the cache was rebuilt, and what was lost."""

@@ -374,18 +374,19 @@ def find_damage(path: Path) -> str | None:
     """Why the cache at `path` must be rebuilt, or None: damaged pages, 0 bytes, no header, a
     lost WAL (the mark says a hall was running, and its WAL is gone), or a hall that has run
     before (its number mark is there) whose cache file is gone."""
+    wal = path.with_name(path.name + "-wal")
+    wal_there = wal.exists()  # looked at first: SQLite's integrity check creates an empty WAL
     reason = check_integrity(path)
     if reason is not None:
         return reason
     mark = NumberMark(path)
-    wal = path.with_name(path.name + "-wal")
     if not path.exists():
         if wal.exists() and wal.stat().st_size > 0:
             return "the cache file is missing, its WAL is still there"
         if mark.exists():
             return "the cache file is missing although this hall has run before"
         return None
-    if mark.was_open and not wal.exists():
+    if mark.was_open and not wal_there:
         return "the WAL is missing after the hall stopped without shutting down: its newest commits are lost"
     return None
 
