@@ -7,6 +7,7 @@ show its state and call its services.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -14,7 +15,7 @@ from kiosk.config import HallConfig
 from kiosk.services.events import EventBus
 from sync.cache.backups import list_backups
 from sync.cache.db import Cache, open_cache
-from sync.cache.numbers import write_durably
+from sync.cache.numbers import started_path, write_durably
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ class Hall:
         self.sync_starting = False  # while start_sync connects in the background: no status to show yet
         self.board = None  # display.link.BoardLink
         self.backups = None  # sync.cache.backups.BackupTimer, started by start_backups()
+        self._lock = take_hall_lock(self.cache.path)  # `yizhan db restore` refuses while it is held
         if self.cache.recovery:
             log.error(
                 "the cache was damaged and rebuilt; the damaged copy is kept at %s",
@@ -128,7 +130,34 @@ class Hall:
             self.backups.stop()
             self.backups.backup_now()  # every clean shutdown leaves a fresh backup
         self.cache.close()
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
 
 
-def started_path(cache_path) -> Path:  # type: ignore[no-untyped-def]
-    return Path(cache_path).with_name(Path(cache_path).name + ".started")
+def take_hall_lock(cache_path: Path) -> int | None:
+    """An advisory lock on `<cache>.lock` held while the hall runs (POSIX; None elsewhere or if held)."""
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    fd = os.open(Path(cache_path).with_name(Path(cache_path).name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        log.warning("another hall app already runs on %s", cache_path)
+        return None
+    return fd
+
+
+def hall_lock_busy(cache_path: Path) -> bool:
+    fd = take_hall_lock(cache_path) if Path(cache_path).parent.exists() else None
+    if fd is None:
+        try:
+            import fcntl  # noqa: F401
+        except ImportError:
+            return False
+        return Path(cache_path).parent.exists()
+    os.close(fd)
+    return False

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
-from sync.cache.numbers import NumberMark
+from sync.cache.numbers import NumberMark, started_path
 
 if TYPE_CHECKING:
     from sync.cache.recovery import RecoveryReport
@@ -316,8 +316,12 @@ def check_integrity(path: Path) -> str | None:
     with open(path, "rb") as f:
         if f.read(16) != SQLITE_HEADER:
             return "no valid SQLite header (the first page is damaged or this is not a database)"
+    # Without a WAL nobody is writing (a writer has one): read the file as it is, creating no WAL
+    # (an empty new one would hide that a crashed hall's WAL was lost, see find_damage).
+    wal = path.with_name(path.name + "-wal")
+    mode = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+        conn = sqlite3.connect(f"file:{path}?{mode}", uri=True, timeout=10)
         try:
             rows = conn.execute("PRAGMA integrity_check").fetchall()
         finally:
@@ -375,7 +379,7 @@ def find_damage(path: Path) -> str | None:
     lost WAL (the mark says a hall was running, and its WAL is gone), or a hall that has run
     before (its number mark is there) whose cache file is gone."""
     wal = path.with_name(path.name + "-wal")
-    wal_there = wal.exists()  # looked at first: SQLite's integrity check creates an empty WAL
+    wal_there = wal.exists()
     reason = check_integrity(path)
     if reason is not None:
         return reason
@@ -383,7 +387,7 @@ def find_damage(path: Path) -> str | None:
     if not path.exists():
         if wal.exists() and wal.stat().st_size > 0:
             return "the cache file is missing, its WAL is still there"
-        if mark.exists():
+        if mark.exists() or started_path(path).exists():
             return "the cache file is missing although this hall has run before"
         return None
     if mark.was_open and not wal_there:

@@ -32,6 +32,11 @@ def mark_path(cache_path: Path) -> Path:
     return cache_path.with_name(cache_path.name + ".numbers")
 
 
+def started_path(cache_path: Path) -> Path:
+    """Written at a hall's first start: a hall that has run never gets the sample staff again."""
+    return Path(cache_path).with_name(Path(cache_path).name + ".started")
+
+
 def write_durably(path: Path, text: str) -> None:
     """Replace `path` atomically and fsync it and its folder: it survives a power cut."""
     tmp = path.with_name(path.name + ".tmp")
