@@ -155,6 +155,7 @@ class LanSection(Section):
     host: str = "127.0.0.1"  # 0.0.0.0 to accept the counter PCs on the hall LAN
     port: int = Field(8731, ge=0, le=65535)  # 0: any free port
     token: str = Field("", max_length=200)  # empty: a random token kept in the data directory
+    session_idle_hours: float = Field(4.0, gt=0, le=24)  # a staff sign-in ends after this long unused (and at midnight)
 
 
 class BackupSection(Section):

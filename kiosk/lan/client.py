@@ -176,6 +176,10 @@ class LocalCounterClient:
             raise LoginError(f"{s.name} 没有窗口叫号权限")
         return Staff(s.staff_id, s.name, s.role)
 
+    def account_stamp(self, staff_id: int) -> str | None:
+        """The account's PIN hash while it is active (the LAN API ends sessions when it changes)."""
+        return self.auth.account_stamp(staff_id) if self.auth is not None else None
+
     def windows(self) -> list[WindowInfo]:
         return self.queue.windows()
 

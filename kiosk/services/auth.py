@@ -170,6 +170,15 @@ class AuthService:
         log.warning("failed staff login for %r", name)
         raise error
 
+    def account_stamp(self, staff_id: int) -> str | None:
+        """What a sign-in depends on: the PIN hash of an active account (None: removed or disabled).
+
+        A LAN session compares it on every request, so a PIN reset or a disabled account ends it.
+        """
+        with self.cache.reading() as session:
+            row = session.execute(select(Staff.pin_hash, Staff.active).where(Staff.id == staff_id)).first()
+        return row[0] if row is not None and row[1] else None
+
     def staff_names(self, permission: str | None = None) -> list[str]:
         """Active staff names (for the login picker), optionally only those with a permission."""
         with self.cache.reading() as session:
