@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sync.cache.models import AuditLog, Staff, utcnow
+from sync.checks import check_name
 
 log = logging.getLogger(__name__)
 
@@ -193,9 +194,10 @@ class AuthService:
                     for s in session.scalars(select(Staff).order_by(Staff.name))]
 
     def add_staff(self, name: str, role: str, pin: str, *, actor: str = "system") -> None:
-        name = name.strip()
-        if not name or len(name) > 50:
-            raise AuthError("姓名不能为空，最长50个字符 (name: 1–50 characters)")
+        try:  # (50: the staff table's column; the shared rule allows 64)
+            name = check_name(name, "name", max_len=50)
+        except ValueError as exc:
+            raise AuthError(f"姓名不能为空、不能含控制字符，最长50个字符 ({exc})") from None
         check_role(role)
         check_pin_format(pin)
         with self.cache.transaction() as session:
