@@ -6,7 +6,7 @@ numbers again. So before a number is issued it must be covered by a *reservation
 `<cache>.numbers`: numbers are reserved in blocks of `BLOCK` (one small fsync per block, not
 per ticket), and every start numbers after the reservation found in the file. A clean shutdown
 gives the unused part back (the file then holds the last number actually taken), so only a
-crash skips numbers: at most BLOCK - 1 per business, past anything a resident may hold.
+crash skips numbers: fewer than two blocks per business, past anything a resident may hold.
 
 The file also says whether a process that reserved numbers is still running ("open"): found
 open at start with the WAL gone, the cache has lost its newest commits (see db.open_cache).
@@ -58,13 +58,23 @@ def write_durably(path: Path, text: str) -> None:
 
 
 class NumberMark:
-    """Reservations of ticket numbers per hall-local day and prefix, kept in `<cache>.numbers`."""
+    """Reservations of ticket numbers per hall-local day and prefix, kept in `<cache>.numbers`.
+
+    `_reserved` holds only what a completed fsync covers: numbers up to it may be issued. When
+    half a block is used, the next block is reserved on a short-lived thread, so issuing a
+    ticket normally waits for no fsync of its own; it writes synchronously only when it would
+    otherwise pass the reservation (the first ticket after a start or of a day). Every write
+    carries `_target` (reservations made or under way), so the file never falls behind.
+    """
 
     def __init__(self, cache_path: Path):
         self.path = mark_path(Path(cache_path))
-        self._lock = threading.Lock()
-        self._reserved: dict[str, dict[str, int]] = {}  # day -> prefix -> highest number reserved
+        self._lock = threading.Lock()  # the state below
+        self._io = threading.Lock()  # one write of the file at a time, each with the newest state
+        self._reserved: dict[str, dict[str, int]] = {}  # day -> prefix -> highest number covered on disk
+        self._target: dict[str, dict[str, int]] = {}  # the same, with reservations being written
         self._floor: dict[str, dict[str, int]] = {}  # the reservations found at start: never reused
+        self._ahead: set[tuple[str, str]] = set()  # reservations being written in the background
         self.was_open = False  # the last process to reserve numbers did not shut down cleanly
         self._mine = False  # this process reserved numbers (and gives back the rest on close)
         self.unreadable = ""
@@ -84,6 +94,7 @@ class NumberMark:
                       self.path, exc)
             return
         self._reserved = {d: dict(v) for d, v in days.items()}
+        self._target = {d: dict(v) for d, v in days.items()}
         self._floor = {d: dict(v) for d, v in days.items()}
 
     @property
@@ -101,11 +112,44 @@ class NumberMark:
         key = day.isoformat()
         with self._lock:
             number = max(db_last, self._floor.get(key, {}).get(prefix, 0)) + 1
-            if number > self._reserved.get(key, {}).get(prefix, 0):
-                self._reserved.setdefault(key, {})[prefix] = number + BLOCK - 1
-                self._mine = True
-                self._save(open_=True)
-            return number
+            reserved = self._reserved.get(key, {}).get(prefix, 0)
+            self._mine = True
+            if number <= reserved:
+                if reserved - number < BLOCK // 2 and (key, prefix) not in self._ahead:
+                    self._ahead.add((key, prefix))
+                    self._raise_target(key, prefix, reserved + BLOCK)
+                    threading.Thread(target=self._write_ahead, args=(key, prefix), name="ticket-mark",
+                                     daemon=True).start()
+                return number
+            self._raise_target(key, prefix, number + BLOCK - 1)
+        self._persist(open_=True)  # not covered yet: wait for the fsync before handing it out
+        return number
+
+    def _raise_target(self, key: str, prefix: str, value: int) -> None:
+        target = self._target.setdefault(key, {})
+        target[prefix] = max(target.get(prefix, 0), value)
+
+    def _write_ahead(self, key: str, prefix: str) -> None:
+        try:
+            self._persist(open_=self._mine)  # (after a clean shutdown's release: still closed)
+        except OSError as exc:  # the next ticket past the reservation writes synchronously (and raises)
+            log.error("could not reserve ticket numbers in %s: %s", self.path, exc)
+        finally:
+            with self._lock:
+                self._ahead.discard((key, prefix))
+
+    def _persist(self, *, open_: bool) -> None:
+        """Write `_target` durably; then everything in it is covered (`_reserved`)."""
+        with self._io:
+            with self._lock:
+                self._prune()
+                snapshot = {d: dict(v) for d, v in self._target.items()}
+            write_durably(self.path, json.dumps({"open": open_, "days": snapshot}, sort_keys=True))
+            with self._lock:
+                for d, prefixes in snapshot.items():
+                    covered = self._reserved.setdefault(d, {})
+                    for p, n in prefixes.items():
+                        covered[p] = n if not open_ else max(covered.get(p, 0), n)
 
     def raise_floors(self, taken: dict[tuple[date, str], int]) -> None:
         """Never issue these numbers or below again ({(day, prefix): number}, found by a recovery)."""
@@ -114,27 +158,26 @@ class NumberMark:
                 key = day.isoformat()
                 floor = self._floor.setdefault(key, {})
                 floor[prefix] = max(floor.get(prefix, 0), number)
-                reserved = self._reserved.setdefault(key, {})
-                reserved[prefix] = max(reserved.get(prefix, 0), number)
-            self._save(open_=self.was_open or self._mine)
+                self._raise_target(key, prefix, number)
+        self._persist(open_=self.was_open or self._mine)
 
     def release(self, taken: dict[tuple[str, str], int]) -> None:
         """Clean shutdown: keep only the numbers taken ({(day, prefix): highest issued})."""
         with self._lock:
             if not self._mine:
                 return
-            for day, prefixes in self._reserved.items():
+            for day, prefixes in self._target.items():
                 for prefix in prefixes:
                     prefixes[prefix] = max(taken.get((day, prefix), 0), self._floor.get(day, {}).get(prefix, 0))
             self._mine = False
-            self._save(open_=False)
+        self._persist(open_=False)
 
-    def _save(self, *, open_: bool) -> None:
-        days = sorted(self._reserved)
+    def _prune(self) -> None:
+        days = sorted(self._target)
         if days:
             newest = date.fromisoformat(days[-1])
             for d in days:
                 if date.fromisoformat(d) < newest - timedelta(days=KEEP_DAYS):
+                    self._target.pop(d, None)
                     self._reserved.pop(d, None)
                     self._floor.pop(d, None)
-        write_durably(self.path, json.dumps({"open": open_, "days": self._reserved}, sort_keys=True))
