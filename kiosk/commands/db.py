@@ -17,6 +17,7 @@ from sync.cache.db import (
     find_damage,
     make_engine,
     open_cache,
+    set_aside,
 )
 from sync.cache.recovery import REPORT_KEY
 
@@ -128,14 +129,7 @@ def run_restore(args: argparse.Namespace) -> int:
         print(f"错误 error: the hall app is running on {target}; stop it first (restoring under it would lose "
               "what it writes)", file=sys.stderr)
         return 1
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    kept = target.with_name(f"{target.name}.before-restore-{stamp}")
-    if target.exists():
-        target.rename(kept)
-        for suffix in ("-wal", "-shm"):
-            side = target.with_name(target.name + suffix)
-            if side.exists():
-                side.rename(kept.with_name(kept.name + suffix))
+    kept = set_aside(target, "before-restore")
     pages = backup_database(backup, target)
     # The ticket mark stays: numbering after the restore still skips every number already issued today.
     print(f"restored {backup} to {target} ({pages} pages)")

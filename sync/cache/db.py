@@ -332,16 +332,22 @@ def check_integrity(path: Path) -> str | None:
     return "; ".join(problems[:5]) if problems else None
 
 
-def quarantine(path: Path, reason: str) -> Path:
-    """Move a damaged database (and its WAL/SHM files) aside so a fresh one can be built."""
+def set_aside(path: Path, label: str) -> Path:
+    """Rename the database and its WAL/SHM files to `<name>.<label>-<time>` (never deleted)."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    damaged = path.with_name(f"{path.name}.damaged-{stamp}")
+    kept = path.with_name(f"{path.name}.{label}-{stamp}")
     if path.exists():
-        path.rename(damaged)
+        path.rename(kept)
     for suffix in ("-wal", "-shm"):
         side = path.with_name(path.name + suffix)
         if side.exists():
-            side.rename(damaged.with_name(damaged.name + suffix))
+            side.rename(kept.with_name(kept.name + suffix))
+    return kept
+
+
+def quarantine(path: Path, reason: str) -> Path:
+    """Move a damaged database (and its WAL/SHM files) aside so a fresh one can be built."""
+    damaged = set_aside(path, "damaged")
     log.error("cache database %s is damaged (%s); moved it to %s, rebuilding from it and the newest backup",
               path, reason, damaged)
     return damaged
