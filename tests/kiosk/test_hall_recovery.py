@@ -213,3 +213,18 @@ def test_backup_restore_and_a_damaged_cache(tmp_path):
     os.truncate(tmp_path / "hall.sqlite3", 0)
     bad = yizhan("db", "backup", "--data-dir", str(tmp_path))
     assert bad.returncode == 1 and "damaged" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_clean_shutdown_leaves_a_backup_and_backups_rotate(tmp_path):
+    config = config_for(tmp_path)
+    config.backup.keep = 2
+    for _ in range(3):
+        hall = Hall(config)
+        hall.start_backups()
+        hall.close()
+    backups = sorted((tmp_path / "backups").glob("hall-*.sqlite3"))
+    assert len(backups) == 2  # the newest `keep`
+    conn = sqlite3.connect(backups[-1])
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert conn.execute("SELECT count(*) FROM staff").fetchone()[0] == 3
+    conn.close()
