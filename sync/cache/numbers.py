@@ -141,7 +141,11 @@ class NumberMark:
     def _persist(self, *, open_: bool) -> None:
         """Write `_target` durably; then everything in it is covered (`_reserved`)."""
         with self._io:
+            on_disk = self._read_days() if open_ else {}  # another process's reservations are kept too
             with self._lock:
+                for d, prefixes in on_disk.items():
+                    for p, n in prefixes.items():
+                        self._raise_target(d, p, n)
                 self._prune()
                 snapshot = {d: dict(v) for d, v in self._target.items()}
             write_durably(self.path, json.dumps({"open": open_, "days": snapshot}, sort_keys=True))
@@ -150,6 +154,13 @@ class NumberMark:
                     covered = self._reserved.setdefault(d, {})
                     for p, n in prefixes.items():
                         covered[p] = n if not open_ else max(covered.get(p, 0), n)
+
+    def _read_days(self) -> dict[str, dict[str, int]]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            return {str(d): {str(p): int(n) for p, n in v.items()} for d, v in data.get("days", {}).items()}
+        except (OSError, ValueError, TypeError, AttributeError):
+            return {}
 
     def raise_floors(self, taken: dict[tuple[date, str], int]) -> None:
         """Never issue these numbers or below again ({(day, prefix): number}, found by a recovery)."""
