@@ -454,19 +454,35 @@ def _rebuild(path: Path, reason: str) -> CacheRecovery:
 
 def _protect_numbers(cache: Cache) -> None:
     """No number twice: the new cache's numbering starts after every number it knows of."""
-    from sync.cache.recovery import highest_numbers, parse_day
+    from sync.cache.recovery import REPORT_KEY, highest_numbers, parse_day
 
     conn = sqlite3.connect(cache.path)
     try:
         known = highest_numbers(conn)
+        recent = datetime.now(UTC).date() - timedelta(days=2)  # (numbering restarts each day)
+        floors = {}
+        for (day, prefix), number in known.items():
+            when = parse_day(day)
+            if when is not None and when >= recent:
+                floors[(when, prefix)] = number
+        # Numbers the mark says may have been handed out beyond anything the rebuilt cache knows:
+        # those tickets (and their events) are lost, or were never issued; the report says which.
+        report = cache.recovery.report if cache.recovery is not None else None
+        beyond = []
+        for day, prefixes in sorted(cache.numbers.floors().items()):
+            for prefix, reserved in sorted(prefixes.items()):
+                have = known.get((day, prefix), 0)
+                if reserved > have:
+                    beyond.append(f"{day} {prefix}{have + 1:03d}–{prefix}{reserved:03d}")
+        if report is not None and beyond:
+            report.lost["ticket numbers"] = ("may have been issued but are not in the rebuilt cache: "
+                                             + ", ".join(beyond[:10]))
+            conn.execute("INSERT OR REPLACE INTO sync_state (key, value) VALUES (?, ?)",
+                         (REPORT_KEY, report.to_json()))
+            conn.commit()
+            log.error("could not be saved: ticket numbers %s", report.lost["ticket numbers"])
     finally:
         conn.close()
-    recent = datetime.now(UTC).date() - timedelta(days=2)  # (numbering restarts each day)
-    floors = {}
-    for (day, prefix), number in known.items():
-        when = parse_day(day)
-        if when is not None and when >= recent:
-            floors[(when, prefix)] = number
     if floors:
         cache.numbers.raise_floors(floors)
 

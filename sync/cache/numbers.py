@@ -104,6 +104,11 @@ class NumberMark:
     def exists(self) -> bool:
         return self.path.exists()
 
+    def floors(self) -> dict[str, dict[str, int]]:
+        """{day: {prefix: number}} found at start: numbers that may have been handed out."""
+        with self._lock:
+            return {d: dict(v) for d, v in self._floor.items()}
+
     def floor(self, day: date, prefix: str) -> int:
         return self._floor.get(day.isoformat(), {}).get(prefix, 0)
 

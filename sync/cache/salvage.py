@@ -324,13 +324,20 @@ def salvage(path: Path, tables: dict[str, list[Column]]) -> Salvaged:
     out = Salvaged(pages=pf.count, wal_frames=len(pf.wal))
     seen: set[int] = set()
     roots: dict[str, int] = {}
+    others: list[int] = []  # tables this salvage does not copy (alembic_version): their pages are no orphans
     if pf.page_type(1) in (LEAF_TABLE, INTERIOR_TABLE):
         for page in _walk(pf, 1, seen):
             for _rowid, rec in pf.leaf_rows(page):
-                if len(rec) == 5 and rec[0] == "table" and rec[1] in tables and isinstance(rec[3], int):
-                    roots[rec[1]] = rec[3]
+                if len(rec) == 5 and rec[0] == "table" and isinstance(rec[3], int):
+                    if rec[1] in tables:
+                        roots[rec[1]] = rec[3]
+                    else:
+                        others.append(rec[3])
     out.walked = bool(roots)
     used = set(seen)
+    for root in others:
+        for _page in _walk(pf, root, used):
+            pass
     for name, root in roots.items():
         cols = tables[name]
         for page in _walk(pf, root, used):
