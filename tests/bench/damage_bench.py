@@ -139,14 +139,16 @@ def worker(folder: Path, url: str, token: str, rng: random.Random, out: int) -> 
     from kiosk.services.content import apply_content
     from kiosk.services.queue import QueueService
     from sync.cache.backups import take_backup
-    from sync.client import SyncWorker
+    from sync.client import SyncError, SyncWorker
 
     hall = Hall(config_for(folder))
     queue = QueueService(hall.cache, hall.events, tz=hall.tz, config=hall.config)
     codes = [b.code for b in queue.businesses()][:3]
     sync = SyncWorker(hall.cache, url, token, apply_content=apply_content, timeout_s=5)
+    # the office "down": the same push to a port nobody listens on (connection refused, nothing stored)
+    down = SyncWorker(hall.cache, f"http://127.0.0.1:{free_port()}", token, apply_content=apply_content,
+                      timeout_s=1)
     n = rng.randint(20, 80)
-    office_up = rng.random() < 0.5
     backup_at = rng.randint(0, n - 1)
     for i in range(n):
         t = queue.issue_ticket(rng.choice(codes))
@@ -155,8 +157,10 @@ def worker(folder: Path, url: str, token: str, rng: random.Random, out: int) -> 
             take_backup(hall.cache.path, keep=3)
         if i % 10 == 9:
             office_up = rng.random() < 0.5  # the office comes and goes
-            if office_up:
-                sync.sync_once()
+            try:
+                (sync if office_up else down).sync_once()
+            except SyncError:
+                pass  # the office is down: the entries wait in the outbox, as in the hall app
     os.write(out, b"done\n")
     time.sleep(3600)
 
@@ -304,15 +308,9 @@ def one_round(root: Path, template: Path, office: Office, n: int, kind: str, rng
     return result
 
 
-def main() -> None:
-    import logging
-
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=200)
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
-    logging.disable(logging.CRITICAL)  # the recoveries log loudly by design; the JSON line is the output
-    rng = random.Random(args.seed)
+def run(rounds: int, seed: int = 1) -> dict:
+    """`rounds` rounds; the figures as one dict (the JSON line)."""
+    rng = random.Random(seed)
     root = Path(tempfile.mkdtemp(prefix="yizhan-damage-"))
     template = root / "template"
     make_template(template)
@@ -322,7 +320,7 @@ def main() -> None:
     totals: Counter = Counter()
     started = time.perf_counter()
     try:
-        for n in range(args.rounds):
+        for n in range(rounds):
             kind = KINDS[n % len(KINDS)] if n < len(KINDS) else rng.choice(KINDS)
             r = one_round(root, template, office, n, kind, rng)
             per_kind[kind]["rounds"] += 1
@@ -339,8 +337,8 @@ def main() -> None:
         office.close()
         shutil.rmtree(root, ignore_errors=True)
     base = sum(restart["none"]) / max(1, len(restart["none"]))
-    print(json.dumps({
-        "rounds": args.rounds,
+    return {
+        "rounds": rounds,
         "duplicated_numbers": totals["duplicated_numbers"],
         "unsynced_lost": totals["unsynced_lost"],
         "sample_pin_resurrections": totals["sample_pin_resurrections"],
@@ -351,7 +349,18 @@ def main() -> None:
         "recovery_cost_ratio": {k: round(sum(v) / len(v) / base, 2) if base else None
                                 for k, v in sorted(restart.items())},
         "seconds": round(time.perf_counter() - started, 1),
-    }, ensure_ascii=False))
+    }
+
+
+def main() -> None:
+    import logging
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    logging.disable(logging.CRITICAL)  # the recoveries log loudly by design; the JSON line is the output
+    print(json.dumps(run(args.rounds, args.seed), ensure_ascii=False))
 
 
 if __name__ == "__main__":
