@@ -120,8 +120,9 @@ class Hall:
         from sync.cache.backups import BackupTimer
 
         section = self.config.backup
-        if section.interval_minutes > 0:
-            self.backups = BackupTimer(self.cache.path, section.interval_minutes * 60, section.keep).start()
+        self.backups = BackupTimer(self.cache.path, section.interval_minutes * 60, section.keep)
+        if section.interval_minutes > 0:  # (0: only the shutdown's backup)
+            self.backups.start()
 
     def close(self) -> None:
         if self.sync is not None:

@@ -91,5 +91,5 @@ class BackupTimer:
 
     def stop(self) -> None:
         self._stop.set()
-        if self._thread.is_alive():
+        if self._thread.is_alive():  # (never started when only the shutdown's backup is wanted)
             self._thread.join(10)

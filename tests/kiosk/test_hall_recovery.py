@@ -218,6 +218,7 @@ def test_backup_restore_and_a_damaged_cache(tmp_path):
 def test_a_clean_shutdown_leaves_a_backup_and_backups_rotate(tmp_path):
     config = config_for(tmp_path)
     config.backup.keep = 2
+    config.backup.interval_minutes = 0  # only at shutdown
     for _ in range(3):
         hall = Hall(config)
         hall.start_backups()
