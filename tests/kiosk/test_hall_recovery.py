@@ -71,9 +71,15 @@ def damage(path: Path, kind: str) -> None:
     elif kind == "zero":
         os.truncate(path, 0)
     elif kind == "pages":
+        # three random pages, but not the staff table's (whether the head's PIN survives would be
+        # chance; that a lost staff table never brings the sample back is the "zero" case)
+        conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+        staff_page = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'staff'").fetchone()[0]
+        conn.close()
         rng = random.Random(3)
+        candidates = [p for p in range(1, path.stat().st_size // 4096) if p != staff_page - 1]
         with open(path, "r+b") as f:
-            for page in rng.sample(range(1, path.stat().st_size // 4096), 3):
+            for page in rng.sample(candidates, 3):
                 f.seek(page * 4096)
                 f.write(rng.randbytes(4096))
 
