@@ -84,6 +84,8 @@ def run_hall(args: argparse.Namespace) -> int:
         if window is None:
             install_ui_font(app, config.ui_font())
         hall = parts["hall"] = Hall(config)
+        if args.screenshots is None:
+            hall.start_backups()  # hourly by default, and one at every clean shutdown (hall.close)
         from kiosk.services.embedded_office import start_sync
 
         start_sync(hall)  # in the background: the office (embedded if none is configured) and the sync worker

@@ -155,6 +155,14 @@ class LanSection(Section):
     host: str = "127.0.0.1"  # 0.0.0.0 to accept the counter PCs on the hall LAN
     port: int = Field(8731, ge=0, le=65535)  # 0: any free port
     token: str = Field("", max_length=200)  # empty: a random token kept in the data directory
+    session_idle_hours: float = Field(4.0, gt=0, le=24)  # a staff sign-in ends after this long unused (and at midnight)
+
+
+class BackupSection(Section):
+    """[backup]: automatic copies of the hall cache in DATA_DIR/backups (and at every clean shutdown)."""
+
+    interval_minutes: int = Field(60, ge=0, le=1440)  # 0: only at shutdown and by `yizhan db backup`
+    keep: int = Field(24, ge=1, le=1000)  # the newest N are kept
 
 
 class HallConfig(Section):
@@ -166,6 +174,7 @@ class HallConfig(Section):
     printer: PrinterSection = PrinterSection()
     voice: VoiceSection = VoiceSection()
     lan: LanSection = LanSection()
+    backup: BackupSection = BackupSection()
 
     def data_dir(self) -> Path:
         return self.hall.data_dir or Path(platformdirs.user_data_dir("yizhan", appauthor=False))

@@ -17,7 +17,8 @@ from pathlib import Path
 
 
 def _stamp(old_version: str) -> str:
-    return f"before-{old_version or 'upgrade'}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}"
+    # The time first: backups sort by name (sync/cache/backups.py), and rotation keeps the newest.
+    return f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}-before-{old_version or 'upgrade'}"
 
 
 def upgrade_hall(config_path: Path | None, old_version: str) -> str:

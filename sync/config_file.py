@@ -80,8 +80,21 @@ def _describe(err: dict[str, Any], text: str) -> str:
     else:
         message = err["msg"].removeprefix("Value error, ")
         if "input" in err and kind not in ("value_error",) and not isinstance(err["input"], dict):
-            message += f" (got {err['input']!r})"
+            message += f" (got {shown_value(err['input'])})"
+        elif isinstance(err.get("input"), str) and len(err["input"]) > 60:  # a check that quotes the value
+            message = message.replace(repr(err["input"]), shown_value(err["input"]))
+    if len(message) > 500:
+        message = f"{message[:500]}… ({len(message)} characters)"
     return f"{where}{key}: {message}"
+
+
+def shown_value(value: Any, limit: int = 60) -> str:
+    """A value for an error message: a long one as its start and its length, never all 20 MB of it."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    size = f"{len(value)} characters" if isinstance(value, str) else f"{len(text)} characters as text"
+    return f"{text[:limit]}… ({size})"
 
 
 def find_line(text: str, loc: list[Any]) -> int | None:

@@ -99,14 +99,14 @@ class ContentEditPayload(Message):
 
 class TicketEventEntry(Message):
     id: Uid  # the outbox entry's own id: applied once however often it is sent
-    seq: int = Field(ge=0)  # the hall's outbox order; orders a ticket's snapshots (not the clock)
+    seq: int = Field(ge=0, le=2**63 - 1)  # the hall's outbox order; orders a ticket's snapshots (not the clock)
     kind: Literal["ticket_event"]
     payload: TicketEventPayload
 
 
 class ContentEntry(Message):
     id: Uid
-    seq: int = Field(ge=0)
+    seq: int = Field(ge=0, le=2**63 - 1)  # (a 64-bit column at the office)
     kind: Literal["content"]
     payload: ContentEditPayload
 

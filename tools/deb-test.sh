@@ -129,7 +129,7 @@ rm -f "$LOGS/yizhan_newer.deb"
 grep "yizhan upgrade:" $LOGS/upgrade.log
 [[ $(dpkg-query -W -f='${Version}' yizhan) == "${version}+ci1" ]]
 grep -q '# the technician was here' /etc/yizhan/hall.toml   # a conffile: kept
-ls /var/lib/yizhan/backups/hall-before-"$version"-*.sqlite3 >/dev/null
+ls /var/lib/yizhan/backups/hall-*-before-"$version".sqlite3 >/dev/null
 [[ $(count_rows) == "$rows_before" ]] || { echo "deb-test: the upgrade changed the cache's rows" >&2; exit 1; }
 
 echo "== a downgrade onto a newer schema is refused"

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from kiosk.commands.common import add_hall_options, hall_config
 from sync.cache.db import open_cache
 from sync.cache.models import AuditLog
+from sync.checks import terminal_safe
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -65,7 +66,9 @@ def run(args: argparse.Namespace) -> int:
     for row in reversed(rows):
         when = row.at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
         detail = json.dumps(row.detail, ensure_ascii=False, sort_keys=True) if row.detail else ""
-        print(f"{when}  {row.actor:<8}  {row.action:<16}  {row.target}  {detail}".rstrip(), file=out)
+        # names and targets come from anyone at a login screen: never let them drive the terminal
+        line = f"{when}  {terminal_safe(row.actor):<8}  {terminal_safe(row.action):<16}  {terminal_safe(row.target)}"
+        print(f"{line}  {terminal_safe(detail)}".rstrip(), file=out)
     if not rows:
         print("（没有符合条件的记录 no matching entries）", file=out)
     return 0

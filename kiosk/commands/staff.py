@@ -13,6 +13,7 @@ import sys
 from kiosk.commands.common import add_hall_options, hall_config
 from kiosk.services.auth import ROLE_NAMES, ROLES, AuthError, AuthService, check_pin_format
 from sync.cache.db import open_cache
+from sync.checks import terminal_safe
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -65,7 +66,7 @@ def run_add(args: argparse.Namespace) -> int:
     except AuthError as exc:
         print(f"错误 error: {exc}", file=sys.stderr)
         return 1
-    print(f"已添加 {args.name}（{ROLE_NAMES[args.role]} {args.role}）")
+    print(f"已添加 {args.name.strip()}（{ROLE_NAMES[args.role]} {args.role}）")
     return 0
 
 
@@ -89,5 +90,5 @@ def run_list(args: argparse.Namespace) -> int:
         state = "启用" if s.active else "停用"
         if s.locked_until is not None:
             state += f"，锁定至 {s.locked_until.astimezone().strftime('%Y-%m-%d %H:%M')}"
-        print(f"{s.name}\t{s.role}\t{ROLE_NAMES.get(s.role, s.role)}\t{state}")
+        print(f"{terminal_safe(s.name)}\t{s.role}\t{ROLE_NAMES.get(s.role, s.role)}\t{state}")
     return 0

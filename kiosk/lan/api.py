@@ -20,11 +20,15 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, FastAPI, Header, Request
+from fastapi import Path as UrlPath
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -72,6 +76,10 @@ class LoginBody(BaseModel):
     pin: str = Field(min_length=1, max_length=20)
 
 
+# a window number in a URL: the range content allows (sync/content.py Window.number), so a
+# number too large for the database is a 422, not a 500
+WindowNumber = Annotated[int, UrlPath(ge=1, le=999, description="the window's number")]
+
 REQUEST_ID = Header("", max_length=64, description="the console's id for this press (retries reuse it)")
 
 
@@ -79,15 +87,53 @@ def queue_error_status(exc: QueueError) -> int:
     return 404 if str(exc).startswith(("没有", "找不到")) else 409
 
 
+@dataclass
+class LanSession:
+    """A staff sign-in on the LAN API: ends at the hall's midnight, after `idle_s` without a
+    request, and when the account's PIN is reset or the account disabled or removed."""
+
+    staff: Staff
+    stamp: str  # the account's PIN hash at sign-in
+    day: date  # the hall-local day it was made
+    last_used: float  # time.monotonic()
+
+
 def create_app(counter: LocalCounterClient, token: str, *, hall_name: str = "",
-               timezone: str = "Asia/Shanghai") -> FastAPI:
+               timezone: str = "Asia/Shanghai", session_idle_hours: float = 4.0,
+               now: Callable[[], datetime] = lambda: datetime.now(UTC),
+               monotonic: Callable[[], float] = time.monotonic) -> FastAPI:
     app = FastAPI(title="Yizhan hall LAN API", version="1", docs_url=None, redoc_url=None)
-    sessions: dict[str, Staff] = {}
+    sessions: dict[str, LanSession] = {}
     requests_log = RequestLog()
+    tz = ZoneInfo(timezone)
+    idle_s = session_idle_hours * 3600
+
+    def session_of(key: str) -> Staff:
+        """The signed-in staff of a session key; raises LoginError (and forgets it) once it ended."""
+        s = sessions.get(key)
+        if s is None:
+            raise LoginError("登录已失效，请重新登录")
+        why = ""
+        if now().astimezone(tz).date() != s.day:
+            why = "已过当天，请重新登录"
+        elif monotonic() - s.last_used > idle_s:
+            why = f"超过{session_idle_hours:g}小时未操作，请重新登录"
+        elif counter.account_stamp(s.staff.staff_id) != s.stamp:
+            why = "账户的 PIN 已重置或账户已停用，请重新登录"
+        if why:
+            sessions.pop(key, None)
+            raise LoginError(f"登录已失效：{why}")
+        s.last_used = monotonic()
+        return s.staff
 
     @app.exception_handler(QueueError)
     async def _queue_error(_r: Request, exc: QueueError) -> JSONResponse:
         return JSONResponse({"error": str(exc)}, status_code=queue_error_status(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_input(_r: Request, exc: RequestValidationError) -> JSONResponse:
+        where = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5])
+        return JSONResponse({"error": f"请求有误 (bad input): {where}"}, status_code=422)
 
     @app.exception_handler(StillRunning)
     async def _still_running(_r: Request, _exc: StillRunning) -> JSONResponse:
@@ -101,15 +147,12 @@ def create_app(counter: LocalCounterClient, token: str, *, hall_name: str = "",
         given = authorization.removeprefix("Bearer ").strip()
         if not given or not hmac.compare_digest(given.encode(), token.encode()):
             raise LoginError("大厅令牌不对，请检查 counter 的 --token")
-        if x_staff_session and x_staff_session not in sessions:
-            # e.g. the hall app restarted: tell the console at its next poll, not at the next call
-            raise LoginError("登录已失效，请重新登录")
+        if x_staff_session:
+            # e.g. the hall app restarted or the PIN was reset: tell the console at its next poll
+            session_of(x_staff_session)
 
     def staff(x_staff_session: str = Header("")) -> Staff:
-        s = sessions.get(x_staff_session)
-        if s is None:
-            raise LoginError("登录已失效，请重新登录")
-        return s
+        return session_of(x_staff_session)
 
     auth = [Depends(check_token)]
 
@@ -139,8 +182,10 @@ def create_app(counter: LocalCounterClient, token: str, *, hall_name: str = "",
     def login(body: LoginBody) -> dict[str, Any]:
         s = counter.login(body.name, body.pin)
         key = secrets.token_urlsafe(24)
-        sessions[key] = Staff(s.staff_id, s.name, s.role, key)
-        return to_json(sessions[key])
+        signed_in = Staff(s.staff_id, s.name, s.role, key)
+        sessions[key] = LanSession(signed_in, counter.account_stamp(s.staff_id) or "",
+                                   now().astimezone(tz).date(), monotonic())
+        return to_json(signed_in)
 
     @app.get("/api/v1/windows", dependencies=auth)
     def windows() -> Any:
@@ -151,7 +196,7 @@ def create_app(counter: LocalCounterClient, token: str, *, hall_name: str = "",
         return to_json(counter.businesses())
 
     @app.get("/api/v1/windows/{number}/state", dependencies=auth)
-    def window_state(number: int) -> Any:
+    def window_state(number: WindowNumber) -> Any:
         return to_json(counter.window_state(number))
 
     @app.get("/api/v1/status", dependencies=auth)
@@ -159,7 +204,7 @@ def create_app(counter: LocalCounterClient, token: str, *, hall_name: str = "",
         return to_json(counter.status())
 
     @app.post("/api/v1/windows/{number}/{action}", dependencies=auth)
-    def act(number: int, action: str, body: Body | None = None, who: Staff = Depends(staff),
+    def act(number: WindowNumber, action: str, body: Body | None = None, who: Staff = Depends(staff),
             x_request_id: str = REQUEST_ID) -> Any:
         body = body or Body()
         calls: dict[str, Callable[[], Any]] = {
@@ -258,5 +303,6 @@ def start_hall_api(hall: Any, counter: LocalCounterClient) -> HallApiServer | No
     config = hall.config
     if not config.lan.enabled:
         return None
-    app = create_app(counter, lan_token(config), hall_name=config.hall.name, timezone=config.hall.timezone)
+    app = create_app(counter, lan_token(config), hall_name=config.hall.name, timezone=config.hall.timezone,
+                     session_idle_hours=config.lan.session_idle_hours)
     return HallApiServer(app, config.lan.host, config.lan.port).start()

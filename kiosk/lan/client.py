@@ -122,6 +122,9 @@ def hall_status(hall: Any, printer: Any) -> HallStatus:
                 sync_ok = False
         except Exception as exc:
             sync_text, sync_ok = f"同步：状态未知（{exc}）", False
+    note = getattr(hall, "cache_note", "") if hall is not None else ""
+    if note:  # a rebuilt cache (and what it lost) stays on every console's status line
+        sync_text, sync_ok = f"{sync_text} · {note}", False
     board = getattr(hall, "board", None) if hall is not None else None
     if board is None:
         board_text, board_ok = "LED屏：未接入", True
@@ -175,6 +178,10 @@ class LocalCounterClient:
         if not s.can("counter"):
             raise LoginError(f"{s.name} 没有窗口叫号权限")
         return Staff(s.staff_id, s.name, s.role)
+
+    def account_stamp(self, staff_id: int) -> str | None:
+        """The account's PIN hash while it is active (the LAN API ends sessions when it changes)."""
+        return self.auth.account_stamp(staff_id) if self.auth is not None else None
 
     def windows(self) -> list[WindowInfo]:
         return self.queue.windows()

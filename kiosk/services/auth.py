@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sync.cache.models import AuditLog, Staff, utcnow
+from sync.checks import check_name
 
 log = logging.getLogger(__name__)
 
@@ -170,6 +171,15 @@ class AuthService:
         log.warning("failed staff login for %r", name)
         raise error
 
+    def account_stamp(self, staff_id: int) -> str | None:
+        """What a sign-in depends on: the PIN hash of an active account (None: removed or disabled).
+
+        A LAN session compares it on every request, so a PIN reset or a disabled account ends it.
+        """
+        with self.cache.reading() as session:
+            row = session.execute(select(Staff.pin_hash, Staff.active).where(Staff.id == staff_id)).first()
+        return row[0] if row is not None and row[1] else None
+
     def staff_names(self, permission: str | None = None) -> list[str]:
         """Active staff names (for the login picker), optionally only those with a permission."""
         with self.cache.reading() as session:
@@ -184,9 +194,10 @@ class AuthService:
                     for s in session.scalars(select(Staff).order_by(Staff.name))]
 
     def add_staff(self, name: str, role: str, pin: str, *, actor: str = "system") -> None:
-        name = name.strip()
-        if not name or len(name) > 50:
-            raise AuthError("姓名不能为空，最长50个字符 (name: 1–50 characters)")
+        try:  # (50: the staff table's column; the shared rule allows 64)
+            name = check_name(name, "name", max_len=50)
+        except ValueError as exc:
+            raise AuthError(f"姓名不能为空、不能含控制字符，最长50个字符 ({exc})") from None
         check_role(role)
         check_pin_format(pin)
         with self.cache.transaction() as session:

@@ -243,7 +243,8 @@ class QueueService:
             day = db.c.day_in(today)
             last = db.one("SELECT number, issued_at FROM ticket WHERE service_day = ? AND prefix = ?"
                           " ORDER BY number DESC LIMIT 1", (day, business.prefix))
-            number = (last[0] if last else 0) + 1
+            # after the cache's own last number and past any reservation a crash left (sync/cache/numbers.py)
+            number = self.cache.numbers.next_number(today, business.prefix, last[0] if last else 0)
             # Keys follow issue order even if two tickets share a timestamp or the PC clock steps back.
             # (equal keys are ordered by id)
             key = now.timestamp() if last is None else max(now.timestamp(), db.c.dt_out(last[1]).timestamp())

@@ -21,11 +21,17 @@ import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
+
+from sync.cache.numbers import NumberMark, started_path
+
+if TYPE_CHECKING:
+    from sync.cache.recovery import RecoveryReport
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +44,7 @@ SCHEMA_HEAD = "0001"
 # WAL if the background checkpointer falls behind (a burst of back-to-back actions) or is not
 # running (command-line tools). SQLite's default, 1000, is reached every ~80 counter actions.
 WAL_LIMIT_FRAMES = 4000
+SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 @dataclass
@@ -46,6 +53,7 @@ class CacheRecovery:
 
     damaged_copy: Path
     reason: str
+    report: RecoveryReport | None = None  # what was salvaged, from which backup, what was lost
 
 
 class Cache:
@@ -57,6 +65,7 @@ class Cache:
         self.sessions = sessionmaker(engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(engine.execution_options(cache_read_only=True), expire_on_commit=False)
         self.recovery = recovery
+        self.numbers = NumberMark(path)  # the ticket high-water mark beside the file
         self.checkpointer = Checkpointer(path)
         event.listen(engine, "commit", self._committed)
 
@@ -90,8 +99,27 @@ class Cache:
         with self.reading() as session:
             return session.query(Category.id).first() is None
 
+    def recovery_report(self) -> RecoveryReport | None:
+        """The last rebuild's report, kept in the cache until acknowledged (`db check --acknowledge`)."""
+        from sync.cache.recovery import REPORT_KEY, RecoveryReport
+
+        with self.engine.connect() as conn:
+            text = conn.exec_driver_sql("SELECT value FROM sync_state WHERE key = ?", (REPORT_KEY,)).scalar()
+        try:
+            return RecoveryReport.from_json(text) if text else None
+        except (ValueError, TypeError):
+            return None
+
     def close(self) -> None:
         self.checkpointer.stop()
+        if self.numbers.reserved_here:
+            try:  # a clean shutdown gives back the numbers reserved but not issued
+                with self.engine.connect() as conn:
+                    rows = conn.exec_driver_sql("SELECT service_day, prefix, max(number) FROM ticket"
+                                                " GROUP BY service_day, prefix").all()
+                self.numbers.release({(str(d), p): int(n) for d, p, n in rows})
+            except (exc.SQLAlchemyError, OSError) as err:
+                log.warning("could not give back the unused ticket numbers (%s); the next start skips them", err)
         self.engine.dispose()
 
 
@@ -273,11 +301,27 @@ def make_engine(path: Path) -> Engine:
 
 
 def check_integrity(path: Path) -> str | None:
-    """Return None if the SQLite file is sound, else a short description of the damage."""
-    if not path.exists() or path.stat().st_size == 0:
+    """Return None if the SQLite file is sound, else a short description of the damage.
+
+    A file that does not exist is not damaged (a new hall); a 0-byte file or one without the
+    SQLite header is (SQLite would silently take a 0-byte file for a new, empty database and
+    delete the WAL beside it).
+    """
+    path = Path(path)
+    if not path.exists():
         return None
+    size = path.stat().st_size
+    if size == 0:
+        return "the file is empty (0 bytes)"
+    with open(path, "rb") as f:
+        if f.read(16) != SQLITE_HEADER:
+            return "no valid SQLite header (the first page is damaged or this is not a database)"
+    # Without a WAL nobody is writing (a writer has one): read the file as it is, creating no WAL
+    # (an empty new one would hide that a crashed hall's WAL was lost, see find_damage).
+    wal = path.with_name(path.name + "-wal")
+    mode = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+        conn = sqlite3.connect(f"file:{path}?{mode}", uri=True, timeout=10)
         try:
             rows = conn.execute("PRAGMA integrity_check").fetchall()
         finally:
@@ -288,19 +332,24 @@ def check_integrity(path: Path) -> str | None:
     return "; ".join(problems[:5]) if problems else None
 
 
-def quarantine(path: Path, reason: str) -> Path:
-    """Move a damaged database (and its WAL/SHM files) aside so a fresh one can be built."""
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    damaged = path.with_name(f"{path.name}.damaged-{stamp}")
-    path.rename(damaged)
+def set_aside(path: Path, label: str) -> Path:
+    """Rename the database and its WAL/SHM files to `<name>.<label>-<time>` (never deleted)."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    kept = path.with_name(f"{path.name}.{label}-{stamp}")
+    if path.exists():
+        path.rename(kept)
     for suffix in ("-wal", "-shm"):
         side = path.with_name(path.name + suffix)
         if side.exists():
-            side.rename(damaged.with_name(damaged.name + suffix))
-    log.error(
-        "cache database %s is damaged (%s); moved it to %s and starting with a fresh cache",
-        path, reason, damaged,
-    )
+            side.rename(kept.with_name(kept.name + suffix))
+    return kept
+
+
+def quarantine(path: Path, reason: str) -> Path:
+    """Move a damaged database (and its WAL/SHM files) aside so a fresh one can be built."""
+    damaged = set_aside(path, "damaged")
+    log.error("cache database %s is damaged (%s); moved it to %s, rebuilding from it and the newest backup",
+              path, reason, damaged)
     return damaged
 
 
@@ -334,14 +383,36 @@ def current_revision(engine: Engine) -> str | None:
             return None
 
 
+def find_damage(path: Path) -> str | None:
+    """Why the cache at `path` must be rebuilt, or None: damaged pages, 0 bytes, no header, a
+    lost WAL (the mark says a hall was running, and its WAL is gone), or a hall that has run
+    before (its number mark is there) whose cache file is gone."""
+    wal = path.with_name(path.name + "-wal")
+    wal_there = wal.exists()
+    reason = check_integrity(path)
+    if reason is not None:
+        return reason
+    mark = NumberMark(path)
+    if not path.exists():
+        if wal.exists() and wal.stat().st_size > 0:
+            return "the cache file is missing, its WAL is still there"
+        if mark.exists() or started_path(path).exists():
+            return "the cache file is missing although this hall has run before"
+        return None
+    if mark.was_open and not wal_there:
+        return "the WAL is missing after the hall stopped without shutting down: its newest commits are lost"
+    return None
+
+
 def open_cache(path: Path, *, migrate: bool = True) -> Cache:
-    """Open (creating if needed) the cache at `path`, moving a damaged file aside first."""
+    """Open (creating if needed) the cache at `path`; a damaged one is set aside and rebuilt
+    from everything still readable in it and the newest backup (sync/cache/recovery.py)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     recovery = None
-    reason = check_integrity(path)
+    reason = find_damage(path) if migrate else check_integrity(path)
     if reason is not None:
-        recovery = CacheRecovery(quarantine(path, reason), reason)
+        recovery = _rebuild(path, reason)
     engine = make_engine(path)
     try:
         if migrate and current_revision(engine) != SCHEMA_HEAD:
@@ -350,12 +421,73 @@ def open_cache(path: Path, *, migrate: bool = True) -> Cache:
         engine.dispose()
         # A file that passes integrity_check can still be unusable (e.g. a stranger's database).
         if recovery is None and inspect_error_is_damage(exc):
-            recovery = CacheRecovery(quarantine(path, str(exc)), str(exc))
+            recovery = _rebuild(path, str(exc))
             engine = make_engine(path)
-            upgrade(engine)
         else:
             raise
-    return Cache(path, engine, recovery)
+    cache = Cache(path, engine, recovery)
+    if recovery is not None and recovery.report is not None:
+        _protect_numbers(cache)
+    return cache
+
+
+def _rebuild(path: Path, reason: str) -> CacheRecovery:
+    """Set the damaged file aside and build a new cache from it and the newest sound backup."""
+    from sync.cache.backups import newest_sound_backup
+    from sync.cache.recovery import rebuild
+
+    damaged = quarantine(path, reason)
+    engine = make_engine(path)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    backup = newest_sound_backup(path)
+    try:
+        report = rebuild(path, damaged, reason, backup)
+    except Exception:  # noqa: BLE001 - a bug in the salvage must not keep the hall from starting
+        log.exception("salvaging %s failed; the hall starts with what the backup %s holds", damaged, backup)
+        report = None
+    if report is not None:
+        log.error("%s", report.summary())
+        for line in report.lines():
+            log.error("could not be saved: %s", line)
+    return CacheRecovery(damaged, reason, report)
+
+
+def _protect_numbers(cache: Cache) -> None:
+    """No number twice: the new cache's numbering starts after every number it knows of."""
+    from sync.cache.recovery import REPORT_KEY, highest_numbers, parse_day
+
+    conn = sqlite3.connect(cache.path)
+    try:
+        known = highest_numbers(conn)
+        recent = datetime.now(UTC).date() - timedelta(days=2)  # (numbering restarts each day)
+        floors = {}
+        for (day, prefix), number in known.items():
+            when = parse_day(day)
+            if when is not None and when >= recent:
+                floors[(when, prefix)] = number
+        # Numbers the mark says may have been handed out beyond anything the rebuilt cache knows:
+        # those tickets (and their events) are lost, or were never issued; the report says which.
+        report = cache.recovery.report if cache.recovery is not None else None
+        beyond = []
+        for day, prefixes in sorted(cache.numbers.floors().items()):
+            for prefix, reserved in sorted(prefixes.items()):
+                have = known.get((day, prefix), 0)
+                if reserved > have:
+                    beyond.append(f"{day} {prefix}{have + 1:03d}–{prefix}{reserved:03d}")
+        if report is not None and beyond:
+            report.lost["ticket numbers"] = ("may have been issued but are not in the rebuilt cache: "
+                                             + ", ".join(beyond[:10]))
+            conn.execute("INSERT OR REPLACE INTO sync_state (key, value) VALUES (?, ?)",
+                         (REPORT_KEY, report.to_json()))
+            conn.commit()
+            log.error("could not be saved: ticket numbers %s", report.lost["ticket numbers"])
+    finally:
+        conn.close()
+    if floors:
+        cache.numbers.raise_floors(floors)
 
 
 def inspect_error_is_damage(exc: Exception) -> bool:

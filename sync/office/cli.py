@@ -103,6 +103,7 @@ def run_add_hall(args: argparse.Namespace) -> int:
 
     from sqlalchemy import func, select
 
+    from sync.checks import check_name
     from sync.office import store
     from sync.office.models import Hall
 
@@ -112,7 +113,11 @@ def run_add_hall(args: argparse.Namespace) -> int:
             code = args.code or f"hall-{(s.scalar(select(func.count()).select_from(Hall)) or 0) + 1}"
             if not re.fullmatch(r"[a-z0-9_-]{1,40}", code):
                 return _fail(f"--code {code!r}: use 1-40 lowercase letters, digits, - or _")
-            hall, token = store.add_hall(s, args.name, code)
+            try:
+                name = check_name(args.name, "hall name")
+            except ValueError as exc:
+                return _fail(str(exc))
+            hall, token = store.add_hall(s, name, code)
     except store.OfficeError as exc:
         return _fail(exc.message)
     finally:
@@ -157,6 +162,7 @@ def run_new_token(args: argparse.Namespace) -> int:
 def run_halls(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
+    from sync.checks import terminal_safe
     from sync.office.models import Hall
 
     db = _db(args)
@@ -165,7 +171,7 @@ def run_halls(args: argparse.Namespace) -> int:
             for h in s.scalars(select(Hall).order_by(Hall.code)):
                 state = "revoked" if h.revoked_at else "active"
                 seen = h.last_seen_at.isoformat(timespec="seconds") if h.last_seen_at else "never"
-                print(f"{h.code}\t{state}\tlast seen {seen}\t{h.name}")
+                print(f"{h.code}\t{state}\tlast seen {seen}\t{terminal_safe(h.name)}")
     finally:
         db.close()
     return 0

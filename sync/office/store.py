@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 import time
 from collections import defaultdict
@@ -453,7 +454,9 @@ def parse_cursor(cursor: str) -> tuple[int, int]:
     if not cursor:
         return (0, 0)
     parts = cursor.split(".")
-    if len(parts) != 3 or parts[0] != "v1" or not all(p.isdigit() and len(p) <= 19 for p in parts[1:]):
+    # ASCII digits only (str.isdigit takes "٣" too), and within a signed 64-bit integer (the database's)
+    if (len(parts) != 3 or parts[0] != "v1"
+            or not all(re.fullmatch(r"[0-9]{1,19}", p) and int(p) <= 2**63 - 1 for p in parts[1:])):
         raise OfficeError(400, f"malformed cursor {cursor[:60]!r}; give back the cursor of the last page, "
                                "or none to start from the beginning")
     return int(parts[1]), int(parts[2])

@@ -55,7 +55,7 @@ def test_an_older_cache_is_backed_up_then_migrated(tmp_path):
     done = upgrade(hall, office)
     assert done.returncode == 0, done.stderr
     assert f"schema None -> {SCHEMA_HEAD}" in done.stdout
-    backups = list((tmp_path / "hall" / "backups").glob("hall-before-0.0.9-*.sqlite3"))
+    backups = list((tmp_path / "hall" / "backups").glob("hall-*-before-0.0.9.sqlite3"))
     assert len(backups) == 1  # the copy is of the old cache
     conn = sqlite3.connect(backups[0])
     assert conn.execute("SELECT name FROM sqlite_master").fetchall() == [("keep_me",)]
@@ -95,7 +95,7 @@ def test_the_office_database_is_migrated_after_a_backup_and_refuses_a_newer_sche
     OfficeDB(f"sqlite:///{path}").close()
     done = upgrade(hall, office)
     assert done.returncode == 0, done.stderr
-    assert len(list((tmp_path / "office" / "backups").glob("office-before-0.0.9-*.sqlite3"))) == 1
+    assert len(list((tmp_path / "office" / "backups").glob("office-*-before-0.0.9.sqlite3"))) == 1
 
     set_revision(path, "0042_newer")
     try:

@@ -144,6 +144,8 @@ class LoginPage(QWidget):
         self.name.addItems(names)
         if current:
             self.name.setCurrentText(current)
+        if not names:  # e.g. a cache rebuilt without any account: sign-in stays off until one is made
+            self.message.setText(self.tr("没有可登录的工作人员账户。请在大厅主机上运行 yizhan staff add 姓名 --role head 创建。"))
 
     def submit(self) -> None:
         self.console.login(self.name.currentText().strip(), self.pin.text().strip())

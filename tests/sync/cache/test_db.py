@@ -47,7 +47,7 @@ def fill(cache, n=300):
             s.add(Notice(title=f"公示{i}" * 20, body="内容" * 200, starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31)))
 
 
-def test_damaged_file_is_moved_aside_and_a_fresh_cache_starts(tmp_path, caplog):
+def test_damaged_file_is_moved_aside_and_its_rows_salvaged(tmp_path, caplog):
     path = tmp_path / "c.sqlite3"
     cache = open_cache(path)
     fill(cache)
@@ -64,8 +64,10 @@ def test_damaged_file_is_moved_aside_and_a_fresh_cache_starts(tmp_path, caplog):
     assert cache.recovery.damaged_copy.exists()
     assert cache.recovery.damaged_copy.read_bytes() == bytes(raw)  # kept for inspection, untouched
     assert "damaged" in caplog.text and str(cache.recovery.damaged_copy) in caplog.text
-    with cache.sessions() as s:  # a working, empty, migrated cache
-        assert s.scalar(select(func.count()).select_from(Notice)) == 0
+    assert cache.recovery.report is not None and cache.recovery.report.salvaged["notice"] == 300
+    with cache.sessions() as s:  # a working, migrated cache with every row still readable in the damaged one
+        assert s.scalar(select(func.count()).select_from(Notice)) == 300
+    assert check_integrity(path) is None
     cache.close()
 
 

@@ -1,0 +1,99 @@
+"""LAN staff sessions end (idle hours, the hall's midnight, a PIN reset, a disabled account) and
+every integer in a URL is range-checked: real HTTP on loopback against the real queue and cache."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+
+from kiosk.hall import Hall
+from kiosk.lan.api import HallApiServer, create_app
+from kiosk.lan.client import LocalCounterClient
+from kiosk.services.auth import AuthService
+from kiosk.services.queue import QueueService
+
+TOKEN = "lan-sessions-token"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.wall = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+        self.mono = 1000.0
+
+    def now(self) -> datetime:
+        return self.wall
+
+    def monotonic(self) -> float:
+        return self.mono
+
+
+@pytest.fixture
+def lan(hall_config):
+    hall = Hall(hall_config)  # the sample: 李文 (clerk, 1111) and windows
+    auth = AuthService(hall.cache)
+    queue = QueueService(hall.cache, hall.events, tz=hall.tz, config=hall.config)
+    clock = Clock()
+    app = create_app(LocalCounterClient(queue, auth, None, hall), TOKEN, session_idle_hours=4,
+                     now=clock.now, monotonic=clock.monotonic)
+    server = HallApiServer(app).start()
+    window = queue.windows()[0].number
+    try:
+        yield server, auth, clock, window
+    finally:
+        server.stop()
+        hall.close()
+
+
+def login(server) -> dict:
+    r = requests.post(f"{server.url}/api/v1/login", json={"name": "李文", "pin": "1111"},
+                      headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5)
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {TOKEN}", "X-Staff-Session": r.json()["session"]}
+
+
+def pause(server, window, headers) -> requests.Response:
+    return requests.post(f"{server.url}/api/v1/windows/{window}/pause", headers=headers, timeout=5)
+
+
+def test_a_pin_reset_ends_the_session(lan):
+    server, auth, _clock, window = lan
+    headers = login(server)
+    assert pause(server, window, headers).status_code == 200
+    auth.reset_pin("李文", "975310", actor="cli")
+    r = pause(server, window, headers)
+    assert r.status_code == 401 and "PIN 已重置" in r.json()["error"]
+    assert pause(server, window, headers).status_code == 401  # and it stays ended
+
+
+def test_a_disabled_account_ends_the_session(lan):
+    server, auth, _clock, window = lan
+    headers = login(server)
+    auth.set_active("李文", False, actor="cli")
+    assert pause(server, window, headers).status_code == 401
+
+
+def test_sessions_end_after_idle_hours_and_at_midnight(lan):
+    server, _auth, clock, window = lan
+    headers = login(server)
+    clock.mono += 3.9 * 3600  # used within the idle time: still signed in, and the idle time restarts
+    assert pause(server, window, headers).status_code == 200
+    clock.mono += 4.1 * 3600
+    r = pause(server, window, headers)
+    assert r.status_code == 401 and "未操作" in r.json()["error"]
+
+    headers = login(server)
+    clock.wall += timedelta(hours=14)  # past midnight in the hall's zone
+    r = pause(server, window, headers)
+    assert r.status_code == 401 and "当天" in r.json()["error"]
+
+
+@pytest.mark.parametrize("number", ["99999999999999999999", "-1", "0", "1000", "٣"])
+def test_window_numbers_out_of_range_are_4xx(lan, number):
+    server, _auth, _clock, _window = lan
+    headers = login(server)
+    for r in (requests.post(f"{server.url}/api/v1/windows/{number}/call_next", headers=headers, timeout=5),
+              requests.get(f"{server.url}/api/v1/windows/{number}/state", headers=headers, timeout=5)):
+        assert r.status_code == 422, r.text
+        assert "error" in r.json()
