@@ -15,6 +15,7 @@ DEBIAN_PACKAGES=(
   libxkbcommon0 libxkbcommon-x11-0 libx11-xcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0
   libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
   alsa-utils
+  libzinnia0 tegaki-zinnia-simplified-chinese espeak-ng
 )
 if command -v apt-get >/dev/null && command -v dpkg-query >/dev/null; then
   missing=()
