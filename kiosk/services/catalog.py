@@ -642,6 +642,10 @@ class Catalog:
     def search(self, text: str, limit: int = DEFAULT_LIMIT) -> SearchResult:
         return self.index.search(text, limit)
 
+    def vocabulary(self) -> list[str]:
+        """Every guide's name and keywords: the pinyin input offers these words first."""
+        return [t for d in self.index.docs for t in (d.guide.name, *d.keywords)]
+
     def popular(self, n: int = 6) -> list[GuideSummary]:
         return self._popular[:n]
 
