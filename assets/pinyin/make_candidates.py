@@ -55,9 +55,9 @@ def build() -> tuple[dict[str, list[tuple[str, float]]], list[tuple[str, list[st
         if 2 <= len(word) <= 4 and len(words) < WORDS:
             words.append((word, sylls, freq))
     # Characters no counted word uses still get their dictionary readings, at the end.
+    from pypinyin import Style
     from pypinyin.pinyin_dict import pinyin_dict
     from pypinyin.style import convert
-    from pypinyin import Style
 
     for code, readings in pinyin_dict.items():
         ch = chr(code)

@@ -19,14 +19,14 @@ def allowed(kiosk: Any) -> bool:
 
 def show_choice(body: QVBoxLayout, business_name: str, choose: Any) -> dict[str, QPushButton]:
     """The two choices, large; `choose(priority: bool)` issues the ticket."""
-    body.addWidget(label(Q.translate("Kiosk", "请选择号票类型"), "title"))
+    body.addWidget(label(Q.translate("Input", "请选择号票类型"), "title"))
     body.addWidget(label(business_name, "h2"))
-    body.addWidget(label(Q.translate("Kiosk", "老年人、残疾人、孕妇等可取优先号（绿色通道），工作人员会优先叫号。"), "body"))
-    regular = QPushButton(Q.translate("Kiosk", "普通号"))
+    body.addWidget(label(Q.translate("Input", "老年人、残疾人、孕妇等可取优先号（绿色通道），工作人员会优先叫号。"), "body"))
+    regular = QPushButton(Q.translate("Input", "普通号"))
     regular.setObjectName("ticket-regular")
     regular.setProperty("role", "ticket")
     regular.clicked.connect(lambda: choose(False))
-    priority = QPushButton(Q.translate("Kiosk", "优先号（绿色通道）") + "\n" + Q.translate("Kiosk", "老年人 · 残疾人"))
+    priority = QPushButton(Q.translate("Input", "优先号（绿色通道）") + "\n" + Q.translate("Input", "老年人 · 残疾人"))
     priority.setObjectName("ticket-priority")
     priority.setProperty("role", "ticket")
     priority.clicked.connect(lambda: choose(True))
@@ -40,4 +40,4 @@ def show_choice(body: QVBoxLayout, business_name: str, choose: Any) -> dict[str,
 
 
 def ticket_mark() -> str:
-    return Q.translate("Kiosk", "优先号 · 绿色通道")
+    return Q.translate("Input", "优先号 · 绿色通道")

@@ -43,9 +43,6 @@ MODES = ("handwriting", "pinyin", "abc")
 TRAILING_LETTERS = re.compile(r"[a-z]+$")
 
 
-def tr(text: str) -> str:
-    return QCoreApplication.translate("Input", text)
-
 
 class InputPanel(QWidget):
     def __init__(self, field: QLineEdit, *, recognizer: Any = "default", pinyin: Any = "default",
@@ -189,19 +186,19 @@ class InputPanel(QWidget):
         self.pad.setMinimumSize(side * 2, side * 2)
 
     def retranslate(self) -> None:
-        self.mode_buttons["handwriting"].setText(tr("手写"))
-        self.mode_buttons["pinyin"].setText(tr("拼音"))
+        self.mode_buttons["handwriting"].setText(QCoreApplication.translate("Input", "手写"))
+        self.mode_buttons["pinyin"].setText(QCoreApplication.translate("Input", "拼音"))
         self.mode_buttons["abc"].setText("ABC")
-        self.undo_button.setText(tr("撤销一笔"))
-        self.rewrite_button.setText(tr("重写"))
-        self.hw_back_key.setText(tr("⌫ 删除"))
+        self.undo_button.setText(QCoreApplication.translate("Input", "撤销一笔"))
+        self.rewrite_button.setText(QCoreApplication.translate("Input", "重写"))
+        self.hw_back_key.setText(QCoreApplication.translate("Input", "⌫ 删除"))
         self.keyboard.retranslate()
         if self.mode == "handwriting":
-            self.hint.setText(tr("在方框里写一个字，每写一笔，上方就列出候选字，点一下即可输入"))
+            self.hint.setText(QCoreApplication.translate("Input", "在方框里写一个字，每写一笔，上方就列出候选字，点一下即可输入"))
         elif self.mode == "pinyin":
-            self.hint.setText(tr("拼音全拼或首字母都可以，例如：低保 → dibao 或 db；点上方的字可输入汉字"))
+            self.hint.setText(QCoreApplication.translate("Input", "拼音全拼或首字母都可以，例如：低保 → dibao 或 db；点上方的字可输入汉字"))
         else:
-            self.hint.setText(tr("输入英文单词，例如：residence permit"))
+            self.hint.setText(QCoreApplication.translate("Input", "输入英文单词，例如：residence permit"))
 
     # -- typing ----------------------------------------------------------------------------------
 

@@ -24,9 +24,6 @@ def shared_reader() -> Reader:
     return _reader
 
 
-def tr(text: str) -> str:
-    return QCoreApplication.translate("Input", text)
-
 
 class ReadAloudBar(QWidget):
     def __init__(self, screen: QWidget, script: Callable[[], list[str]], *, reader: Reader | None = None,
@@ -88,9 +85,9 @@ class ReadAloudBar(QWidget):
 
     def show_state(self) -> None:
         state = self.reader.state if self.owns_reading() else "idle"
-        self.read_button.setText("🔊 " + (tr("正在朗读……") if state == "reading" else tr("读给我听")))
-        self.pause_button.setText(tr("继续") if state == "paused" else tr("暂停"))
-        self.stop_button.setText(tr("停止"))
+        self.read_button.setText("🔊 " + (QCoreApplication.translate("Input", "正在朗读……") if state == "reading" else QCoreApplication.translate("Input", "读给我听")))
+        self.pause_button.setText(QCoreApplication.translate("Input", "继续") if state == "paused" else QCoreApplication.translate("Input", "暂停"))
+        self.stop_button.setText(QCoreApplication.translate("Input", "停止"))
         self.pause_button.setEnabled(state != "idle")
         self.stop_button.setEnabled(state != "idle")
         self.read_button.setEnabled(state != "reading" and self.reader.available)
