@@ -194,5 +194,8 @@ def shared_input() -> PinyinInput:
     global _shared
     with _shared_lock:
         if _shared is None:
+            from kiosk.services.catalog import settle_garbage_collector
+
             _shared = PinyinInput.load()
+            settle_garbage_collector()  # its 20,000 entries out of the collector's walks, as the index's
         return _shared

@@ -66,6 +66,14 @@ class HandwritingPad(QWidget):
         self.update()
         self.stroke_done.emit()
 
+    def square_strokes(self) -> tuple[list[Stroke], float, float]:
+        """The strokes in a square box around the pad (and the box's size): the recognizer
+        scales x and y by the box, so a wide pad must not squash the character."""
+        w, h = self.width(), self.height()
+        side = max(w, h)
+        dx, dy = (side - w) / 2, (side - h) / 2
+        return [[(x + dx, y + dy) for x, y in s] for s in self.strokes], side, side
+
     # -- painting ------------------------------------------------------------------------------
 
     def paintEvent(self, event: QPaintEvent) -> None:

@@ -229,8 +229,8 @@ class InputPanel(QWidget):
         rec = self.recognizer
         if rec is None or self.mode != "handwriting":
             return
-        found = rec.candidates(self.pad.strokes, width=self.pad.width(), height=self.pad.height())
-        self.candidates.set_candidates(found)
+        strokes, width, height = self.pad.square_strokes()
+        self.candidates.set_candidates(rec.candidates(strokes, width=width, height=height))
 
     def _pick(self, index: int) -> None:
         if self.mode == "handwriting":

@@ -16,7 +16,7 @@ def recognizer():
     rec.close()
 
 
-@pytest.mark.parametrize("char", ["十", "口", "人", "保", "低"])
+@pytest.mark.parametrize("char", ["十", "口", "人", "大", "保", "低"])
 def test_written_character_is_among_the_candidates(recognizer, char):
     found = recognizer.candidates(strokes(char))
     assert len(found) >= 8

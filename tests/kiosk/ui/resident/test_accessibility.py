@@ -26,14 +26,15 @@ def mouse(widget, kind, x, y, buttons):
 
 def write(pad, char):
     """Write a character on the pad with a 'finger': press, move through the points, release."""
-    sx, sy = pad.width() / 300, pad.height() / 300
+    # As a person writes: the character square, as large as the pad allows, in its middle.
+    scale = min(pad.width(), pad.height()) / 300
+    ox, oy = (pad.width() - 300 * scale) / 2, (pad.height() - 300 * scale) / 2
     for stroke in strokes(char):
-        (x0, y0), *rest = stroke
-        mouse(pad, QMouseEvent.Type.MouseButtonPress, x0 * sx, y0 * sy, LEFT)
-        for x, y in rest:
-            mouse(pad, QMouseEvent.Type.MouseMove, x * sx, y * sy, LEFT)
-        mouse(pad, QMouseEvent.Type.MouseButtonRelease, *(p * s for p, s in zip(rest[-1], (sx, sy), strict=True)),
-              Qt.MouseButton.NoButton)
+        points = [(ox + x * scale, oy + y * scale) for x, y in stroke]
+        mouse(pad, QMouseEvent.Type.MouseButtonPress, *points[0], LEFT)
+        for x, y in points[1:]:
+            mouse(pad, QMouseEvent.Type.MouseMove, x, y, LEFT)
+        mouse(pad, QMouseEvent.Type.MouseButtonRelease, *points[-1], Qt.MouseButton.NoButton)
 
 
 def open_search(qtbot, kiosk):
