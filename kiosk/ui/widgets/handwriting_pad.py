@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QApplication, QSizePolicy, QWidget
 
 from kiosk.ui.theme import NORMAL, Theme
 
@@ -73,6 +73,20 @@ class HandwritingPad(QWidget):
         side = max(w, h)
         dx, dy = (side - w) / 2, (side - h) / 2
         return [[(x + dx, y + dy) for x, y in s] for s in self.strokes], side, side
+
+    def write(self, strokes: list[Stroke], box: float = 300) -> None:
+        """Write strokes given in a `box`-sized square as a finger would (press, move, lift),
+        square and as large as the pad allows, in its middle (tests, benchmark, screenshots)."""
+        scale = min(self.width(), self.height()) / box
+        ox, oy = (self.width() - box * scale) / 2, (self.height() - box * scale) / 2
+        left, press = Qt.MouseButton.LeftButton, QMouseEvent.Type.MouseButtonPress
+        for stroke in strokes:
+            points = [QPointF(ox + x * scale, oy + y * scale) for x, y in stroke]
+            for kind, point in [(press, points[0]), *((QMouseEvent.Type.MouseMove, p) for p in points[1:]),
+                                (QMouseEvent.Type.MouseButtonRelease, points[-1])]:
+                held = Qt.MouseButton.NoButton if kind == QMouseEvent.Type.MouseButtonRelease else left
+                QApplication.sendEvent(self, QMouseEvent(kind, point, self.mapToGlobal(point), left, held,
+                                                         Qt.KeyboardModifier.NoModifier))
 
     # -- painting ------------------------------------------------------------------------------
 

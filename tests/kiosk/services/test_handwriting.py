@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from strokes import CORNERS, strokes
 
 from kiosk.services import handwriting
 from kiosk.services.handwriting import HandwritingUnavailable, Recognizer
+from kiosk.services.handwriting_samples import CORNERS, strokes
 
 
 @pytest.fixture(scope="module")

@@ -3,38 +3,16 @@ the English layout, 读给我听 and priority tickets, driven by taps and finger
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 from test_kiosk import guide_uid, tap, texts
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services"))
-from strokes import strokes  # noqa: E402
-
-LEFT = Qt.MouseButton.LeftButton
-
-
-def mouse(widget, kind, x, y, buttons):
-    event = QMouseEvent(kind, QPointF(x, y), widget.mapToGlobal(QPointF(x, y)), LEFT, buttons,
-                        Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(widget, event)
+from kiosk.services.handwriting_samples import strokes
 
 
 def write(pad, char):
-    """Write a character on the pad with a 'finger': press, move through the points, release."""
-    # As a person writes: the character square, as large as the pad allows, in its middle.
-    scale = min(pad.width(), pad.height()) / 300
-    ox, oy = (pad.width() - 300 * scale) / 2, (pad.height() - 300 * scale) / 2
-    for stroke in strokes(char):
-        points = [(ox + x * scale, oy + y * scale) for x, y in stroke]
-        mouse(pad, QMouseEvent.Type.MouseButtonPress, *points[0], LEFT)
-        for x, y in points[1:]:
-            mouse(pad, QMouseEvent.Type.MouseMove, x, y, LEFT)
-        mouse(pad, QMouseEvent.Type.MouseButtonRelease, *points[-1], Qt.MouseButton.NoButton)
+    """Write a character on the pad with a 'finger': press, move through the points, lift."""
+    pad.write(strokes(char))
 
 
 def open_search(qtbot, kiosk):

@@ -1,4 +1,5 @@
-"""Real strokes of a few characters, as a finger draws them on a 300 x 300 pad, in stroke order.
+"""Real strokes of a few characters, as a finger draws them on a 300 x 300 pad, in stroke order:
+for the tests, the benchmark and the screenshots of the handwriting pad.
 
 Each stroke is given by its corner points; `finger` adds the points in between, as a touch
 screen reports them (one every few pixels), with a little wobble.
