@@ -24,12 +24,12 @@
         <translation>⌫ Delete</translation>
     </message>
     <message>
-        <source>在方框里写一个字，每写一笔，上方就列出候选字，点一下即可输入</source>
-        <translation>Write one Chinese character in the box; after each stroke, tap the right character above</translation>
+        <source>在下面的方框里写一个字，每写一笔，这里就列出候选字，点一下即可输入</source>
+        <translation>Write one Chinese character in the box below; after each stroke the likely characters appear here: tap one</translation>
     </message>
     <message>
-        <source>拼音全拼或首字母都可以，例如：低保 → dibao 或 db；点上方的字可输入汉字</source>
-        <translation>Full pinyin or initials both work, e.g. 低保 → dibao or db; tap a character above to type it</translation>
+        <source>拼音全拼或首字母都可以，例如：低保 → dibao 或 db；这里会列出汉字，点一下即可输入</source>
+        <translation>Full pinyin or initials both work, e.g. 低保 → dibao or db; Chinese characters appear here: tap one to type it</translation>
     </message>
     <message>
         <source>输入英文单词，例如：residence permit</source>

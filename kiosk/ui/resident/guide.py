@@ -66,17 +66,22 @@ class GuideScreen(Screen):
         en = english(self.kiosk)
         title = label(d.name, "title")
         title.setObjectName("guide-title")
-        self.body.addWidget(title)
+        names = QVBoxLayout()
+        names.setSpacing(8)
+        names.addWidget(title)
         sub = [d.category_name_en or d.category_name if en else d.category_name,
                Q.translate("Kiosk", "事项编码 %1").replace("%1", d.code) if d.code else ""]
         if en and d.name_en:
             sub.insert(0, d.name_en)
         if d.keywords:
             sub.append(Q.translate("Kiosk", "关键词：") + "、".join(d.keywords))
-        self.body.addWidget(label(" · ".join(s for s in sub if s), "muted"))
+        names.addWidget(label(" · ".join(s for s in sub if s), "muted"))
+        heading = QHBoxLayout()  # 读给我听 beside the name: found at once, and no extra row
+        heading.setSpacing(24)
+        heading.addLayout(names, 1)
         self.read_aloud.show_state()
-        self.read_aloud.setMaximumWidth(max(720, self.kiosk.theme.px(620)))
-        self.body.addWidget(self.read_aloud)
+        heading.addWidget(self.read_aloud, 0, Qt.AlignmentFlag.AlignTop)
+        self.body.addLayout(heading)
 
         side = self._side_panel()
         content = QWidget()

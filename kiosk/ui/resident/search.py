@@ -46,13 +46,15 @@ class SearchScreen(Screen):
         top.setSpacing(16)
         top.addWidget(self.field, 1)
         top.addWidget(self.clear_button)
+        if kiosk.orientation == "landscape":  # 手写 / 拼音 / ABC beside the field: the card has no row to spare
+            top.addWidget(self.input.mode_bar)
         self.outer.addLayout(top)
         self.outer.addWidget(self.status)
         self.results_area = scroll_area(self.results_widget)
         self.keyboard_card = QFrame()
         self.keyboard_card.setProperty("role", "card")
         kb = QVBoxLayout(self.keyboard_card)
-        kb.setContentsMargins(18, 18, 18, 18)
+        kb.setContentsMargins(8, 8, 8, 8)
         self.hint = self.input.hint
         kb.addWidget(self.input, 1)
         self.split = QHBoxLayout() if kiosk.orientation == "landscape" else QVBoxLayout()
@@ -75,12 +77,12 @@ class SearchScreen(Screen):
         self.input.retranslate()
         self.input.set_theme(t)
         # Ten keys of at least a touch target each, with spacing and the card's margins.
-        keys_width = 10 * t.touch + 9 * 10 + 2 * 18 + 24
+        keys_width = 10 * t.touch + 9 * 8 + 2 * 8 + 24
         if self.kiosk.orientation == "landscape":
             self.keyboard_card.setFixedWidth(max(900, keys_width))
-            self.keyboard_card.setMinimumHeight(t.touch * 7 + 140)
-        else:  # five key rows, the 手写/拼音/ABC row and the candidates, the hint
-            self.keyboard_card.setFixedHeight(t.touch * 7 + 6 * 10 + 2 * 18 + t.px(22) + 60)
+            self.keyboard_card.setMinimumHeight(t.touch * 6 + 5 * 8 + 2 * 8)  # candidates, five key rows
+        else:  # the 手写/拼音/ABC row, the candidates (or the hint), five key rows
+            self.keyboard_card.setFixedHeight(t.touch * 7 + 6 * 8 + 2 * 8 + 50)
         self._update_results(self.field.text())
         self.input.learn_from(self.kiosk.catalog)
         self.field.setFocus()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSizePolicy, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 SLOTS = 10
 SPACING = 8
@@ -32,8 +32,22 @@ class CandidateBar(QWidget):
             b.clicked.connect(lambda _=False, i=i: self.picked.emit(i))
             row.addWidget(b)
             self.buttons.append(b)
-        row.addStretch(1)
+        # With nothing to offer, the bar says what to do (no row of its own for a hint: the
+        # landscape keyboard card has no height to spare in large text).
+        self.hint = QLabel()
+        self.hint.setObjectName("input-hint")
+        self.hint.setProperty("role", "muted")
+        self.hint.setWordWrap(True)
+        self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        row.addWidget(self.hint, 1)
+        row.addStretch(0)
         self.set_candidates([])
+
+    def keep_height(self) -> None:
+        """One button's height, candidates or hint: the pad below must not move or change size
+        while a character is being written (its strokes are in the pad's coordinates)."""
+        self.buttons[0].ensurePolished()
+        self.setFixedHeight(max(self.buttons[0].sizeHint().height(), self.hint.sizeHint().height()))
 
     def visible_texts(self) -> list[str]:
         return [b.text() for b in self.buttons if b.isVisibleTo(self) and b.text()]
@@ -52,8 +66,9 @@ class CandidateBar(QWidget):
             need = max(b.minimumSizeHint().width(), b.sizeHint().width()) + SPACING
             fits = bool(text) and used + need <= room
             used += need if fits else 0
-            b.setVisible(fits or (i == 0 and not text))  # an empty bar keeps its height
+            b.setVisible(fits)
             b.setEnabled(fits)
+        self.hint.setVisible(not self.texts)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

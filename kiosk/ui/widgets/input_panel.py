@@ -23,7 +23,6 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QSizePolicy,
@@ -59,7 +58,11 @@ class InputPanel(QWidget):
         self.mode_buttons: dict[str, QPushButton] = {}
         group = QButtonGroup(self)
         group.setExclusive(True)
-        modes = QHBoxLayout()
+        # The mode switch: inside the panel, or beside the search field (SearchScreen, landscape).
+        self.mode_bar = QWidget()
+        self.mode_bar.setObjectName("input-modes")
+        modes = QHBoxLayout(self.mode_bar)
+        modes.setContentsMargins(0, 0, 0, 0)
         modes.setSpacing(10)
         for mode in MODES:
             b = QPushButton()
@@ -70,13 +73,10 @@ class InputPanel(QWidget):
             group.addButton(b)
             modes.addWidget(b, 1)
             self.mode_buttons[mode] = b
-        self.hint = QLabel()
-        self.hint.setObjectName("input-hint")
-        self.hint.setProperty("role", "muted")
-        self.hint.setWordWrap(True)
         self.candidates = CandidateBar()
         self.candidates.setObjectName("candidates")
         self.candidates.picked.connect(self._pick)
+        self.hint = self.candidates.hint  # shown in the bar while it has no candidates
 
         self.keyboard = OnScreenKeyboard()
         self.keyboard.setObjectName("keyboard")
@@ -116,9 +116,8 @@ class InputPanel(QWidget):
 
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
-        box.setSpacing(10)
-        box.addLayout(modes)
-        box.addWidget(self.hint)
+        box.setSpacing(6)
+        box.addWidget(self.mode_bar)
         box.addWidget(self.candidates)
         box.addWidget(self.pages, 1)
         self.field.textChanged.connect(self._text_changed)
@@ -167,7 +166,6 @@ class InputPanel(QWidget):
         self.mode = mode
         self.mode_buttons[mode].setChecked(True)
         self.pages.setCurrentIndex(1 if mode == "handwriting" else 0)
-        self.candidates.setVisible(mode != "abc")
         self.pad.clear()
         self.candidates.set_candidates([])
         self.pinyin_candidates = []
@@ -182,6 +180,7 @@ class InputPanel(QWidget):
 
     def set_theme(self, theme: Theme) -> None:
         self.pad.set_theme(theme)
+        self.candidates.keep_height()
         side = theme.touch * 2
         self.pad.setMinimumSize(side * 2, side * 2)
 
@@ -194,9 +193,9 @@ class InputPanel(QWidget):
         self.hw_back_key.setText(QCoreApplication.translate("Input", "⌫ 删除"))
         self.keyboard.retranslate()
         if self.mode == "handwriting":
-            self.hint.setText(QCoreApplication.translate("Input", "在方框里写一个字，每写一笔，上方就列出候选字，点一下即可输入"))
+            self.hint.setText(QCoreApplication.translate("Input", "在下面的方框里写一个字，每写一笔，这里就列出候选字，点一下即可输入"))
         elif self.mode == "pinyin":
-            self.hint.setText(QCoreApplication.translate("Input", "拼音全拼或首字母都可以，例如：低保 → dibao 或 db；点上方的字可输入汉字"))
+            self.hint.setText(QCoreApplication.translate("Input", "拼音全拼或首字母都可以，例如：低保 → dibao 或 db；这里会列出汉字，点一下即可输入"))
         else:
             self.hint.setText(QCoreApplication.translate("Input", "输入英文单词，例如：residence permit"))
 

@@ -20,7 +20,7 @@ class OnScreenKeyboard(QWidget):
         self.keys: dict[str, QPushButton] = {}
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
-        grid.setSpacing(10)
+        grid.setSpacing(8)
         # Rows are offset by half a key like a real keyboard: each key spans two grid columns.
         offsets = [0, 0, 1, 2]
         for r, (row, offset) in enumerate(zip(ROWS, offsets, strict=True)):

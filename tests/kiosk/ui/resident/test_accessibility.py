@@ -70,7 +70,7 @@ def test_english_layout_has_a_space_and_an_english_hint(qtbot, kiosk):
     tap(qtbot, kiosk.language_button)
     search = open_search(qtbot, kiosk)
     panel = search.input
-    assert panel.mode == "abc" and not panel.candidates.isVisible()
+    assert panel.mode == "abc" and panel.candidates.visible_texts() == [] and panel.hint.isVisible()
     assert "pinyin" not in panel.hint.text().lower() and "English" in panel.hint.text()
     for ch in "minimum living":
         tap(qtbot, search.keyboard.space_key if ch == " " else search.keyboard.keys[ch])
@@ -101,7 +101,40 @@ def test_pad_and_candidates_fit_in_large_text(qtbot, make_kiosk, orientation):
     for w in (panel.pad, panel.undo_button, *panel.candidates.buttons[:8], *panel.mode_buttons.values()):
         top_left = w.mapTo(search, w.rect().topLeft())
         bottom_right = w.mapTo(search, w.rect().bottomRight())
-        assert card.contains(top_left) and card.contains(bottom_right), w.objectName()
+        # the mode switch sits beside the search field in landscape, in the card in portrait
+        where = search.rect() if w in panel.mode_buttons.values() and orientation == "landscape" else card
+        assert where.contains(top_left) and where.contains(bottom_right), w.objectName()
+    assert kiosk.minimumSizeHint().height() <= kiosk.height()
+
+
+@pytest.mark.parametrize("orientation", ["landscape", "portrait"])
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+def test_new_screens_fit_in_large_text(qtbot, make_kiosk, orientation, language):
+    """The handwriting page, the priority choice and a priority ticket with 读给我听 fit the
+    screen in large text, in both orientations and both languages."""
+    kiosk = make_kiosk(orientation)
+    kiosk.hall.config.kiosk.priority_tickets = True
+    kiosk.set_language(language)
+    kiosk.set_large_text(True)
+    limit = kiosk.size()
+
+    def fits(what):
+        for _ in range(5):
+            QApplication.processEvents()
+        need = kiosk.minimumSizeHint()
+        assert need.width() <= limit.width() and need.height() <= limit.height(), (what, need)
+
+    search = open_search(qtbot, kiosk)
+    tap(qtbot, search.input.mode_buttons["handwriting"])
+    write(search.input.pad, "人")
+    fits("handwriting")
+    kiosk.go("guide", uid=guide_uid(kiosk.hall, "MZ-001"))
+    fits("guide")
+    kiosk.go("ticket", business="civil")
+    fits("priority choice")
+    tap(qtbot, kiosk.screens["ticket"].kind_buttons["priority"])
+    assert kiosk.screens["ticket"].ticket.priority
+    fits("priority ticket")
 
 
 # --- 读给我听 ---------------------------------------------------------------------------------
