@@ -41,7 +41,7 @@ CORNERS: dict[str, list[list[tuple[int, int]]]] = {
 }
 
 
-def finger(corners: list[tuple[int, int]], step: float = 6.0, wobble: float = 1.5) -> list[tuple[float, float]]:
+def finger(corners: list[tuple[int, int]], step: float = 6.0, wobble: float = 2.0) -> list[tuple[float, float]]:
     points: list[tuple[float, float]] = [corners[0]]
     n = 0
     for (x0, y0), (x1, y1) in zip(corners, corners[1:], strict=False):
@@ -50,7 +50,9 @@ def finger(corners: list[tuple[int, int]], step: float = 6.0, wobble: float = 1.
         for i in range(1, steps + 1):
             n += 1
             t = i / steps
-            points.append((x0 + (x1 - x0) * t + wobble * math.sin(n), y0 + (y1 - y0) * t + wobble * math.cos(n * 1.7)))
+            # A slow, small drift as a real finger has, not a zigzag.
+            points.append((x0 + (x1 - x0) * t + wobble * math.sin(n * 0.3),
+                           y0 + (y1 - y0) * t + wobble * math.cos(n * 0.23)))
     return points
 
 

@@ -9,9 +9,16 @@ from PySide6.QtWidgets import QWidget
 
 from kiosk.services.handwriting_samples import strokes
 from kiosk.services.read_aloud import Reader
-from kiosk.ui.resident.shots import fresh, other_orientation, sample_guide_uid, type_on_keyboard
+from kiosk.ui.resident import shots
+from kiosk.ui.resident.shots import other_orientation, sample_guide_uid, type_on_keyboard
 from kiosk.ui.resident.window import KioskWindow
 from kiosk.ui.screenshots import ShotContext, settle, shot
+
+
+def fresh(ctx: ShotContext) -> KioskWindow:
+    window = shots.fresh(ctx)
+    window._show_countdown(-1)  # the idle-countdown shot before leaves its banner up
+    return window
 
 
 def handwriting_after(window: KioskWindow) -> KioskWindow:

@@ -70,8 +70,10 @@ class InputPanel(QWidget):
             b.setProperty("role", "mode")
             b.setCheckable(True)
             b.clicked.connect(lambda _=False, mode=mode: self.set_mode(mode))
+            # Each at least as wide as its label ("Handwriting"), sharing what room is left.
+            b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             group.addButton(b)
-            modes.addWidget(b, 1)
+            modes.addWidget(b)
             self.mode_buttons[mode] = b
         self.candidates = CandidateBar()
         self.candidates.setObjectName("candidates")

@@ -85,9 +85,12 @@ class ReadAloudBar(QWidget):
 
     def show_state(self) -> None:
         state = self.reader.state if self.owns_reading() else "idle"
-        self.read_button.setText("🔊 " + (QCoreApplication.translate("Input", "正在朗读……") if state == "reading" else QCoreApplication.translate("Input", "读给我听")))
-        self.pause_button.setText(QCoreApplication.translate("Input", "继续") if state == "paused" else QCoreApplication.translate("Input", "暂停"))
-        self.stop_button.setText(QCoreApplication.translate("Input", "停止"))
+        # Symbols the bundled font has (it has no loudspeaker emoji): ♪ read, ‖ pause, ▶ resume, ■ stop.
+        reading = QCoreApplication.translate("Input", "正在朗读……")
+        self.read_button.setText("♪ " + (reading if state == "reading" else QCoreApplication.translate("Input", "读给我听")))
+        self.pause_button.setText("▶ " + QCoreApplication.translate("Input", "继续") if state == "paused"
+                                  else "‖ " + QCoreApplication.translate("Input", "暂停"))
+        self.stop_button.setText("■ " + QCoreApplication.translate("Input", "停止"))
         self.pause_button.setEnabled(state != "idle")
         self.stop_button.setEnabled(state != "idle")
         self.read_button.setEnabled(state != "reading" and self.reader.available)
