@@ -225,3 +225,22 @@ def test_priority_ticket_where_the_hall_allows_it(qtbot, kiosk):
     call = next(c for c in queue.board_view().calls if c.window_number == number)
     assert call.priority and call_texts(call)[0] == f"请 优先{called.label} 到 {number}号窗口"
 
+
+
+def test_without_zinnia_the_kiosk_runs_without_the_pad(qtbot, make_kiosk, monkeypatch, tmp_path, caplog):
+    from kiosk.services import handwriting
+
+    monkeypatch.setattr(handwriting, "MODEL", tmp_path / "none.model")
+    monkeypatch.setattr(handwriting, "_shared", None)
+    monkeypatch.setattr(handwriting, "_shared_error", None)
+    kiosk = make_kiosk()
+    search = open_search(qtbot, kiosk)
+    panel = search.input
+    assert not panel.mode_buttons["handwriting"].isVisibleTo(kiosk)
+    assert panel.mode_buttons["pinyin"].isVisibleTo(kiosk)
+    panel.set_mode("handwriting")
+    assert panel.mode == "pinyin"
+    assert "handwriting input is off" in caplog.text and "tegaki-zinnia-simplified-chinese" in caplog.text
+    for ch in "db":
+        tap(qtbot, search.keyboard.keys[ch])
+    assert search.rows  # searching works as before
