@@ -51,24 +51,28 @@ def _read_chars(path: Path) -> dict[str, tuple[tuple[str, float], ...]]:
 
 def _read_words(path: Path) -> list[tuple[str, tuple[str, ...], float]]:
     words = []
+    syllables: dict[str, str] = {}  # one string object per syllable, shared by every word
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line or line.startswith("#"):
             continue
         word, sylls, freq = line.split("\t")
-        words.append((word, tuple(sylls.split(" ")), float(freq)))
+        words.append((word, tuple(syllables.setdefault(s, s) for s in sylls.split(" ")), float(freq)))
     return words
 
 
 class PinyinInput:
     def __init__(self, chars: dict[str, tuple[tuple[str, float], ...]],
                  words: list[tuple[str, tuple[str, ...], float]]):
-        self.chars = chars
+        # Characters as one string per syllable, most used first: a few bytes each, not a
+        # tuple per character (the kiosk keeps this all day).
+        self.chars: dict[str, str] = {syl: "".join(ch for ch, _ in found) for syl, found in chars.items()}
         self.syllables = frozenset(chars)
         self.max_syllable = max(map(len, chars))
         self._prefixes = frozenset(s[:i] for s in chars for i in range(1, len(s) + 1))
-        # An unfinished syllable ("zh") or a short one ("a") offers the characters of every syllable it begins, each
-        # at its best frequency: merged once here, so no keystroke pays for it.
-        self._by_prefix: dict[str, tuple[tuple[str, float], ...]] = {}
+        # An unfinished syllable ("zh") or a short one ("a") offers the characters of every
+        # syllable it begins, each at its best frequency: merged once here, so no keystroke pays
+        # for it; only the first LIMIT are kept (no more are ever shown).
+        self._by_prefix: dict[str, str] = {}
         for prefix in self._prefixes:
             best: dict[str, float] = {}
             for syl in chars:
@@ -76,7 +80,7 @@ class PinyinInput:
                     for ch, freq in chars[syl]:
                         if freq > best.get(ch, -1.0):
                             best[ch] = freq
-            self._by_prefix[prefix] = tuple(sorted(best.items(), key=lambda c: (-c[1], c[0])))
+            self._by_prefix[prefix] = "".join(sorted(best, key=lambda c: (-best[c], c))[:LIMIT * 2])
         # Words indexed by their first syllable and by their initials ("sfz").
         self._words: dict[str, list[tuple[str, tuple[str, ...], float]]] = {}
         for word in words:
@@ -102,21 +106,30 @@ class PinyinInput:
 
     def learn(self, texts: list[str], spell=None) -> None:  # type: ignore[no-untyped-def]
         """Put the characters and words of the hall's guides first. `spell(text)` gives one
-        syllable per character (default: kiosk.services.pinyin.syllables)."""
+        syllable per character; the default is the search index's own spelling, already made
+        for these texts (so pypinyin is not loaded into the kiosk for it)."""
         if spell is None:
-            from kiosk.services.pinyin import syllables as spell
+            from kiosk.services.catalog import normalize_text
+            from kiosk.services.pinyin import syllables
+
+            def spell(text: str) -> list[str]:
+                return syllables(normalize_text(text))
         with self._lock:
             for text in texts:
-                text = "".join(ch for ch in text if "\u4e00" <= ch <= "\u9fff")
-                if not text:
+                sylls = [s.lower() for s in spell(text)]
+                if len(sylls) != len(text):
                     continue
-                for ch in text:
-                    self._guide[ch] = self._guide.get(ch, 0) + 1
-                if 2 <= len(text) <= 8 and text not in self._guide_words:
-                    sylls = tuple(s.lower() for s in spell(text))
-                    if len(sylls) == len(text) and all(s in self.syllables for s in sylls):
-                        self._guide_words[text] = sylls
-                        self._add_word((text, sylls, float("inf")))
+                run: list[tuple[str, str]] = []  # a run of 汉字 with their syllables: one word
+                for ch, syl in [*zip(text, sylls, strict=True), ("", "")]:
+                    if "\u4e00" <= ch <= "\u9fff" and syl in self.syllables:
+                        self._guide[ch] = self._guide.get(ch, 0) + 1
+                        run.append((ch, syl))
+                        continue
+                    word = "".join(c for c, _ in run)
+                    if 2 <= len(run) <= 8 and word not in self._guide_words:
+                        self._guide_words[word] = tuple(s for _, s in run)
+                        self._add_word((word, self._guide_words[word], float("inf")))
+                    run = []
             self._cached.cache_clear()
 
     # -- candidates ----------------------------------------------------------------------------
@@ -149,7 +162,7 @@ class PinyinInput:
         seen: set[str] = set()
 
         def add(text: str, consumed: int) -> None:
-            if text not in seen:
+            if text not in seen and len(out) < LIMIT:
                 seen.add(text)
                 out.append(Candidate(text, consumed))
 
@@ -165,12 +178,14 @@ class PinyinInput:
         first = pieces[0]
         consumed = len(first)
         # A whole syllable's own characters, then those of longer syllables it begins (a: ai, an).
-        chars = self.chars.get(first, ()) + self._by_prefix.get(first, ())
+        chars = self.chars.get(first, "") + self._by_prefix.get(first, "")
         guide = self._guide
-        for ch, _ in chars:  # the hall's own characters first, each group most used first
+        for ch in chars:  # the hall's own characters first, each group most used first
             if ch in guide:
                 add(ch, consumed)
-        for ch, _ in chars:
+        for ch in chars:
+            if len(out) >= LIMIT:
+                break
             add(ch, consumed)
         return tuple(out)
 

@@ -81,6 +81,8 @@ MEMORY = textwrap.dedent("""
     from kiosk.ui.resident.window import KioskWindow
 
     app = QApplication(sys.argv)
+    from kiosk.ui.gui_gc import collect_on_gui_thread
+    collect_on_gui_thread(app)  # as the hall app does: no collection off the GUI thread
     config = load_config(Path({config!r}))
     install_ui_font(app, config.ui_font())
     window = KioskWindow(Hall(config), lockdown=False)

@@ -66,6 +66,12 @@ class GuideScreen(Screen):
         en = english(self.kiosk)
         title = label(d.name, "title")
         title.setObjectName("guide-title")
+        # 读给我听 beside the name and its line: found at once, and no extra row. One widget
+        # (not nested layouts), deleted whole on the next refresh once the bar is taken out.
+        heading = QWidget()
+        head_row = QHBoxLayout(heading)
+        head_row.setContentsMargins(0, 0, 0, 0)
+        head_row.setSpacing(24)
         names = QVBoxLayout()
         names.setSpacing(8)
         names.addWidget(title)
@@ -76,12 +82,10 @@ class GuideScreen(Screen):
         if d.keywords:
             sub.append(Q.translate("Kiosk", "关键词：") + "、".join(d.keywords))
         names.addWidget(label(" · ".join(s for s in sub if s), "muted"))
-        heading = QHBoxLayout()  # 读给我听 beside the name: found at once, and no extra row
-        heading.setSpacing(24)
-        heading.addLayout(names, 1)
+        head_row.addLayout(names, 1)
         self.read_aloud.show_state()
-        heading.addWidget(self.read_aloud, 0, Qt.AlignmentFlag.AlignTop)
-        self.body.addLayout(heading)
+        head_row.addWidget(self.read_aloud, 0, Qt.AlignmentFlag.AlignTop)
+        self.body.addWidget(heading)
 
         side = self._side_panel()
         content = QWidget()

@@ -12,7 +12,7 @@ import threading
 
 from PySide6.QtCore import QCoreApplication as Q
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.services.links import hall_public_url, ticket_url
 from kiosk.ui.resident import priority
@@ -217,13 +217,15 @@ class TicketScreen(Screen):
         info.addWidget(label(heading, "h2"))
         number = label(tk.label, "big-number", wrap=False)
         number.setObjectName("ticket-number")
-        number_row = QHBoxLayout()  # 读给我听 beside the number, where the eye already is
+        number_line = QWidget()  # 读给我听 beside the number, where the eye already is
+        number_row = QHBoxLayout(number_line)
+        number_row.setContentsMargins(0, 0, 0, 0)
         number_row.setSpacing(36)
         number_row.addWidget(number)
         self.read_aloud.show_state()
         number_row.addWidget(self.read_aloud, 0, Qt.AlignmentFlag.AlignVCenter)
         number_row.addStretch(1)
-        info.addLayout(number_row)
+        info.addWidget(number_line)
         info.addWidget(label(tk.business_name, "title"))
         ahead = label(Q.translate("Kiosk", "前面还有 %n 人", None, tk.people_ahead), "title")
         ahead.setObjectName("ticket-ahead")
