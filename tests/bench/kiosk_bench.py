@@ -37,6 +37,7 @@ import tempfile
 import textwrap
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -232,8 +233,9 @@ def search(n: int) -> dict[str, float]:
             "index_build_s": build, "index_mb": index_mb, "_index": index}  # type: ignore[dict-item]
 
 
-def search_ui(index) -> dict[str, float]:  # type: ignore[no-untyped-def]
-    """Keystrokes through the real search screen, with the big index swapped into its catalogue."""
+@contextmanager
+def sample_kiosk(**kw):  # type: ignore[no-untyped-def]
+    """A kiosk window (1920×1080, offscreen) on a throw-away cache with the test catalogue."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     sys.path.insert(0, str(REPO / "tests" / "kiosk" / "services"))
     from catalog_world import seed_catalog
@@ -253,10 +255,19 @@ def search_ui(index) -> dict[str, float]:  # type: ignore[no-untyped-def]
         install_ui_font(app, config.ui_font())
         cache = open_cache(Path(tmp) / "cache.sqlite3")
         seed_catalog(cache)
-        hall = Hall(config, cache=cache)
-        window = KioskWindow(hall, lockdown=False)
+        window = KioskWindow(Hall(config, cache=cache), lockdown=False, **kw)
         window.resize(1920, 1080)
         window.show()
+        try:
+            yield app, window
+        finally:
+            window.shutdown()
+            cache.close()
+
+
+def search_ui(index) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Keystrokes through the real search screen, with the big index swapped into its catalogue."""
+    with sample_kiosk() as (app, window):
         window.catalog.index = index
         window.go("search")
         screen = window.screens["search"]
@@ -269,39 +280,18 @@ def search_ui(index) -> dict[str, float]:  # type: ignore[no-untyped-def]
                 screen.field.insert(ch)  # what an on-screen key does
                 app.processEvents()
                 times.append((time.perf_counter() - t) * 1000)
-        window.shutdown()
-        cache.close()
     return {"search_ui_p50_ms": statistics.median(times), "search_ui_p99_ms": percentile(times, 99)}
 
 
 def handwriting(recognitions: int = 200) -> dict[str, float]:
     """Stroke end (finger lifted) -> candidates painted, on the real search screen's pad."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    sys.path.insert(0, str(REPO / "tests" / "kiosk" / "services"))
-    from catalog_world import seed_catalog
     from PySide6.QtCore import Qt
-    from PySide6.QtWidgets import QApplication
 
-    from kiosk.config import HallConfig
-    from kiosk.hall import Hall
     from kiosk.services.handwriting_samples import strokes
-    from kiosk.ui.fonts import install_ui_font
-    from kiosk.ui.resident.window import KioskWindow
-    from sync.cache.db import open_cache
 
-    app = QApplication.instance() or QApplication([])
     chars = ["保", "低", "口", "大"]  # three to nine strokes each
     times: list[float] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        config = HallConfig()
-        config.hall.data_dir = Path(tmp)
-        config.kiosk.fullscreen = False
-        install_ui_font(app, config.ui_font())
-        cache = open_cache(Path(tmp) / "cache.sqlite3")
-        seed_catalog(cache)
-        window = KioskWindow(Hall(config, cache=cache), lockdown=False, pinyin_process=False)
-        window.resize(1920, 1080)
-        window.show()
+    with sample_kiosk(pinyin_process=False) as (app, window):
         window.go("search")
         panel = window.screens["search"].input
         panel.set_mode("handwriting")
@@ -331,8 +321,6 @@ def handwriting(recognitions: int = 200) -> dict[str, float]:
                 times.append(statistics.median(samples))
             if chars[n % len(chars)] not in bar.texts:
                 raise RuntimeError(f"{chars[n % len(chars)]} not recognised: {bar.texts}")
-        window.shutdown()
-        cache.close()
     return {"handwriting_p50_ms": statistics.median(times), "handwriting_p99_ms": percentile(times, 99),
             "handwriting_strokes": len(times)}
 
