@@ -93,7 +93,7 @@ class ReadAloudBar(QWidget):
         self.stop_button.setText("■ " + QCoreApplication.translate("Input", "停止"))
         self.pause_button.setEnabled(state != "idle")
         self.stop_button.setEnabled(state != "idle")
-        self.read_button.setEnabled(state != "reading" and self.reader.available)
+        self.read_button.setEnabled(self.reader.available)  # while reading, a tap starts again from the top
         if state == "idle":
             self._timer.stop()
 
