@@ -17,6 +17,8 @@ DEBIAN_PACKAGES=(
   alsa-utils
   libzinnia0 tegaki-zinnia-simplified-chinese espeak-ng
 )
+# Test-only: a real X server and real pointer input (the handwriting pad on X11).
+((want_test)) && DEBIAN_PACKAGES+=(xvfb xdotool)
 if command -v apt-get >/dev/null && command -v dpkg-query >/dev/null; then
   missing=()
   for pkg in "${DEBIAN_PACKAGES[@]}"; do
