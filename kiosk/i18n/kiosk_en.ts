@@ -20,10 +20,6 @@
         <translation>Clear</translation>
     </message>
     <message>
-        <source>⌫ 删除</source>
-        <translation>⌫ Delete</translation>
-    </message>
-    <message>
         <source>在下面的方框里写一个字，每写一笔，这里就列出候选字，点一下即可输入</source>
         <translation>Write one Chinese character in the box below; after each stroke the likely characters appear here: tap one</translation>
     </message>

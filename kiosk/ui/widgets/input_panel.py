@@ -192,7 +192,7 @@ class InputPanel(QWidget):
         self.mode_buttons["abc"].setText("ABC")
         self.undo_button.setText(QCoreApplication.translate("Input", "撤销一笔"))
         self.rewrite_button.setText(QCoreApplication.translate("Input", "重写"))
-        self.hw_back_key.setText(QCoreApplication.translate("Input", "⌫ 删除"))
+        self.hw_back_key.setText(QCoreApplication.translate("Kiosk", "⌫ 删除"))  # the keyboard's own
         self.keyboard.retranslate()
         if self.mode == "handwriting":
             self.hint.setText(QCoreApplication.translate("Input", "在下面的方框里写一个字，每写一笔，这里就列出候选字，点一下即可输入"))
