@@ -19,7 +19,8 @@ import logging
 import re
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
@@ -154,6 +155,11 @@ class InputPanel(QWidget):
             return
         self._learned = index
         self.pinyin.learn(vocabulary())
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._pinyin == "default":  # load the tables (~80 ms) now, not on the first key
+            QTimer.singleShot(0, lambda: self.pinyin)
 
     # -- modes -----------------------------------------------------------------------------------
 
