@@ -48,6 +48,7 @@ class WindowCall:
     business_name: str
     called_at: datetime
     paused: bool = False
+    priority: bool = False  # a priority ticket (优先, 绿色通道): the board says so
 
 
 @dataclass
@@ -102,7 +103,11 @@ def call_texts(call: WindowCall) -> list[str]:
         if not call.paused:
             return [""]
         return [f"{n}号窗口 暂停服务", f"{n}号窗口暂停服务", f"{n}号 暂停服务", f"{n}号暂停"]
-    return [f"请 {t} 到 {n}号窗口", f"请{t}到{n}号窗口", f"{t} 到 {n}号窗口", f"{t}→{n}号窗口", f"{t}→{n}号"]
+    plain = [f"请 {t} 到 {n}号窗口", f"请{t}到{n}号窗口", f"{t} 到 {n}号窗口", f"{t}→{n}号窗口", f"{t}→{n}号"]
+    if call.priority:  # marked while any form with the mark fits; the plain forms only as a last resort
+        return [f"请 优先{t} 到 {n}号窗口", f"请优先{t}到{n}号窗口", f"优先{t}到{n}号窗口", f"优先{t}→{n}号",
+                f"优{t}→{n}号", *plain]
+    return plain
 
 
 def waiting_texts(business: str, count: int) -> list[str]:

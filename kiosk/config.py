@@ -52,6 +52,7 @@ class KioskSection(Section):
     ui_font: Path | None = None  # default: the bundled WenQuanYi Micro Hei
     max_pin_failures: int = Field(5, ge=1, le=20)  # wrong staff PINs in a row before the lockout
     lockout_minutes: int = Field(15, ge=1, le=1440)  # how long a staff account stays locked
+    priority_tickets: bool = False  # residents may ask for a priority ticket (绿色通道: elderly, disabled)
 
     _font_exists = field_validator("ui_font")(check_existing_file)
 

@@ -15,8 +15,11 @@ DEBIAN_PACKAGES=(
   libxkbcommon0 libxkbcommon-x11-0 libx11-xcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0
   libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
   alsa-utils
+  libzinnia0 tegaki-zinnia-simplified-chinese espeak-ng
 )
-((want_test)) && DEBIAN_PACKAGES+=(xvfb systemd)  # a real X server for doctor's tests; systemd-analyze for tools/deb-test.sh
+# Test-only: a real X server and real pointer input (window tests, the handwriting pad on X11);
+# systemd for systemd-analyze in tools/deb-test.sh.
+((want_test)) && DEBIAN_PACKAGES+=(xvfb xdotool systemd)
 if command -v apt-get >/dev/null && command -v dpkg-query >/dev/null; then
   missing=()
   for pkg in "${DEBIAN_PACKAGES[@]}"; do

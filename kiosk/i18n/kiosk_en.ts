@@ -2,6 +2,85 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="zh_CN">
 <context>
+    <name>Input</name>
+    <message>
+        <source>手写</source>
+        <translation>Handwriting</translation>
+    </message>
+    <message>
+        <source>拼音</source>
+        <translation>Pinyin</translation>
+    </message>
+    <message>
+        <source>撤销一笔</source>
+        <translation>Undo stroke</translation>
+    </message>
+    <message>
+        <source>重写</source>
+        <translation>Clear</translation>
+    </message>
+    <message>
+        <source>在下面的方框里写一个字，每写一笔，这里就列出候选字，点一下即可输入</source>
+        <translation>Write one Chinese character in the box below; after each stroke the likely characters appear here: tap one</translation>
+    </message>
+    <message>
+        <source>拼音全拼或首字母都可以，例如：低保 → dibao 或 db；这里会列出汉字，点一下即可输入</source>
+        <translation>Full pinyin or initials both work, e.g. 低保 → dibao or db; Chinese characters appear here: tap one to type it</translation>
+    </message>
+    <message>
+        <source>输入英文单词，例如：residence permit</source>
+        <translation>Type English words, e.g. residence permit</translation>
+    </message>
+    <message>
+        <source>空格</source>
+        <translation>Space</translation>
+    </message>
+    <message>
+        <source>正在朗读……</source>
+        <translation>Reading aloud…</translation>
+    </message>
+    <message>
+        <source>读给我听</source>
+        <translation>Read aloud (Chinese)</translation>
+    </message>
+    <message>
+        <source>继续</source>
+        <translation>Resume</translation>
+    </message>
+    <message>
+        <source>暂停</source>
+        <translation>Pause</translation>
+    </message>
+    <message>
+        <source>停止</source>
+        <translation>Stop</translation>
+    </message>
+    <message>
+        <source>请选择号票类型</source>
+        <translation>Choose your ticket</translation>
+    </message>
+    <message>
+        <source>老年人、残疾人、孕妇等可取优先号（绿色通道），工作人员会优先叫号。</source>
+        <translation>Elderly or disabled residents, pregnant women and others in need may take a priority ticket (green channel): they are called first.</translation>
+    </message>
+    <message>
+        <source>普通号</source>
+        <translation>Regular ticket</translation>
+    </message>
+    <message>
+        <source>优先号（绿色通道）</source>
+        <translation>Priority ticket (green channel)</translation>
+    </message>
+    <message>
+        <source>老年人 · 残疾人</source>
+        <translation>Elderly · Disabled</translation>
+    </message>
+    <message>
+        <source>优先号 · 绿色通道</source>
+        <translation>Priority ticket · green channel</translation>
+    </message>
+</context>
+<context>
     <name>Kiosk</name>
     <message>
         <source>该类别已不存在</source>

@@ -362,6 +362,7 @@ class SearchIndex:
             h.freeze()
         self._keywords.freeze()
         self._materials.freeze()
+        self._english = hs["en"]
         self._tiers = [
             _Tier(100, "name", [hs["name_text"]]),
             _Tier(95, "keyword", vocab=self._keywords, whole=True),  # staff chose it as a synonym
@@ -387,6 +388,13 @@ class SearchIndex:
         hanzi = any(is_hanzi(ch) for ch in query)
         taken: dict[int, tuple[int, str, str]] = {}  # doc -> (score, field, query used), in rank order
         want = limit + 1  # one extra tells whether there is more
+        words = english_words(text)
+        if len(words) > 1 and not hanzi:  # "residence permit": every word begins a word of the English name
+            found = set(self._english.find(words[0], want=len(self.docs)))
+            for word in words[1:]:
+                found.intersection_update(self._english.find(word, want=len(self.docs)))
+            for doc in sorted(found)[:want]:
+                taken[doc] = (65, "name_en", " ".join(words))
         self._exact(query, hanzi, taken, want, penalty=0)
         if hanzi and len(taken) < FUZZY_WHEN_FEWER:
             # A wrong 汉字 typed with a pinyin IME is usually a homophone (居住正 for 居住证):
@@ -432,9 +440,12 @@ class SearchIndex:
             "name_en": [d.guide.name_en]}
         if fld == "name_en":
             words = d.guide.name_en
-            pos = _word_prefix(words.lower(), query)
-            spans = ((pos, pos + len(query)),) if pos >= 0 else ()
-            return SearchHit(d.guide, score, fld, words, spans, ())
+            chars: list[int] = []
+            for part in query.split(" "):  # several words from the English search
+                pos = _word_prefix(words.lower(), part)
+                if pos >= 0:
+                    chars.extend(range(pos, pos + len(part)))
+            return SearchHit(d.guide, score, fld, words, _merge(chars), ())
         if fld == "fuzzy":
             return self._fuzzy_hit(d, name_sp, score, query)
         for text in candidates.get(fld, ()):
@@ -481,6 +492,12 @@ def _add_fuzzy_keys(latin: dict[str, list[int]], hanzi: dict[str, list[int]], sp
     for n in (2, 3, 4):
         for k in range(len(chars) - n + 1):
             _add_owner(hanzi, "".join(chars[k:k + n]), doc)
+
+
+def english_words(text: str) -> list[str]:
+    """The latin words of a query typed with spaces ("Residence  permit" -> ["residence", "permit"])."""
+    text = unicodedata.normalize("NFKC", text or "")[: MAX_QUERY_CHARS * 4].lower()
+    return re.findall(r"[a-z0-9]+", text)[:8]
 
 
 def _word_prefix(text: str, query: str) -> int:
@@ -641,6 +658,10 @@ class Catalog:
 
     def search(self, text: str, limit: int = DEFAULT_LIMIT) -> SearchResult:
         return self.index.search(text, limit)
+
+    def vocabulary(self) -> list[str]:
+        """Every guide's name and keywords: the pinyin input offers these words first."""
+        return [t for d in self.index.docs for t in (d.guide.name, *d.keywords)]
 
     def popular(self, n: int = 6) -> list[GuideSummary]:
         return self._popular[:n]

@@ -569,7 +569,8 @@ class QueueService:
                 t = self._current(s, w)
                 if t is not None:
                     called = self._last_call_at(s, t) or t.called_at or now
-                    calls.append(WindowCall(w.number, w.name, t.label, _short(t.business_type.name), called))
+                    calls.append(WindowCall(w.number, w.name, t.label, _short(t.business_type.name), called,
+                                            priority=bool(t.priority)))
             recent.sort(key=lambda r: r[:2], reverse=True)
             waiting = {}
             counts = dict(s.execute(

@@ -23,6 +23,7 @@ SHOT_MODULES: list[str] = [  # e.g. "kiosk.ui.resident.shots"; each calls `shot(
     "kiosk.ui.editor.shots",
     "kiosk.ui.counter.shots",
     "kiosk.ui.resident.shots",
+    "kiosk.ui.resident.input_shots",
     "kiosk.ui.board_shots",
 ]
 

@@ -111,6 +111,9 @@ QPushButton[role="key"] {{ font-size: {t.px(32)}px; font-weight: bold; padding: 
 QPushButton[role="search"] {{ text-align: left; color: {t.muted}; font-size: {t.px(28)}px;
     border: {t.border_px + 1}px solid {t.primary}; border-radius: 18px; padding-left: 24px;
     min-height: {int(t.touch * 1.25)}px; }}
+QPushButton[role="candidate"] {{ font-size: {t.px(34)}px; padding: 0px; border-radius: 10px; }}
+QPushButton[role="mode"] {{ padding: 0px 14px; }}
+QPushButton[role="mode"]:checked {{ background: {t.primary}; color: {t.on_primary}; border-color: {t.primary}; }}
 QLineEdit {{ min-height: {t.touch}px; font-size: {t.px(34)}px; color: {t.text}; background: {t.surface};
     border: {t.border_px + 1}px solid {t.primary}; border-radius: 18px; padding: 0 20px; }}
 QScrollArea {{ background: transparent; border: none; }}

@@ -333,3 +333,19 @@ def test_window_keeps_its_cell():
     # Window numbers beyond the cells: packed one after the other.
     far = QueueView(calls=[WindowCall(7, "7号窗口", "A001", "劳动保障", NOW)])
     assert compose(far, [], NOW, config)["calls"].flash_rects == ((0, 0, 128, 12),)
+
+
+def test_priority_call_is_marked_on_the_board():
+    """A priority ticket (优先, 绿色通道) reads so on the board, in pixels the font really has."""
+    config = BoardConfig(width=256, height=64)
+    view = hall_view()
+    view.calls[1] = WindowCall(2, "2号窗口", "B007", "民政事务", view.calls[1].called_at, priority=True)
+    content = compose(view, [], NOW, config)
+    assert content["calls"].text.splitlines()[1] == "请优先B007到2号窗口"  # the spaced form does not fit 128 px
+    expected = render_text("请优先B007到2号窗口", 12)
+    assert content["calls"].bitmap.crop(128, 0, expected.width, 12) == expected
+    assert expected != render_text("请  B007到2号窗口", 12)  # 优 and 先 are drawn, not blanks
+    wide = compose(view, [], NOW, BoardConfig(width=384, height=96))["calls"].text
+    assert "请 优先B007 到 2号窗口" in wide.splitlines()
+    # A regular call keeps its text
+    assert "请 A023 到 3号窗口" in wide.splitlines()

@@ -10,6 +10,7 @@ from kiosk.services.catalog import GuideDetail
 from kiosk.services.links import guide_url, hall_public_url
 from kiosk.ui.resident.common import Screen, english, label, or_none, scroll_area
 from kiosk.ui.widgets.qr import QrWidget
+from kiosk.ui.widgets.read_aloud_bar import ReadAloudBar
 from kiosk.ui.widgets.tiles import Badge, clear_layout
 
 
@@ -33,6 +34,7 @@ class GuideScreen(Screen):
         self.ticket_button.setObjectName("guide-ticket")
         self.ticket_button.setProperty("role", "ticket")
         self.ticket_button.clicked.connect(self._take_ticket)
+        self.read_aloud = ReadAloudBar(self, self._script)  # 读给我听
         self.body = QVBoxLayout()
         self.body.setSpacing(16)
         self.outer.addLayout(self.body)
@@ -46,8 +48,13 @@ class GuideScreen(Screen):
         if self.detail is not None and self.detail.business_code:
             self.kiosk.go("ticket", business=self.detail.business_code)
 
+    def _script(self) -> list[str]:
+        from kiosk.services.read_aloud import guide_script
+
+        return guide_script(self.detail) if self.detail is not None else []
+
     def refresh(self) -> None:
-        for w in (self.qr, self.ticket_button):
+        for w in (self.qr, self.ticket_button, self.read_aloud):
             w.setParent(None)
         clear_layout(self.body)
         self.detail = self.kiosk.catalog.guide(self.params.get("uid", ""))
@@ -59,14 +66,26 @@ class GuideScreen(Screen):
         en = english(self.kiosk)
         title = label(d.name, "title")
         title.setObjectName("guide-title")
-        self.body.addWidget(title)
+        # 读给我听 beside the name and its line: found at once, and no extra row. One widget
+        # (not nested layouts), deleted whole on the next refresh once the bar is taken out.
+        heading = QWidget()
+        head_row = QHBoxLayout(heading)
+        head_row.setContentsMargins(0, 0, 0, 0)
+        head_row.setSpacing(24)
+        names = QVBoxLayout()
+        names.setSpacing(8)
+        names.addWidget(title)
         sub = [d.category_name_en or d.category_name if en else d.category_name,
                Q.translate("Kiosk", "事项编码 %1").replace("%1", d.code) if d.code else ""]
         if en and d.name_en:
             sub.insert(0, d.name_en)
         if d.keywords:
             sub.append(Q.translate("Kiosk", "关键词：") + "、".join(d.keywords))
-        self.body.addWidget(label(" · ".join(s for s in sub if s), "muted"))
+        names.addWidget(label(" · ".join(s for s in sub if s), "muted"))
+        head_row.addLayout(names, 1)
+        self.read_aloud.show_state()
+        head_row.addWidget(self.read_aloud, 0, Qt.AlignmentFlag.AlignTop)
+        self.body.addWidget(heading)
 
         side = self._side_panel()
         content = QWidget()

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLineEdit, QPushButton, QVBox
 from kiosk.services.catalog import GuideSummary, SearchHit
 from kiosk.ui.resident.common import Screen, english, label, scroll_area
 from kiosk.ui.theme import highlight_html
-from kiosk.ui.widgets.keyboard import OnScreenKeyboard
+from kiosk.ui.widgets.input_panel import InputPanel
 from kiosk.ui.widgets.tiles import Row, clear_layout
 
 RESULT_LIMIT = 20
@@ -29,11 +29,10 @@ class SearchScreen(Screen):
         self.clear_button = QPushButton()
         self.clear_button.setObjectName("search-clear")
         self.clear_button.clicked.connect(self.field.clear)
-        self.keyboard = OnScreenKeyboard()
-        self.keyboard.setObjectName("keyboard")
-        self.keyboard.typed.connect(self._type)
-        self.keyboard.backspace.connect(self.field.backspace)
-        self.keyboard.cleared.connect(self.field.clear)
+        # 手写 / 拼音 / ABC around the on-screen keyboard (kiosk/ui/widgets/input_panel.py).
+        self.input = InputPanel(self.field)
+        self.input.setObjectName("input-panel")
+        self.keyboard = self.input.keyboard
         self.status = label("", "muted")
         self.status.setObjectName("search-status")
         self.results_widget = QWidget()
@@ -47,43 +46,45 @@ class SearchScreen(Screen):
         top.setSpacing(16)
         top.addWidget(self.field, 1)
         top.addWidget(self.clear_button)
+        if kiosk.orientation == "landscape":  # 手写 / 拼音 / ABC beside the field: the card has no row to spare
+            top.addWidget(self.input.mode_bar)
         self.outer.addLayout(top)
         self.outer.addWidget(self.status)
         self.results_area = scroll_area(self.results_widget)
         self.keyboard_card = QFrame()
         self.keyboard_card.setProperty("role", "card")
         kb = QVBoxLayout(self.keyboard_card)
-        kb.setContentsMargins(18, 18, 18, 18)
-        self.hint = label("", "muted")
-        kb.addWidget(self.hint)
-        kb.addWidget(self.keyboard, 1)
+        kb.setContentsMargins(8, 8, 8, 8)
+        self.hint = self.input.hint
+        kb.addWidget(self.input, 1)
         self.split = QHBoxLayout() if kiosk.orientation == "landscape" else QVBoxLayout()
         self.split.setSpacing(24)
         self.split.addWidget(self.results_area, 1)
         self.split.addWidget(self.keyboard_card, 0)
         self.outer.addLayout(self.split, 1)
 
-    def _type(self, ch: str) -> None:
-        self.field.insert(ch)
-
     def reset(self) -> None:
         super().reset()
         self.field.clear()
+        self.input.reset(self.kiosk.language)
 
     def refresh(self) -> None:
         t = self.kiosk.theme
         self.field.setPlaceholderText(Q.translate("Kiosk", "输入拼音、首字母或编码"))
         self.clear_button.setText(Q.translate("Kiosk", "清除"))
-        self.hint.setText(Q.translate("Kiosk", "拼音全拼或首字母都可以，例如：低保 → dibao 或 db"))
-        self.keyboard.retranslate()
+        if self.input.language != self.kiosk.language:
+            self.input.reset(self.kiosk.language)
+        self.input.retranslate()
+        self.input.set_theme(t)
         # Ten keys of at least a touch target each, with spacing and the card's margins.
-        keys_width = 10 * t.touch + 9 * 10 + 2 * 18 + 24
+        keys_width = 10 * t.touch + 9 * 8 + 2 * 8 + 24
         if self.kiosk.orientation == "landscape":
             self.keyboard_card.setFixedWidth(max(900, keys_width))
-            self.keyboard_card.setMinimumHeight(t.touch * 5 + 100)
-        else:
-            self.keyboard_card.setFixedHeight(t.touch * 5 + 4 * 10 + 2 * 18 + t.px(22) + 60)
+            self.keyboard_card.setMinimumHeight(t.touch * 6 + 5 * 8 + 2 * 8)  # candidates, five key rows
+        else:  # the 手写/拼音/ABC row, the candidates (or the hint), five key rows
+            self.keyboard_card.setFixedHeight(t.touch * 7 + 6 * 8 + 2 * 8 + 50)
         self._update_results(self.field.text())
+        self.input.learn_from(self.kiosk.catalog)
         self.field.setFocus()
 
     def _build_pool(self) -> None:

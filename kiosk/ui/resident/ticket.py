@@ -12,11 +12,13 @@ import threading
 
 from PySide6.QtCore import QCoreApplication as Q
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.services.links import hall_public_url, ticket_url
+from kiosk.ui.resident import priority
 from kiosk.ui.resident.common import Screen, english, label
 from kiosk.ui.widgets.qr import QrWidget
+from kiosk.ui.widgets.read_aloud_bar import ReadAloudBar
 from kiosk.ui.widgets.tiles import BadgeMark, Tile, clear_layout
 
 log = logging.getLogger(__name__)
@@ -44,12 +46,17 @@ class TicketScreen(Screen):
         self.error = ""
         self.business_buttons: dict[str, Tile] = {}
         self.done_button: QPushButton | None = None
+        self.pending = ""  # the business chosen, waiting for 普通号 / 优先号 (priority.py)
+        self.read_aloud = ReadAloudBar(self, self._script, name="ticket-read-aloud")  # 读给我听
 
     def open(self, **params) -> None:  # type: ignore[no-untyped-def]
         self.ticket = None
         self.error = ""
+        self.pending = ""
         business = params.get("business")
-        if business:
+        if business and priority.allowed(self.kiosk):
+            self.pending = business
+        elif business:
             self._issue(business)
         super().open(**params)
 
@@ -57,8 +64,9 @@ class TicketScreen(Screen):
         super().reset()
         self.ticket = None
         self.error = ""
+        self.pending = ""
 
-    def _issue(self, business_code: str) -> None:
+    def _issue(self, business_code: str, wants_priority: bool = False) -> None:
         queue = self.kiosk.queue
         if queue is None:
             self.error = Q.translate("Kiosk", "取号服务暂时不可用，请到服务窗口咨询。")
@@ -66,7 +74,7 @@ class TicketScreen(Screen):
         from kiosk.services.queue import QueueError
 
         try:
-            ticket = queue.issue_ticket(business_code)
+            ticket = queue.issue_ticket(business_code, priority=wants_priority)
         except QueueError as exc:  # a Chinese message for the screen
             log.warning("could not issue a ticket for %s: %s", business_code, exc)
             self.error, self.ticket = str(exc), None
@@ -109,11 +117,35 @@ class TicketScreen(Screen):
                 self.print_label.setText(message)
 
     def _choose(self, business_code: str) -> None:
-        self._issue(business_code)
+        if priority.allowed(self.kiosk):
+            self.pending = business_code
+        else:
+            self._issue(business_code)
         self.refresh()
+
+    def _choose_kind(self, wants_priority: bool) -> None:
+        code, self.pending = self.pending, ""
+        self._issue(code, wants_priority)
+        self.refresh()
+
+    def _business_name(self, code: str) -> str:
+        try:
+            found = [b for b in self.kiosk.queue.businesses() if b.code == code]
+        except Exception:
+            found = []
+        if not found:
+            return code
+        b = found[0]
+        return (b.name_en or b.name) if english(self.kiosk) else b.name
+
+    def _script(self) -> list[str]:
+        from kiosk.services.read_aloud import ticket_script
+
+        return ticket_script(self.ticket.label, self.ticket.people_ahead) if self.ticket is not None else []
 
     def refresh(self) -> None:
         self.qr.setParent(None)
+        self.read_aloud.setParent(None)
         clear_layout(self.body)
         self.business_buttons.clear()
         self.done_button = None
@@ -122,6 +154,8 @@ class TicketScreen(Screen):
             self._show_error()
         elif self.ticket is not None:
             self._show_ticket()
+        elif self.pending:
+            self.kind_buttons = priority.show_choice(self.body, self._business_name(self.pending), self._choose_kind)
         else:
             self._show_chooser()
 
@@ -177,10 +211,21 @@ class TicketScreen(Screen):
         row.setSpacing(48)
         info = QVBoxLayout()
         info.setSpacing(10)
-        info.addWidget(label(Q.translate("Kiosk", "您的号码"), "h2"))
+        heading = Q.translate("Kiosk", "您的号码")
+        if tk.priority:  # on the heading's line: a priority ticket takes no more room
+            heading += " · " + priority.ticket_mark()
+        info.addWidget(label(heading, "h2"))
         number = label(tk.label, "big-number", wrap=False)
         number.setObjectName("ticket-number")
-        info.addWidget(number)
+        number_line = QWidget()  # 读给我听 beside the number, where the eye already is
+        number_row = QHBoxLayout(number_line)
+        number_row.setContentsMargins(0, 0, 0, 0)
+        number_row.setSpacing(36)
+        number_row.addWidget(number)
+        self.read_aloud.show_state()
+        number_row.addWidget(self.read_aloud, 0, Qt.AlignmentFlag.AlignVCenter)
+        number_row.addStretch(1)
+        info.addWidget(number_line)
         info.addWidget(label(tk.business_name, "title"))
         ahead = label(Q.translate("Kiosk", "前面还有 %n 人", None, tk.people_ahead), "title")
         ahead.setObjectName("ticket-ahead")

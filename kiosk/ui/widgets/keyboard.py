@@ -1,5 +1,6 @@
 """The on-screen keyboard: letters for pinyin and initials, digits for codes. No IME needed:
-the search itself understands pinyin, so a resident types `db` or `dibao` for 低保."""
+the search itself understands pinyin, so a resident types `db` or `dibao` for 低保. The
+input panel (input_panel.py) adds 汉字 candidates and handwriting around it."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ class OnScreenKeyboard(QWidget):
         self.keys: dict[str, QPushButton] = {}
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
-        grid.setSpacing(10)
+        grid.setSpacing(8)
         # Rows are offset by half a key like a real keyboard: each key spans two grid columns.
         offsets = [0, 0, 1, 2]
         for r, (row, offset) in enumerate(zip(ROWS, offsets, strict=True)):
@@ -33,7 +34,11 @@ class OnScreenKeyboard(QWidget):
         grid.addWidget(self.back_key, 3, 16, 1, 4)
         self.clear_key = self._key("", lambda: self.cleared.emit())
         self.clear_key.setObjectName("key-clear")
-        grid.addWidget(self.clear_key, 4, 6, 1, 8)
+        grid.addWidget(self.clear_key, 4, 14, 1, 6)
+        # A space key: multi-word English searches ("residence permit").
+        self.space_key = self._key("", lambda: self.typed.emit(" "))
+        self.space_key.setObjectName("key-space")
+        grid.addWidget(self.space_key, 4, 2, 1, 11)
         for col in range(20):
             grid.setColumnStretch(col, 1)
         self.retranslate()
@@ -48,3 +53,4 @@ class OnScreenKeyboard(QWidget):
     def retranslate(self) -> None:
         self.back_key.setText(QCoreApplication.translate("Kiosk", "⌫ 删除"))
         self.clear_key.setText(QCoreApplication.translate("Kiosk", "清空"))
+        self.space_key.setText(QCoreApplication.translate("Input", "空格"))

@@ -229,3 +229,15 @@ def test_catalog_with_pinyin_process_finds_the_same(cache):
     catalog.build_index_in_background().join(timeout=60)
     assert catalog.search("db").hits[0].guide.name == "最低生活保障申请"
     assert catalog.search("juzhuzheng").hits[0].guide.name == "居住证申领"
+
+
+def test_english_words_with_spaces(catalog):
+    """Several English words (the kiosk's ABC layout has a space key) find the guide whose
+    English name has them all, each highlighted."""
+    result = catalog.search("minimum living")
+    assert names(result)[0] == "最低生活保障申请"
+    hit = result.hits[0]
+    assert hit.field == "name_en" and hit.text == "Minimum living allowance"
+    assert [hit.text[a:b] for a, b in hit.spans] == ["Minimum", "living"]
+    assert names(catalog.search("living minim"))[0] == "最低生活保障申请"  # any order, unfinished words
+    assert "最低生活保障申请" not in names(catalog.search("minimum pension"))
