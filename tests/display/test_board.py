@@ -337,7 +337,7 @@ def test_window_keeps_its_cell():
 
 def test_priority_call_is_marked_on_the_board():
     """A priority ticket (优先, 绿色通道) reads so on the board, in pixels the font really has."""
-    config = BoardConfig(width=256, height=64)
+    config = board_12px()  # two calls a row in 12 px: the 256-wide cell is 128 px
     view = hall_view()
     view.calls[1] = WindowCall(2, "2号窗口", "B007", "民政事务", view.calls[1].called_at, priority=True)
     content = compose(view, [], NOW, config)
@@ -346,6 +346,6 @@ def test_priority_call_is_marked_on_the_board():
     assert content["calls"].bitmap.crop(128, 0, expected.width, 12) == expected
     assert expected != render_text("请  B007到2号窗口", 12)  # 优 and 先 are drawn, not blanks
     wide = compose(view, [], NOW, BoardConfig(width=384, height=96))["calls"].text
-    assert "请 优先B007 到 2号窗口" in wide.splitlines()
+    assert "优先B007→2号" in wide.splitlines()  # 32 px cells of 192 px take the short form
     # A regular call keeps its text
-    assert "请 A023 到 3号窗口" in wide.splitlines()
+    assert "A023→3号窗口" in wide.splitlines()
