@@ -157,6 +157,15 @@ class LanSection(Section):
     token: str = Field("", max_length=200)  # empty: a random token kept in the data directory
 
 
+class CounterSection(Section):
+    """[counter]: counter consoles on the hall PC itself. Clerks normally run `yizhan counter`
+    on their own PCs; the hall PC opens consoles only for the windows listed here, on the given
+    screen (0 = the first), and never over the kiosk."""
+
+    consoles: list[int] = Field(default_factory=list)  # window numbers, e.g. [1, 2]; empty: none
+    screen: int = Field(1, ge=0, le=8)  # the screen they open on; the kiosk's if there is no such screen
+
+
 class HallConfig(Section):
     hall: HallSection = HallSection()
     kiosk: KioskSection = KioskSection()
@@ -166,6 +175,7 @@ class HallConfig(Section):
     printer: PrinterSection = PrinterSection()
     voice: VoiceSection = VoiceSection()
     lan: LanSection = LanSection()
+    counter: CounterSection = CounterSection()
 
     def data_dir(self) -> Path:
         return self.hall.data_dir or Path(platformdirs.user_data_dir("yizhan", appauthor=False))

@@ -11,6 +11,7 @@ from datetime import tzinfo
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
@@ -291,6 +292,8 @@ class RecordPage(QWidget):
 class EditorWindow(QWidget):
     """The whole editor for one signed-in staff member."""
 
+    closed = Signal()  # the window really closed (the hall's kiosk locks itself again)
+
     def __init__(self, service: EditorService, staff: StaffSession, tz: tzinfo | None = None,
                  hall: Any = None):
         super().__init__()
@@ -353,3 +356,8 @@ class EditorWindow(QWidget):
         self._label_conflicts()
         self.tabs.setCurrentWidget(self.conflicts)
         return self.conflicts
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        super().closeEvent(event)
+        if event.isAccepted():
+            self.closed.emit()
