@@ -16,6 +16,8 @@ DEBIAN_PACKAGES=(
   libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
   alsa-utils
 )
+# The tests about windows (stacking, focus, lockdown) run on a real X server: Xvfb, xdotool, xwininfo.
+((want_test)) && DEBIAN_PACKAGES+=(xvfb xdotool x11-utils)
 if command -v apt-get >/dev/null && command -v dpkg-query >/dev/null; then
   missing=()
   for pkg in "${DEBIAN_PACKAGES[@]}"; do

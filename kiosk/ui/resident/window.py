@@ -48,6 +48,11 @@ class HallNameLabel(QLabel):
         self.tapped.emit()
         super().mousePressEvent(event)
 
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        # Quick taps on a real screen: Qt turns every second press into a double click.
+        self.tapped.emit()
+        super().mouseDoubleClickEvent(event)
+
 
 def default_queue(hall: Any) -> Any:
     try:
