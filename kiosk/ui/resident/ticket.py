@@ -35,6 +35,17 @@ class TicketScreen(Screen):
         self._print_timer = QTimer(self)
         self._print_timer.timeout.connect(self._drain_printed)
         self._print_timer.start(100)
+        # Calls, skips and new tickets (any console, the LAN API) change the waiting counts and a
+        # ticket's people ahead: the queue's events set a flag on their thread; this GUI-thread
+        # timer redraws the screen on show within a quarter of a second.
+        self._queue_changed = threading.Event()
+        hall = getattr(kiosk, "hall", None)
+        if hall is not None:
+            changed = self._queue_changed  # the bus keeps no reference to this widget
+            hall.events.subscribe("*", lambda topic, _data: topic.startswith("ticket.") and changed.set())
+        self._live_timer = QTimer(self)
+        self._live_timer.timeout.connect(self._follow_queue)
+        self._live_timer.start(250)
         self.body = QVBoxLayout()
         self.body.setSpacing(20)
         self.outer.addLayout(self.body)
@@ -107,6 +118,20 @@ class TicketScreen(Screen):
             self.print_message = message
             if self.print_label is not None:
                 self.print_label.setText(message)
+
+    def _follow_queue(self) -> None:
+        if not self._queue_changed.is_set():
+            return
+        self._queue_changed.clear()
+        if self.kiosk.current() is not self or self.error:
+            return
+        if self.ticket is not None:
+            try:
+                self.ticket = self.kiosk.queue.issued_ticket(self.ticket.uid)
+            except Exception:  # the number on screen stays; only the counts could not be read
+                log.exception("could not re-read ticket %s", self.ticket.label)
+                return
+        self.refresh()
 
     def _choose(self, business_code: str) -> None:
         self._issue(business_code)

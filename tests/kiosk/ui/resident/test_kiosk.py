@@ -224,6 +224,29 @@ def test_take_a_ticket_from_a_guide_and_from_the_chooser(qtbot, kiosk):
     assert "B002" in shown and "前面还有 1 人" in shown and "预计等候约" in shown
 
 
+def test_the_ticket_and_the_waiting_counts_follow_calls_without_reopening(qtbot, kiosk):
+    queue = kiosk.queue
+    queue.issue_ticket("civil")  # B001, someone before us
+    kiosk.go("ticket", business="civil")
+    screen = kiosk.screens["ticket"]
+    assert "前面还有 1 人" in texts(screen)
+    queue.call_next(2)  # window 2 calls B001: one second later the screen says so
+    qtbot.waitUntil(lambda: "您是下一位" in texts(screen), timeout=1000)
+    assert "前面还有 1 人" not in texts(screen)
+    kiosk.go("ticket")  # the chooser: B002 waits
+    assert "现在等候 1 人" in texts(screen.business_buttons["civil"])
+    queue.issue_ticket("civil")
+    qtbot.waitUntil(lambda: "现在等候 2 人" in texts(screen.business_buttons["civil"]), timeout=1000)
+
+
+def test_going_home_by_hand_clears_the_search(qtbot, kiosk):
+    kiosk.go("search")
+    kiosk.screens["search"].field.setText("qqxx")
+    tap(qtbot, kiosk.home_button)
+    kiosk.go("search")
+    assert kiosk.screens["search"].field.text() == ""
+
+
 def test_a_ticket_the_queue_refuses_shows_no_number(kiosk):
     kiosk.go("ticket", business="no-such-business")
     screen = kiosk.screens["ticket"]
