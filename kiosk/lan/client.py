@@ -67,6 +67,8 @@ class HallStatus:
     board_ok: bool
     printer_text: str
     printer_alarm: bool
+    voice_text: str = ""  # 语音: "" from a hall that does not report it
+    voice_ok: bool = True
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,9 @@ def hall_status(hall: Any, printer: Any) -> HallStatus:
     else:
         ps = printer.status()
         printer_text, alarm = f"打印机：{ps.message}", ps.alarm
-    return HallStatus(sync_text, sync_ok, board_text, board_ok, printer_text, alarm)
+    voice = getattr(hall, "voice", None) if hall is not None else None
+    voice_text, voice_ok = voice.status() if voice is not None else ("", True)
+    return HallStatus(sync_text, sync_ok, board_text, board_ok, printer_text, alarm, voice_text, voice_ok)
 
 
 # -- in process -----------------------------------------------------------------------------

@@ -215,7 +215,8 @@ class WorkPage(QWidget):
         self.sync = QLabel(objectName="status")
         self.board = QLabel(objectName="status")
         self.printer = QLabel(objectName="status")
-        for w in (self.connection, self.sync, self.board, self.printer):
+        self.voice = QLabel(objectName="status")
+        for w in (self.connection, self.sync, self.board, self.printer, self.voice):
             statuses.addWidget(w)
         statuses.addStretch(1)
         root.addLayout(statuses)
@@ -591,6 +592,10 @@ class CounterConsole(QWidget):
             self.banner(f"{LOST}（{since}{detail}）", ok=False)
             w.connection.setText("大厅主机：未连接")
             w.connection.setStyleSheet("background: #fbd9d9; color: #b71c1c;")
+            # The hall's last answer is no longer true: say that nothing is known until it answers.
+            for label, name in ((w.sync, "同步"), (w.board, "LED屏"), (w.printer, "打印机"), (w.voice, "语音")):
+                label.setText(f"{name}：未知")
+                label.setStyleSheet("color: #6b7280;")
             self.login_page.where.setText(f"大厅主机：{self.client.description} · 未连接，正在重连…")
             self.login_page.where.setStyleSheet("color: #b71c1c; font-size: 11pt;")
             if self.staff is None and not self.login_page.message.text():
@@ -618,7 +623,8 @@ class CounterConsole(QWidget):
         w = self.work
         for label, text, ok in ((w.sync, status.sync_text, status.sync_ok),
                                 (w.board, status.board_text, status.board_ok),
-                                (w.printer, status.printer_text, not status.printer_alarm)):
+                                (w.printer, status.printer_text, not status.printer_alarm),
+                                (w.voice, status.voice_text, status.voice_ok)):
             label.setText(text)
             label.setStyleSheet("" if ok else "background: #c62828; color: #ffffff; font-weight: bold;")
         self.status = status

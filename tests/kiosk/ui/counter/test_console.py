@@ -198,3 +198,22 @@ def test_reconnect_banner_goes_away(qtbot, world, monkeypatch):
     assert console.work.banner.isVisible()
     console._set_connected(True)
     qtbot.waitUntil(lambda: not console.work.banner.isVisible(), timeout=3000)
+
+
+def test_voice_failure_shows_on_the_console(qtbot, world):
+    from types import SimpleNamespace
+
+    from kiosk.config import VoiceSection
+    from kiosk.services.voice import VoiceCaller
+
+    q, _, client = world
+    voice = VoiceCaller(VoiceSection(), player=[])  # no audio player on this PC
+    client.hall = SimpleNamespace(voice=voice, sync=None, board=None, tz=TZ)
+    try:
+        console = make_console(qtbot, client)
+        login(console)
+        console.refresh()
+        assert console.work.voice.text().startswith("语音：故障") and "找不到播放器" in console.work.voice.text()
+        assert "#c62828" in console.work.voice.styleSheet()
+    finally:
+        voice.close()
