@@ -223,6 +223,12 @@ class WorkPage(QWidget):
 
         self.banner = QLabel(objectName="banner")
         self.banner.setWordWrap(True)
+        # Its place is kept while hidden: the buttons below never jump when a banner comes or goes.
+        keep = self.banner.sizePolicy()
+        keep.setRetainSizeWhenHidden(True)
+        self.banner.setSizePolicy(keep)
+        self.banner.setText("大厅")  # one line of Chinese tall from the start, styled as when shown
+        self.banner.setStyleSheet("background: #d7f0db; color: #1b5e20;")
         self.banner.hide()
         root.addWidget(self.banner)
 
@@ -607,6 +613,8 @@ class CounterConsole(QWidget):
         free = bool(self.connected) and not self.busy
         for b in [*w.buttons.values(), w.reprint, w.pick, w.back, w.resume_held]:
             b.setEnabled(free and self.unconfirmed is None)
+        if self.state is not None and self.state.paused:  # a paused window calls nobody
+            w.buttons["next"].setEnabled(False)
         self.login_page.button.setEnabled(self.connected is not False and not self.busy and not self.problem)
 
     def _hide_reconnected(self) -> None:
@@ -658,6 +666,7 @@ class CounterConsole(QWidget):
         avg = f"{s.avg_service_minutes:g} 分钟" if s.avg_service_minutes is not None else "—"
         w.stats.setText(f"今日办结 {s.served_today} 人 · 过号 {s.skipped_today} · 平均办理 {avg} · "
                         f"等候 {s.waiting_total} 人（{'、'.join(s.businesses)}）")
+        self._update_buttons()  # 叫下一位 follows the pause
 
     def _fill(self, table: QTableWidget, rows: list[list[str]]) -> None:
         selected = self._selected_label(table)

@@ -90,10 +90,19 @@ def test_keys_drive_the_queue_and_events(qtbot, world):
     assert "今日办结 1 人" in console.work.stats.text() and "过号 1" in console.work.stats.text()
     qtbot.keyClick(console, Qt.Key.Key_F8)
     assert "暂停服务" in console.work.title.text() and console.work.buttons["pause"].text().startswith("恢复")
+    assert not console.work.buttons["next"].isEnabled()  # a paused window calls nobody
     qtbot.keyClick(console, Qt.Key.Key_F1)
     assert "暂停服务" in console.work.message.text()
     qtbot.keyClick(console, Qt.Key.Key_F8)
     assert "暂停服务" not in console.work.title.text()
+    assert console.work.buttons["next"].isEnabled()
+    # a banner coming and going does not move the buttons under the clerk's finger
+    QApplication.processEvents()
+    before = console.work.buttons["next"].mapTo(console, console.work.buttons["next"].rect().topLeft())
+    console.banner("已重新连接大厅主机", ok=True)
+    QApplication.processEvents()
+    after = console.work.buttons["next"].mapTo(console, console.work.buttons["next"].rect().topLeft())
+    assert before == after
     assert rec.topics()[4:7] == ["ticket.called", "ticket.recalled", "ticket.skipped"]
     assert "window.paused" in rec.topics() and "window.resumed" in rec.topics()
 
