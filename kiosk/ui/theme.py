@@ -118,7 +118,7 @@ QLineEdit {{ min-height: {t.touch}px; font-size: {t.px(34)}px; color: {t.text}; 
     border: {t.border_px + 1}px solid {t.primary}; border-radius: 18px; padding: 0 20px; }}
 QScrollArea {{ background: transparent; border: none; }}
 QScrollArea > QWidget > QWidget {{ background: transparent; }}
-QScrollBar:vertical {{ width: {t.touch // 2 + 8}px; background: {t.background}; }}
+QScrollBar:vertical {{ width: {t.touch}px; background: {t.background}; }}
 QScrollBar::handle:vertical {{ background: {t.muted}; border-radius: 10px; min-height: 80px; }}
 QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical {{ height: 0px; }}
 """

@@ -106,8 +106,31 @@ def _centre(widget: QWidget) -> tuple[int, int]:
     return p.x(), p.y()
 
 
+def drag(app: QApplication, kiosk, seen: dict) -> Iterator[int]:  # type: ignore[no-untyped-def]
+    """A touch frame that presents itself as a mouse: press, move up, release on a long guide."""
+    from PySide6.QtWidgets import QScrollArea
+
+    kiosk.set_large_text(True)
+    guide = next(g for c in kiosk.catalog.categories() for g in kiosk.catalog.guides_in(c.code))
+    kiosk.go("guide", uid=guide.uid)
+    yield 500
+    area = next(a for a in kiosk.screens["guide"].findChildren(QScrollArea, "guide-scroll") if a.isVisible())
+    bar = area.verticalScrollBar()
+    seen["maximum"] = bar.maximum()
+    x, y = _centre(area.viewport())
+    subprocess.run(["xdotool", "mousemove", str(x), str(y), "mousedown", "1"], check=True)
+    for step in range(1, 13):
+        yield 30
+        subprocess.run(["xdotool", "mousemove", str(x), str(y - 25 * step)], check=True)
+    yield 30
+    subprocess.run(["xdotool", "mouseup", "1"], check=True)
+    yield 1500
+    seen["value"] = bar.value()
+    seen["bar_width"] = bar.width()
+
+
 LAN: dict[str, str] = {}  # the hall LAN API of the config under test
-SCENARIOS = {"editor": editor, "pin_storm": pin_storm}
+SCENARIOS = {"editor": editor, "pin_storm": pin_storm, "drag": drag}
 
 
 def main() -> int:

@@ -132,3 +132,9 @@ def test_a_wrong_pin_storm_at_the_kiosk_does_not_lock_the_account_at_a_counter(s
     assert seen["counter_login"] == "李文"  # through the hall LAN API, as a counter PC signs in
 
 
+
+
+def test_a_touch_frame_that_presents_itself_as_a_mouse_drags_a_guide(screen, tmp_path):
+    seen = run_scenario(screen, tmp_path, "drag")
+    assert seen["maximum"] > 300 and seen["bar_width"] >= 72
+    assert seen["value"] > 100  # the page moved with the finger

@@ -47,7 +47,9 @@ def scroll_area(content: QWidget) -> QScrollArea:
     area.setWidgetResizable(True)
     area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     area.setWidget(content)
-    QScroller.grabGesture(area.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+    # The left-button gesture: many kiosk touch frames present themselves as a mouse, and real
+    # touch reaches it too (Qt turns unhandled touches into mouse presses).
+    QScroller.grabGesture(area.viewport(), QScroller.ScrollerGestureType.LeftMouseButtonGesture)
     return area
 
 

@@ -39,6 +39,7 @@ class TicketScreen(Screen):
         # ticket's people ahead: the queue's events set a flag on their thread; this GUI-thread
         # timer redraws the screen on show within a quarter of a second.
         self._queue_changed = threading.Event()
+        self._shown_counts: list[tuple[str, int, bool]] = []
         hall = getattr(kiosk, "hall", None)
         if hall is not None:
             changed = self._queue_changed  # the bus keeps no reference to this widget
@@ -125,13 +126,23 @@ class TicketScreen(Screen):
         self._queue_changed.clear()
         if self.kiosk.current() is not self or self.error:
             return
-        if self.ticket is not None:
-            try:
-                self.ticket = self.kiosk.queue.issued_ticket(self.ticket.uid)
-            except Exception:  # the number on screen stays; only the counts could not be read
-                log.exception("could not re-read ticket %s", self.ticket.label)
+        try:
+            if self.ticket is not None:
+                fresh = self.kiosk.queue.issued_ticket(self.ticket.uid)
+                if (fresh.people_ahead, fresh.estimated_wait_minutes) == (
+                        self.ticket.people_ahead, self.ticket.estimated_wait_minutes):
+                    return  # e.g. our own new ticket: nothing on screen changed
+                self.ticket = fresh
+            elif self._counts() == self._shown_counts:
                 return
+        except Exception:  # what is on screen stays; only the counts could not be read
+            log.exception("could not re-read the queue for the ticket screen")
+            return
         self.refresh()
+
+    def _counts(self) -> list[tuple[str, int, bool]]:
+        queue = self.kiosk.queue
+        return [(b.code, b.waiting, bool(b.open_windows)) for b in queue.businesses()] if queue is not None else []
 
     def _choose(self, business_code: str) -> None:
         self._issue(business_code)
@@ -168,6 +179,7 @@ class TicketScreen(Screen):
         except Exception:
             log.exception("could not read the businesses")
             businesses = []
+        self._shown_counts = [(b.code, b.waiting, bool(b.open_windows)) for b in businesses]
         if not businesses:
             msg = label(Q.translate("Kiosk", "取号服务暂时不可用，请到服务窗口咨询。"), "title")
             msg.setObjectName("ticket-error")

@@ -587,3 +587,18 @@ def test_staff_with_content_rights_open_the_editor_from_the_kiosk(qtbot, kiosk):
     editor.close()  # done editing: the kiosk locks itself again
     assert kiosk.lockdown.active and kiosk.windowFlags() & Qt.WindowType.FramelessWindowHint
     assert not kiosk.close()
+
+
+def test_scroll_bars_are_touch_sized(qtbot, kiosk):
+    """Dragging with a mouse-emulating touch frame is tried on a real X server
+    (tests/kiosk/test_hall_on_screen.py); here the bar a finger may use instead."""
+    from PySide6.QtWidgets import QScrollArea
+
+    from kiosk.ui.theme import TOUCH_TARGET_PX
+
+    for large in (False, True):
+        kiosk.set_large_text(large)
+        kiosk.go("guide", uid=guide_uid(kiosk.hall, "MZ-001"))
+        QApplication.processEvents()
+        area = next(a for a in kiosk.screens["guide"].findChildren(QScrollArea, "guide-scroll") if a.isVisible())
+        assert area.verticalScrollBar().width() >= TOUCH_TARGET_PX
