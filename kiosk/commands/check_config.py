@@ -39,11 +39,17 @@ def config_model(path: Path, kind: str) -> type:
 def run(args: argparse.Namespace) -> int:
     model = config_model(args.file, args.kind)
     try:
-        load_config(args.file, model)
+        config = load_config(args.file, model)
     except ConfigError as exc:
         print(f"{exc.path}: {len(exc.problems)} problem(s)")
         for problem in exc.problems:
             print(f"  {problem}")
         return 1
     print(f"{args.file}: OK ({'office' if model is not HallConfig else 'hall'} config)")
+    if model is HallConfig:
+        from kiosk.services.links import loopback_warning, office_public_url
+
+        warning = loopback_warning(office_public_url(config))
+        if warning:
+            print(f"  警告 warning: {warning}")
     return 0

@@ -69,6 +69,7 @@ class HallStatus:
     printer_alarm: bool
     voice_text: str = ""  # 语音: "" from a hall that does not report it
     voice_ok: bool = True
+    qr_warning: str = ""  # QR codes point at the hall PC itself: residents' phones cannot open them
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,13 @@ def hall_status(hall: Any, printer: Any) -> HallStatus:
         printer_text, alarm = f"打印机：{ps.message}", ps.alarm
     voice = getattr(hall, "voice", None) if hall is not None else None
     voice_text, voice_ok = voice.status() if voice is not None else ("", True)
-    return HallStatus(sync_text, sync_ok, board_text, board_ok, printer_text, alarm, voice_text, voice_ok)
+    qr_warning = ""
+    if hall is not None and getattr(hall, "config", None) is not None:
+        from kiosk.services.links import hall_public_url, loopback_warning
+
+        qr_warning = loopback_warning(hall_public_url(hall))
+    return HallStatus(sync_text, sync_ok, board_text, board_ok, printer_text, alarm, voice_text, voice_ok,
+                      qr_warning)
 
 
 # -- in process -----------------------------------------------------------------------------

@@ -220,6 +220,11 @@ class WorkPage(QWidget):
             statuses.addWidget(w)
         statuses.addStretch(1)
         root.addLayout(statuses)
+        self.qr_warning = QLabel(objectName="status")
+        self.qr_warning.setWordWrap(True)
+        self.qr_warning.setStyleSheet("background: #fff4d6; color: #7a4b00;")
+        self.qr_warning.hide()
+        root.addWidget(self.qr_warning)
 
         self.banner = QLabel(objectName="banner")
         self.banner.setWordWrap(True)
@@ -635,6 +640,8 @@ class CounterConsole(QWidget):
                                 (w.voice, status.voice_text, status.voice_ok)):
             label.setText(text)
             label.setStyleSheet("" if ok else "background: #c62828; color: #ffffff; font-weight: bold;")
+        w.qr_warning.setText(f"⚠ {status.qr_warning}" if status.qr_warning else "")
+        w.qr_warning.setVisible(bool(status.qr_warning))
         self.status = status
 
     def show_state(self, s: WindowState) -> None:

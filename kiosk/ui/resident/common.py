@@ -83,3 +83,17 @@ class Screen(QWidget):
     def reset(self) -> None:
         """Forget what the last resident did here (idle reset)."""
         self.params = {}
+
+
+def qr_caption(kiosk: Any, text: str) -> QLabel:
+    """The line under a QR code; when the code points at this PC (the embedded default on
+    loopback) it says that a phone cannot open it instead of inviting a scan."""
+    from kiosk.services.links import hall_public_url, phones_cannot_open
+
+    if kiosk.hall is not None and phones_cannot_open(hall_public_url(kiosk.hall)):
+        caption = label(Q.translate("Kiosk", "演示用二维码：指向本机，手机无法打开"), "muted")
+        caption.setObjectName("qr-demo-only")
+    else:
+        caption = label(text, "body")
+    caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    return caption

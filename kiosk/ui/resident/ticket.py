@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout
 
 from kiosk.services.links import hall_public_url, ticket_url
-from kiosk.ui.resident.common import Screen, english, label
+from kiosk.ui.resident.common import Screen, english, label, qr_caption
 from kiosk.ui.widgets.qr import QrWidget
 from kiosk.ui.widgets.tiles import BadgeMark, Tile, clear_layout
 
@@ -243,7 +243,7 @@ class TicketScreen(Screen):
         self.qr.set_data(ticket_url(hall_public_url(self.kiosk.hall), tk.uid))
         self.qr.set_side(340 if t.large else 300)
         qr_col.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignHCenter)
-        caption = label(Q.translate("Kiosk", "手机扫码，随时查看叫号进度"), "body")
+        caption = qr_caption(self.kiosk, Q.translate("Kiosk", "手机扫码，随时查看叫号进度"))
         caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
         qr_col.addWidget(caption)
         qr_col.addStretch(1)

@@ -224,5 +224,10 @@ def test_voice_failure_shows_on_the_console(qtbot, world):
         console.refresh()
         assert console.work.voice.text().startswith("语音：故障") and "找不到播放器" in console.work.voice.text()
         assert "#c62828" in console.work.voice.styleSheet()
+        assert not console.work.qr_warning.isVisible()  # no hall config here: nothing to warn about
+        client.hall = SimpleNamespace(voice=voice, sync=None, board=None, tz=TZ, config=HallConfig())
+        console._polls = 0  # the status is asked for on the next poll
+        console.refresh()
+        assert console.work.qr_warning.isVisible() and "手机打不开" in console.work.qr_warning.text()
     finally:
         voice.close()
