@@ -426,8 +426,8 @@
         <translation>Clear all</translation>
     </message>
     <message>
-        <source>演示用二维码：指向本机，手机无法打开</source>
-        <translation>Demo QR code: it points at this PC, phones cannot open it</translation>
+        <source>仅供演示：手机打不开</source>
+        <translation>Demo only: phones cannot open it</translation>
     </message>
     <message>
         <source>工号或 PIN 不正确</source>

@@ -91,7 +91,7 @@ def qr_caption(kiosk: Any, text: str) -> QLabel:
     from kiosk.services.links import hall_public_url, phones_cannot_open
 
     if kiosk.hall is not None and phones_cannot_open(hall_public_url(kiosk.hall)):
-        caption = label(Q.translate("Kiosk", "演示用二维码：指向本机，手机无法打开"), "muted")
+        caption = label(Q.translate("Kiosk", "仅供演示：手机打不开"), "muted")
         caption.setObjectName("qr-demo-only")
     else:
         caption = label(text, "body")

@@ -38,6 +38,7 @@ def type_on_keyboard(window: KioskWindow, text: str) -> KioskWindow:
 def fresh(ctx: ShotContext) -> KioskWindow:
     window = kiosk(ctx)
     window.reset_session()
+    window._show_countdown(-1)  # the idle countdown shot leaves it up otherwise
     return window
 
 
@@ -156,4 +157,47 @@ def idle_countdown(ctx: ShotContext) -> QWidget:
     window = fresh(ctx)
     window.go("guide", uid=sample_guide_uid(window))
     window._show_countdown(8)  # what the last seconds before the idle reset look like
+    return window
+
+
+def staff_exit(ctx: ShotContext, *, english: bool, large: bool) -> QWidget:
+    """The staff exit as a station head sees it: staff number typed, the PIN field selected."""
+    window = fresh(ctx)
+    if english:
+        window.language_button.click()
+    if large:
+        window.large_button.click()
+    staff = window.staff
+    staff.open()
+    for key in ("digit-3", "pin", "digit-1", "digit-2"):
+        staff.buttons[key].click()
+    return window
+
+
+@shot("kiosk-staff")
+def staff_zh(ctx: ShotContext) -> QWidget:
+    return staff_exit(ctx, english=False, large=False)
+
+
+@shot("kiosk-staff-large")
+def staff_zh_large(ctx: ShotContext) -> QWidget:
+    return staff_exit(ctx, english=False, large=True)
+
+
+@shot("kiosk-staff-english")
+def staff_en(ctx: ShotContext) -> QWidget:
+    return staff_exit(ctx, english=True, large=False)
+
+
+@shot("kiosk-staff-english-large")
+def staff_en_large(ctx: ShotContext) -> QWidget:
+    return staff_exit(ctx, english=True, large=True)
+
+
+@shot("kiosk-ticket-english-large")
+def ticket_english_large(ctx: ShotContext) -> QWidget:
+    window = fresh(ctx)
+    window.language_button.click()
+    window.large_button.click()
+    window.go("ticket", business=window.queue.businesses()[0].code)
     return window

@@ -90,7 +90,7 @@ def test_tap_area_then_guide_shows_every_field_and_a_scannable_qr(qtbot, kiosk):
                   "常见问题", "外地户籍可以申请吗？", "为此事项取号"):
         assert words in shown, words
     # the embedded default's QR codes point at this PC: not offered as if a phone could open them
-    assert "手机扫码" not in shown and "手机无法打开" in shown
+    assert "手机扫码" not in shown and "仅供演示：手机打不开" in shown
     uid = guide_uid(kiosk.hall, "MZ-001")
     assert decode_qr(guide.qr) == guide_url(kiosk.config, uid) == f"http://127.0.0.1:8700/g/{uid}"
     # back goes to the category, home to the start
