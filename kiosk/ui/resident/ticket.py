@@ -140,6 +140,17 @@ class TicketScreen(Screen):
             return
         self.refresh()
 
+    def _business_title(self, tk) -> str:  # type: ignore[no-untyped-def]
+        """The business as the chooser names it: its English name on an English screen."""
+        if not english(self.kiosk):
+            return tk.business_name
+        try:
+            known = {b.code: b.name_en for b in self.kiosk.queue.businesses()}
+        except Exception:
+            log.exception("could not read the businesses")
+            known = {}
+        return known.get(tk.business_code) or tk.business_name
+
     def _counts(self) -> list[tuple[str, int, bool]]:
         queue = self.kiosk.queue
         return [(b.code, b.waiting, bool(b.open_windows)) for b in queue.businesses()] if queue is not None else []
@@ -218,7 +229,7 @@ class TicketScreen(Screen):
         number = label(tk.label, "big-number", wrap=False)
         number.setObjectName("ticket-number")
         info.addWidget(number)
-        info.addWidget(label(tk.business_name, "title"))
+        info.addWidget(label(self._business_title(tk), "title"))
         ahead = label(Q.translate("Kiosk", "前面还有 %n 人", None, tk.people_ahead), "title")
         ahead.setObjectName("ticket-ahead")
         info.addWidget(ahead)

@@ -241,6 +241,13 @@ def test_the_ticket_and_the_waiting_counts_follow_calls_without_reopening(qtbot,
     qtbot.waitUntil(lambda: "现在等候 2 人" in texts(screen.business_buttons["civil"]), timeout=1000)
 
 
+def test_the_english_ticket_names_the_business_in_english(kiosk):
+    kiosk.set_language("en")
+    kiosk.go("ticket", business="civil")
+    shown = texts(kiosk.screens["ticket"])
+    assert "Civil affairs" in shown and "民政事务业务" not in shown
+
+
 def test_going_home_by_hand_clears_the_search(qtbot, kiosk):
     kiosk.go("search")
     kiosk.screens["search"].field.setText("qqxx")
