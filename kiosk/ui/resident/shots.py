@@ -174,24 +174,10 @@ def staff_exit(ctx: ShotContext, *, english: bool, large: bool) -> QWidget:
     return window
 
 
-@shot("kiosk-staff")
-def staff_zh(ctx: ShotContext) -> QWidget:
-    return staff_exit(ctx, english=False, large=False)
-
-
-@shot("kiosk-staff-large")
-def staff_zh_large(ctx: ShotContext) -> QWidget:
-    return staff_exit(ctx, english=False, large=True)
-
-
-@shot("kiosk-staff-english")
-def staff_en(ctx: ShotContext) -> QWidget:
-    return staff_exit(ctx, english=True, large=False)
-
-
-@shot("kiosk-staff-english-large")
-def staff_en_large(ctx: ShotContext) -> QWidget:
-    return staff_exit(ctx, english=True, large=True)
+# the staff exit in both languages and both text sizes
+for _name, _english, _large in (("kiosk-staff", False, False), ("kiosk-staff-large", False, True),
+                                ("kiosk-staff-english", True, False), ("kiosk-staff-english-large", True, True)):
+    shot(_name)(lambda ctx, english=_english, large=_large: staff_exit(ctx, english=english, large=large))
 
 
 @shot("kiosk-ticket-english-large")
