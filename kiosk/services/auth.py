@@ -151,11 +151,12 @@ class AuthService:
             if staff is None or not staff.active:
                 verify_pin(pin, _DUMMY_HASH)
                 audit(session, name or "?", "login_failed", name, reason="unknown" if staff is None else "inactive")
-                error = AuthError("没有这个工作人员账户或账户已停用 (unknown or inactive account)")
+                error = AuthError("没有这个工作人员账户或账户已停用", "unknown_account")
             elif staff.locked_until is not None and staff.locked_until > now:
                 audit(session, name, "login_failed", name, reason="locked")
-                error = AuthError(f"账户已锁定，请在 {_minutes_left(staff.locked_until, now)} 分钟后再试，"
-                                  "或请站长重置 PIN (account locked)")
+                minutes = _minutes_left(staff.locked_until, now)
+                error = AuthError(f"账户已锁定，请在 {minutes} 分钟后再试，或请站长重置 PIN", "locked",
+                                  minutes=minutes)
             elif verify_pin(pin, staff.pin_hash):
                 staff.failed_attempts = 0
                 staff.locked_until = None
@@ -170,10 +171,10 @@ class AuthService:
                     staff.failed_attempts = 0
                     minutes = int(self.lockout.total_seconds() // 60)
                     audit(session, name, "login_failed", name, reason="wrong_pin", locked_minutes=minutes)
-                    error = AuthError(f"PIN 错误次数过多，账户已锁定 {minutes} 分钟 (account locked)")
+                    error = AuthError(f"PIN 错误次数过多，账户已锁定 {minutes} 分钟", "locked_now", minutes=minutes)
                 else:
                     audit(session, name, "login_failed", name, reason="wrong_pin", attempts_left=left)
-                    error = AuthError(f"PIN 错误，还可尝试 {left} 次 (wrong PIN, {left} tries left)")
+                    error = AuthError(f"PIN 错误，还可尝试 {left} 次", "wrong_pin", tries_left=left)
         log.warning("failed staff login for %r", name)
         raise error
 
@@ -190,19 +191,19 @@ class AuthService:
                 verify_pin(pin, _DUMMY_HASH)
                 audit(session, f"#{text or '?'}", "login_failed", f"#{text}", device=device,
                       reason="unknown" if staff is None else "inactive")
-                error = AuthError("工号或 PIN 不正确 (wrong staff number or PIN)", "wrong_number_or_pin")
+                error = AuthError("工号或 PIN 不正确", "wrong_number_or_pin")
             elif staff.locked_until is not None and staff.locked_until > now:
                 audit(session, staff.name, "login_failed", staff.name, device=device, reason="locked")
                 minutes = _minutes_left(staff.locked_until, now)
-                error = AuthError(f"账户已锁定，请在 {minutes} 分钟后再试，或请站长重置 PIN (account locked)",
-                                  "locked", minutes=minutes)
+                error = AuthError(f"账户已锁定，请在 {minutes} 分钟后再试，或请站长重置 PIN", "locked",
+                                  minutes=minutes)
             elif verify_pin(pin, staff.pin_hash):
                 audit(session, staff.name, "login", staff.name, role=staff.role, device=device)
                 log.info("staff %s unlocked the %s", staff.name, device)
                 return StaffSession(staff.id, staff.name, staff.role)
             else:  # the same answer as an unknown number: the kiosk does not confirm who exists
                 audit(session, staff.name, "login_failed", staff.name, device=device, reason="wrong_pin")
-                error = AuthError("工号或 PIN 不正确 (wrong staff number or PIN)", "wrong_number_or_pin")
+                error = AuthError("工号或 PIN 不正确", "wrong_number_or_pin")
         log.warning("failed staff login at the %s for number %r", device, text)
         raise error
 
