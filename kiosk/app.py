@@ -93,9 +93,11 @@ def run_hall(args: argparse.Namespace) -> int:
 
         # One counter console per window in this process, the ticket printer, the voice call and the
         # hall LAN API for consoles on other PCs; sets hall.queue / hall.printer / hall.voice.
-        counters = parts["counters"] = CounterSide(hall)
-        counters.show()
-        board_window = start_board(hall)
+        # Consoles on the hall PC only for the windows [counter] lists (every one for screenshots).
+        counters = parts["counters"] = CounterSide(
+            hall, windows=None if args.screenshots is not None else config.counter.consoles)
+        # Held here for the app's life: a window only referenced by a local would be collected.
+        board_window = parts["board_window"] = start_board(hall)
         if window is None:
             # The resident kiosk: locked down (frameless, on top, no escape keys) unless taking screenshots.
             window = KioskWindow(hall, lockdown=args.screenshots is None)
@@ -103,6 +105,10 @@ def run_hall(args: argparse.Namespace) -> int:
             _show_kiosk(window, KioskSettings.of(config), offscreen=args.offscreen or args.screenshots is not None)
         else:
             window.attach(hall)
+        from kiosk.ui.window_roles import show_beside_kiosk
+
+        show_beside_kiosk(window, board=board_window, consoles=counters.consoles.values(),
+                          console_screen=config.counter.screen)
 
         def save_snapshot() -> None:
             store.save(StartupSnapshot.of(config, window.catalog, datetime.now(hall.tz)))
@@ -135,6 +141,8 @@ def run_hall(args: argparse.Namespace) -> int:
     code = app.exec()
     if "counters" in parts:
         parts["counters"].close()
+    if parts.get("board_window") is not None:
+        parts["board_window"].close()
     hall = parts.get("hall")
     if hall is not None:
         if hall.board is not None:
@@ -196,9 +204,9 @@ def take_screenshots(app: Any, hall: Any, window: Any, counters: Any, board_wind
 
 
 def start_board(hall):  # type: ignore[no-untyped-def]
-    """Drive the LED board from the queue; on the embedded default also show the virtual board.
+    """Drive the LED board from the queue; on the embedded default also build the virtual board.
 
-    Returns the virtual board's window, if there is one."""
+    Returns the virtual board's window, if there is one (shown by window_roles.show_beside_kiosk)."""
     if not hall.config.board.enabled:
         return None
     from kiosk.services.board_feed import HallBoard
@@ -210,5 +218,4 @@ def start_board(hall):  # type: ignore[no-untyped-def]
 
     widget = BoardWidget(hall.board.virtual, dot=5 if hall.config.board.width <= 256 else 3)
     widget.setWindowTitle(f"LED 显示屏（虚拟）· {hall.config.hall.name}")
-    widget.show()
     return widget

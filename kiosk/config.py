@@ -166,6 +166,15 @@ class BackupSection(Section):
     keep: int = Field(24, ge=1, le=1000)  # the newest N are kept
 
 
+class CounterSection(Section):
+    """[counter]: counter consoles on the hall PC itself. Clerks normally run `yizhan counter`
+    on their own PCs; the hall PC opens consoles only for the windows listed here, on the given
+    screen (0 = the first), and never over the kiosk."""
+
+    consoles: list[int] = Field(default_factory=list)  # window numbers, e.g. [1, 2]; empty: none
+    screen: int = Field(1, ge=0, le=8)  # the screen they open on; the kiosk's if there is no such screen
+
+
 class HallConfig(Section):
     hall: HallSection = HallSection()
     kiosk: KioskSection = KioskSection()
@@ -176,6 +185,7 @@ class HallConfig(Section):
     voice: VoiceSection = VoiceSection()
     lan: LanSection = LanSection()
     backup: BackupSection = BackupSection()
+    counter: CounterSection = CounterSection()
 
     def data_dir(self) -> Path:
         return self.hall.data_dir or Path(platformdirs.user_data_dir("yizhan", appauthor=False))

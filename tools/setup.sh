@@ -17,9 +17,9 @@ DEBIAN_PACKAGES=(
   alsa-utils
   libzinnia0 tegaki-zinnia-simplified-chinese espeak-ng
 )
-# Test-only: a real X server and real pointer input (window tests, the handwriting pad on X11);
+# Test-only: a real X server, real pointer input and xwininfo (window tests, the handwriting pad on X11);
 # systemd for systemd-analyze in tools/deb-test.sh.
-((want_test)) && DEBIAN_PACKAGES+=(xvfb xdotool systemd)
+((want_test)) && DEBIAN_PACKAGES+=(xvfb xdotool x11-utils systemd)
 if command -v apt-get >/dev/null && command -v dpkg-query >/dev/null; then
   missing=()
   for pkg in "${DEBIAN_PACKAGES[@]}"; do

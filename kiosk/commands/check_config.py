@@ -48,4 +48,10 @@ def run(args: argparse.Namespace) -> int:
     for warning in config.board.gb2312_problems() if model is HallConfig else []:
         print(f"  warning: {warning}")
     print(f"{args.file}: OK ({'office' if model is not HallConfig else 'hall'} config)")
+    if model is HallConfig:
+        from kiosk.services.links import loopback_warning, office_public_url
+
+        warning = loopback_warning(office_public_url(config))
+        if warning:
+            print(f"  警告 warning: {warning}")
     return 0

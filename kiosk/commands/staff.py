@@ -62,11 +62,12 @@ def run_add(args: argparse.Namespace) -> int:
     try:
         pin = read_pin()
         auth = _auth(args)
-        auth.add_staff(args.name, args.role, pin, actor="cli")
+        number = auth.add_staff(args.name, args.role, pin, actor="cli")
     except AuthError as exc:
         print(f"错误 error: {exc}", file=sys.stderr)
         return 1
-    print(f"已添加 {args.name.strip()}（{ROLE_NAMES[args.role]} {args.role}）")
+    print(f"已添加 {args.name.strip()}（{ROLE_NAMES[args.role]} {args.role}），工号 {number}"
+          "（自助机工作人员入口：工号 + PIN）")
     return 0
 
 
@@ -90,5 +91,5 @@ def run_list(args: argparse.Namespace) -> int:
         state = "启用" if s.active else "停用"
         if s.locked_until is not None:
             state += f"，锁定至 {s.locked_until.astimezone().strftime('%Y-%m-%d %H:%M')}"
-        print(f"{terminal_safe(s.name)}\t{s.role}\t{ROLE_NAMES.get(s.role, s.role)}\t{state}")
+        print(f"{terminal_safe(s.name)}\t{s.role}\t{ROLE_NAMES.get(s.role, s.role)}\t{state}\t工号 {s.number}")
     return 0

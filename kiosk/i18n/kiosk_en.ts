@@ -504,5 +504,51 @@
         <source>清空</source>
         <translation>Clear all</translation>
     </message>
+    <message>
+        <source>仅供演示：手机打不开</source>
+        <translation>Demo only: phones cannot open it</translation>
+    </message>
+    <message>
+        <source>工号或 PIN 不正确</source>
+        <translation>Wrong staff number or PIN</translation>
+    </message>
+    <message>
+        <source>请输入您的工号和 PIN（工号见 yizhan staff list）</source>
+        <translation>Enter your staff number and PIN (staff numbers: yizhan staff list)</translation>
+    </message>
+    <message>
+        <source>工号：%1</source>
+        <translation>Staff number: %1</translation>
+    </message>
+    <message>
+        <source>PIN：%1</source>
+        <translation>PIN: %1</translation>
+    </message>
+    <message>
+        <source>自助机已退出自助模式</source>
+        <translation>The kiosk is out of kiosk mode</translation>
+    </message>
+    <message>
+        <source>返回自助模式</source>
+        <translation>Back to kiosk mode</translation>
+    </message>
+    <message>
+        <source>请先输入工号</source>
+        <translation>Enter your staff number first</translation>
+    </message>
+    <message numerus="yes">
+        <source>尝试次数过多，请 %n 秒后再试</source>
+        <translation>
+            <numerusform>Too many tries: try again in %n second</numerusform>
+            <numerusform>Too many tries: try again in %n seconds</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>账户已锁定，请在 %n 分钟后再试，或请站长重置 PIN</source>
+        <translation>
+            <numerusform>Account locked: try again in %n minute, or ask the station head to reset the PIN</numerusform>
+            <numerusform>Account locked: try again in %n minutes, or ask the station head to reset the PIN</numerusform>
+        </translation>
+    </message>
 </context>
 </TS>

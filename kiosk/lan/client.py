@@ -68,6 +68,9 @@ class HallStatus:
     printer_text: str
     printer_alarm: bool
     disk_text: str = ""  # a low-disk warning (kiosk/services/disk.py); "" when there is room
+    voice_text: str = ""  # 语音: "" from a hall that does not report it
+    voice_ok: bool = True
+    qr_warning: str = ""  # QR codes point at the hall PC itself: residents' phones cannot open them
 
 
 @dataclass(frozen=True)
@@ -141,11 +144,17 @@ def hall_status(hall: Any, printer: Any) -> HallStatus:
         ps = printer.status()
         printer_text, alarm = f"打印机：{ps.message}", ps.alarm
     disk_text = ""
-    if getattr(hall, "config", None) is not None:
+    voice = getattr(hall, "voice", None) if hall is not None else None
+    voice_text, voice_ok = voice.status() if voice is not None else ("", True)
+    qr_warning = ""
+    if hall is not None and getattr(hall, "config", None) is not None:
         from kiosk.services.disk import low_disk_text
+        from kiosk.services.links import hall_public_url, loopback_warning
 
         disk_text = low_disk_text(hall.config.data_dir())
-    return HallStatus(sync_text, sync_ok, board_text, board_ok, printer_text, alarm, disk_text)
+        qr_warning = loopback_warning(hall_public_url(hall))
+    return HallStatus(sync_text, sync_ok, board_text, board_ok, printer_text, alarm, disk_text, voice_text,
+                      voice_ok, qr_warning)
 
 
 # -- in process -----------------------------------------------------------------------------

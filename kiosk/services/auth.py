@@ -82,7 +82,13 @@ def check_role(role: str) -> str:
 
 
 class AuthError(Exception):
-    """Login or account problem; str() is a Chinese message fit for the screen."""
+    """Login or account problem; str() is a Chinese message fit for the screen. `code` and
+    `params` say the same for a screen in another language (kiosk/i18n turns them into text)."""
+
+    def __init__(self, message: str, code: str = "", **params: object):
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 class PermissionDenied(AuthError):
@@ -113,6 +119,7 @@ class StaffInfo:
     active: bool
     locked_until: datetime | None
     failed_attempts: int
+    number: int = 0  # 工号: what staff type at the kiosk's staff exit
 
 
 def audit(session: Session, actor: str, action: str, target: str = "", **detail: object) -> None:
@@ -145,11 +152,12 @@ class AuthService:
             if staff is None or not staff.active:
                 verify_pin(pin, _DUMMY_HASH)
                 audit(session, name or "?", "login_failed", name, reason="unknown" if staff is None else "inactive")
-                error = AuthError("没有这个工作人员账户或账户已停用 (unknown or inactive account)")
+                error = AuthError("没有这个工作人员账户或账户已停用", "unknown_account")
             elif staff.locked_until is not None and staff.locked_until > now:
                 audit(session, name, "login_failed", name, reason="locked")
-                error = AuthError(f"账户已锁定，请在 {_minutes_left(staff.locked_until, now)} 分钟后再试，"
-                                  "或请站长重置 PIN (account locked)")
+                minutes = _minutes_left(staff.locked_until, now)
+                error = AuthError(f"账户已锁定，请在 {minutes} 分钟后再试，或请站长重置 PIN", "locked",
+                                  minutes=minutes)
             elif verify_pin(pin, staff.pin_hash):
                 staff.failed_attempts = 0
                 staff.locked_until = None
@@ -164,10 +172,10 @@ class AuthService:
                     staff.failed_attempts = 0
                     minutes = int(self.lockout.total_seconds() // 60)
                     audit(session, name, "login_failed", name, reason="wrong_pin", locked_minutes=minutes)
-                    error = AuthError(f"PIN 错误次数过多，账户已锁定 {minutes} 分钟 (account locked)")
+                    error = AuthError(f"PIN 错误次数过多，账户已锁定 {minutes} 分钟", "locked_now", minutes=minutes)
                 else:
                     audit(session, name, "login_failed", name, reason="wrong_pin", attempts_left=left)
-                    error = AuthError(f"PIN 错误，还可尝试 {left} 次 (wrong PIN, {left} tries left)")
+                    error = AuthError(f"PIN 错误，还可尝试 {left} 次", "wrong_pin", tries_left=left)
         log.warning("failed staff login for %r", name)
         raise error
 
@@ -179,6 +187,34 @@ class AuthService:
         with self.cache.reading() as session:
             row = session.execute(select(Staff.pin_hash, Staff.active).where(Staff.id == staff_id)).first()
         return row[0] if row is not None and row[1] else None
+    def login_at_kiosk(self, number: int | str, pin: str, *, device: str = "kiosk") -> StaffSession:
+        """Staff number (工号, the account's number in `yizhan staff list`) and PIN at a public
+        kiosk. Nobody there sees a list of names, and wrong PINs never lock the account: a
+        resident typing at the kiosk must not lock a clerk out of their counter. The kiosk slows
+        its own attempts down instead (KioskBackoff). Every failure is audited with the device."""
+        now = self.clock()
+        text = str(number).strip()
+        with self.cache.transaction() as session:
+            staff = session.get(Staff, int(text)) if text.isdigit() and len(text) <= 9 else None
+            if staff is None or not staff.active:
+                verify_pin(pin, _DUMMY_HASH)
+                audit(session, f"#{text or '?'}", "login_failed", f"#{text}", device=device,
+                      reason="unknown" if staff is None else "inactive")
+                error = AuthError("工号或 PIN 不正确", "wrong_number_or_pin")
+            elif staff.locked_until is not None and staff.locked_until > now:
+                audit(session, staff.name, "login_failed", staff.name, device=device, reason="locked")
+                minutes = _minutes_left(staff.locked_until, now)
+                error = AuthError(f"账户已锁定，请在 {minutes} 分钟后再试，或请站长重置 PIN", "locked",
+                                  minutes=minutes)
+            elif verify_pin(pin, staff.pin_hash):
+                audit(session, staff.name, "login", staff.name, role=staff.role, device=device)
+                log.info("staff %s unlocked the %s", staff.name, device)
+                return StaffSession(staff.id, staff.name, staff.role)
+            else:  # the same answer as an unknown number: the kiosk does not confirm who exists
+                audit(session, staff.name, "login_failed", staff.name, device=device, reason="wrong_pin")
+                error = AuthError("工号或 PIN 不正确", "wrong_number_or_pin")
+        log.warning("failed staff login at the %s for number %r", device, text)
+        raise error
 
     def staff_names(self, permission: str | None = None) -> list[str]:
         """Active staff names (for the login picker), optionally only those with a permission."""
@@ -190,10 +226,11 @@ class AuthService:
 
     def list_staff(self) -> list[StaffInfo]:
         with self.cache.reading() as session:
-            return [StaffInfo(s.name, s.role, s.active, s.locked_until, s.failed_attempts)
+            return [StaffInfo(s.name, s.role, s.active, s.locked_until, s.failed_attempts, s.id)
                     for s in session.scalars(select(Staff).order_by(Staff.name))]
 
-    def add_staff(self, name: str, role: str, pin: str, *, actor: str = "system") -> None:
+    def add_staff(self, name: str, role: str, pin: str, *, actor: str = "system") -> int:
+        """Create the account; returns its staff number (工号)."""
         try:  # (50: the staff table's column; the shared rule allows 64)
             name = check_name(name, "name", max_len=50)
         except ValueError as exc:
@@ -203,8 +240,11 @@ class AuthService:
         with self.cache.transaction() as session:
             if session.scalar(select(Staff.id).where(Staff.name == name)) is not None:
                 raise AuthError(f"已有名为 {name} 的账户 (account {name!r} exists)")
-            session.add(Staff(name=name, role=role, pin_hash=hash_pin(pin)))
+            staff = Staff(name=name, role=role, pin_hash=hash_pin(pin))
+            session.add(staff)
+            session.flush()
             audit(session, actor, "staff_add", name, role=role)
+            return staff.id
 
     def reset_pin(self, name: str, pin: str, *, actor: str = "system") -> None:
         """Set a new PIN and lift any lockout."""
@@ -234,6 +274,38 @@ class AuthService:
                 raise AuthError(f"没有名为 {name} 的账户 (no account {name!r})")
             staff.active = active
             audit(session, actor, "staff_enable" if active else "staff_disable", staff.name)
+
+
+class KioskBackoff:
+    """Wrong staff PINs at one kiosk: the first few are free, then each further try waits twice
+    as long as the last (30 s, 1 min, 2 min … at most 15 min). It holds this device only; the
+    account itself stays usable at the counters."""
+
+    def __init__(self, free: int = 3, first_wait_s: float = 30.0, max_wait_s: float = 900.0,
+                 clock: Callable[[], float] | None = None):
+        import time
+
+        self.free = free
+        self.first_wait_s = first_wait_s
+        self.max_wait_s = max_wait_s
+        self.clock = clock or time.monotonic
+        self.failures = 0
+        self.until = 0.0
+
+    def wait_s(self) -> int:
+        """Whole seconds before the next try is accepted (0: now)."""
+        left = self.until - self.clock()
+        return int(left + 0.999) if left > 0 else 0
+
+    def failed(self) -> None:
+        self.failures += 1
+        extra = self.failures - self.free
+        if extra > 0:
+            self.until = self.clock() + min(self.max_wait_s, self.first_wait_s * 2 ** (extra - 1))
+
+    def succeeded(self) -> None:
+        self.failures = 0
+        self.until = 0.0
 
 
 def _minutes_left(until: datetime, now: datetime) -> int:

@@ -6,8 +6,9 @@ phones can reach), else `office.url`, else the embedded office on loopback.
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 EMBEDDED_OFFICE_URL = "http://127.0.0.1:8700"  # sync/office/config.py's default host and port
 
@@ -39,3 +40,24 @@ def hall_public_url(hall: Any) -> str:
     (the embedded office may have moved to a free port)."""
     embedded = getattr(getattr(hall, "sync", None), "public_url", None) or None
     return office_public_url(hall.config, embedded)
+
+
+LOOPBACK_WARNING = ("二维码指向本机地址 {base}，居民的手机打不开：请在配置的 [office] 中设置 "
+                    "public_url（手机能访问的街道办地址）")
+
+
+def phones_cannot_open(base: str) -> bool:
+    """True when QR codes on this base point at the hall PC itself (localhost, 127.x, ::1),
+    which no resident's phone can reach."""
+    host = (urlsplit(base).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def loopback_warning(base: str) -> str:
+    """The staff's warning for such a base, or ""."""
+    return LOOPBACK_WARNING.format(base=base) if phones_cannot_open(base) else ""

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import time
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 SOUNDS = ASSETS / "sounds"
 PLAYERS = (["aplay", "-q"], ["paplay"], ["pw-play"])
 GAP_MS = 90  # breath between words
+RETRY_S = 60  # a failed player is tried again after this long
+NO_PLAYER = "找不到播放器 aplay / paplay / pw-play"
 
 
 def window_words(number: int) -> list[str]:
@@ -79,6 +82,12 @@ class VoiceCaller:
             self.player = next((p for p in PLAYERS if shutil.which(p[0])), [])
         self.spoken: list[str] = []  # texts announced (played or logged), in order
         self.device_ok = bool(self.player)
+        # Why calls are silent now ("" when they are not), shown on the consoles as 语音：故障;
+        # the player is tried again after RETRY_S (a headset plugged in, PulseAudio restarted).
+        self.fault = "" if self.player else NO_PLAYER
+        self.clock = time.monotonic
+        self._retry_at = self.clock() + RETRY_S
+        self._configured_player = player
         self._queue: queue.Queue[Announcement | None] = queue.Queue()
         self._idle = threading.Event()
         self._idle.set()
@@ -115,6 +124,14 @@ class VoiceCaller:
         for _ in range(self.section.repeat):
             self._queue.put(Announcement(text, clips))
 
+    def status(self) -> tuple[str, bool]:
+        """The consoles' 语音 status: text and whether it is fine."""
+        if not self.section.enabled:
+            return "语音：未启用", True
+        if self.fault:
+            return f"语音：故障（{self.fault}），稍后自动重试", False
+        return "语音：正常", True
+
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Block until every queued call was spoken (tests, shutdown)."""
         return self._idle.wait(timeout)
@@ -144,21 +161,39 @@ class VoiceCaller:
     def _speak(self, item: Announcement) -> None:
         self.spoken.append(item.text)
         label = "chime" if self.section.chime_only else item.text
-        if not self.device_ok:
+        if self.fault and self.clock() < self._retry_at:
             log.info("voice (silent): %s", label)
             return
-        with tempfile.TemporaryDirectory(prefix="yizhan-voice-") as tmp:
-            path = Path(tmp) / "call.wav"
-            join_clips([self.sounds / f"{c}.wav" for c in item.clips], path)
-            result = subprocess.run([*self.player, str(path)], capture_output=True, timeout=60)
-        if result.returncode != 0:
-            # No sound card, no PulseAudio: keep running silently, say so once.
-            self.device_ok = False
-            log.warning("audio player %s failed (%s); voice calls are only logged from now on",
-                        self.player[0], result.stderr.decode(errors="replace").strip()[-200:])
-            log.info("voice (silent): %s", label)
-        else:
-            log.info("voice: %s", label)
+        if not self.player and self._configured_player is None and not self.section.player:
+            self.player = next((p for p in PLAYERS if shutil.which(p[0])), [])
+        if not self.player:
+            self._failed(NO_PLAYER, label)
+            return
+        try:
+            with tempfile.TemporaryDirectory(prefix="yizhan-voice-") as tmp:
+                path = Path(tmp) / "call.wav"
+                join_clips([self.sounds / f"{c}.wav" for c in item.clips], path)
+                result = subprocess.run([*self.player, str(path)], capture_output=True, timeout=60)
+        except (OSError, subprocess.SubprocessError) as exc:  # the player is missing or hangs
+            self._failed(f"{self.player[0]}：{exc}"[:200], label)
+            return
+        if result.returncode != 0:  # no sound card, no PulseAudio
+            reason = result.stderr.decode(errors="replace").strip()[-160:] or f"exit {result.returncode}"
+            self._failed(f"{self.player[0]}：{reason}", label)
+            return
+        if self.fault:
+            log.warning("voice calls play again (%s)", self.player[0])
+        self.fault, self.device_ok = "", True
+        log.info("voice: %s", label)
+
+    def _failed(self, reason: str, label: str) -> None:
+        """Silent for now; said on the consoles; tried again after RETRY_S."""
+        if not self.fault:
+            log.warning("voice calls failed (%s); they are only logged, and tried again every %d s",
+                        reason, RETRY_S)
+        self.fault, self.device_ok = reason, False
+        self._retry_at = self.clock() + RETRY_S
+        log.info("voice (silent): %s", label)
 
 
 def join_clips(clips: list[Path], out: Path, gap_ms: int = GAP_MS) -> Path:

@@ -102,6 +102,9 @@ QPushButton[role="ticket"] {{ background: {t.ticket}; color: {t.on_ticket}; bord
 QPushButton[role="bar"] {{ background: transparent; color: {t.on_bar}; border: {t.border_px}px solid {t.on_bar};
     font-size: {t.px(22)}px; padding: 4px 14px; }}
 QPushButton[role="bar"]:checked {{ background: {t.on_bar}; color: {t.bar}; }}
+QPushButton[role="field"] {{ text-align: left; font-size: {t.px(30)}px; padding-left: 20px; }}
+QPushButton[role="field"]:checked {{ background: {t.highlight_bg}; color: {t.highlight_fg};
+    border: {t.border_px + 3}px solid {t.primary}; font-weight: bold; }}
 QPushButton[role="tile"], QPushButton[role="row"], QPushButton[role="area-tile"],
 QPushButton[role="business-tile"] {{ text-align: left; padding: 10px 22px; }}
 QPushButton[role="area-tile"] {{ min-height: {max(t.touch, t.px(150))}px; }}
@@ -118,7 +121,7 @@ QLineEdit {{ min-height: {t.touch}px; font-size: {t.px(34)}px; color: {t.text}; 
     border: {t.border_px + 1}px solid {t.primary}; border-radius: 18px; padding: 0 20px; }}
 QScrollArea {{ background: transparent; border: none; }}
 QScrollArea > QWidget > QWidget {{ background: transparent; }}
-QScrollBar:vertical {{ width: {t.touch // 2 + 8}px; background: {t.background}; }}
+QScrollBar:vertical {{ width: {t.touch}px; background: {t.background}; }}
 QScrollBar::handle:vertical {{ background: {t.muted}; border-radius: 10px; min-height: 80px; }}
 QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical {{ height: 0px; }}
 """

@@ -82,6 +82,23 @@ def test_check_config_command_exit_codes(tmp_path):
     assert "hall.nmae" in bad.stdout and "board.baudrate" in bad.stdout and "board.port" in bad.stdout
 
 
+def test_check_config_warns_when_qr_codes_point_at_this_pc(tmp_path):
+    local = yizhan("check-config", str(write(tmp_path, '[hall]\nname = "幸福社区工作站"\n')))
+    assert local.returncode == 0 and "127.0.0.1:8700" in local.stdout and "手机打不开" in local.stdout
+    reachable = yizhan("check-config", str(write(tmp_path, '[office]\nurl = "http://127.0.0.1:8700"\n'
+                                                           'public_url = "https://jd.example.gov.cn"\n')))
+    assert reachable.returncode == 0 and "手机打不开" not in reachable.stdout
+
+
+def test_phones_cannot_open_loopback_addresses():
+    from kiosk.services.links import phones_cannot_open
+
+    for url in ("http://127.0.0.1:8700", "http://localhost:8700/", "http://[::1]:8700", "http://127.8.9.1"):
+        assert phones_cannot_open(url), url
+    for url in ("http://192.168.1.10:8700", "https://jd.example.gov.cn", "http://10.0.0.2"):
+        assert not phones_cannot_open(url), url
+
+
 def test_check_config_on_office_example():
     result = yizhan("check-config", str(REPO / "config" / "office.example.toml"))
     assert result.returncode == 0, result.stdout + result.stderr

@@ -17,7 +17,9 @@ class CounterSide:
     the board feed use the same services.
     """
 
-    def __init__(self, hall: Any, *, queue: Any = None, consoles: bool = True, lan: bool = True):
+    def __init__(self, hall: Any, *, queue: Any = None, consoles: bool = True, lan: bool = True,
+                 windows: list[int] | None = None):
+        """`windows`: the window numbers that get a console here (None: every window)."""
         from kiosk.lan.api import start_hall_api
         from kiosk.lan.client import LocalCounterClient
         from kiosk.services.auth import AuthService
@@ -54,6 +56,8 @@ class CounterSide:
             from kiosk.ui.counter.console import CounterConsole
 
             for w in self.queue.windows():
+                if windows is not None and w.number not in windows:
+                    continue
                 console = CounterConsole(self.client, w.number, tz=hall.tz)
                 console.resize(1280, 800)
                 self.consoles[f"counter-{w.number}"] = console

@@ -217,13 +217,25 @@ class WorkPage(QWidget):
         self.sync = QLabel(objectName="status")
         self.board = QLabel(objectName="status")
         self.printer = QLabel(objectName="status")
-        for w in (self.connection, self.sync, self.board, self.printer):
+        self.voice = QLabel(objectName="status")
+        for w in (self.connection, self.sync, self.board, self.printer, self.voice):
             statuses.addWidget(w)
         statuses.addStretch(1)
         root.addLayout(statuses)
+        self.qr_warning = QLabel(objectName="status")
+        self.qr_warning.setWordWrap(True)
+        self.qr_warning.setStyleSheet("background: #fff4d6; color: #7a4b00;")
+        self.qr_warning.hide()
+        root.addWidget(self.qr_warning)
 
         self.banner = QLabel(objectName="banner")
         self.banner.setWordWrap(True)
+        # Its place is kept while hidden: the buttons below never jump when a banner comes or goes.
+        keep = self.banner.sizePolicy()
+        keep.setRetainSizeWhenHidden(True)
+        self.banner.setSizePolicy(keep)
+        self.banner.setText("大厅")  # one line of Chinese tall from the start, styled as when shown
+        self.banner.setStyleSheet("background: #d7f0db; color: #1b5e20;")
         self.banner.hide()
         root.addWidget(self.banner)
 
@@ -593,6 +605,10 @@ class CounterConsole(QWidget):
             self.banner(f"{LOST}（{since}{detail}）", ok=False)
             w.connection.setText("大厅主机：未连接")
             w.connection.setStyleSheet("background: #fbd9d9; color: #b71c1c;")
+            # The hall's last answer is no longer true: say that nothing is known until it answers.
+            for label, name in ((w.sync, "同步"), (w.board, "LED屏"), (w.printer, "打印机"), (w.voice, "语音")):
+                label.setText(f"{name}：未知")
+                label.setStyleSheet("color: #6b7280;")
             self.login_page.where.setText(f"大厅主机：{self.client.description} · 未连接，正在重连…")
             self.login_page.where.setStyleSheet("color: #b71c1c; font-size: 11pt;")
             if self.staff is None and not self.login_page.message.text():
@@ -604,6 +620,8 @@ class CounterConsole(QWidget):
         free = bool(self.connected) and not self.busy
         for b in [*w.buttons.values(), w.reprint, w.pick, w.back, w.resume_held]:
             b.setEnabled(free and self.unconfirmed is None)
+        if self.state is not None and self.state.paused:  # a paused window calls nobody
+            w.buttons["next"].setEnabled(False)
         self.login_page.button.setEnabled(self.connected is not False and not self.busy and not self.problem)
 
     def _hide_reconnected(self) -> None:
@@ -620,12 +638,15 @@ class CounterConsole(QWidget):
         w = self.work
         for label, text, ok in ((w.sync, status.sync_text, status.sync_ok),
                                 (w.board, status.board_text, status.board_ok),
-                                (w.printer, status.printer_text, not status.printer_alarm)):
+                                (w.printer, status.printer_text, not status.printer_alarm),
+                                (w.voice, status.voice_text, status.voice_ok)):
             label.setText(text)
             label.setStyleSheet("" if ok else "background: #c62828; color: #ffffff; font-weight: bold;")
         if status.disk_text:  # staff hear of a filling disk well before the cache can no longer write
             w.sync.setText(f"{status.sync_text} · {status.disk_text}")
             w.sync.setStyleSheet("background: #c62828; color: #ffffff; font-weight: bold;")
+        w.qr_warning.setText(f"⚠ {status.qr_warning}" if status.qr_warning else "")
+        w.qr_warning.setVisible(bool(status.qr_warning))
         self.status = status
 
     def show_state(self, s: WindowState) -> None:
@@ -657,6 +678,7 @@ class CounterConsole(QWidget):
         avg = f"{s.avg_service_minutes:g} 分钟" if s.avg_service_minutes is not None else "—"
         w.stats.setText(f"今日办结 {s.served_today} 人 · 过号 {s.skipped_today} · 平均办理 {avg} · "
                         f"等候 {s.waiting_total} 人（{'、'.join(s.businesses)}）")
+        self._update_buttons()  # 叫下一位 follows the pause
 
     def _fill(self, table: QTableWidget, rows: list[list[str]]) -> None:
         selected = self._selected_label(table)

@@ -11,11 +11,13 @@ from datetime import tzinfo
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -40,6 +42,27 @@ from kiosk.ui.editor.history import HistoryView
 from kiosk.ui.editor.preview import detail_from_data, make_preview
 
 OK_STYLE = "color: #2e7d32;"
+UNSAVED_STYLE = "color: #b45309; font-weight: bold;"
+
+
+def ask_unsaved(parent: QWidget, title: str) -> str:
+    """"save", "discard" or "stay", asked in a modal box (buttons named for tests)."""
+    box = QMessageBox(parent)
+    box.setObjectName("unsaved-box")
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("未保存的修改")
+    box.setText(f"“{title}”有未保存的修改。")
+    box.setInformativeText("保存为草稿（可稍后继续并发布）、放弃这些修改，还是留在这里继续编辑？")
+    save = box.addButton("保存草稿", QMessageBox.ButtonRole.AcceptRole)
+    discard = box.addButton("放弃修改", QMessageBox.ButtonRole.DestructiveRole)
+    stay = box.addButton("留在这里", QMessageBox.ButtonRole.RejectRole)
+    for name, button in (("unsaved-save", save), ("unsaved-discard", discard), ("unsaved-stay", stay)):
+        button.setObjectName(name)
+    box.setDefaultButton(stay)
+    box.setEscapeButton(stay)
+    box.exec()
+    clicked = box.clickedButton()
+    return "save" if clicked is save else "discard" if clicked is discard else "stay"
 
 
 class RecordPage(QWidget):
@@ -105,6 +128,17 @@ class RecordPage(QWidget):
         self._check_timer.setInterval(300)
         self._check_timer.timeout.connect(self.recheck)
         self.form.changed.connect(lambda: self.live_check and self._check_timer.start())
+        # What the form held when the record was opened or saved: anything else is unsaved work,
+        # said on the status line and asked about before it could be lost.
+        self._loaded: Any = None
+        self._status_text = ""
+        self.unsaved = False
+        # checked once the event that changed the form is over (a table row is built in steps)
+        self._unsaved_timer = QTimer(self)
+        self._unsaved_timer.setSingleShot(True)
+        self._unsaved_timer.setInterval(0)
+        self._unsaved_timer.timeout.connect(self._form_changed)
+        self.form.changed.connect(self._unsaved_timer.start)
         rl.addWidget(self.views, 1)
 
         bar = QHBoxLayout()
@@ -163,10 +197,54 @@ class RecordPage(QWidget):
                 return
         raise EditorError(f"列表中没有 {uid}")
 
-    def _record_chosen(self, item: QListWidgetItem | None, _previous: Any = None) -> None:
+    def _record_chosen(self, item: QListWidgetItem | None, previous: Any = None) -> None:
         if item is None:
             return
-        self.open(self.service.load(self.kind, item.data(Qt.ItemDataRole.UserRole)))
+        uid = item.data(Qt.ItemDataRole.UserRole)
+        if self.unsaved and self.state is not None and uid != self.state.uid:
+            before = self.state.uid
+            if not self.resolve_unsaved():  # stay: the list points at the record being edited again
+                self.records.blockSignals(True)
+                self.records.setCurrentItem(previous)
+                self.records.blockSignals(False)
+                return
+            if self.state is None or self.state.uid != before or self.unsaved:
+                return
+            if self.records.currentItem() is None or self.records.currentItem().data(Qt.ItemDataRole.UserRole) != uid:
+                self.select(uid)  # saving re-read the list: choose the record again
+                return
+        self.open(self.service.load(self.kind, uid))
+
+    # unsaved changes
+
+    def _snapshot(self) -> Any:
+        lead = self.form.lead_guides.value() if self.kind == "business_type" else None
+        return self.form.data(), lead
+
+    def _form_changed(self) -> None:
+        if self.state is None or self._loaded is None:
+            return
+        self._unsaved_timer.stop()
+        unsaved = self._snapshot() != self._loaded
+        if unsaved != self.unsaved:
+            self.unsaved = unsaved
+            self.status.setStyleSheet(UNSAVED_STYLE if unsaved else "")
+            self.status.setText(f"{self._status_text} · 有未保存的修改" if unsaved else self._status_text)
+
+    def resolve_unsaved(self) -> bool:
+        """Before the form's content could be lost: save it as a draft, discard it, or stay.
+        True when it is safe to go on."""
+        self._form_changed()  # a change made this very moment counts too
+        if not self.unsaved or self.state is None:
+            return True
+        answer = ask_unsaved(self, self._title(self.state))
+        if answer == "save":
+            self._guarded(self.save_draft)
+            return not self.unsaved
+        if answer == "discard":
+            self.unsaved = False
+            return True
+        return False
 
     def open(self, state: EditState) -> None:
         self.state = state
@@ -180,12 +258,14 @@ class RecordPage(QWidget):
         self.heading.setText(title)
         draft = f"草稿（{state.draft_author} 保存）" if state.is_draft else "已发布"
         self.status.setStyleSheet("")
-        self.status.setText(f"{draft} · 基于第 {state.base_version} 版" if state.base_version else "新建，尚未发布")
+        self._status_text = f"{draft} · 基于第 {state.base_version} 版" if state.base_version else "新建，尚未发布"
+        self.status.setText(self._status_text)
         self.history.load(self.kind, state.uid if state.base_version else "", title)
         self.live_check = state.is_draft
         if state.is_draft:  # show what still needs fixing in a saved draft
             self.form.show_errors(self.service.validate(self.kind, state.data))
         self._view_changed(self.views.currentIndex())
+        self._loaded, self.unsaved = self._snapshot(), False
 
     def recheck(self) -> int:
         """Validate the form as it is now and show the messages; returns how many fields have one."""
@@ -197,6 +277,8 @@ class RecordPage(QWidget):
         return record_title(self.kind, state.data) or f"新{KIND_NAMES[self.kind]}"
 
     def new_record(self) -> None:
+        if not self.resolve_unsaved():
+            return
         self.records.clearSelection()
         self.open(self.service.new_record(self.kind))
         self.views.setCurrentIndex(0)
@@ -254,6 +336,7 @@ class RecordPage(QWidget):
     def discard(self) -> None:
         if self.state is None or not self.state.is_draft:
             return
+        self.unsaved = False
         self.service.discard_draft(self.staff, self.kind, self.state.uid)
         uid = self.state.uid
         self.state = None
@@ -290,6 +373,8 @@ class RecordPage(QWidget):
 
 class EditorWindow(QWidget):
     """The whole editor for one signed-in staff member."""
+
+    closed = Signal()  # the window really closed (the hall's kiosk locks itself again)
 
     def __init__(self, service: EditorService, staff: StaffSession, tz: tzinfo | None = None,
                  hall: Any = None):
@@ -353,3 +438,15 @@ class EditorWindow(QWidget):
         self._label_conflicts()
         self.tabs.setCurrentWidget(self.conflicts)
         return self.conflicts
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        for page in self.pages.values():
+            page._form_changed()  # a change made this very moment counts too
+            if page.unsaved:
+                self.tabs.setCurrentWidget(page)
+                if not page.resolve_unsaved():
+                    event.ignore()
+                    return
+        super().closeEvent(event)
+        if event.isAccepted():
+            self.closed.emit()

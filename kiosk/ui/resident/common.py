@@ -47,7 +47,9 @@ def scroll_area(content: QWidget) -> QScrollArea:
     area.setWidgetResizable(True)
     area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     area.setWidget(content)
-    QScroller.grabGesture(area.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+    # The left-button gesture: many kiosk touch frames present themselves as a mouse, and real
+    # touch reaches it too (Qt turns unhandled touches into mouse presses).
+    QScroller.grabGesture(area.viewport(), QScroller.ScrollerGestureType.LeftMouseButtonGesture)
     return area
 
 
@@ -81,3 +83,17 @@ class Screen(QWidget):
     def reset(self) -> None:
         """Forget what the last resident did here (idle reset)."""
         self.params = {}
+
+
+def qr_caption(kiosk: Any, text: str) -> QLabel:
+    """The line under a QR code; when the code points at this PC (the embedded default on
+    loopback) it says that a phone cannot open it instead of inviting a scan."""
+    from kiosk.services.links import hall_public_url, phones_cannot_open
+
+    if kiosk.hall is not None and phones_cannot_open(hall_public_url(kiosk.hall)):
+        caption = label(Q.translate("Kiosk", "仅供演示：手机打不开"), "muted")
+        caption.setObjectName("qr-demo-only")
+    else:
+        caption = label(text, "body")
+    caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    return caption

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QPushButton, QVB
 
 from kiosk.services.catalog import GuideDetail
 from kiosk.services.links import guide_url, hall_public_url
-from kiosk.ui.resident.common import Screen, english, label, or_none, scroll_area
+from kiosk.ui.resident.common import Screen, english, label, or_none, qr_caption, scroll_area
 from kiosk.ui.widgets.qr import QrWidget
 from kiosk.ui.widgets.read_aloud_bar import ReadAloudBar
 from kiosk.ui.widgets.tiles import Badge, clear_layout
@@ -123,7 +123,7 @@ class GuideScreen(Screen):
         box.setSpacing(16)
         qr_col = QVBoxLayout()
         qr_col.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignHCenter)
-        caption = label(Q.translate("Kiosk", "手机扫码，带走材料清单"), "body")
+        caption = qr_caption(self.kiosk, Q.translate("Kiosk", "手机扫码，带走材料清单"))
         caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
         qr_col.addWidget(caption)
         box.addLayout(qr_col)

@@ -28,6 +28,7 @@ class IdleWatcher(QObject):
         self.since = QElapsedTimer()
         self.since.start()
         self.warning = False
+        self.any_window = False  # True: a touch in any window of the app counts (staff in the editor)
         self.timer = QTimer(self)
         self.timer.setInterval(250)
         self.timer.timeout.connect(self.check)
@@ -69,7 +70,7 @@ class IdleWatcher(QObject):
             self.countdown.emit(math.ceil(left))
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if event.type() in ACTIVITY and isinstance(obj, QWidget) and obj.window() is self.window:
+        if event.type() in ACTIVITY and isinstance(obj, QWidget) and (self.any_window or obj.window() is self.window):
             self.poke()
         return False
 

@@ -9,7 +9,7 @@ the OS's own kiosk / assigned-access mode: see the README.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QKeyEvent, QWindow
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -18,6 +18,8 @@ M = Qt.KeyboardModifier
 ALWAYS_BLOCKED = {K.Key_Escape, K.Key_Meta, K.Key_Super_L, K.Key_Super_R, K.Key_Menu, K.Key_F11,
                   K.Key_Hyper_L, K.Key_Hyper_R, K.Key_LaunchMail, K.Key_HomePage}
 KEY_EVENTS = (QEvent.Type.KeyPress, QEvent.Type.KeyRelease, QEvent.Type.ShortcutOverride)
+RAISE_EVENTS = (QEvent.Type.Show, QEvent.Type.MouseButtonPress)
+OWN_WINDOWS = (Qt.WindowType.Window, Qt.WindowType.Dialog)  # not tooltips or popups
 
 
 def leaves_kiosk(event: QKeyEvent) -> bool:
@@ -51,11 +53,28 @@ class Lockdown(QObject):
         if not self.active:
             self.app.installEventFilter(self)
             self.active = True
+        self.keep_on_top()
 
     def release(self) -> None:
         if self.active:
             self.app.removeEventFilter(self)
             self.active = False
+
+    def _keep_kiosk_on_top(self, obj: QObject, kind: QEvent.Type) -> None:
+        """Without a window manager nothing keeps the kiosk above a window shown after it: another
+        window of the app appearing, or a touch on the kiosk, puts the kiosk back on top."""
+        if not isinstance(obj, QWidget) or not obj.isWindow():
+            return
+        if kind == QEvent.Type.Show:
+            if obj is not self.window and obj.windowType() in OWN_WINDOWS:
+                QTimer.singleShot(0, self.keep_on_top)
+        elif obj is self.window:
+            self.keep_on_top()
+
+    def keep_on_top(self) -> None:
+        if self.active and self.window.isVisible():
+            self.window.raise_()
+            self.window.activateWindow()
 
     def _ours(self, obj: QObject) -> bool:
         if isinstance(obj, QWidget):
@@ -64,6 +83,9 @@ class Lockdown(QObject):
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         kind = event.type()
+        if kind in RAISE_EVENTS:
+            self._keep_kiosk_on_top(obj, kind)
+            return False
         if kind not in KEY_EVENTS and kind != QEvent.Type.ContextMenu:
             return False
         if not self._ours(obj):

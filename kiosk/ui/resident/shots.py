@@ -38,6 +38,7 @@ def type_on_keyboard(window: KioskWindow, text: str) -> KioskWindow:
 def fresh(ctx: ShotContext) -> KioskWindow:
     window = kiosk(ctx)
     window.reset_session()
+    window._show_countdown(-1)  # the idle countdown shot leaves it up otherwise
     return window
 
 
@@ -156,4 +157,33 @@ def idle_countdown(ctx: ShotContext) -> QWidget:
     window = fresh(ctx)
     window.go("guide", uid=sample_guide_uid(window))
     window._show_countdown(8)  # what the last seconds before the idle reset look like
+    return window
+
+
+def staff_exit(ctx: ShotContext, *, english: bool, large: bool) -> QWidget:
+    """The staff exit as a station head sees it: staff number typed, the PIN field selected."""
+    window = fresh(ctx)
+    if english:
+        window.language_button.click()
+    if large:
+        window.large_button.click()
+    staff = window.staff
+    staff.open()
+    for key in ("digit-3", "pin", "digit-1", "digit-2"):
+        staff.buttons[key].click()
+    return window
+
+
+# the staff exit in both languages and both text sizes
+for _name, _english, _large in (("kiosk-staff", False, False), ("kiosk-staff-large", False, True),
+                                ("kiosk-staff-english", True, False), ("kiosk-staff-english-large", True, True)):
+    shot(_name)(lambda ctx, english=_english, large=_large: staff_exit(ctx, english=english, large=large))
+
+
+@shot("kiosk-ticket-english-large")
+def ticket_english_large(ctx: ShotContext) -> QWidget:
+    window = fresh(ctx)
+    window.language_button.click()
+    window.large_button.click()
+    window.go("ticket", business=window.queue.businesses()[0].code)
     return window

@@ -1,7 +1,10 @@
-"""Staff exit: a hidden gesture (kiosk/ui/resident/tap_gesture.py), then a staff PIN.
+"""Staff exit: a hidden gesture (kiosk/ui/resident/tap_gesture.py), then staff number + PIN.
 
-Any staff role may leave the kiosk; the login is checked and audited by AuthService, which
-also locks an account after repeated wrong PINs.
+The kiosk stands in a public hall: it never lists who works there, and wrong PINs typed at it
+never lock an account (a resident must not be able to lock a clerk out of their counter).
+Instead this device waits longer after each further failure (KioskBackoff); every failure is
+in the audit log (AuthService.login_at_kiosk). Out of kiosk mode, the overlay offers to lock
+the kiosk again without a PIN.
 """
 
 from __future__ import annotations
@@ -13,26 +16,44 @@ from PySide6.QtCore import QCoreApplication as Q
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
+from kiosk.services.auth import KioskBackoff
 from kiosk.ui.resident.common import label
 from kiosk.ui.widgets.tiles import clear_layout
 
 log = logging.getLogger(__name__)
 
 
-class StaffOverlay(QFrame):
-    """Covers the kiosk: pick your name, enter the PIN, then choose what to do."""
+def auth_error_text(exc: Exception) -> str:
+    """An AuthError in the screen's language (its code and parameters; the message otherwise)."""
+    code = getattr(exc, "code", "")
+    params = getattr(exc, "params", {})
+    if code == "wrong_number_or_pin":
+        return Q.translate("Kiosk", "工号或 PIN 不正确")
+    if code == "locked":
+        return Q.translate("Kiosk", "账户已锁定，请在 %n 分钟后再试，或请站长重置 PIN", None,
+                           int(params.get("minutes", 1)))
+    return str(exc)
 
-    exit_kiosk = Signal()
+
+class StaffOverlay(QFrame):
+    """Covers the kiosk: staff number and PIN on a keypad, then choose what to do."""
+
+    exit_kiosk = Signal(object)  # the signed-in StaffSession
     close_app = Signal()
     open_editor = Signal(object)  # the signed-in StaffSession
+    relock = Signal()  # out of kiosk mode: lock the kiosk again
 
-    def __init__(self, parent: QWidget, auth_factory: Callable[[], object | None]):
+    def __init__(self, parent: QWidget, auth_factory: Callable[[], object | None], *,
+                 unlocked: Callable[[], bool] = lambda: False, backoff: KioskBackoff | None = None):
         super().__init__(parent)
         self.setObjectName("staff-overlay")
         self.setProperty("role", "overlay")
         self.auth_factory = auth_factory
-        self.name = ""
+        self.unlocked = unlocked
+        self.backoff = backoff or KioskBackoff()
+        self.number = ""
         self.pin = ""
+        self.field = "number"  # which field the keypad types into
         self.session = None
         self.buttons: dict[str, QPushButton] = {}
         outer = QVBoxLayout(self)
@@ -47,14 +68,14 @@ class StaffOverlay(QFrame):
         self.hide()
 
     def open(self) -> None:
-        self.name, self.pin, self.session = "", "", None
+        self.number, self.pin, self.field, self.session = "", "", "number", None
         self.setGeometry(self.parentWidget().rect())
         self._build()
         self.show()
         self.raise_()
 
     def close_overlay(self) -> None:
-        self.name, self.pin, self.session = "", "", None
+        self.number, self.pin, self.field, self.session = "", "", "number", None
         self.hide()
 
     def _button(self, text: str, key: str, slot: Callable[[], None], role: str = "") -> QPushButton:
@@ -69,34 +90,20 @@ class StaffOverlay(QFrame):
     def _build(self, error: str = "") -> None:
         clear_layout(self.col)
         self.buttons.clear()
+        if self.unlocked():
+            self._build_unlocked()
+            return
         if self.session is not None:
             self._build_menu()
             return
         self.col.addWidget(label(Q.translate("Kiosk", "工作人员验证"), "title"))
-        auth = self.auth_factory()
-        names: list[str] = []
-        if auth is not None:
-            try:
-                names = auth.staff_names()
-            except Exception:
-                log.exception("could not list staff")
-        if not names:
-            self.col.addWidget(label(Q.translate("Kiosk", "还没有工作人员账户。请在电脑上运行 yizhan staff add 创建。"), "body"))
-        else:
-            self.col.addWidget(label(Q.translate("Kiosk", "请选择您的名字："), "muted"))
-            grid = QGridLayout()
-            grid.setSpacing(10)
-            for i, name in enumerate(names[:12]):
-                b = self._button(name, f"name-{i}", lambda n=name: self._pick(n))
-                b.setCheckable(True)
-                b.setChecked(name == self.name)
-                grid.addWidget(b, i // 4, i % 4)
-            self.col.addLayout(grid)
-        shown = "●" * len(self.pin) or Q.translate("Kiosk", "请输入 PIN")
-        self.pin_label = label(shown, "h2")
-        self.pin_label.setObjectName("staff-pin")
-        self.pin_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.col.addWidget(self.pin_label)
+        self.col.addWidget(label(Q.translate("Kiosk", "请输入您的工号和 PIN（工号见 yizhan staff list）"), "muted"))
+        self.number_field = self._button("", "number", lambda: self._select("number"), "field")
+        self.pin_field = self._button("", "pin", lambda: self._select("pin"), "field")
+        for b in (self.number_field, self.pin_field):
+            b.setCheckable(True)
+            self.col.addWidget(b)
+        self._show_fields()
         pad = QGridLayout()
         pad.setSpacing(10)
         for i, digit in enumerate("123456789"):
@@ -113,6 +120,13 @@ class StaffOverlay(QFrame):
         row.addWidget(self._button(Q.translate("Kiosk", "确认"), "ok", self._login, "primary"))
         self.col.addLayout(row)
 
+    def _show_fields(self) -> None:
+        """The two fields' text, and which one the keypad types into (checked, highlighted)."""
+        self.number_field.setText(Q.translate("Kiosk", "工号：%1").replace("%1", self.number or "—"))
+        self.pin_field.setText(Q.translate("Kiosk", "PIN：%1").replace("%1", "●" * len(self.pin) or "—"))
+        self.number_field.setChecked(self.field == "number")
+        self.pin_field.setChecked(self.field == "pin")
+
     def _build_menu(self) -> None:
         self.col.addWidget(label(Q.translate("Kiosk", "已验证：%1").replace("%1", self.session.name), "title"))
         self.col.addWidget(self._button(Q.translate("Kiosk", "退出自助模式（窗口显示）"), "exit",
@@ -123,51 +137,85 @@ class StaffOverlay(QFrame):
         self.col.addWidget(self._button(Q.translate("Kiosk", "关闭程序"), "quit", self._quit))
         self.col.addWidget(self._button(Q.translate("Kiosk", "返回自助服务"), "cancel", self.close_overlay))
 
-    def _pick(self, name: str) -> None:
-        self.name = name
-        for b in self.buttons.values():
-            if b.isCheckable():
-                b.setChecked(b.text() == name)
+    def _build_unlocked(self) -> None:
+        """Out of kiosk mode: locking it again needs no PIN."""
+        self.col.addWidget(label(Q.translate("Kiosk", "自助机已退出自助模式"), "title"))
+        self.col.addWidget(self._button(Q.translate("Kiosk", "返回自助模式"), "relock", self._relock, "primary"))
+        self.col.addWidget(self._button(Q.translate("Kiosk", "取消"), "cancel", self.close_overlay))
+
+    def _select(self, field: str) -> None:
+        self.field = field
+        self._show_fields()
 
     def _digit(self, d: str) -> None:
-        if len(self.pin) < 8:
+        if self.field == "number":
+            self.number = (self.number + d)[:9]
+        elif len(self.pin) < 8:
             self.pin += d
-        self.pin_label.setText("●" * len(self.pin))
+        self._show_fields()
 
     def _back(self) -> None:
-        self.pin = self.pin[:-1]
-        self.pin_label.setText("●" * len(self.pin) or Q.translate("Kiosk", "请输入 PIN"))
+        if self.field == "number":
+            self.number = self.number[:-1]
+        else:
+            self.pin = self.pin[:-1]
+        self._show_fields()
 
     def _clear(self) -> None:
-        self.pin = ""
-        self.pin_label.setText(Q.translate("Kiosk", "请输入 PIN"))
+        if self.field == "number":
+            self.number = ""
+        else:
+            self.pin = ""
+        self._show_fields()
+
+    def _say(self, error: str) -> None:
+        self.error_label.setText(error)
 
     def _login(self) -> None:
-        if not self.name:
-            self._build(Q.translate("Kiosk", "请先选择您的名字"))
+        if not self.number:
+            self._select("number")
+            self._say(Q.translate("Kiosk", "请先输入工号"))
+            return
+        if not self.pin:
+            self._select("pin")
+            self._say(Q.translate("Kiosk", "请输入 PIN"))
+            return
+        wait = self.backoff.wait_s()
+        if wait:
+            self.pin = ""
+            self._show_fields()
+            self._say(Q.translate("Kiosk", "尝试次数过多，请 %n 秒后再试", None, wait))
             return
         auth = self.auth_factory()
         if auth is None:
-            self._build(Q.translate("Kiosk", "验证服务不可用"))
+            self._say(Q.translate("Kiosk", "验证服务不可用"))
             return
         try:
-            self.session = auth.login(self.name, self.pin)
-        except Exception as exc:  # AuthError: a Chinese message for the screen
-            self.pin = ""
-            self._build(str(exc))
+            self.session = auth.login_at_kiosk(self.number, self.pin)
+        except Exception as exc:  # AuthError: its code in the screen's language
+            self.backoff.failed()
+            self.pin, self.field = "", "pin"
+            self._show_fields()
+            self._say(auth_error_text(exc))
             return
+        self.backoff.succeeded()
         self.pin = ""
         log.info("staff %s unlocked the kiosk", self.session.name)
         self._build()
 
     def _exit(self) -> None:
+        session = self.session
         self.close_overlay()
-        self.exit_kiosk.emit()
+        self.exit_kiosk.emit(session)
 
     def _editor(self) -> None:
         session = self.session
         self.close_overlay()
         self.open_editor.emit(session)
+
+    def _relock(self) -> None:
+        self.close_overlay()
+        self.relock.emit()
 
     def _quit(self) -> None:
         self.close_overlay()

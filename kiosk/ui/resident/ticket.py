@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QPushButton, QVB
 
 from kiosk.services.links import hall_public_url, ticket_url
 from kiosk.ui.resident import priority
-from kiosk.ui.resident.common import Screen, english, label
+from kiosk.ui.resident.common import Screen, english, label, qr_caption
 from kiosk.ui.widgets.qr import QrWidget
 from kiosk.ui.widgets.read_aloud_bar import ReadAloudBar
 from kiosk.ui.widgets.tiles import BadgeMark, Tile, clear_layout
@@ -37,6 +37,18 @@ class TicketScreen(Screen):
         self._print_timer = QTimer(self)
         self._print_timer.timeout.connect(self._drain_printed)
         self._print_timer.start(100)
+        # Calls, skips and new tickets (any console, the LAN API) change the waiting counts and a
+        # ticket's people ahead: the queue's events set a flag on their thread; this GUI-thread
+        # timer redraws the screen on show within a quarter of a second.
+        self._queue_changed = threading.Event()
+        self._shown_counts: list[tuple[str, int, bool]] = []
+        hall = getattr(kiosk, "hall", None)
+        if hall is not None:
+            changed = self._queue_changed  # the bus keeps no reference to this widget
+            hall.events.subscribe("*", lambda topic, _data: topic.startswith("ticket.") and changed.set())
+        self._live_timer = QTimer(self)
+        self._live_timer.timeout.connect(self._follow_queue)
+        self._live_timer.start(250)
         self.body = QVBoxLayout()
         self.body.setSpacing(20)
         self.outer.addLayout(self.body)
@@ -116,6 +128,41 @@ class TicketScreen(Screen):
             if self.print_label is not None:
                 self.print_label.setText(message)
 
+    def _follow_queue(self) -> None:
+        if not self._queue_changed.is_set():
+            return
+        self._queue_changed.clear()
+        if self.kiosk.current() is not self or self.error:
+            return
+        try:
+            if self.ticket is not None:
+                fresh = self.kiosk.queue.issued_ticket(self.ticket.uid)
+                if (fresh.people_ahead, fresh.estimated_wait_minutes) == (
+                        self.ticket.people_ahead, self.ticket.estimated_wait_minutes):
+                    return  # e.g. our own new ticket: nothing on screen changed
+                self.ticket = fresh
+            elif self._counts() == self._shown_counts:
+                return
+        except Exception:  # what is on screen stays; only the counts could not be read
+            log.exception("could not re-read the queue for the ticket screen")
+            return
+        self.refresh()
+
+    def _business_title(self, tk) -> str:  # type: ignore[no-untyped-def]
+        """The business as the chooser names it: its English name on an English screen."""
+        if not english(self.kiosk):
+            return tk.business_name
+        try:
+            known = {b.code: b.name_en for b in self.kiosk.queue.businesses()}
+        except Exception:
+            log.exception("could not read the businesses")
+            known = {}
+        return known.get(tk.business_code) or tk.business_name
+
+    def _counts(self) -> list[tuple[str, int, bool]]:
+        queue = self.kiosk.queue
+        return [(b.code, b.waiting, bool(b.open_windows)) for b in queue.businesses()] if queue is not None else []
+
     def _choose(self, business_code: str) -> None:
         if priority.allowed(self.kiosk):
             self.pending = business_code
@@ -177,6 +224,7 @@ class TicketScreen(Screen):
         except Exception:
             log.exception("could not read the businesses")
             businesses = []
+        self._shown_counts = [(b.code, b.waiting, bool(b.open_windows)) for b in businesses]
         if not businesses:
             msg = label(Q.translate("Kiosk", "取号服务暂时不可用，请到服务窗口咨询。"), "title")
             msg.setObjectName("ticket-error")
@@ -226,7 +274,7 @@ class TicketScreen(Screen):
         number_row.addWidget(self.read_aloud, 0, Qt.AlignmentFlag.AlignVCenter)
         number_row.addStretch(1)
         info.addWidget(number_line)
-        info.addWidget(label(tk.business_name, "title"))
+        info.addWidget(label(self._business_title(tk), "title"))
         ahead = label(Q.translate("Kiosk", "前面还有 %n 人", None, tk.people_ahead), "title")
         ahead.setObjectName("ticket-ahead")
         info.addWidget(ahead)
@@ -251,7 +299,7 @@ class TicketScreen(Screen):
         self.qr.set_data(ticket_url(hall_public_url(self.kiosk.hall), tk.uid))
         self.qr.set_side(340 if t.large else 300)
         qr_col.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignHCenter)
-        caption = label(Q.translate("Kiosk", "手机扫码，随时查看叫号进度"), "body")
+        caption = qr_caption(self.kiosk, Q.translate("Kiosk", "手机扫码，随时查看叫号进度"))
         caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
         qr_col.addWidget(caption)
         qr_col.addStretch(1)

@@ -48,6 +48,11 @@ class HallNameLabel(QLabel):
         self.tapped.emit()
         super().mousePressEvent(event)
 
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        # Quick taps on a real screen: Qt turns every second press into a double click.
+        self.tapped.emit()
+        super().mouseDoubleClickEvent(event)
+
 
 def default_queue(hall: Any) -> Any:
     try:
@@ -146,8 +151,11 @@ class KioskWindow(QMainWindow):
 
         self.idle = IdleWatcher(self, self.settings.idle_seconds, busy=lambda: not self.is_pristine())
         self.idle.countdown.connect(self._show_countdown)
-        self.idle.expired.connect(self.reset_session)
+        self.idle.expired.connect(self._idle_expired)
         self.lockdown = Lockdown(self)
+        self.kiosk_mode = lockdown  # locked down whenever no staff member is at it
+        self.staff_session: Any = None  # who let it out of kiosk mode, until it locks again
+        self.editor_window: Any = None
         if lockdown:
             self._set_kiosk_flags()
 
@@ -218,7 +226,8 @@ class KioskWindow(QMainWindow):
         if self._staff is None:
             from kiosk.ui.resident.staff import StaffOverlay
 
-            self._staff = StaffOverlay(self.centralWidget(), self.auth)
+            self._staff = StaffOverlay(self.centralWidget(), self.auth, unlocked=self.unlocked)
+            self._staff.relock.connect(self.return_to_kiosk_mode)
             self._staff.exit_kiosk.connect(self.leave_kiosk_mode)
             self._staff.close_app.connect(self.close_app)
             self._staff.open_editor.connect(self.open_editor)
@@ -279,6 +288,13 @@ class KioskWindow(QMainWindow):
         if second is not first:
             rows.addLayout(second)
         second.addStretch(1)
+        # Only while staff have let the kiosk out of kiosk mode: one tap locks it again.
+        self.relock_button = QPushButton()
+        self.relock_button.setObjectName("relock")
+        self.relock_button.setProperty("role", "bar")
+        self.relock_button.clicked.connect(self.return_to_kiosk_mode)
+        self.relock_button.hide()
+        second.addWidget(self.relock_button)
         second.addWidget(self.online_label)
         second.addWidget(self.large_button)
         second.addWidget(self.language_button)
@@ -319,6 +335,7 @@ class KioskWindow(QMainWindow):
         self.home_button.setText("⌂  " + Q.translate("Kiosk", "首页"))
         self.nav_search_button.setText("⌕  " + Q.translate("Kiosk", "搜索"))
         self.nav_ticket_button.setText(Q.translate("Kiosk", "取号"))
+        self.relock_button.setText(Q.translate("Kiosk", "返回自助模式"))
         self.large_button.setText(Q.translate("Kiosk", "标准字体") if self.large else Q.translate("Kiosk", "大字模式"))
         self.large_button.setChecked(self.large)
         # The language button names the other language in that language: residents can read it.
@@ -381,7 +398,11 @@ class KioskWindow(QMainWindow):
         self.go(name, remember=False, **params)
 
     def home(self) -> None:
+        """Home by hand clears what the resident typed, as the idle return does."""
         self.history.clear()
+        search = self.screens.get("search")
+        if search is not None:
+            search.reset()
         self.go("home", remember=False)
 
     def is_pristine(self) -> bool:
@@ -389,7 +410,13 @@ class KioskWindow(QMainWindow):
         search = self.screens.get("search")
         return (self.current().name == "home" and not (search is not None and search.field.text())
                 and self.language == self.settings.language and self.large == self.settings.large_text
-                and not self._staff_visible())
+                and not self._staff_visible() and not self.unlocked())
+
+    def _idle_expired(self) -> None:
+        if self.unlocked():  # staff left it out of kiosk mode and went: lock it again
+            self.return_to_kiosk_mode()
+        else:
+            self.reset_session()
 
     def reset_session(self) -> None:
         """The resident left: clear what they did and go home in the default language and size."""
@@ -463,24 +490,58 @@ class KioskWindow(QMainWindow):
                             | Qt.WindowType.WindowStaysOnTopHint)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.PreventContextMenu)
 
-    def leave_kiosk_mode(self) -> None:
-        """Staff only: back to a normal window that can be moved and closed."""
+    def keep_on_top(self) -> None:
+        """Locked down, the kiosk is above every other window of the app (see window_roles.py)."""
+        self.lockdown.keep_on_top()
+
+    def unlocked(self) -> bool:
+        """Let out of kiosk mode by staff, and not locked again yet."""
+        return self.kiosk_mode and not self.lockdown.active
+
+    def leave_kiosk_mode(self, session: object = None) -> None:
+        """Staff only: back to a normal window that can be moved and closed, until they return
+        it to kiosk mode, close the editor, or leave it untouched for the idle time."""
         log.info("leaving kiosk mode")
+        self.staff_session = session
         self.lockdown.release()
+        self.idle.any_window = True  # staff working in the editor are not idle
         self._allow_close = True
         self.setWindowFlags(self.windowFlags() & ~Qt.WindowType.FramelessWindowHint
                             & ~Qt.WindowType.WindowStaysOnTopHint)
+        self.relock_button.setVisible(self.kiosk_mode)
         self.showNormal()
 
+    def return_to_kiosk_mode(self) -> None:
+        """Locked again: frameless, full screen, on top, escape keys off, the resident's home."""
+        if not self.unlocked():
+            return
+        log.info("back to kiosk mode")
+        self.staff_session = None
+        self._allow_close = False
+        self.idle.any_window = False
+        self.relock_button.hide()
+        self._set_kiosk_flags()
+        self.reset_session()
+        self.show_kiosk()
+        self.lockdown.engage()
+
     def open_editor(self, session: object) -> None:
-        """Staff with content rights: the content editor in its own window, kiosk mode left."""
+        """Staff with content rights: the content editor in its own window, kiosk mode left
+        until the editor closes."""
         from kiosk.ui.editor import open_editor
 
-        self.leave_kiosk_mode()
+        self.leave_kiosk_mode(session)
         self.editor_window = open_editor(self.hall, session)
+        closed = getattr(self.editor_window, "closed", None)
+        if closed is not None:
+            closed.connect(self._editor_closed)
         self.editor_window.resize(1440, 900)
         self.editor_window.show()
         self.editor_window.raise_()
+
+    def _editor_closed(self) -> None:
+        self.editor_window = None
+        self.return_to_kiosk_mode()
 
     def show_kiosk(self) -> None:
         if self.settings.fullscreen:

@@ -72,6 +72,21 @@ def test_login_returns_session_with_role_permissions(auth, cache):
     assert [r.target for r in audit_rows(cache, "login")] == ["王芳", "张敏", "李站长"]
 
 
+def test_login_errors_carry_a_code_and_parameters_for_the_screen(auth, clock):
+    """One language per message: the UI turns code + parameters into the screen's language."""
+    with pytest.raises(AuthError) as wrong:
+        auth.login("王芳", "0000")
+    assert (wrong.value.code, wrong.value.params) == ("wrong_pin", {"tries_left": 4})
+    assert "tries" not in str(wrong.value)
+    with pytest.raises(AuthError) as unknown:
+        auth.login("没有这个人", "0000")
+    assert unknown.value.code == "unknown_account"
+    for _ in range(4):
+        with pytest.raises(AuthError) as last:
+            auth.login("王芳", "0000")
+    assert (last.value.code, last.value.params) == ("locked_now", {"minutes": 10})
+
+
 def test_wrong_pin_counts_down_then_locks(auth, cache, clock):
     for left in (4, 3, 2, 1):
         with pytest.raises(AuthError, match=f"还可尝试 {left} 次"):

@@ -122,6 +122,30 @@ def test_no_player_at_all(caplog):
         assert voice.wait_idle(30)
     voice.close()
     assert "voice (silent): 请 D007 号 到 4 号窗口办理" in caplog.text
+    text, ok = voice.status()
+    assert not ok and text.startswith("语音：故障") and "找不到播放器" in text
+
+
+def test_a_failed_player_is_said_and_tried_again_later(tmp_path):
+    player, log = fake_player(tmp_path, fail=True)
+    voice = VoiceCaller(VoiceSection(), player=player)
+    now = [0.0]
+    voice.clock = lambda: now[0]
+    voice.announce("A023", 3)
+    assert voice.wait_idle(30)
+    text, ok = voice.status()
+    assert not ok and "语音：故障" in text and "稍后自动重试" in text
+    voice.announce("A024", 3)  # within the retry time: not tried
+    assert voice.wait_idle(30)
+    assert log.read_text().count("start") == 1
+    (tmp_path / "ok").mkdir()
+    working, log2 = fake_player(tmp_path / "ok", fail=False)  # the sound card is back
+    voice.player = working
+    now[0] += 61
+    voice.announce("A025", 3)
+    assert voice.wait_idle(30)
+    voice.close()
+    assert log2.read_text().count("start") == 1 and voice.status() == ("语音：正常", True)
 
 
 def test_disabled_says_nothing():

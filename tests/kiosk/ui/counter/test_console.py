@@ -90,10 +90,19 @@ def test_keys_drive_the_queue_and_events(qtbot, world):
     assert "今日办结 1 人" in console.work.stats.text() and "过号 1" in console.work.stats.text()
     qtbot.keyClick(console, Qt.Key.Key_F8)
     assert "暂停服务" in console.work.title.text() and console.work.buttons["pause"].text().startswith("恢复")
+    assert not console.work.buttons["next"].isEnabled()  # a paused window calls nobody
     qtbot.keyClick(console, Qt.Key.Key_F1)
     assert "暂停服务" in console.work.message.text()
     qtbot.keyClick(console, Qt.Key.Key_F8)
     assert "暂停服务" not in console.work.title.text()
+    assert console.work.buttons["next"].isEnabled()
+    # a banner coming and going does not move the buttons under the clerk's finger
+    QApplication.processEvents()
+    before = console.work.buttons["next"].mapTo(console, console.work.buttons["next"].rect().topLeft())
+    console.banner("已重新连接大厅主机", ok=True)
+    QApplication.processEvents()
+    after = console.work.buttons["next"].mapTo(console, console.work.buttons["next"].rect().topLeft())
+    assert before == after
     assert rec.topics()[4:7] == ["ticket.called", "ticket.recalled", "ticket.skipped"]
     assert "window.paused" in rec.topics() and "window.resumed" in rec.topics()
 
@@ -219,3 +228,27 @@ def test_a_filling_disk_is_on_the_status_line_before_the_cache_cannot_write(qtbo
     console.refresh()
     assert "磁盘空间不足：仅剩" in console.work.sync.text()
     assert "#c62828" in console.work.sync.styleSheet()
+
+
+def test_voice_failure_shows_on_the_console(qtbot, world):
+    from types import SimpleNamespace
+
+    from kiosk.config import VoiceSection
+    from kiosk.services.voice import VoiceCaller
+
+    q, _, client = world
+    voice = VoiceCaller(VoiceSection(), player=[])  # no audio player on this PC
+    client.hall = SimpleNamespace(voice=voice, sync=None, board=None, tz=TZ)
+    try:
+        console = make_console(qtbot, client)
+        login(console)
+        console.refresh()
+        assert console.work.voice.text().startswith("语音：故障") and "找不到播放器" in console.work.voice.text()
+        assert "#c62828" in console.work.voice.styleSheet()
+        assert not console.work.qr_warning.isVisible()  # no hall config here: nothing to warn about
+        client.hall = SimpleNamespace(voice=voice, sync=None, board=None, tz=TZ, config=HallConfig())
+        console._polls = 0  # the status is asked for on the next poll
+        console.refresh()
+        assert console.work.qr_warning.isVisible() and "手机打不开" in console.work.qr_warning.text()
+    finally:
+        voice.close()

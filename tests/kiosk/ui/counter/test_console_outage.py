@@ -128,6 +128,9 @@ def test_silent_hall_keeps_the_window_running_and_the_press_is_not_lost(qtbot, h
     assert ticks.count > 20 and ticks.max_gap < 1.0, (ticks.count, ticks.max_gap)  # it never stood still
     assert not any(b.isEnabled() for b in action_buttons(console))
     assert console.work.connection.text() == "大厅主机：未连接"
+    # the hall's last answer is not shown as if it were still true
+    assert console.work.sync.text() == "同步：未知" and console.work.board.text() == "LED屏：未知"
+    assert console.work.voice.text() == "语音：未知"
     press(qtbot, console, Qt.Key.Key_F5)
     assert console.work.message.text() == f"「办结」未执行：{LOST}"
 
@@ -137,6 +140,7 @@ def test_silent_hall_keeps_the_window_running_and_the_press_is_not_lost(qtbot, h
     assert "请重新操作" in console.work.message.text()
     assert console.work.banner.text() == "已重新连接大厅主机"
     qtbot.waitUntil(lambda: console.work.buttons["next"].isEnabled(), timeout=WAIT)
+    qtbot.waitUntil(lambda: console.work.sync.text() != "同步：未知", timeout=WAIT)
     assert q.ticket("B001").state == "called" and q.ticket("B002").state == "waiting"
     press(qtbot, console, Qt.Key.Key_F1)
     qtbot.waitUntil(lambda: console.work.ticket.text() == "B002", timeout=WAIT)

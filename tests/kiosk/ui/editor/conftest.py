@@ -25,3 +25,14 @@ def hall(hall_config, editor_template):
 @pytest.fixture
 def people(editor_template):
     return editor_template[1]
+
+
+@pytest.fixture(autouse=True)
+def _discard_unsaved_at_teardown(monkeypatch):
+    """pytest-qt closes every editor a test left open: answer the unsaved-changes question with
+    "discard" instead of waiting for a person (tests of the question use the real box)."""
+    import kiosk.ui.editor.window as window
+
+    real = window.ask_unsaved
+    monkeypatch.setattr(window, "ask_unsaved", lambda *_a: "discard")
+    return real

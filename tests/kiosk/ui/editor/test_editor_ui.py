@@ -264,3 +264,63 @@ def test_publishing_over_a_newer_version_opens_the_conflict_page(qtbot, hall, pe
     qtbot.mouseClick(view.conflicts.merge_button, LEFT)
     shown = Catalog(hall.cache).guide(DIBAO)
     assert (shown.fees, shown.hours, shown.version) == ("不收费", "周六 9:00-12:00", 3)
+
+
+def answer_unsaved(qtbot, monkeypatch, real_ask, button: str) -> list[str]:
+    """The real modal question, answered by tapping `button` once it is on screen."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QPushButton
+
+    import kiosk.ui.editor.window as window
+
+    asked: list[str] = []
+
+    def ask(parent, title):
+        def click():
+            box = QApplication.activeModalWidget()
+            if box is None:
+                QTimer.singleShot(20, click)
+                return
+            asked.append(box.text())
+            qtbot.mouseClick(box.findChild(QPushButton, button), LEFT)
+
+        QTimer.singleShot(0, click)
+        return real_ask(parent, title)
+
+    monkeypatch.setattr(window, "ask_unsaved", ask)
+    return asked
+
+
+def test_unsaved_edits_are_said_and_asked_about_before_they_could_be_lost(
+        qtbot, hall, people, monkeypatch, _discard_unsaved_at_teardown):
+    real_ask = _discard_unsaved_at_teardown
+    editor = open_editor(hall, people["editor"])
+    qtbot.addWidget(editor)
+    editor.show()
+    page = editor.page("guide")
+    page.select(DIBAO)
+    assert "已发布" in page.status.text() and "未保存" not in page.status.text()
+    page.form.fields["hours"].widget.setText("周一至周六 9:00-17:00")
+    qtbot.waitUntil(lambda: "有未保存的修改" in page.status.text(), timeout=1000)
+    other = next(page.records.item(i) for i in range(page.records.count())
+                 if page.records.item(i).data(Qt.ItemDataRole.UserRole) != DIBAO)
+    other_uid = other.data(Qt.ItemDataRole.UserRole)
+
+    asked = answer_unsaved(qtbot, monkeypatch, real_ask, "unsaved-stay")
+    page.records.setCurrentItem(other)  # another record: asked; "stay" keeps the edit on screen
+    assert asked and page.state.uid == DIBAO
+    assert page.form.fields["hours"].widget.text() == "周一至周六 9:00-17:00"
+
+    asked = answer_unsaved(qtbot, monkeypatch, real_ask, "unsaved-save")
+    page.records.setCurrentItem(other)  # "save as draft": the draft is stored, then the other opens
+    assert asked and page.state.uid == other_uid and "未保存" not in page.status.text()
+    draft = EditorService(hall.cache).load("guide", DIBAO)
+    assert draft.is_draft and draft.data["hours"] == "周一至周六 9:00-17:00"
+
+    page.select(DIBAO)
+    page.form.fields["hours"].widget.setText("周一 9:00-12:00")
+    asked = answer_unsaved(qtbot, monkeypatch, real_ask, "unsaved-stay")
+    assert not editor.close() and asked and editor.isVisible()  # leaving the editor asks too
+    asked = answer_unsaved(qtbot, monkeypatch, real_ask, "unsaved-discard")
+    assert editor.close() and asked
+    assert EditorService(hall.cache).load("guide", DIBAO).data["hours"] == "周一至周六 9:00-17:00"
