@@ -149,8 +149,6 @@ class SyncWorker:
             self._wake.clear()  # before the round: a wake-up during it means one more round
             try:
                 self.sync_once()
-                if self.numbers_pending:
-                    self.follow_office_numbers()
                 delay = self.interval_s
             except Exception as exc:  # noqa: BLE001 - a round may fail in any way; the next one retries
                 if self.numbers_pending:
@@ -194,11 +192,11 @@ class SyncWorker:
 
     # --- after a recovery: the office's ticket numbers ----------------------------------------
 
-    def follow_office_numbers(self) -> dict[str, int]:
+    def follow_office_numbers(self, result: RoundResult | None = None) -> dict[str, int]:
         """Number after the highest ticket the office holds for this hall today: after a rebuild or
         the loss of the data directory, residents may hold numbers nothing local remembers."""
         day = datetime.now(self.hall_tz).date()
-        response = self._request("GET", "/api/v1/tickets/high-water", RoundResult(), params={"day": day.isoformat()})
+        response = self._request("GET", "/api/v1/tickets/high-water", result or RoundResult(), params={"day": day.isoformat()})
         if response.status_code == 404:  # an office from before this request: nothing to follow
             self.numbers_pending = False
             self._note_numbers("the office does not answer this (an older office version)")
@@ -243,6 +241,8 @@ class SyncWorker:
             result = RoundResult()
             try:
                 self._push_all(result)
+                if self.numbers_pending:  # before the pull (many pages after a lost data directory)
+                    self.follow_office_numbers(result)
                 self._pull_all(result)
             except SyncError as exc:
                 self._failures += 1

@@ -55,6 +55,7 @@ def test_a_hall_that_lost_its_data_directory_numbers_after_the_office(office, ha
     try:
         assert wait_until(lambda: hall.sync is not None and not hall.sync.numbers_pending, 30)
         assert issue(queue, 2) == ["A031", "A032"]  # residents hold A001–A030
+        assert wait_until(lambda: hall.sync.status().waiting == 0, 30)
     finally:
         hall.close()
 
