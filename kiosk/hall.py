@@ -46,6 +46,8 @@ class Hall:
         if not started.exists():
             write_durably(started, "this hall has started: the sample staff are never created again\n")
         self.cache_note = self._cache_note()
+        # the sync worker notes in the report whether the office's ticket numbers could be asked
+        self.events.subscribe("sync.numbers", lambda _topic, _data: setattr(self, "cache_note", self._cache_note()))
 
     def is_first_start(self) -> bool:
         """Never started before: no start marker, no ticket mark, no backup, no rebuilt cache."""
@@ -113,6 +115,8 @@ class Hall:
         note = "数据库已从损坏中恢复" + (f"，{lost} 项未能恢复" if lost else "") + "（详见 yizhan db check）"
         if no_staff:
             note += "；没有工作人员账户，请运行 yizhan staff add"
+        if report.office.startswith("街道办不可达"):
+            note += "；街道办暂不可达，号码只按本机记录续排"
         return note
 
     def start_backups(self) -> None:

@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 import requests
@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from sync import wire
 from sync.cache.db import Cache
 from sync.cache.models import Conflict, Outbox, SyncState
+from sync.cache.recovery import REPORT_KEY
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +116,10 @@ class SyncWorker:
         self._saved_success: datetime | None = None
         self.public_url = self.url  # base of QR links (the hall may set office.public_url)
         self.closers: list[Callable[[], None]] = []  # run after stop() (e.g. the embedded office)
+        # A rebuilt cache, or a data directory without a number mark (new, or lost): ask the office
+        # for this hall's highest ticket numbers of today once (follow_office_numbers).
+        self.numbers_pending = cache.recovery is not None or not cache.numbers.found
+        self.hall_tz: tzinfo | None = None  # the hall's zone, for its "today" (None: this PC's zone)
 
     # --- running ---------------------------------------------------------------------------
 
@@ -146,6 +151,9 @@ class SyncWorker:
                 self.sync_once()
                 delay = self.interval_s
             except Exception as exc:  # noqa: BLE001 - a round may fail in any way; the next one retries
+                if self.numbers_pending:
+                    self._note_numbers(f"街道办不可达 the office could not be asked (numbering follows the "
+                                       f"salvage and the backup until it can): {exc}")
                 if not isinstance(exc, SyncError):
                     log.exception("sync round failed unexpectedly")
                 delay = self.backoff_delay()
@@ -182,6 +190,49 @@ class SyncWorker:
             last_success = datetime.fromisoformat(last.value)
         return SyncStatus(self._online, last_success, waiting, self._last_error, conflicts, rejected, self._skew)
 
+    # --- after a recovery: the office's ticket numbers ----------------------------------------
+
+    def follow_office_numbers(self, result: RoundResult | None = None) -> dict[str, int]:
+        """Number after the highest ticket the office holds for this hall today: after a rebuild or
+        the loss of the data directory, residents may hold numbers nothing local remembers."""
+        day = datetime.now(self.hall_tz).date()
+        response = self._request("GET", "/api/v1/tickets/high-water", result or RoundResult(), params={"day": day.isoformat()})
+        if response.status_code == 404:  # an office from before this request: nothing to follow
+            self.numbers_pending = False
+            self._note_numbers("the office does not answer this (an older office version)")
+            return {}
+        try:
+            if response.status_code != 200:
+                raise SyncError(f"office error {response.status_code}: {self._problem(response)[0]}")
+            reply = wire.HighWater.model_validate_json(response.content)
+        except ValidationError:
+            raise SyncError("街道办服务器回复无法识别 unreadable reply from the office (high-water)") from None
+        if reply.day != day:
+            raise SyncError(f"the office answered for {reply.day}, not {day}")
+        if reply.numbers:
+            self.cache.numbers.raise_floors({(day, p): n for p, n in reply.numbers.items()})
+        self.numbers_pending = False
+        shown = ", ".join(f"{p}{n:03d}" for p, n in sorted(reply.numbers.items())) or "none yet"
+        log.info("the office's highest ticket numbers for %s: %s; numbering follows them", day, shown)
+        self._note_numbers(f"asked {datetime.now(UTC):%Y-%m-%d %H:%M} UTC: highest for {day} {shown}; "
+                           "numbering follows them")
+        return reply.numbers
+
+    def _note_numbers(self, text: str) -> None:
+        """Keep what came of asking in the recovery report (`yizhan db check`, the consoles)."""
+        try:
+            report = self.cache.recovery_report()
+            if report is None or report.office == text:
+                return
+            report.office = text
+            with self.cache.transaction() as s:
+                s.merge(SyncState(key=REPORT_KEY, value=report.to_json()))
+        except Exception:  # noqa: BLE001 - a note must not stop the worker
+            log.exception("could not note the office's ticket numbers in the recovery report")
+            return
+        if self.publish is not None:
+            self.publish("sync.numbers", note=text)
+
     # --- one round -------------------------------------------------------------------------
 
     def sync_once(self) -> RoundResult:
@@ -190,6 +241,8 @@ class SyncWorker:
             result = RoundResult()
             try:
                 self._push_all(result)
+                if self.numbers_pending:  # before the pull (many pages after a lost data directory)
+                    self.follow_office_numbers(result)
                 self._pull_all(result)
             except SyncError as exc:
                 self._failures += 1

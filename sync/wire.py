@@ -8,6 +8,7 @@ Endpoints (JSON bodies; a request body may be gzip-compressed with Content-Encod
 
     POST /api/v1/push    PushBatch  -> PushReply     (hall token)
     GET  /api/v1/pull?cursor=C&limit=N -> PullPage   (hall token)
+    GET  /api/v1/tickets/high-water?day=D -> HighWater (hall token)
 """
 
 from __future__ import annotations
@@ -172,3 +173,13 @@ class HallInfo(Message):
     hall: str
     name: str
     public_url: str
+
+
+class HighWater(Message):
+    """GET /api/v1/tickets/high-water: the highest ticket number per prefix the office holds for
+    this hall on `day` (the hall's local date). A hall that lost its cache numbers after these."""
+
+    wire: Literal[1] = WIRE_VERSION
+    hall: str
+    day: date
+    numbers: dict[Annotated[str, Field(pattern=r"^[A-Z]{1,2}$")], Annotated[int, Field(ge=0, le=99999)]]

@@ -111,6 +111,7 @@ def _start(hall: Any) -> None:
     worker = sync_worker_for(hall.cache, office, url=url, token=token, apply_content=apply_content,
                              publish=hall.events.publish)
     worker.public_url = office.public_url or url
+    worker.hall_tz = hall.tz  # the office's ticket numbers of the hall's own today
     if embedded is not None:
         worker.closers.append(embedded.stop)
 

@@ -78,6 +78,7 @@ class NumberMark:
         self.was_open = False  # the last process to reserve numbers did not shut down cleanly
         self._mine = False  # this process reserved numbers (and gives back the rest on close)
         self.unreadable = ""
+        self.found = self.path.exists()  # at start: absent in a new (or lost) data directory
         self._load()
 
     def _load(self) -> None:

@@ -41,6 +41,7 @@ class RecoveryReport:
     dropped: dict[str, int] = field(default_factory=dict)  # rows whose parent row was lost
     unsynced: int = 0  # outbox entries not yet confirmed by the office, all kept
     staff: int = 0
+    office: str = ""  # asking the office for its highest ticket numbers: "" not yet, or what came of it
 
     def lines(self) -> list[str]:
         """What could not be saved, one line per table (empty: nothing known lost)."""
@@ -52,7 +53,8 @@ class RecoveryReport:
         lost = "; ".join(self.lines()) or "nothing known lost"
         return (f"cache rebuilt at {self.at} ({self.reason}); damaged copy kept at {self.damaged_copy}; "
                 f"rows saved {sum(self.salvaged.values())} + {sum(self.from_backup.values())} from backup "
-                f"{self.backup or '(none)'}; {self.unsynced} unsynced outbox entries kept; lost: {lost}")
+                f"{self.backup or '(none)'}; {self.unsynced} unsynced outbox entries kept; lost: {lost}; "
+                f"office's ticket numbers: {self.office or 'not asked yet'}")
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__, ensure_ascii=False)

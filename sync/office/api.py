@@ -350,6 +350,13 @@ def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shan
         # Serialised directly: the page is already a validated PullPage (this is the hot path).
         return Response(page.model_dump_json(), media_type="application/json")
 
+    @app.get("/api/v1/tickets/high-water", response_model=wire.HighWater, responses=ERRORS, tags=["hall"])
+    def high_water(who: Annotated[Caller, Depends(hall_caller)], s: Annotated[Session, Depends(session)],
+                   day: Day = None) -> wire.HighWater:
+        """The highest ticket number per prefix this hall has pushed for `day` (default: the office's
+        today): a hall that lost its cache numbers its next tickets after these."""
+        return store.high_water(s, who, _day(day, "day") or utcnow().astimezone(tz).date())
+
     # --- admin API ---
 
     @app.post("/api/v1/admin/publish", response_model=PublishReply, responses=ERRORS, tags=["admin"])

@@ -507,6 +507,13 @@ class TicketStatus:
     hall_last_seen: datetime | None
 
 
+def high_water(session: Session, hall: Caller, day: date) -> wire.HighWater:
+    """The highest number per prefix among the tickets this hall pushed for `day` (its own only)."""
+    rows = session.execute(select(Ticket.prefix, func.max(Ticket.number))
+                           .where(Ticket.hall_id == hall.id, Ticket.service_day == day).group_by(Ticket.prefix))
+    return wire.HighWater(hall=hall.code, day=day, numbers={p: int(n) for p, n in rows})
+
+
 def ticket_status(session: Session, uid: str) -> TicketStatus | None:
     t = session.get(Ticket, uid)
     if t is None:
