@@ -18,8 +18,8 @@ DEBIAN_PACKAGES=(
   libzinnia0 tegaki-zinnia-simplified-chinese espeak-ng
 )
 # Test-only: a real X server, real pointer input and xwininfo (window tests, the handwriting pad on X11);
-# systemd for systemd-analyze in tools/deb-test.sh.
-((want_test)) && DEBIAN_PACKAGES+=(xvfb xdotool x11-utils systemd)
+# systemd for systemd-analyze in tools/deb-test.sh; Debian's Chromium and ChromeDriver for the web page tests.
+((want_test)) && DEBIAN_PACKAGES+=(xvfb xdotool x11-utils systemd chromium chromium-driver)
 if command -v apt-get >/dev/null && command -v dpkg-query >/dev/null; then
   missing=()
   for pkg in "${DEBIAN_PACKAGES[@]}"; do

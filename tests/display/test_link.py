@@ -92,7 +92,9 @@ def test_lost_and_garbled_answers_are_retried(rig, protocol):
         assert link.wait_in_sync(30), link.status()
     assert board.face() == render_board(sample(cfg, 4), cfg)
     st = link.status()
-    assert st.timeouts >= 2 and faults.dropped >= 2  # the first two answers never came
+    # the first two answers never came; alpha's second attempt may lose a garbled frame's error
+    # answer and still hear the query's refusal, so a NAK can stand in for the second timeout
+    assert faults.dropped >= 2 and st.timeouts >= 1 and st.timeouts + st.naks >= 2, st
 
 
 def test_delayed_answers_still_count(rig):
