@@ -158,7 +158,7 @@ def test_client_through_a_silent_relay_learns_it_was_not_done(hall, relay):
 def test_client_knows_nothing_was_sent_to_a_closed_port(hall):
     q, server = hall
     q.issue_ticket("labor")
-    c = RemoteCounterClient(server.url, TOKEN, timeout=1.0)
+    c = RemoteCounterClient(server.url, TOKEN, timeout=5.0)
     clerk = c.login("王芳", "2468")
     server.stop()
     with pytest.raises(HallUnreachable) as gone:
