@@ -67,7 +67,7 @@ def _board_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--width", type=int, help="board width in pixels")
     p.add_argument("--height", type=int, help="board height in pixels")
     p.add_argument("--colours", type=int, choices=[1, 2], help="single or dual colour")
-    p.add_argument("--address", type=int, help="controller address (default 1)")
+    p.add_argument("--address", type=int, help="controller address (default: the protocol's, 00 Alpha, 1 BX)")
 
 
 def board_config(args: argparse.Namespace) -> BoardConfig:

@@ -77,10 +77,16 @@ def run_check(args: argparse.Namespace) -> int:
         print(f"{path}: DAMAGED: {problem}")
         print("  the next start sets it aside and rebuilds the cache from it and the newest backup")
         return 1
+    from sync.schema_guard import SchemaTooNew
+
     engine = make_engine(path)
     print(f"{path}: integrity ok, schema revision {current_revision(engine)}")
     engine.dispose()
-    cache = open_cache(path)
+    try:
+        cache = open_cache(path)
+    except SchemaTooNew as exc:  # written by a newer version: this one cannot use it
+        print(f"错误 error: {exc}", file=sys.stderr)
+        return 1
     try:
         report = cache.recovery_report()
         if report is not None:

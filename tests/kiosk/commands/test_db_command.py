@@ -45,6 +45,19 @@ def test_check_reports_a_damaged_cache(tmp_path):
     assert "DAMAGED" in check.stdout
 
 
+def test_check_says_a_newer_schema_without_a_traceback(tmp_path):
+    data = tmp_path / "data"
+    assert yizhan("db", "upgrade", "--data-dir", str(data)).returncode == 0
+    conn = sqlite3.connect(data / "hall.sqlite3")
+    conn.execute("UPDATE alembic_version SET version_num = '9999_future'")
+    conn.commit()
+    conn.close()
+    check = yizhan("db", "check", "--data-dir", str(data))
+    assert check.returncode == 1
+    assert "schema revision 9999_future" in check.stdout
+    assert "拒绝降级" in check.stderr and "Traceback" not in check.stderr
+
+
 def test_help_explains_every_command():
     top = yizhan("--help")
     assert top.returncode == 0
