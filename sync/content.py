@@ -574,16 +574,19 @@ class _Collector:
     def add(self, section: str, model: type[BaseModel], data: Any, source: _Source) -> BaseModel | None:
         from sync.content_rules import text_problems  # the editor's text rules, shared by every path
 
-        failed = False
+        said = set()
         for loc, message in text_problems(data):
-            failed = True
+            said.add(tuple(loc))
             self.problems.append(_format(source.path, _locate(source.node, loc), source.label, loc, message))
+        failed = bool(said)
         try:
             item = model.model_validate(data)
         except ValidationError as exc:
             failed = True
             for err in exc.errors():
                 loc = tuple(err["loc"])
+                if loc in said:
+                    continue  # one message per field
                 line = _locate(source.node, loc)
                 self.problems.append(_format(source.path, line, source.label, loc, _message(err)))
         if failed:

@@ -44,7 +44,10 @@ def _check_uuid(value: str) -> str:
         raise ValueError(f"not a UUID: {value!r}") from None
 
 
-Uid = Annotated[str, Field(min_length=32, max_length=36), AfterValidator(_check_uuid)]
+Uid = Annotated[str, Field(min_length=32, max_length=36, json_schema_extra={"format": "uuid"}),
+                AfterValidator(_check_uuid)]
+# The office's pull cursor: "v1.<txid>.<feed id>", or empty for the start.
+CURSOR_PATTERN = r"^(v1\.[0-9]{1,19}\.[0-9]{1,19})?$"
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 
 
@@ -150,7 +153,7 @@ class Change(Message):
 class PullPage(Message):
     wire: Literal[1] = WIRE_VERSION
     changes: list[Change]
-    cursor: str  # opaque; give it back to get what came after
+    cursor: str = Field(json_schema_extra={"format": "cursor", "pattern": CURSOR_PATTERN})  # opaque; give it back
     more: bool  # another page is ready now
     office_time: AwareDatetime  # the office's clock (lets the hall show its own skew)
 

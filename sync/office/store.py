@@ -501,13 +501,18 @@ def ticket_status(session: Session, uid: str) -> TicketStatus | None:
         # Priority tickets (elderly, disabled) go first; within a kind, the earlier ticket.
         before = and_(Ticket.priority.is_(True), earlier) if t.priority else or_(Ticket.priority.is_(True), earlier)
         ahead = session.scalar(select(func.count()).select_from(Ticket).where(*same, before))
-    return TicketStatus(t.label, t.business_code, business_names(session).get(t.business_code, t.business_code),
+    names = business_names(session, t.hall_id)
+    return TicketStatus(t.label, t.business_code, names.get(t.business_code, t.business_code),
                         t.state, t.window_number, ahead, t.issued_at, hall.name if hall else "",
                         hall.last_seen_at if hall else None)
 
 
-def business_names(session: Session) -> dict[str, str]:
-    rows = session.scalars(select(ContentRecord.data).where(ContentRecord.kind == "business_type")).all()
+def business_names(session: Session, hall_id: int) -> dict[str, str]:
+    """Business code -> name as this hall has them (published to it or its own): another hall's
+    business type with the same code must not change what this hall's residents read."""
+    rows = session.scalars(select(ContentRecord.data).join(
+        Publication, Publication.record_uid == ContentRecord.uid).where(
+        ContentRecord.kind == "business_type", Publication.hall_id == hall_id)).all()
     return {d.get("code", ""): d.get("name", "") for d in rows if isinstance(d, dict)}
 
 
