@@ -9,6 +9,7 @@ Endpoints (JSON bodies; a request body may be gzip-compressed with Content-Encod
     POST /api/v1/push    PushBatch  -> PushReply     (hall token)
     GET  /api/v1/pull?cursor=C&limit=N -> PullPage   (hall token)
     GET  /api/v1/tickets/high-water?day=D -> HighWater (hall token)
+    GET  /api/v1/proposals?ids=1,2 -> ProposalStates  (hall token; its own proposals only)
 """
 
 from __future__ import annotations
@@ -127,10 +128,12 @@ class PushBatch(Message):
 
 class PushResult(Message):
     id: str
-    status: Literal["stored", "duplicate", "conflict"]
-    # For a conflict: the office's current copy, so the editor can show both.
+    # proposed: an edit of a record the office shares with other halls, kept for office review
+    status: Literal["stored", "duplicate", "conflict", "proposed"]
+    # For a conflict or a proposal: the office's current copy, so the editor can show both.
     office_version: int | None = None
     office_data: dict[str, Any] | None = None
+    proposal: int | None = None  # the proposal's id at the office (status "proposed")
 
 
 class PushReply(Message):
@@ -186,3 +189,26 @@ class HighWater(Message):
     hall: str
     day: date
     numbers: dict[Annotated[str, Field(pattern=r"^[A-Z]{1,2}$")], Annotated[int, Field(ge=0, le=99999)]]
+
+
+# --- proposals -------------------------------------------------------------------------------
+
+ProposalStateWord = Literal["pending", "accepted", "merged", "rejected"]
+
+
+class ProposalState(Message):
+    """Where a hall's proposal stands (GET /api/v1/proposals?ids=1,2 with the hall's token)."""
+
+    id: int
+    kind: ContentKind
+    uid: Uid
+    state: ProposalStateWord
+    decided_at: AwareDatetime | None = None
+    decided_by: Annotated[str, Field(max_length=100)] = ""
+    note: Annotated[str, Field(max_length=500)] = ""
+    result_version: int | None = None  # the office version that took it in (accepted, merged)
+
+
+class ProposalStates(Message):
+    wire: Literal[1] = WIRE_VERSION
+    proposals: list[ProposalState]

@@ -297,6 +297,19 @@ class EditorService:
         with self.cache.sessions() as session:
             return [uid for uid, data, _v in self._published(session, "guide") if data.get("business") == business_code]
 
+    def proposal_note(self, kind: str, uid: str) -> tuple[str, str]:
+        """(state, one line) of this record's newest proposal to the office, or ("", "").
+
+        A record the office shares with other halls takes this hall's edit only once the
+        office accepts it: 已提交审核 / 已采纳 / 已部分采纳 / 已驳回."""
+        from sync import hall_proposals
+
+        with self.cache.sessions() as session:
+            proposal = hall_proposals.latest_for(session, kind, uid)
+            if proposal is None:
+                return "", ""
+            return proposal.state, hall_proposals.describe(proposal)
+
     # --- validation --------------------------------------------------------------------
 
     def validate(self, kind: str, data: dict[str, Any], session: Session | None = None) -> dict[str, str]:

@@ -28,7 +28,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sync import wire
-from sync.office import pages, store
+from sync.office import pages, proposals_api, store
 from sync.office.db import OfficeDB
 from sync.office.models import utcnow
 from sync.office.store import Caller, OfficeError
@@ -42,7 +42,7 @@ CURSOR_SCHEMA = {"format": "cursor", "pattern": wire.CURSOR_PATTERN}
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": wire.ErrorReply, "description": what} for code, what in {
         400: "malformed request", 401: "missing or unknown token", 403: "not this token's data",
-        404: "no such hall",
+        404: "no such hall or proposal", 429: "too many wrong tokens from this address",
         409: "conflicts with what is stored", 413: "too large", 422: "invalid content",
     }.items()
 }
@@ -420,6 +420,10 @@ def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shan
         """The statistics as an HTML table (a browser asks for the admin token as the password)."""
         rows = store.statistics(s, _day(since, "since"), _day(until, "until"), hall)
         return HTMLResponse(pages.stats_page(rows))
+
+    # Halls' edits of shared records, for office review (sync/office/proposals_api.py).
+    proposals_api.add_routes(app, admin=admin_caller, hall=hall_caller, session=session, transaction=transaction,
+                             errors=ERRORS)
 
     # --- public pages ---
 

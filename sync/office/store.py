@@ -22,7 +22,7 @@ from sqlalchemy import and_, delete, func, literal_column, or_, select, text, tu
 from sqlalchemy.orm import Session
 
 from sync import content_rules, wire
-from sync.office import content_checks
+from sync.office import content_checks, proposals
 from sync.office.db import current_txid, is_postgres
 from sync.office.errors import OfficeError  # noqa: F401 - callers name it store.OfficeError
 from sync.office.models import (
@@ -296,7 +296,13 @@ def push(session: Session, hall: Caller, batch: wire.PushBatch) -> wire.PushRepl
     for e in batch.entries:
         if e.id in seen:
             prior = seen[e.id]
-            if prior.status == "conflict":
+            if prior.status == "proposed":
+                kept = proposals.by_entry(session, e.id)
+                rec = session.get(ContentRecord, e.payload.uid)  # type: ignore[union-attr]
+                results[e.id] = wire.PushResult(id=e.id, status="proposed", office_version=rec.version if rec else None,
+                                                office_data=rec.data if rec else None,
+                                                proposal=kept.id if kept else None)
+            elif prior.status == "conflict":
                 rec = session.get(ContentRecord, e.payload.uid)  # type: ignore[union-attr]
                 results[e.id] = wire.PushResult(id=e.id, status="conflict", office_version=rec.version if rec else None,
                                                 office_data=rec.data if rec else None)
@@ -387,6 +393,12 @@ def _push_contents(session: Session, hall: Caller, entries: list[wire.ContentEnt
         if p.version <= p.base_version:
             raise OfficeError(422, f"entry {e.id}: version {p.version} must be above base_version {p.base_version}",
                               e.id)
+        if rec is not None and p.uid not in new_records and proposals.is_shared(session, p.uid):
+            # Other halls have this record too: one hall does not speak for them all.
+            kept = proposals.propose(session, hall.id, e, data, rec)
+            results[e.id] = wire.PushResult(id=e.id, status="proposed", office_version=rec.version,
+                                            office_data=rec.data, proposal=kept.id)
+            continue
         if rec is None:
             # New in this hall (or a hall record the office never had): it becomes the office copy.
             rec = SimpleNamespace(uid=p.uid, kind=p.kind, version=p.version, data=data, updated_by=p.author)
