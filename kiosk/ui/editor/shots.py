@@ -46,7 +46,7 @@ def demo_editor(ctx: ShotContext) -> tuple[EditorService, StaffSession]:
                                     "notes": "用于按月发放保障金"})
     steps = state.data["steps"]
     steps[3], steps[4] = steps[4], steps[3]
-    state.data["phone"] = "0755-88880199（示例号码）"
+    state.data["phone"] = "028-85550199（示例号码）"
     service.publish(staff, state)
     office = copy.deepcopy(state.data)  # the office edited version 2 as well ...
     office["promised_time_limit"] = "15个工作日"
