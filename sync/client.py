@@ -29,7 +29,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from sync import wire
+from sync import hall_proposals, wire
 from sync.cache.db import Cache
 from sync.cache.models import Conflict, Outbox, SyncState
 from sync.cache.recovery import REPORT_KEY
@@ -64,6 +64,8 @@ class RoundResult:
     pulled: int = 0
     conflicts: int = 0
     rejected: int = 0
+    proposed: int = 0  # edits of shared records sent for the office's review
+    decided: int = 0  # proposals the office decided on since the last round
     requests: int = 0
     changed: list[tuple[str, str]] = field(default_factory=list)
 
@@ -244,6 +246,7 @@ class SyncWorker:
                 if self.numbers_pending:  # before the pull (many pages after a lost data directory)
                     self.follow_office_numbers(result)
                 self._pull_all(result)
+                self._follow_proposals(result)
             except SyncError as exc:
                 self._failures += 1
                 self._online = False
@@ -374,6 +377,7 @@ class SyncWorker:
         by_uid = {r.uid: r for r in rows}
         now = datetime.now(UTC)
         conflicts = []
+        proposed: list[tuple[int, str, str]] = []
         by_status: dict[str, list[str]] = {}
         for r in reply.results:
             by_status.setdefault(r.status, []).append(r.id)
@@ -383,7 +387,17 @@ class SyncWorker:
                     s.execute(update(Outbox).where(Outbox.uid.in_(uids[i:i + 500])).values(
                         done_at=now, result=status, attempts=Outbox.attempts + 1, last_error=""))
             for r in reply.results:
-                if r.status == "conflict":
+                if r.status == "proposed" and r.proposal is not None:
+                    # Shared with other halls: in force only once the office takes it; until then
+                    # this hall shows the office's copy too.
+                    p = by_uid[r.id].payload
+                    hall_proposals.keep(s, p, r)
+                    if r.office_data is not None and r.office_version is not None:
+                        with s.begin_nested():
+                            self.apply_content(s, p["kind"], r.office_data, r.office_version)
+                        result.changed.append((p["kind"], p["uid"]))
+                    proposed.append((r.proposal, p["kind"], p["uid"]))
+                elif r.status == "conflict":
                     p = by_uid[r.id].payload
                     c = Conflict(kind=p["kind"], record_uid=p["uid"], local_version=p["version"],
                                  local_data=p["data"], office_version=r.office_version or 0,
@@ -393,9 +407,37 @@ class SyncWorker:
                     conflicts.append((c.id, c.kind, c.record_uid))
         result.pushed += len(reply.results)
         result.conflicts += len(conflicts)
+        result.proposed += len(proposed)
         if self.publish is not None:
             for conflict_id, kind, uid in conflicts:
                 self.publish("content.conflict", conflict_id=conflict_id, kind=kind, uid=uid)
+            for proposal_id, kind, uid in proposed:
+                self.publish("content.proposal", proposal=proposal_id, kind=kind, uid=uid, state="pending")
+
+    # --- proposals ---
+
+    def _follow_proposals(self, result: RoundResult) -> None:
+        """Ask where this hall's pending proposals stand (no request when there are none)."""
+        with self.cache.sessions() as s:
+            ids = hall_proposals.pending_ids(s)
+        if not ids:
+            return
+        response = self._request("GET", "/api/v1/proposals", result, params={"ids": ",".join(map(str, ids))})
+        if response.status_code == 404:  # an office from before proposals
+            return
+        if response.status_code != 200:
+            raise SyncError(f"街道办服务器错误 office error {response.status_code}: {self._problem(response)[0]}")
+        try:
+            states = wire.ProposalStates.model_validate_json(response.content)
+        except ValidationError:
+            raise SyncError("街道办服务器回复无法识别 unreadable reply from the office (proposals)") from None
+        with self.cache.transaction() as s:
+            changed = [(p.office_id, p.kind, p.record_uid, p.state)
+                       for p in hall_proposals.take_states(s, states.proposals)]
+        result.decided += len(changed)
+        if self.publish is not None:
+            for proposal_id, kind, uid, state in changed:
+                self.publish("content.proposal", proposal=proposal_id, kind=kind, uid=uid, state=state)
 
     # --- pull ---
 

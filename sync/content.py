@@ -572,15 +572,26 @@ class _Collector:
         self.failed_codes: set[tuple[str, str]] = set()
 
     def add(self, section: str, model: type[BaseModel], data: Any, source: _Source) -> BaseModel | None:
+        from sync.content_rules import text_problems  # the editor's text rules, shared by every path
+
+        said = set()
+        for loc, message in text_problems(data):
+            said.add(tuple(loc))
+            self.problems.append(_format(source.path, _locate(source.node, loc), source.label, loc, message))
+        failed = bool(said)
         try:
             item = model.model_validate(data)
         except ValidationError as exc:
-            if isinstance(data, dict) and isinstance(data.get("code"), str):
-                self.failed_codes.add((section, data["code"].strip()))
+            failed = True
             for err in exc.errors():
                 loc = tuple(err["loc"])
+                if loc in said:
+                    continue  # one message per field
                 line = _locate(source.node, loc)
                 self.problems.append(_format(source.path, line, source.label, loc, _message(err)))
+        if failed:
+            if isinstance(data, dict) and isinstance(data.get("code"), str):
+                self.failed_codes.add((section, data["code"].strip()))
             return None
         self.items[section].append(item)
         self.sources[section].append(source)

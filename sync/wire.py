@@ -9,6 +9,7 @@ Endpoints (JSON bodies; a request body may be gzip-compressed with Content-Encod
     POST /api/v1/push    PushBatch  -> PushReply     (hall token)
     GET  /api/v1/pull?cursor=C&limit=N -> PullPage   (hall token)
     GET  /api/v1/tickets/high-water?day=D -> HighWater (hall token)
+    GET  /api/v1/proposals?ids=1,2 -> ProposalStates  (hall token; its own proposals only)
 """
 
 from __future__ import annotations
@@ -44,7 +45,10 @@ def _check_uuid(value: str) -> str:
         raise ValueError(f"not a UUID: {value!r}") from None
 
 
-Uid = Annotated[str, Field(min_length=32, max_length=36), AfterValidator(_check_uuid)]
+Uid = Annotated[str, Field(min_length=32, max_length=36, json_schema_extra={"format": "uuid"}),
+                AfterValidator(_check_uuid)]
+# The office's pull cursor: "v1.<txid>.<feed id>", or empty for the start.
+CURSOR_PATTERN = r"^(v1\.[0-9]{1,19}\.[0-9]{1,19})?$"
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 
 
@@ -124,10 +128,12 @@ class PushBatch(Message):
 
 class PushResult(Message):
     id: str
-    status: Literal["stored", "duplicate", "conflict"]
-    # For a conflict: the office's current copy, so the editor can show both.
+    # proposed: an edit of a record the office shares with other halls, kept for office review
+    status: Literal["stored", "duplicate", "conflict", "proposed"]
+    # For a conflict or a proposal: the office's current copy, so the editor can show both.
     office_version: int | None = None
     office_data: dict[str, Any] | None = None
+    proposal: int | None = None  # the proposal's id at the office (status "proposed")
 
 
 class PushReply(Message):
@@ -150,7 +156,7 @@ class Change(Message):
 class PullPage(Message):
     wire: Literal[1] = WIRE_VERSION
     changes: list[Change]
-    cursor: str  # opaque; give it back to get what came after
+    cursor: str = Field(json_schema_extra={"format": "cursor", "pattern": CURSOR_PATTERN})  # opaque; give it back
     more: bool  # another page is ready now
     office_time: AwareDatetime  # the office's clock (lets the hall show its own skew)
 
@@ -183,3 +189,26 @@ class HighWater(Message):
     hall: str
     day: date
     numbers: dict[Annotated[str, Field(pattern=r"^[A-Z]{1,2}$")], Annotated[int, Field(ge=0, le=99999)]]
+
+
+# --- proposals -------------------------------------------------------------------------------
+
+ProposalStateWord = Literal["pending", "accepted", "merged", "rejected"]
+
+
+class ProposalState(Message):
+    """Where a hall's proposal stands (GET /api/v1/proposals?ids=1,2 with the hall's token)."""
+
+    id: int
+    kind: ContentKind
+    uid: Uid
+    state: ProposalStateWord
+    decided_at: AwareDatetime | None = None
+    decided_by: Annotated[str, Field(max_length=100)] = ""
+    note: Annotated[str, Field(max_length=500)] = ""
+    result_version: int | None = None  # the office version that took it in (accepted, merged)
+
+
+class ProposalStates(Message):
+    wire: Literal[1] = WIRE_VERSION
+    proposals: list[ProposalState]

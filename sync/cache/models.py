@@ -236,6 +236,26 @@ class Conflict(Base):
     resolved_by: Mapped[str] = mapped_column(String(100), default="")
 
 
+class Proposal(Base):
+    """This hall's edit of a record the office shares with other halls: sent for the office's
+    review (office_id is its id there); the local record went back to the office's copy."""
+
+    __tablename__ = "proposal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(Integer, unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    record_uid: Mapped[str] = mapped_column(String(36), index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)  # the record as this hall proposed it
+    author: Mapped[str] = mapped_column(String(100), default="")
+    state: Mapped[str] = mapped_column(String(20), default="pending")  # pending accepted merged rejected
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[str] = mapped_column(String(100), default="")
+    note: Mapped[str] = mapped_column(String(500), default="")
+    result_version: Mapped[int | None] = mapped_column(Integer)
+
+
 # --- queue -----------------------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ import logging
 import threading
 import time
 import zlib
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
@@ -27,18 +28,21 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sync import wire
-from sync.office import pages, store
+from sync.office import pages, proposals_api, store
 from sync.office.db import OfficeDB
 from sync.office.models import utcnow
 from sync.office.store import Caller, OfficeError
+from sync.office.throttle import WrongTokenThrottle
 
 log = logging.getLogger(__name__)
 
 UID_PATTERN = r"^[0-9a-fA-F-]{32,36}$"
+# Declared in the schema only: a malformed cursor gets the store's clear 400, which the hall reads.
+CURSOR_SCHEMA = {"format": "cursor", "pattern": wire.CURSOR_PATTERN}
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": wire.ErrorReply, "description": what} for code, what in {
         400: "malformed request", 401: "missing or unknown token", 403: "not this token's data",
-        404: "no such hall",
+        404: "no such hall or proposal", 429: "too many wrong tokens from this address",
         409: "conflicts with what is stored", 413: "too large", 422: "invalid content",
     }.items()
 }
@@ -60,8 +64,10 @@ class BodyLimit:
     The body is decompressed with a cap, so a small "zip bomb" cannot fill the memory.
     """
 
-    def __init__(self, app: ASGIApp):
+    def __init__(self, app: ASGIApp, authorize: Callable[[Scope], Awaitable[None]] | None = None):
         self.app = app
+        # Checks the request's token (raises OfficeError): a gzip body is unpacked only after it.
+        self.authorize = authorize
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD"):
@@ -74,6 +80,12 @@ class BodyLimit:
         if declared.isdigit() and int(declared) > limit:
             await _send_error(send, 413, f"request body of {declared} bytes is over the limit of {limit}")
             return
+        if encoding == "gzip" and self.authorize is not None:
+            try:
+                await self.authorize(scope)
+            except OfficeError as exc:
+                await _send_error(send, exc.status, exc.message, exc.headers)
+                return
         chunks, size = [], 0
         while True:
             message = await receive()
@@ -126,11 +138,12 @@ def _gunzip(data: bytes) -> bytes:
     return out
 
 
-async def _send_error(send: Send, status: int, message: str) -> None:
+async def _send_error(send: Send, status: int, message: str, headers: dict[str, str] | None = None) -> None:
     body = wire.ErrorReply(detail=wire.ErrorDetail(message=message)).model_dump_json().encode()
+    extra = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()]
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})
+                            (b"connection", b"close"), *extra]})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -222,17 +235,18 @@ class TokenCache:
 
 
 def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shanghai",
-               token_ttl_s: float = 30.0) -> FastAPI:
+               token_ttl_s: float = 30.0, wrong_token_limit: int = 10, wrong_token_window_s: float = 60.0) -> FastAPI:
     """The office app on an open database."""
     tz = ZoneInfo(timezone)
     tokens = TokenCache(ttl_s=token_ttl_s)
+    throttle = WrongTokenThrottle(wrong_token_limit, wrong_token_window_s)
     app = FastAPI(
         title="一站 Yizhan street office",
         version=str(wire.WIRE_VERSION),
         description="Sync API for community halls, content publishing, public guide and ticket pages.",
     )
     app.add_middleware(GZipMiddleware, minimum_size=1024)
-    app.add_middleware(BodyLimit)
+    app.add_middleware(BodyLimit, authorize=lambda scope: check_token(Request(scope)))
     app.state.db = db
 
     def session() -> Any:
@@ -269,17 +283,29 @@ def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shan
         with db.sessions() as s:
             return store.authenticate(s, token)
 
-    async def caller(request: Request) -> Caller:
+    async def check_token(request: Request) -> Caller:
         token = bearer(request)
         if not token:
             raise OfficeError(401, "missing token: send Authorization: Bearer <token>")
+        source = request.client.host if request.client else "unknown"
+        wait = throttle.retry_after(source)
+        if wait:
+            raise OfficeError(429, f"too many wrong tokens from {source}; try again in {wait} s",
+                              headers={"Retry-After": str(wait)})
         hit, found = tokens.get(token)
         if not hit:  # the database lookup runs in the thread pool, never on the event loop
             found = await run_in_threadpool(load_caller, token)
             tokens.put(token, found)
         if found is None:
+            count = throttle.failed(source)
+            # The guess itself is never logged: it may be a real token with a typo.
+            log.warning("wrong token from %s for %s %s (%d within %.0f s)", source, request.method,
+                        request.url.path, count, throttle.window_s)
             raise OfficeError(401, "unknown or revoked token")
         return found
+
+    async def caller(request: Request) -> Caller:
+        return await check_token(request)
 
     # async: pure checks, no need for a trip through the thread pool
     async def hall_caller(who: Annotated[Caller, Depends(caller)]) -> Caller:
@@ -299,7 +325,7 @@ def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shan
 
     @app.exception_handler(OfficeError)
     async def _office_error(request: Request, exc: OfficeError) -> JSONResponse:
-        headers = None
+        headers = exc.headers
         if exc.status == 401 and request.url.path == "/stats":
             headers = {"WWW-Authenticate": 'Basic realm="yizhan office (password: admin token)"'}
         return error_response(exc.status, exc.message, exc.entry, headers)
@@ -317,7 +343,8 @@ def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shan
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return error_response(exc.status_code, str(exc.detail))
+        # Starlette's own headers, e.g. Allow on a 405
+        return error_response(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
 
     # --- hall API ---
 
@@ -339,7 +366,8 @@ def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shan
 
     @app.get("/api/v1/pull", response_model=wire.PullPage, responses=ERRORS, tags=["hall"])
     def pull(who: Annotated[Caller, Depends(hall_caller)],
-             cursor: Annotated[str, Query(max_length=60, description="the cursor of the last page")] = "",
+             cursor: Annotated[str, Query(max_length=60, description="the cursor of the last page",
+                                          json_schema_extra=CURSOR_SCHEMA)] = "",
              limit: Annotated[int, Query(ge=1, le=wire.MAX_PULL_LIMIT)] = wire.DEFAULT_PULL_LIMIT,
              ) -> Response:
         """Content changes for this hall after `cursor`, oldest first."""
@@ -393,13 +421,17 @@ def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shan
         rows = store.statistics(s, _day(since, "since"), _day(until, "until"), hall)
         return HTMLResponse(pages.stats_page(rows))
 
+    # Halls' edits of shared records, for office review (sync/office/proposals_api.py).
+    proposals_api.add_routes(app, admin=admin_caller, hall=hall_caller, session=session, transaction=transaction,
+                             errors=ERRORS)
+
     # --- public pages ---
 
     html_404 = {404: {"description": "not found", "content": {"text/html": {}}},
                 422: HTML_ERRORS[422]}
 
     @app.get("/g/{uid}", response_class=HTMLResponse, responses=html_404, tags=["public"])
-    def guide(uid: Annotated[str, UrlPath(max_length=36)], s: Annotated[Session, Depends(session)]) -> HTMLResponse:
+    def guide(uid: Annotated[str, UrlPath(max_length=36, json_schema_extra={"format": "uuid"})], s: Annotated[Session, Depends(session)]) -> HTMLResponse:
         """A service guide, readable on a phone (the kiosk's QR code)."""
         data = store.unpublished_guide(s, uid)
         if data is None:
@@ -407,7 +439,7 @@ def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shan
         return HTMLResponse(pages.guide_page(data))
 
     @app.get("/t/{uid}", response_class=HTMLResponse, responses=html_404, tags=["public"])
-    def ticket(uid: Annotated[str, UrlPath(max_length=36)], s: Annotated[Session, Depends(session)]) -> HTMLResponse:
+    def ticket(uid: Annotated[str, UrlPath(max_length=36, json_schema_extra={"format": "uuid"})], s: Annotated[Session, Depends(session)]) -> HTMLResponse:
         """A ticket's live status (number, business, state, people ahead, hall's last sync)."""
         status = store.ticket_status(s, uid)
         if status is None:

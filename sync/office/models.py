@@ -172,7 +172,30 @@ class TicketEvent(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class Proposal(Base):
+    """A hall's edit of a record the office published to several halls: kept here for office
+    editors to accept, merge field by field, or reject; never applied or sent on by itself."""
+
+    __tablename__ = "proposal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_uid: Mapped[str] = mapped_column(String(36), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    hall_id: Mapped[int] = mapped_column(ForeignKey("hall.id"), index=True)
+    entry_id: Mapped[str] = mapped_column(String(36), unique=True)  # the push entry it came in
+    base_version: Mapped[int] = mapped_column(Integer)  # the version the hall edited
+    office_version: Mapped[int] = mapped_column(Integer)  # the office's version when it came in
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)  # the record as the hall proposes it
+    author: Mapped[str] = mapped_column(String(100), default="")
+    state: Mapped[str] = mapped_column(String(20), default="pending")  # pending accepted merged rejected
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[str] = mapped_column(String(100), default="")
+    note: Mapped[str] = mapped_column(String(500), default="")  # why, for the hall to read
+    result_version: Mapped[int | None] = mapped_column(Integer)  # the version accepting it made
+
+
 __all__ = [
-    "AdminToken", "Base", "ContentRecord", "ContentRevision", "Feed", "Hall", "Publication",
+    "AdminToken", "Base", "ContentRecord", "ContentRevision", "Feed", "Hall", "Proposal", "Publication",
     "PushEntry", "Ticket", "TicketEvent",
 ]

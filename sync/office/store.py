@@ -18,13 +18,13 @@ from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import and_, delete, func, literal_column, or_, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
-from sync import content as content_models
-from sync import wire
+from sync import content_rules, wire
+from sync.office import content_checks, proposals
 from sync.office.db import current_txid, is_postgres
+from sync.office.errors import OfficeError  # noqa: F401 - callers name it store.OfficeError
 from sync.office.models import (
     AdminToken,
     ContentRecord,
@@ -41,23 +41,7 @@ from sync.office.models import (
 TOKEN_PREFIX_HALL = "yzh_"
 TOKEN_PREFIX_ADMIN = "yza_"
 
-CONTENT_MODELS = {
-    "guide": content_models.Guide,
-    "category": content_models.Category,
-    "business_type": content_models.BusinessType,
-    "window": content_models.Window,
-    "notice": content_models.Notice,
-}
-
-
-class OfficeError(Exception):
-    """A request the office refuses; `status` is the HTTP status, `entry` the entry to blame."""
-
-    def __init__(self, status: int, message: str, entry: str | None = None):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.entry = entry
+CONTENT_MODELS = content_rules.KINDS
 
 
 # --- tokens ----------------------------------------------------------------------------------
@@ -161,24 +145,8 @@ def touch_hall(session: Session, hall_id: int, every_s: float = 30.0, *, relaxed
 
 
 def validate_record(kind: str, uid: str, data: Any, entry: str | None = None) -> dict[str, Any]:
-    """Check a record against the content models; returns its canonical JSON form."""
-    model = CONTENT_MODELS.get(kind)
-    if model is None:
-        raise OfficeError(422, f"unknown content kind {kind!r}; expected one of {', '.join(CONTENT_MODELS)}", entry)
-    if not isinstance(data, dict):
-        raise OfficeError(422, f"{kind} {uid}: data must be an object", entry)
-    if len(canonical(data)) > wire.MAX_RECORD_BYTES:
-        raise OfficeError(413, f"{kind} {uid}: record larger than {wire.MAX_RECORD_BYTES} bytes", entry)
-    try:
-        record = model.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(record)"
-        raise OfficeError(422, f"{kind} {uid}: field {where}: {first['msg']} "
-                               f"({len(exc.errors())} problem(s))", entry) from None
-    if record.uid != uid:
-        raise OfficeError(422, f"{kind} {uid}: data.uid is {record.uid}, not the record's uid", entry)
-    return record.model_dump(mode="json")
+    """Check a record with the rules every path shares; returns its canonical JSON form."""
+    return content_checks.validate_record(kind, uid, data, entry)
 
 
 def canonical(data: Any) -> bytes:
@@ -253,6 +221,8 @@ def publish(session: Session, records: Sequence[dict[str, Any]], halls: Sequence
         raise OfficeError(422, f"record {twice} appears twice; publish each record once", twice)
     existing = {r.uid: r for r in session.scalars(select(ContentRecord).where(ContentRecord.uid.in_(uids))
                                                   .with_for_update())}
+    content_checks.check_unique_keys(session, [content_checks.Incoming(k, u, d, u) for k, u, d in prepared],
+                                     target_ids, to_all=halls == "all")
     changed_uids = []
     for kind, uid, data in prepared:
         rec = existing.get(uid)
@@ -326,7 +296,13 @@ def push(session: Session, hall: Caller, batch: wire.PushBatch) -> wire.PushRepl
     for e in batch.entries:
         if e.id in seen:
             prior = seen[e.id]
-            if prior.status == "conflict":
+            if prior.status == "proposed":
+                kept = proposals.by_entry(session, e.id)
+                rec = session.get(ContentRecord, e.payload.uid)  # type: ignore[union-attr]
+                results[e.id] = wire.PushResult(id=e.id, status="proposed", office_version=rec.version if rec else None,
+                                                office_data=rec.data if rec else None,
+                                                proposal=kept.id if kept else None)
+            elif prior.status == "conflict":
                 rec = session.get(ContentRecord, e.payload.uid)  # type: ignore[union-attr]
                 results[e.id] = wire.PushResult(id=e.id, status="conflict", office_version=rec.version if rec else None,
                                                 office_data=rec.data if rec else None)
@@ -402,9 +378,13 @@ def _push_contents(session: Session, hall: Caller, entries: list[wire.ContentEnt
     new_records: dict[str, Any] = {}  # inserted in bulk below (a day's edits can be hundreds)
     revisions: list[dict[str, Any]] = []
     now = utcnow()
+    checked = {e.id: validate_record(e.payload.kind, e.payload.uid, e.payload.data, e.id) for e in entries}
+    content_checks.check_unique_keys(
+        session, [content_checks.Incoming(e.payload.kind, e.payload.uid, checked[e.id], e.id) for e in entries],
+        [hall.id])
     for e in entries:
         p = e.payload
-        data = validate_record(p.kind, p.uid, p.data, e.id)
+        data = checked[e.id]
         rec = records.get(p.uid)
         if rec is not None and p.uid not in published:
             raise OfficeError(403, f"entry {e.id}: {p.kind} {p.uid} is not published to this hall", e.id)
@@ -413,6 +393,12 @@ def _push_contents(session: Session, hall: Caller, entries: list[wire.ContentEnt
         if p.version <= p.base_version:
             raise OfficeError(422, f"entry {e.id}: version {p.version} must be above base_version {p.base_version}",
                               e.id)
+        if rec is not None and p.uid not in new_records and proposals.is_shared(session, p.uid):
+            # Other halls have this record too: one hall does not speak for them all.
+            kept = proposals.propose(session, hall.id, e, data, rec)
+            results[e.id] = wire.PushResult(id=e.id, status="proposed", office_version=rec.version,
+                                            office_data=rec.data, proposal=kept.id)
+            continue
         if rec is None:
             # New in this hall (or a hall record the office never had): it becomes the office copy.
             rec = SimpleNamespace(uid=p.uid, kind=p.kind, version=p.version, data=data, updated_by=p.author)
@@ -527,13 +513,18 @@ def ticket_status(session: Session, uid: str) -> TicketStatus | None:
         # Priority tickets (elderly, disabled) go first; within a kind, the earlier ticket.
         before = and_(Ticket.priority.is_(True), earlier) if t.priority else or_(Ticket.priority.is_(True), earlier)
         ahead = session.scalar(select(func.count()).select_from(Ticket).where(*same, before))
-    return TicketStatus(t.label, t.business_code, business_names(session).get(t.business_code, t.business_code),
+    names = business_names(session, t.hall_id)
+    return TicketStatus(t.label, t.business_code, names.get(t.business_code, t.business_code),
                         t.state, t.window_number, ahead, t.issued_at, hall.name if hall else "",
                         hall.last_seen_at if hall else None)
 
 
-def business_names(session: Session) -> dict[str, str]:
-    rows = session.scalars(select(ContentRecord.data).where(ContentRecord.kind == "business_type")).all()
+def business_names(session: Session, hall_id: int) -> dict[str, str]:
+    """Business code -> name as this hall has them (published to it or its own): another hall's
+    business type with the same code must not change what this hall's residents read."""
+    rows = session.scalars(select(ContentRecord.data).join(
+        Publication, Publication.record_uid == ContentRecord.uid).where(
+        ContentRecord.kind == "business_type", Publication.hall_id == hall_id)).all()
     return {d.get("code", ""): d.get("name", "") for d in rows if isinstance(d, dict)}
 
 

@@ -23,6 +23,7 @@ from sync.content import (
     dump_bundle,
     load_bundle,
 )
+from sync.content_rules import text_problem
 
 AREAS = {"labor", "civil", "health", "disability", "safety", "culture"}
 
@@ -154,7 +155,13 @@ TEXT = st.text(st.characters(blacklist_categories=("Cc", "Cs"), blacklist_charac
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
-@given(title=TEXT, body=TEXT, keywords=st.lists(TEXT, max_size=4), fees=st.one_of(st.just(""), TEXT))
+def _typed(key: str) -> st.SearchStrategy[str]:
+    # ...that the shared text rules accept in that field (no markup, no script links, one line where due)
+    return TEXT.filter(lambda t: text_problem(t, key) is None)
+
+
+@given(title=_typed("title"), body=_typed("body"), keywords=st.lists(_typed("keywords"), max_size=4),
+       fees=st.one_of(st.just(""), _typed("fees")))
 def test_round_trip_of_any_text(sample: ContentBundle, tmp_path_factory: pytest.TempPathFactory,
                                 title: str, body: str, keywords: list[str], fees: str) -> None:
     guide = sample.guides[0].model_copy(update={"conditions": body, "keywords": keywords, "fees": fees})

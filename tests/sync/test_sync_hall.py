@@ -136,30 +136,30 @@ def test_offline_day_then_catch_up(office, tmp_path, hall_config, sample_records
 
 
 def test_content_conflict_resolved_through_the_editor(office, tmp_path, hall_config, sample_records):
-    t1, t2 = office.add_hall("幸福", "xingfu"), office.add_hall("和平", "heping")
-    office.publish(sample_records, "all")
-    h1, h2 = make_hall(tmp_path, hall_config, "h1"), make_hall(tmp_path, hall_config, "h2")
-    w1, w2 = worker_for(h1, office.url, t1), worker_for(h2, office.url, t2)
-    w1.sync_once()
+    # A record published to this hall only (shared records become proposals instead, see
+    # test_sync_proposals.py): the office edits it while the hall does.
+    t2 = office.add_hall("和平", "heping")
+    office.add_hall("幸福", "xingfu")
+    office.publish(sample_records, ["heping"])
+    h2 = make_hall(tmp_path, hall_config, "h2")
+    w2 = worker_for(h2, office.url, t2)
     w2.sync_once()
     conflicts: list[dict] = []
     h2.events.subscribe("content.conflict", lambda _t, d: conflicts.append(d))
-    guide_uid = next(r["data"]["uid"] for r in sample_records if r["kind"] == "guide")
+    guide = next(r for r in sample_records if r["kind"] == "guide")
+    guide_uid = guide["data"]["uid"]
 
-    e1, e2 = EditorService.for_hall(h1), EditorService.for_hall(h2)
-    s1 = e1.load("guide", guide_uid)
-    s1.data["phone"] = "0755-11111111"
-    assert e1.publish(HEAD, s1) == 2
-    s2 = e2.load("guide", guide_uid)  # hall 2 starts from version 1 too
+    office.publish([{"kind": "guide", "data": {**guide["data"], "phone": "028-11111111"}}], ["heping"])
+    e2 = EditorService.for_hall(h2)
+    s2 = e2.load("guide", guide_uid)  # the hall starts from version 1
     s2.data["hours"] = "周一至周五 8:30-18:00"
     assert e2.publish(HEAD, s2) == 2
-    assert w1.sync_once().conflicts == 0
     r2 = w2.sync_once()
-    assert r2.conflicts == 1 and len(conflicts) == 1
+    assert r2.conflicts == 1 and len(conflicts) == 1 and r2.proposed == 0
     assert w2.status().conflicts == 1
-    # Nothing was overwritten: the office kept hall 1's edit, hall 2's is in the Conflict row.
+    # Nothing was overwritten: the office kept its edit, the hall's is in the Conflict row.
     [info] = e2.open_conflicts()
-    assert info.office_version == 2 and info.office_data["phone"] == "0755-11111111"
+    assert info.office_version == 2 and info.office_data["phone"] == "028-11111111"
     assert info.local_data["hours"] == "周一至周五 8:30-18:00"
 
     # A person merges: the office's phone, their own hours.
@@ -167,14 +167,10 @@ def test_content_conflict_resolved_through_the_editor(office, tmp_path, hall_con
     assert version == 3
     assert w2.sync_once().conflicts == 0
     assert w2.status().conflicts == 0
-    w1.sync_once()
-    for hall in (h1, h2):
-        with hall.cache.sessions() as s:
-            data, v = EditorService.for_hall(hall).current(s, "guide", guide_uid)
-        assert v == 3 and data["phone"] == "0755-11111111" and data["hours"] == "周一至周五 8:30-18:00"
-    assert local_content(h1) == office_content(office, "xingfu")
+    with h2.cache.sessions() as s:
+        data, v = EditorService.for_hall(h2).current(s, "guide", guide_uid)
+    assert v == 3 and data["phone"] == "028-11111111" and data["hours"] == "周一至周五 8:30-18:00"
     assert local_content(h2) == office_content(office, "heping")
-    h1.close()
     h2.close()
 
 

@@ -18,12 +18,14 @@ class _EventBridge(QObject):
     timer turns it into `arrived` (no Qt object is touched off the GUI thread)."""
 
     arrived = Signal()
+    TOPICS = ("content.conflict", "content.proposal")  # a proposal's state changed: the record shows it
 
     def __init__(self, events: Any, parent: QObject):
         super().__init__(parent)
         self.events = events
         self._pending = threading.Event()
-        self.events.subscribe("content.conflict", self._on_event)
+        for topic in self.TOPICS:
+            self.events.subscribe(topic, self._on_event)
         parent.destroyed.connect(self._detach)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._deliver)
@@ -38,7 +40,8 @@ class _EventBridge(QObject):
             self.arrived.emit()
 
     def _detach(self) -> None:
-        self.events.unsubscribe("content.conflict", self._on_event)
+        for topic in self.TOPICS:
+            self.events.unsubscribe(topic, self._on_event)
 
 
 def open_editor(hall: Any, staff_session: StaffSession) -> QWidget:

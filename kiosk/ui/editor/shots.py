@@ -1,5 +1,5 @@
 """Screenshots of the content editor: the guide form with validation messages, the kiosk
-preview, the history diff and the conflict screen.
+preview, the history diff, the conflict screen and a shared guide's proposal to the office.
 
 The shots edit content to have something to show, so they work on a copy of the hall's cache
 in a temporary folder: taking screenshots never changes the real hall.
@@ -25,6 +25,7 @@ from sync.content import derive_uid
 
 SIZE = (1600, 1000)
 DIBAO = derive_uid("guide", "MZ-001")
+LD001 = derive_uid("guide", "LD-001")
 _demo: dict[int, Any] = {}
 
 
@@ -45,7 +46,7 @@ def demo_editor(ctx: ShotContext) -> tuple[EditorService, StaffSession]:
                                     "notes": "用于按月发放保障金"})
     steps = state.data["steps"]
     steps[3], steps[4] = steps[4], steps[3]
-    state.data["phone"] = "0755-88880199（示例号码）"
+    state.data["phone"] = "028-85550199（示例号码）"
     service.publish(staff, state)
     office = copy.deepcopy(state.data)  # the office edited version 2 as well ...
     office["promised_time_limit"] = "15个工作日"
@@ -58,6 +59,11 @@ def demo_editor(ctx: ShotContext) -> tuple[EditorService, StaffSession]:
     with service.cache.transaction() as session:  # as the sync worker stores an office refusal
         session.add(m.Conflict(kind="guide", record_uid=DIBAO, local_version=3, local_data=mine,
                                office_version=3, office_data=office))
+    # This hall's edit of a guide shared with other halls, sent to the office for review.
+    ld001 = service.load("guide", LD001).data
+    with service.cache.transaction() as session:  # as the sync worker keeps an office's "proposed"
+        session.add(m.Proposal(office_id=1, kind="guide", record_uid=LD001, author=staff.name, state="pending",
+                               data={**ld001, "hours": "周一至周六 9:00-17:00"}, decided_by="", note=""))
     _demo[id(ctx)] = (service, staff)
     return service, staff
 
@@ -112,5 +118,14 @@ def conflict(ctx: ShotContext) -> QWidget:
     window = _window(ctx)
     view = window.show_conflicts()
     view.choose("hours", "mine")
+    settle()
+    return window
+
+
+@shot("editor_proposal")
+def proposal(ctx: ShotContext) -> QWidget:
+    window = _window(ctx)
+    page = window.page("guide")
+    page.select(LD001)
     settle()
     return window

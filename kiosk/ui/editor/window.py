@@ -42,6 +42,13 @@ from kiosk.ui.editor.history import HistoryView
 from kiosk.ui.editor.preview import detail_from_data, make_preview
 
 OK_STYLE = "color: #2e7d32;"
+_BOX = "padding: 6px 10px; border-radius: 4px; font-size: 11pt;"
+PROPOSAL_STYLES = {  # under a shared record's heading: where this hall's proposal stands
+    "pending": f"background: #fff8e1; color: #8d6e00; {_BOX}",
+    "accepted": f"background: #e8f5e9; color: #2e7d32; {_BOX}",
+    "merged": f"background: #e8f5e9; color: #2e7d32; {_BOX}",
+    "rejected": f"background: #ffebee; color: #c62828; {_BOX}",
+}
 UNSAVED_STYLE = "color: #b45309; font-weight: bold;"
 
 
@@ -104,6 +111,11 @@ class RecordPage(QWidget):
         self.heading = plain_label()
         self.heading.setStyleSheet("font-size: 15pt; font-weight: bold;")
         rl.addWidget(self.heading)
+        # Where this hall's last edit of a shared record stands at the office (hidden if none).
+        self.proposal = plain_label()
+        self.proposal.setObjectName("proposal_state")
+        self.proposal.hide()
+        rl.addWidget(self.proposal)
         self.views = QTabWidget()
         self.form = RecordForm(kind, self.choices)
         scroll = QScrollArea()
@@ -261,11 +273,18 @@ class RecordPage(QWidget):
         self._status_text = f"{draft} · 基于第 {state.base_version} 版" if state.base_version else "新建，尚未发布"
         self.status.setText(self._status_text)
         self.history.load(self.kind, state.uid if state.base_version else "", title)
+        self._show_proposal(state)
         self.live_check = state.is_draft
         if state.is_draft:  # show what still needs fixing in a saved draft
             self.form.show_errors(self.service.validate(self.kind, state.data))
         self._view_changed(self.views.currentIndex())
         self._loaded, self.unsaved = self._snapshot(), False
+
+    def _show_proposal(self, state: EditState) -> None:
+        where, line = self.service.proposal_note(self.kind, state.uid) if state.base_version else ("", "")
+        self.proposal.setText(line)
+        self.proposal.setStyleSheet(PROPOSAL_STYLES.get(where, ""))
+        self.proposal.setVisible(bool(line))
 
     def recheck(self) -> int:
         """Validate the form as it is now and show the messages; returns how many fields have one."""

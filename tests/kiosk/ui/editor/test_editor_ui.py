@@ -67,7 +67,7 @@ def test_edit_materials_and_steps_publish_and_restore(qtbot, hall, monkeypatch):
     assert "未发布" in page.status.text()
     assert catalog.guide(DIBAO).version == 1
 
-    form.fields["phone"].widget.setText("0755-88880199（示例号码）")
+    form.fields["phone"].widget.setText("028-85550199（示例号码）")
     qtbot.waitUntil(lambda: form.error_text("phone") == "")  # re-checked as the person types
     assert "不能为空" in form.error_text("materials")
     form.materials.table.setCurrentCell(row + 1, 0)
@@ -95,7 +95,7 @@ def test_edit_materials_and_steps_publish_and_restore(qtbot, hall, monkeypatch):
     rows = {label: (old, new) for label, old, new in history.row_texts()}
     assert set(rows) == {"申请材料", "办理流程", "咨询电话"}
     assert "+ 6. 本人银行卡或存折 · 复印件 · 2份" in rows["申请材料"][1]
-    assert rows["咨询电话"] == ("0755-88880102（示例号码）", "0755-88880199（示例号码）")
+    assert rows["咨询电话"] == ("028-85550102（示例号码）", "028-85550199（示例号码）")
 
     # restore version 1 (as version 3)
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
