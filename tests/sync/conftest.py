@@ -30,8 +30,13 @@ class ServerThread:
 
         self.port = free_port()
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                                    access_log=False, **tls))
+        from sync.office.server import office_server
+
+        config = {"host": "127.0.0.1", "port": self.port, "log_level": "warning", "access_log": False,
+                  "timeout_graceful_shutdown": 3, **tls}
+        # The office's server answers waiting pulls on shutdown; any other app, plain uvicorn.
+        self.server = (office_server(app, **config) if hasattr(getattr(app, "state", None), "waiters")
+                       else uvicorn.Server(uvicorn.Config(app, **config)))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def start(self) -> ServerThread:
