@@ -283,6 +283,7 @@ def test_waiting_through_a_faulty_network_loses_and_doubles_nothing(office, make
         proxy.fault_rate = 0.0
         assert wait_until(lambda: all(pulled(cache, u) for u in published), 60)
         assert wait_until(lambda: office_events(office.db) == local_events(cache), 60)
+        assert wait_until(lambda: worker.status().waiting == 0, 60)  # the hall heard every answer
     finally:
         worker.stop()
         proxy.close()
