@@ -86,6 +86,9 @@ class Wakeups:
         self._listener: asyncio.Task[None] | None = None
         self._start_lock = threading.Lock()
         self.notifications = 0  # heard (for tests and the bench)
+        # Bumped whenever wake-ups may have been missed (the listener reconnects): what waiters
+        # concluded before is no longer to be trusted.
+        self.epoch = 0
 
     # --- the sending side (any thread) -------------------------------------------------------
 
@@ -167,6 +170,7 @@ class Wakeups:
                     await conn.execute(f'LISTEN "{self.channel}"')
                     delay = 0.5
                     # Whatever was announced while we were not listening: everyone looks again.
+                    self.epoch += 1
                     self._dispatch_all()
                     async for n in conn.notifies():
                         self.notifications += 1
@@ -174,6 +178,7 @@ class Wakeups:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - the database restarts, the network drops
+                self.epoch += 1
                 log.warning("wake-up listener lost its connection (%s); retrying in %.1f s", exc, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)

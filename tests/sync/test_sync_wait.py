@@ -106,10 +106,36 @@ def test_feed_pages_of_many_halls_match_one_by_one(office):
         many = store.pull_many(s, wants)
         for hall_id, cursor, limit in wants:
             one = store.pull(s, next(c for c in callers if c.id == hall_id), cursor, limit)
-            got = many[(hall_id, cursor, limit)]
+            got, settled = many[(hall_id, cursor, limit)]
+            assert settled  # nothing committed waits to become readable here
             assert (got.changes, got.cursor, got.more) == (one.changes, one.cursor, one.more)
-    assert len(many[(callers[1].id, first[callers[1].id].cursor, 500)].changes) == 2
-    assert many[(callers[0].id, first[callers[0].id].cursor, 500)].changes == []
+    assert len(many[(callers[1].id, first[callers[1].id].cursor, 500)][0].changes) == 2
+    assert many[(callers[0].id, first[callers[0].id].cursor, 500)][0].changes == []
+
+
+@pytest.mark.postgres
+def test_a_change_behind_a_longer_transaction_reaches_the_waiting_hall_once_readable(start_office, make_cache):
+    """The late-commit-safe cursor: rows committed while an older transaction still runs are not
+    readable yet; the waiting hall gets them once it ends, with no further publish."""
+    from sqlalchemy import text
+
+    office = start_office("postgres")
+    token = office.add_hall("幸福", "xingfu")
+    cache = make_cache()
+    worker = SyncWorker(cache, office.url, token, apply_content=record_apply, interval_s=600, wait_s=WAIT_S)
+    worker.start()
+    try:
+        assert wait_until(lambda: bool(worker_waiting(office)), 10)
+        with office.db.engine.connect() as older:
+            older.execute(text("SELECT pg_current_xact_id()"))  # a transaction id older than the publish
+            rec = notice("晚到")
+            office.publish([rec], "all")
+            time.sleep(1.0)
+            assert not pulled(cache, rec["data"]["uid"]), "read a row behind a running transaction"
+            older.rollback()
+        assert wait_until(lambda: pulled(cache, rec["data"]["uid"]), WAIT_S / 3)
+    finally:
+        worker.stop()
 
 
 def test_wakeup_payloads():
