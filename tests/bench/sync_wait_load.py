@@ -18,6 +18,7 @@ usage: python tests/bench/sync_wait_load.py URL TOKENS_FILE ADMIN_TOKEN HALLS [W
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import random
 import resource
@@ -27,6 +28,9 @@ import uuid
 from urllib.parse import quote, urlsplit
 
 from sync_load import Hall, push_body
+
+
+STATUSES: dict[str, int] = {}  # what the halls' failed requests met
 
 
 def say(**data: object) -> None:
@@ -50,6 +54,12 @@ class WaitingHall(Hall):
         self.errors = 0
         self.requests = 0
 
+    async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
+        status, data = await super().request(method, path, body)
+        if data[:2] == b"\x1f\x8b":  # (the hall accepts gzip: large pages come compressed)
+            data = gzip.decompress(data)
+        return status, data
+
     async def wait_loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             wait = round(self.wait_s * self.rng.uniform(0.8, 1.0), 1)
@@ -62,15 +72,17 @@ class WaitingHall(Hall):
                 now = time.perf_counter()
                 if status != 200:
                     self.errors += 1
+                    STATUSES[str(status)] = STATUSES.get(str(status), 0) + 1
                     await asyncio.sleep(1.0)
                     continue
                 page = json.loads(data)
                 self.cursor = page["cursor"]
                 for change in page["changes"]:
                     self.seen.setdefault(change["uid"], now)
-            except (OSError, asyncio.IncompleteReadError, ValueError):
+            except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
                 self.waiting = False
                 self.errors += 1
+                STATUSES[type(exc).__name__] = STATUSES.get(type(exc).__name__, 0) + 1
                 self.writer = None
                 await asyncio.sleep(1.0)
 
@@ -174,7 +186,7 @@ async def main(url: str, tokens: list[str], admin: str, wait_s: float, idle_s: f
             "publish_to_all_max_ms": round(max(fanout), 1), "publish_missing": missing,
             "pushes": len(push_latencies), "push_errors": push_errors,
             "push_p50_ms": pct(push_latencies, 0.5), "push_p99_ms": pct(push_latencies, 0.99),
-            "hall_errors": sum(h.errors for h in halls)}
+            "hall_errors": sum(h.errors for h in halls), "hall_error_kinds": STATUSES}
 
 
 if __name__ == "__main__":
