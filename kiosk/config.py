@@ -63,7 +63,10 @@ class OfficeSection(Section):
     public_url: str = ""  # base of QR links residents open on their phones; default: url
     ca_file: Path | None = None  # custom CA bundle for the office's TLS certificate
     verify_tls: bool = True
-    sync_interval_s: float = Field(15.0, gt=0, le=3600)
+    sync_interval_s: float = Field(15.0, gt=0, le=3600)  # polling (wait_s = 0, or the fallback)
+    # Wait for office changes: one request held open up to this long, answered at once when
+    # something is published to the hall; 0 polls every sync_interval_s instead.
+    wait_s: float = Field(60.0, ge=0, le=300)
     timeout_s: float = Field(10.0, gt=0, le=300)
 
     @field_validator("url", "public_url")

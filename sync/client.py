@@ -47,6 +47,13 @@ class SyncError(Exception):
     """One round failed; the message says why (shown on the counter console)."""
 
 
+class BrokenWait(Exception):
+    """A waiting pull was cut short by something between hall and office."""
+
+
+BROKEN_AFTER_S = 0.5  # a waiting request that fails sooner never got through: the office is down
+
+
 @dataclass(frozen=True)
 class SyncStatus:
     online: bool  # the last round reached the office and finished
@@ -56,6 +63,10 @@ class SyncStatus:
     conflicts: int = 0  # content conflicts waiting for a person
     rejected: int = 0  # outbox entries the office refused (kept, with the reason, for a person)
     skew_s: float | None = None  # office clock minus hall clock, from the last pull
+    # How office changes reach the hall: "wait" (a request held open, answered at once), "poll"
+    # (asked every interval), or "poll_fallback" (waiting was tried, something in between
+    # breaks long requests: polling until it is tried again)
+    mode: str = "poll"
 
 
 @dataclass
@@ -87,6 +98,9 @@ class SyncWorker:
         max_backoff_s: float = 120.0,
         min_retry_s: float = 5.0,
         http: requests.Session | None = None,
+        wait_s: float = 0.0,
+        retry_wait_after_s: float = 600.0,
+        broken_waits_to_poll: int = 2,
     ):
         self.cache = cache
         self.url = url.rstrip("/")
@@ -102,6 +116,17 @@ class SyncWorker:
         self.http.headers["Authorization"] = f"Bearer {token}"
         self.http.headers["User-Agent"] = "yizhan-hall"
         self.http.verify = verify
+        # Waiting for office changes: one pull held open (its own connection), see _wait_loop.
+        self.wait_s = min(wait_s, wire.MAX_WAIT_S)
+        self.retry_wait_after_s = retry_wait_after_s
+        self.broken_waits_to_poll = max(1, broken_waits_to_poll)
+        self.wait_http = requests.Session()
+        self.wait_http.headers.update(self.http.headers)
+        self.wait_http.verify = verify
+        self.broken_waits = 0  # waits in a row that something cut short
+        self._fallback_until = 0.0  # time.monotonic() until which the hall polls instead
+        self._waiter: threading.Thread | None = None
+        self._waiter_stop = threading.Event()
         self.requests_made = 0
         self.bytes_sent = 0
         self.bytes_received = 0
@@ -130,13 +155,26 @@ class SyncWorker:
             self._stop.clear()
             self._thread = threading.Thread(target=self._run, name="sync-worker", daemon=True)
             self._thread.start()
+            self.cache.write_listeners.append(self._local_write)
+        if self.wait_s > 0 and self._waiter is None:
+            self._waiter_stop = threading.Event()  # a waiter of an earlier start() ends on its own
+            self._waiter = threading.Thread(target=self._wait_loop, args=(self._waiter_stop,),
+                                            name="sync-waiter", daemon=True)
+            self._waiter.start()
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
+        self._waiter_stop.set()
         self._wake.set()
+        if self._local_write in self.cache.write_listeners:
+            self.cache.write_listeners.remove(self._local_write)
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+        # The waiter may be held in a request for a while: it applies nothing once stopped (the
+        # check is under the round lock, taken here once), and ends when its request does.
+        with self._lock:
+            self._waiter = None
         for close in self.closers:
             close()
         self.closers.clear()
@@ -146,12 +184,26 @@ class SyncWorker:
         event bus handler). During a backoff this brings one attempt forward (see _pause)."""
         self._wake.set()
 
+    def _local_write(self) -> None:
+        """Something committed in the hall's cache: an outbox entry goes out now. (The worker's
+        own writes — cursor, accepted entries — need no round.)"""
+        if threading.current_thread() not in (self._thread, self._waiter):
+            self._wake.set()
+
+    @property
+    def waiting_mode(self) -> bool:
+        """Office changes come through the waiter's held request (else: this thread polls)."""
+        return self.wait_s > 0 and self._waiter is not None and time.monotonic() >= self._fallback_until
+
     def _run(self) -> None:
         while not self._stop.is_set():
             self._wake.clear()  # before the round: a wake-up during it means one more round
             try:
-                self.sync_once()
-                delay = self.interval_s
+                waiting = self.waiting_mode
+                self.sync_once(pull=not waiting)
+                # Waiting: this thread only pushes, when woken by a local write (the interval is
+                # a safety net); polling: it pulls every interval.
+                delay = max(self.interval_s, 300.0) if waiting else self.interval_s
             except Exception as exc:  # noqa: BLE001 - a round may fail in any way; the next one retries
                 if self.numbers_pending:
                     self._note_numbers(f"街道办不可达 the office could not be asked (numbering follows the "
@@ -190,7 +242,9 @@ class SyncWorker:
         last_success = self._last_success
         if last is not None and last.value:
             last_success = datetime.fromisoformat(last.value)
-        return SyncStatus(self._online, last_success, waiting, self._last_error, conflicts, rejected, self._skew)
+        mode = "poll" if self.wait_s <= 0 else "wait" if self.waiting_mode or self._waiter is None else "poll_fallback"
+        return SyncStatus(self._online, last_success, waiting, self._last_error, conflicts, rejected, self._skew,
+                          mode)
 
     # --- after a recovery: the office's ticket numbers ----------------------------------------
 
@@ -237,7 +291,7 @@ class SyncWorker:
 
     # --- one round -------------------------------------------------------------------------
 
-    def sync_once(self) -> RoundResult:
+    def sync_once(self, *, pull: bool = True) -> RoundResult:
         """Push everything waiting, then pull every page; raises SyncError on failure."""
         with self._lock:
             result = RoundResult()
@@ -245,27 +299,35 @@ class SyncWorker:
                 self._push_all(result)
                 if self.numbers_pending:  # before the pull (many pages after a lost data directory)
                     self.follow_office_numbers(result)
-                self._pull_all(result)
-                self._follow_proposals(result)
+                if pull:
+                    self._pull_all(result)
+                    self._follow_proposals(result)
             except SyncError as exc:
-                self._failures += 1
-                self._online = False
-                self._last_error = str(exc)
-                log.warning("sync with the office failed (attempt %d): %s", self._failures, exc)
+                self._failed(exc)
                 raise
-            self._failures = 0
-            self._online = True
-            if len(result.changed) == result.pulled:  # else keep the "could not apply" message
-                self._last_error = ""
-            now = datetime.now(UTC)
-            self._last_success = now
-            # Kept on disk for the status after a restart; at most twice a minute (each write is an fsync).
-            if self._saved_success is None or now - self._saved_success > timedelta(seconds=30):
-                with self.cache.transaction() as s:
-                    s.merge(SyncState(key=LAST_SUCCESS_KEY, value=now.isoformat()))
-                self._saved_success = now
-            self._announce(result)
+            self._succeeded(result)
             return result
+
+    def _failed(self, exc: SyncError) -> None:
+        self._failures += 1
+        self._online = False
+        self._last_error = str(exc)
+        log.warning("sync with the office failed (attempt %d): %s", self._failures, exc)
+
+    def _succeeded(self, result: RoundResult) -> None:
+        """(Under the round lock.)"""
+        self._failures = 0
+        self._online = True
+        if len(result.changed) == result.pulled:  # else keep the "could not apply" message
+            self._last_error = ""
+        now = datetime.now(UTC)
+        self._last_success = now
+        # Kept on disk for the status after a restart; at most twice a minute (each write is an fsync).
+        if self._saved_success is None or now - self._saved_success > timedelta(seconds=30):
+            with self.cache.transaction() as s:
+                s.merge(SyncState(key=LAST_SUCCESS_KEY, value=now.isoformat()))
+            self._saved_success = now
+        self._announce(result)
 
     def _announce(self, result: RoundResult) -> None:
         if self.publish is None:
@@ -463,35 +525,134 @@ class SyncWorker:
 
     # --- pull (pages) ---------------------------------------------------------------------
 
+    def _cursor(self) -> str:
+        with self.cache.sessions() as s:
+            state = s.get(SyncState, CURSOR_KEY)
+            return state.value if state is not None else ""
+
     def _pull_all(self, result: RoundResult, max_pages: int = 50) -> None:
         for _ in range(max_pages):
-            with self.cache.sessions() as s:
-                state = s.get(SyncState, CURSOR_KEY)
-                cursor = state.value if state is not None else ""
+            cursor = self._cursor()
             response = self._request("GET", "/api/v1/pull", result,
                                      params={"cursor": cursor, "limit": self.pull_limit})
-            if response.status_code != 200:
-                message, _ = self._problem(response)
-                if response.status_code == 400 and "cursor" in message:
-                    # The office lost or reset its feed: start over (records carry versions, so
-                    # re-applying is harmless).
-                    with self.cache.transaction() as s:
-                        s.merge(SyncState(key=CURSOR_KEY, value=""))
-                raise SyncError(f"街道办服务器错误 office error {response.status_code}: {message}")
-            try:
-                page = wire.PullPage.model_validate_json(response.content)
-            except ValidationError:
-                raise SyncError("街道办服务器回复无法识别 unreadable reply from the office (pull)") from None
-            self._skew = (page.office_time - datetime.now(UTC)).total_seconds()
-            if not page.changes and page.cursor == cursor:
-                return  # nothing new: no write, no fsync
-            with self.cache.transaction() as s:
-                applied = self._apply_page(s, page)
-                s.merge(SyncState(key=CURSOR_KEY, value=page.cursor))
-            result.pulled += len(page.changes)
-            result.changed += applied
-            if not page.more:
+            page = self._read_page(response)
+            if not self._take_page(page, cursor, result) or not page.more:
                 return
+
+    def _read_page(self, response: requests.Response) -> wire.PullPage:
+        if response.status_code != 200:
+            message, _ = self._problem(response)
+            if response.status_code == 400 and "cursor" in message:
+                # The office lost or reset its feed: start over (records carry versions, so
+                # re-applying is harmless).
+                with self.cache.transaction() as s:
+                    s.merge(SyncState(key=CURSOR_KEY, value=""))
+            raise SyncError(f"街道办服务器错误 office error {response.status_code}: {message}")
+        try:
+            page = wire.PullPage.model_validate_json(response.content)
+        except ValidationError:
+            raise SyncError("街道办服务器回复无法识别 unreadable reply from the office (pull)") from None
+        self._skew = (page.office_time - datetime.now(UTC)).total_seconds()
+        return page
+
+    def _take_page(self, page: wire.PullPage, cursor: str, result: RoundResult) -> bool:
+        """Apply a page asked for after `cursor`, with the new cursor in one transaction; False
+        if there was nothing new (no write, no fsync)."""
+        if not page.changes and page.cursor == cursor:
+            return False
+        with self.cache.transaction() as s:
+            applied = self._apply_page(s, page)
+            s.merge(SyncState(key=CURSOR_KEY, value=page.cursor))
+        result.pulled += len(page.changes)
+        result.changed += applied
+        return True
+
+    # --- waiting for office changes ---------------------------------------------------------
+
+    def _wait_loop(self, stop: threading.Event) -> None:
+        """Hold one pull open at the office (`wait_s`); it answers when this hall's feed has
+        something. A request that something in between cuts short (a proxy with a shorter
+        timeout) counts as broken; after `broken_waits_to_poll` of them in a row the hall polls
+        instead (the status says so) and tries waiting again after `retry_wait_after_s`."""
+        failures = 0
+        while not stop.is_set():
+            now = time.monotonic()
+            if now < self._fallback_until:
+                stop.wait(self._fallback_until - now)
+                continue
+            try:
+                self._wait_once(stop)
+                failures = 0
+            except BrokenWait as exc:
+                self.broken_waits += 1
+                if self.broken_waits >= self.broken_waits_to_poll:
+                    self._fallback_until = time.monotonic() + self.retry_wait_after_s
+                    # One more cut once waiting is tried again goes straight back to polling.
+                    self.broken_waits = self.broken_waits_to_poll - 1
+                    log.warning("the office's answers to waiting requests are cut short (%s); polling every "
+                                "%.0f s, trying to wait again in %.0f s", exc, self.interval_s,
+                                self.retry_wait_after_s)
+                    self._wake.set()  # the worker thread polls from now on
+                else:
+                    log.info("a waiting request was cut short (%s); asking again", exc)
+                    self._wake.set()  # meanwhile a normal round (push) runs
+                    try:
+                        self._pull_now(stop)  # nothing missed while unsure
+                    except SyncError:
+                        pass
+            except SyncError as exc:
+                failures += 1
+                with self._lock:
+                    if not stop.is_set():
+                        self._failed(exc)
+                ceiling = min(self.max_backoff_s, 2.0 * 2 ** min(failures, 10))
+                stop.wait(random.uniform(ceiling / 2, ceiling))
+            except Exception:  # noqa: BLE001 - a bug must not end the waiting for good
+                log.exception("waiting for office changes failed unexpectedly")
+                failures += 1
+                stop.wait(min(self.max_backoff_s, 5.0 * failures))
+
+    def _pull_now(self, stop: threading.Event) -> None:
+        with self._lock:
+            if not stop.is_set():
+                result = RoundResult()
+                self._pull_all(result)
+                self._succeeded(result)
+
+    def _wait_once(self, stop: threading.Event) -> None:
+        cursor = self._cursor()
+        wait = round(self.wait_s * random.uniform(0.8, 1.0), 1)  # halls renew spread out
+        result = RoundResult(requests=1)
+        self.requests_made += 1
+        started = time.monotonic()
+        try:
+            response = self.wait_http.get(self.url + "/api/v1/pull", verify=self.wait_http.verify,
+                                          params={"cursor": cursor, "limit": self.pull_limit, "wait_s": wait},
+                                          timeout=(self.timeout_s, wait + self.timeout_s))
+            body = response.content
+        except requests.RequestException as exc:
+            held = time.monotonic() - started
+            if held >= BROKEN_AFTER_S and not isinstance(exc, requests.exceptions.ConnectTimeout):
+                raise BrokenWait(f"held {held:.1f} s of {wait:.0f} s, then {type(exc).__name__}") from None
+            raise SyncError(f"无法连接街道办服务器 cannot reach the office: {type(exc).__name__}: {exc}") from None
+        held = time.monotonic() - started
+        self.bytes_received += len(body)
+        if response.status_code in (408, 502, 503, 504) and held >= BROKEN_AFTER_S:
+            raise BrokenWait(f"held {held:.1f} s of {wait:.0f} s, then HTTP {response.status_code}")
+        page = self._read_page(response)
+        if "x-yizhan-waited" not in response.headers:
+            raise BrokenWait("the answer did not wait (an older office, or a proxy answering for it)")
+        if not page.changes and held < wait / 2:
+            raise BrokenWait(f"an empty answer after {held:.1f} s of {wait:.0f} s")
+        self.broken_waits = 0
+        with self._lock:
+            if stop.is_set():
+                return
+            if self._cursor() == cursor:  # else a round pulled meanwhile: this page is old news
+                self._take_page(page, cursor, result)
+            self._succeeded(result)
+        if page.more:
+            self._pull_now(stop)
 
 
 def _entry(row: Outbox) -> dict[str, Any]:
@@ -516,7 +677,8 @@ def sync_worker_for(cache: Cache, office: Any, *, url: str, token: str, apply_co
     """A worker from a hall config's [office] section (kiosk.config.OfficeSection)."""
     verify: bool | str = str(office.ca_file) if office.ca_file else office.verify_tls
     return SyncWorker(cache, url, token, apply_content=apply_content, publish=publish,
-                      interval_s=office.sync_interval_s, timeout_s=office.timeout_s, verify=verify)
+                      interval_s=office.sync_interval_s, timeout_s=office.timeout_s, verify=verify,
+                      wait_s=getattr(office, "wait_s", 0.0))
 
 
 def wait_until(check: Callable[[], bool], timeout_s: float, step_s: float = 0.05) -> bool:

@@ -8,6 +8,8 @@ Endpoints (JSON bodies; a request body may be gzip-compressed with Content-Encod
 
     POST /api/v1/push    PushBatch  -> PushReply     (hall token)
     GET  /api/v1/pull?cursor=C&limit=N -> PullPage   (hall token)
+         &wait_s=S: if nothing is new, the office holds the request until something is (or
+         S seconds pass: an empty page); the answer carries the header X-Yizhan-Waited
     GET  /api/v1/tickets/high-water?day=D -> HighWater (hall token)
     GET  /api/v1/proposals?ids=1,2 -> ProposalStates  (hall token; its own proposals only)
 """
@@ -30,6 +32,7 @@ MAX_RECORD_BYTES = 256 * 1024  # one content record's JSON
 MAX_PULL_LIMIT = 1000
 DEFAULT_PULL_LIMIT = 500
 GZIP_ABOVE_BYTES = 4 * 1024  # the client compresses bodies larger than this
+MAX_WAIT_S = 300  # the longest a pull may wait for a change (wait_s)
 
 CONTENT_KINDS = ("guide", "category", "business_type", "window", "notice")
 ContentKind = Literal["guide", "category", "business_type", "window", "notice"]

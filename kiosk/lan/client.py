@@ -119,7 +119,10 @@ def hall_status(hall: Any, printer: Any) -> HallStatus:
             st = sync.status()
             when = f"，上次 {st.last_success.astimezone(hall.tz):%H:%M}" if st.last_success else ""
             if st.online:
-                sync_text, sync_ok = f"同步：在线{when}，待发 {st.waiting} 条", True
+                # Polling although waiting was asked for: something between hall and office cuts
+                # long requests, so office changes arrive at the next poll, not at once.
+                how = "（轮询）" if getattr(st, "mode", "") == "poll_fallback" else ""
+                sync_text, sync_ok = f"同步：在线{how}{when}，待发 {st.waiting} 条", True
             else:
                 sync_text = f"同步：离线，待发 {st.waiting} 条{when}"
                 sync_ok = False

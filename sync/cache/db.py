@@ -18,7 +18,7 @@ import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -67,14 +67,20 @@ class Cache:
         self.recovery = recovery
         self.numbers = NumberMark(path)  # the ticket high-water mark beside the file
         self.checkpointer = Checkpointer(path)
+        # Called after each write (the sync worker: an outbox entry goes out at once). Listeners
+        # must be quick and must not write. (An ORM write calls them just before its COMMIT; a
+        # reader starts with BEGIN IMMEDIATE, so it still sees the write.)
+        self.write_listeners: list[Callable[[], None]] = []
         event.listen(engine, "commit", self._committed)
 
     def _committed(self, _conn: object) -> None:
-        self.checkpointer.wrote()
+        self.wrote()
 
     def wrote(self) -> None:
         """A write committed outside the ORM (the queue's hot path): the checkpointer counts it."""
         self.checkpointer.wrote()
+        for listener in self.write_listeners:
+            listener()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

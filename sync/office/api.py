@@ -6,11 +6,12 @@ Every refusal is a 4xx with `{"detail": {"message": ..., "entry": ...}}` and cha
 # No `from __future__ import annotations`: FastAPI must see the local dependency functions.
 
 import base64
+import contextlib
 import logging
 import threading
 import time
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
@@ -33,6 +34,7 @@ from sync.office.db import OfficeDB
 from sync.office.models import utcnow
 from sync.office.store import Caller, OfficeError
 from sync.office.throttle import WrongTokenThrottle
+from sync.office.waiting import PullWaiters
 
 log = logging.getLogger(__name__)
 
@@ -239,8 +241,15 @@ def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shan
     """The office app on an open database."""
     tz = ZoneInfo(timezone)
     tokens = TokenCache(ttl_s=token_ttl_s)
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.waiters.release_all()
+        await db.wakeups.stop()
+
     throttle = WrongTokenThrottle(wrong_token_limit, wrong_token_window_s)
     app = FastAPI(
+        lifespan=lifespan,
         title="一站 Yizhan street office",
         version=str(wire.WIRE_VERSION),
         description="Sync API for community halls, content publishing, public guide and ticket pages.",
@@ -248,6 +257,8 @@ def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shan
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(BodyLimit, authorize=lambda scope: check_token(Request(scope)))
     app.state.db = db
+    waiters = PullWaiters(db)
+    app.state.waiters = waiters
 
     def session() -> Any:
         with db.sessions() as s:
@@ -364,19 +375,32 @@ def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shan
 
         return Response(transaction(work).model_dump_json(), media_type="application/json")
 
-    @app.get("/api/v1/pull", response_model=wire.PullPage, responses=ERRORS, tags=["hall"])
-    def pull(who: Annotated[Caller, Depends(hall_caller)],
-             cursor: Annotated[str, Query(max_length=60, description="the cursor of the last page",
-                                          json_schema_extra=CURSOR_SCHEMA)] = "",
-             limit: Annotated[int, Query(ge=1, le=wire.MAX_PULL_LIMIT)] = wire.DEFAULT_PULL_LIMIT,
-             ) -> Response:
-        """Content changes for this hall after `cursor`, oldest first."""
+    def pull_now(who: Caller, cursor: str, limit: int) -> wire.PullPage:
         with db.sessions() as s:
             page = store.pull(s, who, cursor, limit)
             store.touch_hall(s, who.id, relaxed=True)
             s.commit()
+        return page
+
+    @app.get("/api/v1/pull", response_model=wire.PullPage, responses=ERRORS, tags=["hall"])
+    async def pull(who: Annotated[Caller, Depends(hall_caller)],
+                   cursor: Annotated[str, Query(max_length=60, description="the cursor of the last page",
+                                                json_schema_extra=CURSOR_SCHEMA)] = "",
+                   limit: Annotated[int, Query(ge=1, le=wire.MAX_PULL_LIMIT)] = wire.DEFAULT_PULL_LIMIT,
+                   wait_s: Annotated[float, Query(ge=0, le=wire.MAX_WAIT_S, description=(
+                       "if nothing is new, wait up to this long for a change before answering "
+                       "(an empty page); 0 answers at once"))] = 0,
+                   ) -> Response:
+        """Content changes for this hall after `cursor`, oldest first; with `wait_s`, the answer
+        comes as soon as there is one (a long poll: one request held per hall)."""
+        store.parse_cursor(cursor)  # a malformed cursor is refused at once, not after the wait
+        if wait_s > 0:
+            page = await waiters.pull(who, cursor, limit, wait_s)
+        else:
+            page = await run_in_threadpool(pull_now, who, cursor, limit)
         # Serialised directly: the page is already a validated PullPage (this is the hot path).
-        return Response(page.model_dump_json(), media_type="application/json")
+        return Response(page.model_dump_json(), media_type="application/json",
+                        headers={"X-Yizhan-Waited": "1"} if wait_s > 0 else None)
 
     @app.get("/api/v1/tickets/high-water", response_model=wire.HighWater, responses=ERRORS, tags=["hall"])
     def high_water(who: Annotated[Caller, Depends(hall_caller)], s: Annotated[Session, Depends(session)],

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from sync.office.wakeups import Wakeups
 from sync.schema_guard import refuse_newer_schema
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -103,6 +104,9 @@ class OfficeDB:
         if migrate:
             upgrade(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Commits that change a hall's feed wake its waiting pull, in every server process.
+        self.wakeups = Wakeups(url, schema=schema)
+        self.wakeups.attach(self.sessions)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -56,7 +56,10 @@ def serve(config: OfficeConfig, *, sock: socket.socket | None = None) -> None:
     OfficeDB(url).close()  # migrate once, before any worker starts
     log.info("office server on http://%s:%s, database %s", config.server.host, config.server.port,
              _redacted(url))
-    common: dict[str, Any] = {"log_level": "warning", "access_log": False, "timeout_keep_alive": 30}
+    # Halls hold waiting pulls: on shutdown they are answered at once (OfficeServer), and in
+    # the several-workers mode, cut after a few seconds (the halls simply ask again).
+    common: dict[str, Any] = {"log_level": "warning", "access_log": False, "timeout_keep_alive": 30,
+                              "timeout_graceful_shutdown": 5}
     if config.server.workers > 1:
         os.environ[ENV_DATABASE] = url
         os.environ[ENV_PUBLIC_URL] = public_url(config)
@@ -65,8 +68,21 @@ def serve(config: OfficeConfig, *, sock: socket.socket | None = None) -> None:
                     port=config.server.port, workers=config.server.workers, **common)
         return
     app = build_app(config)
-    server = uvicorn.Server(uvicorn.Config(app, host=config.server.host, port=config.server.port, **common))
+    server = office_server(app, host=config.server.host, port=config.server.port, **common)
     server.run(sockets=[sock] if sock else None)
+
+
+def office_server(app: FastAPI, **config: Any) -> Any:
+    """A uvicorn server for the office app that answers the waiting pulls when it shuts down
+    (uvicorn would otherwise wait for each of them to time out)."""
+    import uvicorn
+
+    class OfficeServer(uvicorn.Server):
+        async def shutdown(self, sockets: Any = None) -> None:
+            app.state.waiters.release_all()
+            await super().shutdown(sockets)
+
+    return OfficeServer(uvicorn.Config(app, **config))
 
 
 def _redacted(url: str) -> str:

@@ -22,7 +22,7 @@ from sqlalchemy import and_, delete, func, literal_column, or_, select, text, tu
 from sqlalchemy.orm import Session
 
 from sync import content_rules, wire
-from sync.office import content_checks, proposals
+from sync.office import content_checks, proposals, wakeups
 from sync.office.db import current_txid, is_postgres
 from sync.office.errors import OfficeError  # noqa: F401 - callers name it store.OfficeError
 from sync.office.models import (
@@ -173,6 +173,7 @@ def _feed(session: Session, hall_ids: Sequence[int], uids: Sequence[str]) -> Non
     session.execute(Feed.__table__.insert(), [
         {"txid": txid, "hall_id": h, "record_uid": u} for h in hall_ids for u in uids
     ])
+    wakeups.note(session, "feed", hall_ids)  # their waiting pulls answer once this commits
 
 
 def _halls_of(session: Session, uids: Sequence[str]) -> dict[str, list[int]]:
@@ -250,12 +251,21 @@ def publish(session: Session, records: Sequence[dict[str, Any]], halls: Sequence
     # Halls that already had a changed record hear of its new version...
     for uid, hall_ids in _halls_of(session, changed_uids).items():
         _feed(session, [h for h in hall_ids if h not in target_ids], [uid])
-    # ...and the target halls get every record (new to them or changed).
-    for hall_id in target_ids:
-        have = set(session.scalars(select(Publication.record_uid).where(
-            Publication.hall_id == hall_id, Publication.record_uid.in_(uids))).all())
-        session.add_all(Publication(hall_id=hall_id, record_uid=u) for u in uids if u not in have)
-        _feed(session, [hall_id], [u for u in uids if u not in have or u in changed_uids])
+    # ...and the target halls get every record (new to them or changed): a few statements
+    # whatever the number of halls (a city publishes to thousands at once).
+    targets = set(target_ids)
+    have = {(h, u) for h, u in session.execute(select(Publication.hall_id, Publication.record_uid)
+                                               .where(Publication.record_uid.in_(uids))) if h in targets}
+    new_pubs = [{"hall_id": h, "record_uid": u} for h in target_ids for u in uids if (h, u) not in have]
+    if new_pubs:
+        session.execute(Publication.__table__.insert(), new_pubs)
+    changed_set = set(changed_uids)
+    txid = current_txid(session)
+    rows = [{"txid": txid, "hall_id": h, "record_uid": u} for h in target_ids for u in uids
+            if (h, u) not in have or u in changed_set]
+    if rows:
+        session.execute(Feed.__table__.insert(), rows)
+        wakeups.note(session, "feed", None if halls == "all" else {r["hall_id"] for r in rows})
     return results
 
 
@@ -454,27 +464,115 @@ def make_cursor(txid: int, feed_id: int) -> str:
 
 def pull(session: Session, hall: Caller, cursor: str, limit: int = wire.DEFAULT_PULL_LIMIT) -> wire.PullPage:
     """The hall's changes after `cursor`, oldest first, only from finished transactions."""
+    return pull_settled(session, hall, cursor, limit)[0]
+
+
+XMIN = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+
+
+def pull_settled(session: Session, hall: Caller, cursor: str,
+                 limit: int = wire.DEFAULT_PULL_LIMIT) -> tuple[wire.PullPage, bool]:
+    """pull, and whether the page is settled: no committed row after it waits to become readable
+    (see below). A waiting hall's office may trust a settled empty page until a wake-up."""
     after = parse_cursor(cursor)
     limit = max(1, min(limit, wire.MAX_PULL_LIMIT))
-    q = (select(Feed.txid, Feed.id, Feed.record_uid)
+    postgres = is_postgres(session)
+    q = (select(Feed.txid, Feed.id, Feed.record_uid,
+                literal_column(XMIN if postgres else "NULL").label("xmin"))
          .where(Feed.hall_id == hall.id, tuple_(Feed.txid, Feed.id) > tuple_(*after))
          .order_by(Feed.txid, Feed.id).limit(limit + 1))
-    if is_postgres(session):
-        # Only rows of finished transactions: every transaction below the snapshot's xmin is done,
-        # and every later one gets a larger id, so nothing can appear behind the cursor.
-        q = q.where(Feed.txid < literal_column("pg_snapshot_xmin(pg_current_snapshot())::text::bigint"))
-    rows = session.execute(q).all()
+    rows, settled = _readable(session.execute(q).all())
+    return _page(cursor, rows, limit, _records(session, {r.record_uid for r in rows})), settled
+
+
+def _readable(rows: Sequence[Any]) -> tuple[list[Any], bool]:
+    """Only rows of finished transactions: every transaction below the snapshot's xmin is done,
+    and every later one gets a larger id, so nothing can appear behind the cursor. Rows are in
+    txid order, so the readable ones come first; a row after them (committed, but an older
+    transaction still runs) makes the page unsettled. (SQLite: xmin NULL, every row readable.)"""
+    readable = [r for r in rows if r.xmin is None or r.txid < r.xmin]
+    return readable, len(readable) == len(rows)
+
+
+def _records(session: Session, uids: set[str]) -> dict[str, Any]:
+    if not uids:
+        return {}
+    return {r.uid: r for r in session.scalars(select(ContentRecord).where(ContentRecord.uid.in_(uids)))}
+
+
+def _page(cursor: str, rows: Sequence[Any], limit: int, records: dict[str, Any]) -> wire.PullPage:
+    """A page from feed rows (txid, id, record_uid), at most `limit` of them (one more: `more`)."""
     more = len(rows) > limit
     rows = rows[:limit]
     if not rows:
         return wire.PullPage(changes=[], cursor=cursor or make_cursor(0, 0), more=False,
                              office_time=utcnow())
     uids = list(dict.fromkeys(r.record_uid for r in rows))
-    records = {r.uid: r for r in session.scalars(select(ContentRecord).where(ContentRecord.uid.in_(uids)))}
     changes = [wire.Change(kind=records[u].kind, uid=u, version=records[u].version, data=records[u].data)
                for u in uids if u in records]
     last = rows[-1]
     return wire.PullPage(changes=changes, cursor=make_cursor(last.txid, last.id), more=more, office_time=utcnow())
+
+
+def pull_many(session: Session, wants: Sequence[tuple[int, str, int]]
+              ) -> dict[tuple[int, str, int], tuple[wire.PullPage, bool]]:
+    """The pages of many halls at once, each (hall id, cursor, limit) -> (its page, settled): ONE
+    feed query and one record query for all of them (thousands of halls woken by one publish),
+    with pull's rule that only finished transactions are read."""
+    if not wants:
+        return {}
+    parsed = {w: parse_cursor(w[1]) for w in wants}
+    top = max(min(max(1, w[2]), wire.MAX_PULL_LIMIT) for w in wants) + 1
+    found: dict[tuple[int, int, int], list[Any]] = defaultdict(list)
+    keys = list(dict.fromkeys((w[0], *parsed[w]) for w in wants))
+    if is_postgres(session):
+        q = text(
+            f"SELECT w.hall_id, w.txid AS after_txid, w.id AS after_id, f.txid, f.id, f.record_uid, {XMIN} AS xmin "
+            "FROM unnest(CAST(:halls AS bigint[]), CAST(:txids AS bigint[]), CAST(:ids AS bigint[])) "
+            "AS w(hall_id, txid, id) "
+            "CROSS JOIN LATERAL (SELECT feed.txid, feed.id, feed.record_uid FROM feed "
+            "  WHERE feed.hall_id = w.hall_id AND (feed.txid, feed.id) > (w.txid, w.id) "
+            "  ORDER BY feed.txid, feed.id LIMIT :top) AS f "
+            "ORDER BY f.txid, f.id")
+        result = session.execute(q, {"halls": [k[0] for k in keys], "txids": [k[1] for k in keys],
+                                     "ids": [k[2] for k in keys], "top": top})
+        chunks = [result.all()]
+    else:
+        chunks = []
+        for i in range(0, len(keys), 300):  # SQLite's limit on bound parameters
+            part = keys[i:i + 300]
+            values = ", ".join(f"(:h{j}, :t{j}, :i{j})" for j in range(len(part)))
+            params: dict[str, int] = {"top": top}
+            for j, (h, t, n) in enumerate(part):
+                params.update({f"h{j}": h, f"t{j}": t, f"i{j}": n})
+            q = text(
+                f"WITH w(hall_id, txid, id) AS (VALUES {values}) "
+                "SELECT hall_id, after_txid, after_id, txid, id, record_uid, NULL AS xmin FROM ("
+                "  SELECT w.hall_id, w.txid AS after_txid, w.id AS after_id, f.txid, f.id, f.record_uid, "
+                "    ROW_NUMBER() OVER (PARTITION BY w.hall_id, w.txid, w.id ORDER BY f.txid, f.id) AS n "
+                "  FROM w JOIN feed f ON f.hall_id = w.hall_id AND (f.txid, f.id) > (w.txid, w.id)) "
+                "WHERE n <= :top ORDER BY txid, id")
+            chunks.append(session.execute(q, params).all())
+    for rows in chunks:
+        for r in rows:
+            found[(r.hall_id, r.after_txid, r.after_id)].append(r)
+    readable = {k: _readable(rows) for k, rows in found.items()}
+    records = _records(session, {r.record_uid for rows, _ in readable.values() for r in rows})
+    out = {}
+    for w in wants:
+        rows, settled = readable.get((w[0], *parsed[w]), ([], True))
+        out[w] = (_page(w[1], rows, max(1, min(w[2], wire.MAX_PULL_LIMIT)), records), settled)
+    return out
+
+
+def touch_halls(session: Session, hall_ids: Sequence[int]) -> None:
+    """Halls waiting at the office are in touch: one statement for all of them (not synchronous:
+    losing it on a crash is harmless)."""
+    if not hall_ids:
+        return
+    if is_postgres(session):
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+    session.execute(update(Hall).where(Hall.id.in_(list(hall_ids))).values(last_seen_at=utcnow()))
 
 
 # --- public pages and statistics -------------------------------------------------------------

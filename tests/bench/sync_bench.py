@@ -9,8 +9,20 @@
   (another process) simulating 1,000 halls polling every 5 s plus pushes. Targets >= 200
   req/s, p99 <= 50 ms. The load is bounded: LOAD_SECONDS, then everything stops.
 - Baseline from the same run: idle_round_ms (one empty round); catchup_vs_idle is the ratio.
+- Waiting halls (the default since issue 19): the office on PostgreSQL (SYNC_BENCH_WORKERS
+  processes, default 2, on this machine) and a load generator in its own process
+  (tests/bench/sync_wait_load.py, asyncio) holding one waiting pull per hall:
+  `waiting_halls` (connected and waiting at once; target >= 4,000), `publish_to_all_p99_ms`
+  (an admin publish until every waiting hall has it, p99 over 20 publishes; <= 2,000 ms),
+  `push_p99_ms` (pushes during those publishes; <= 50 ms; the polling load's pushes are
+  `poll_push_p50_ms`/`poll_push_p99_ms`), `idle_cpu_pct` (CPU of the office processes while
+  everyone waits with nothing to say, % of ONE core; <= 10 %). SYNC_BENCH_WAIT_HALLS is a
+  comma list of hall counts (default 4000); `wait_scale` has each count's figures, the
+  top-level keys are the first count's. SYNC_BENCH_WAIT_S (default 60) is the halls' wait, and
+  the idle window is as long, so each hall renews once in it.
 
 usage: .venv/bin/python tests/bench/sync_bench.py [--quick]
+(SYNC_BENCH_WAIT_ONLY=1: only the waiting-halls part)
 """
 
 from __future__ import annotations
@@ -259,8 +271,85 @@ def bench_load(tmp: Path) -> dict:
     return {"office_rps": load["rps"], "office_capacity_rps": capacity["rps"],
             "office_capacity_p99_ms": capacity["p99_ms"], "office_p99_ms": load["p99_ms"], "office_p50_ms": load["p50_ms"],
             "office_p90_ms": load["p90_ms"], "office_max_ms": load["max_ms"], "load_requests": load["requests"],
-            "load_pushes": load["pushes"], "push_p50_ms": load["push_p50_ms"], "push_p99_ms": load["push_p99_ms"], "load_errors": load["errors"], "load_halls": HALLS,
+            "load_pushes": load["pushes"], "push_p50_ms": load["push_p50_ms"], "push_p99_ms": load["push_p99_ms"],
+            "poll_push_p50_ms": load["push_p50_ms"], "poll_push_p99_ms": load["push_p99_ms"],
+            "load_errors": load["errors"], "load_halls": HALLS,
             "load_seconds": LOAD_SECONDS, "offered_rps": round(HALLS / POLL_PERIOD_S * (1 + 1 / PUSH_EVERY), 1), "office_workers": workers}
+
+
+def office_processes(proc: subprocess.Popen) -> list:
+    import psutil
+
+    parent = psutil.Process(proc.pid)
+    return [parent, *parent.children(recursive=True)]
+
+
+def cpu_seconds(processes: list) -> float:
+    total = 0.0
+    for p in processes:
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system
+        except Exception:  # noqa: BLE001 - a process that ended counts no more
+            pass
+    return total
+
+
+def bench_wait(tmp: Path, halls: int, wait_s: float) -> dict:
+    """`halls` halls waiting at an office on PostgreSQL; see the module docstring."""
+    import resource
+
+    from sqlalchemy import create_engine, text
+
+    from sync.office import store
+    from sync.office.db import OfficeDB
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # inherited by the office processes
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin_engine = create_engine(PG)
+    with admin_engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{PG}?options=-csearch_path%3D{schema}"
+    try:
+        db = OfficeDB(url)
+        tokens = []
+        with db.sessions.begin() as s:
+            store.publish(s, [{"kind": "notice", "data": notice("街道通知")}], "all")
+            admin = store.add_admin(s, "街道办")
+        for start in range(0, halls, 500):
+            with db.sessions.begin() as s:
+                tokens += [store.add_hall(s, f"社区 {i}", f"hall-{i}")[1] for i in range(start, min(halls, start + 500))]
+        db.close()
+        tokens_file = tmp / f"wait-tokens-{halls}.txt"
+        tokens_file.write_text("\n".join(tokens))
+        workers = int(os.environ.get("SYNC_BENCH_WORKERS", "2"))
+        proc, office = start_office(url, workers=workers)
+        try:
+            processes = office_processes(proc)
+            gen = subprocess.Popen([sys.executable, str(REPO / "tests/bench/sync_wait_load.py"), office,
+                                    str(tokens_file), admin, str(halls), str(wait_s), str(wait_s), "20", "20"],
+                                   stdout=subprocess.PIPE, text=True, cwd=REPO / "tests/bench")
+            cpu = {}
+            result: dict = {}
+            for line in gen.stdout:
+                msg = json.loads(line)
+                if msg.get("event") in ("idle_start", "idle_end"):
+                    cpu[msg["event"]] = (time.monotonic(), cpu_seconds(processes))
+                elif "waiting_halls" in msg:
+                    result = msg
+            gen.wait(60)
+            if not result:
+                raise RuntimeError(f"the wait load generator failed (exit {gen.returncode})")
+        finally:
+            stop(proc)
+    finally:
+        with admin_engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin_engine.dispose()
+    (t0, c0), (t1, c1) = cpu["idle_start"], cpu["idle_end"]
+    return {**result, "idle_cpu_pct": round((c1 - c0) / (t1 - t0) * 100, 1), "idle_s": round(t1 - t0, 1),
+            "office_workers": workers, "wait_s": wait_s}
 
 
 def main() -> None:
@@ -270,9 +359,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         # The machine's load when we started: other work on the same 2 cores moves the latencies.
         figures = {"bench": "sync", "quick": QUICK, "load_avg_1m_start": round(os.getloadavg()[0], 2)}
-        if not os.environ.get("SYNC_BENCH_LOAD_ONLY"):
+        wait_only = bool(os.environ.get("SYNC_BENCH_WAIT_ONLY"))
+        if not os.environ.get("SYNC_BENCH_LOAD_ONLY") and not wait_only:
             figures.update(bench_catchup(Path(tmp)))
-        figures.update(bench_load(Path(tmp)))
+        if not wait_only:
+            figures.update(bench_load(Path(tmp)))
+        counts = [int(n) for n in os.environ.get("SYNC_BENCH_WAIT_HALLS", "400" if QUICK else "4000").split(",")]
+        wait_s = float(os.environ.get("SYNC_BENCH_WAIT_S", "20" if QUICK else "60"))
+        scale = []
+        for n in counts:
+            scale.append({"halls": n, "load_avg_1m": round(os.getloadavg()[0], 2), **bench_wait(Path(tmp), n, wait_s)})
+        first = scale[0]
+        figures.update({k: first[k] for k in ("waiting_halls", "publish_to_all_p99_ms", "push_p99_ms",
+                                              "idle_cpu_pct")})
+        figures["wait_scale"] = scale
         figures["load_avg_1m_end"] = round(os.getloadavg()[0], 2)
     print(json.dumps(figures, ensure_ascii=False))
 

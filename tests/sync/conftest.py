@@ -28,10 +28,16 @@ class ServerThread:
     def __init__(self, app: Any, **tls: Any):
         import uvicorn
 
+        self.app = app
         self.port = free_port()
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                                    access_log=False, **tls))
+        from sync.office.server import office_server
+
+        config = {"host": "127.0.0.1", "port": self.port, "log_level": "warning", "access_log": False,
+                  "timeout_graceful_shutdown": 3, **tls}
+        # The office's server answers waiting pulls on shutdown; any other app, plain uvicorn.
+        self.server = (office_server(app, **config) if hasattr(getattr(app, "state", None), "waiters")
+                       else uvicorn.Server(uvicorn.Config(app, **config)))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def start(self) -> ServerThread:
@@ -56,6 +62,7 @@ class Office:
     url: str
     admin_token: str
     backend: str
+    server: Any = None  # the ServerThread (its app: server.app)
 
     def add_hall(self, name: str, code: str) -> str:
         from sync.office import store
@@ -130,7 +137,7 @@ def start_office(office_db_factory):
             admin = store.add_admin(s, "街道办 测试")
         server = ServerThread(create_app(db, public_url="http://office.example", token_ttl_s=1.0)).start()
         servers.append(server)
-        return Office(db, server.url, admin, backend)
+        return Office(db, server.url, admin, backend, server)
 
     yield start
     for server in servers:

@@ -1,0 +1,345 @@
+"""Halls wait for office changes instead of polling: one request held open, answered at once.
+
+Real HTTP on loopback; PostgreSQL for the several-processes case. No timing asserts beyond
+"answered well before the wait's own timeout".
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+import pytest
+import requests
+from conftest import PG_URL, TicketMaker, drop_pg_schema, free_port, local_events, office_events, pg_schema_db, \
+    record_apply
+from faultproxy import FaultProxy, Relay, read_request
+from sqlalchemy import func, select
+
+from kiosk.lan.client import hall_status
+from sync.cache.models import ContentRevision, Outbox
+from sync.client import SyncWorker, wait_until
+from sync.office import store, wakeups
+
+ROOT = Path(__file__).resolve().parents[2]
+WAIT_S = 30.0  # the hall's wait: every answer below must come long before it
+
+
+def notice(title: str) -> dict:
+    return {"kind": "notice", "data": {"uid": str(uuid.uuid4()), "title": title, "body": "正文",
+                                       "starts_on": "2026-11-25", "ends_on": "2026-11-30"}}
+
+
+def pulled(cache, uid: str) -> bool:
+    with cache.sessions() as s:
+        return s.scalar(select(func.count()).select_from(ContentRevision)
+                        .where(ContentRevision.record_uid == uid)) > 0
+
+
+def admin_publish(url: str, admin: str, record: dict, halls="all") -> None:
+    requests.post(f"{url}/api/v1/admin/publish", json={"records": [record], "halls": halls}, timeout=10,
+                  headers={"Authorization": f"Bearer {admin}"}).raise_for_status()
+
+
+def test_a_publish_answers_the_waiting_hall_at_once(office, make_cache):
+    token = office.add_hall("幸福", "xingfu")
+    cache = make_cache()
+    # Polling every 10 minutes: only the held request can explain a prompt arrival.
+    worker = SyncWorker(cache, office.url, token, apply_content=record_apply, interval_s=600, wait_s=WAIT_S)
+    worker.start()
+    try:
+        assert wait_until(lambda: len(worker_waiting(office)) == 1, 10), "the hall never waited at the office"
+        for i in range(3):
+            rec = notice(f"通知 {i}")
+            started = time.monotonic()
+            admin_publish(office.url, office.admin_token, rec)
+            assert wait_until(lambda rec=rec: pulled(cache, rec["data"]["uid"]), WAIT_S / 3), \
+                f"publish {i} did not reach the waiting hall before a third of its wait"
+            assert time.monotonic() - started < WAIT_S / 3
+        st = worker.status()
+        assert st.online and st.mode == "wait"
+        # Three answers and a few renewals, not a poll every interval: a handful of requests.
+        assert worker.requests_made < 15
+    finally:
+        worker.stop()
+
+
+def worker_waiting(office) -> dict:
+    """The office's halls with a request held open."""
+    return {k: v for k, v in office.server.app.state.waiters.waiting.items() if v}
+
+
+def test_a_local_commit_is_pushed_at_once(office, make_cache):
+    token = office.add_hall("幸福", "xingfu")
+    cache = make_cache()
+    worker = SyncWorker(cache, office.url, token, apply_content=record_apply, interval_s=600, wait_s=WAIT_S)
+    worker.start()
+    try:
+        assert wait_until(lambda: worker.status().online, 10)
+        maker = TicketMaker(cache)
+        for _ in range(3):
+            maker.issue(events=2)
+            assert wait_until(lambda: office_events(office.db) == local_events(cache), WAIT_S / 3), \
+                "a committed outbox entry did not go out before the next poll"
+        assert worker.status().waiting == 0
+    finally:
+        worker.stop()
+
+
+def test_feed_pages_of_many_halls_match_one_by_one(office):
+    """The batched read (one query for many waiting halls) gives each hall what pull gives it."""
+    tokens = [office.add_hall(f"厅{i}", f"h{i}") for i in range(5)]
+    office.publish([notice("全部")], "all")
+    office.publish([notice("两个"), notice("两个b")], ["h1", "h3"])
+    with office.db.sessions() as s:
+        callers = [store.authenticate(s, t) for t in tokens]
+        first = {c.id: store.pull(s, c, "", 1) for c in callers}
+        wants = [(c.id, cur, lim) for c in callers for cur, lim in (("", 500), ("", 1), (first[c.id].cursor, 500))]
+        many = store.pull_many(s, wants)
+        for hall_id, cursor, limit in wants:
+            one = store.pull(s, next(c for c in callers if c.id == hall_id), cursor, limit)
+            got, settled = many[(hall_id, cursor, limit)]
+            assert settled  # nothing committed waits to become readable here
+            assert (got.changes, got.cursor, got.more) == (one.changes, one.cursor, one.more)
+    assert len(many[(callers[1].id, first[callers[1].id].cursor, 500)][0].changes) == 2
+    assert many[(callers[0].id, first[callers[0].id].cursor, 500)][0].changes == []
+
+
+@pytest.mark.postgres
+def test_a_change_behind_a_longer_transaction_reaches_the_waiting_hall_once_readable(start_office, make_cache):
+    """The late-commit-safe cursor: rows committed while an older transaction still runs are not
+    readable yet; the waiting hall gets them once it ends, with no further publish."""
+    from sqlalchemy import text
+
+    office = start_office("postgres")
+    token = office.add_hall("幸福", "xingfu")
+    cache = make_cache()
+    worker = SyncWorker(cache, office.url, token, apply_content=record_apply, interval_s=600, wait_s=WAIT_S)
+    worker.start()
+    try:
+        assert wait_until(lambda: bool(worker_waiting(office)), 10)
+        with office.db.engine.connect() as older:
+            older.execute(text("SELECT pg_current_xact_id()"))  # a transaction id older than the publish
+            rec = notice("晚到")
+            office.publish([rec], "all")
+            time.sleep(1.0)
+            assert not pulled(cache, rec["data"]["uid"]), "read a row behind a running transaction"
+            older.rollback()
+        assert wait_until(lambda: pulled(cache, rec["data"]["uid"]), WAIT_S / 3)
+    finally:
+        worker.stop()
+
+
+def test_wakeup_payloads():
+    assert wakeups.decode(wakeups.encode("feed", {"3", "12"})) == ("feed", frozenset({"3", "12"}))
+    assert wakeups.decode(wakeups.encode("feed", None)) == ("feed", None)
+    many = {str(i) for i in range(5000)}  # too long for one notification: everyone looks again
+    assert wakeups.decode(wakeups.encode("feed", many)) == ("feed", None)
+
+
+# --- several server processes on one PostgreSQL ------------------------------------------------
+
+SERVE = """
+import sys
+from sync.office.db import OfficeDB
+from sync.office.api import create_app
+from sync.office.server import office_server
+db = OfficeDB(sys.argv[1], schema=sys.argv[2])
+office_server(create_app(db), host="127.0.0.1", port=int(sys.argv[3]), log_level="warning",
+              timeout_graceful_shutdown=3).run()
+"""
+
+
+def start_process(schema: str) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-c", SERVE, PG_URL, schema, str(port)], cwd=ROOT,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    url = f"http://127.0.0.1:{port}"
+    if not wait_until(lambda: _listening(port) or proc.poll() is not None, 30) or proc.poll() is not None:
+        raise RuntimeError("office process did not start")
+    return proc, url
+
+
+def _listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.postgres
+def test_a_publish_on_one_process_wakes_a_hall_waiting_on_another(make_cache):
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    db = pg_schema_db(schema)
+    procs = []
+    try:
+        with db.sessions.begin() as s:
+            _hall, token = store.add_hall(s, "幸福", "xingfu")
+            _other, other_token = store.add_hall(s, "和平", "heping")
+            admin = store.add_admin(s, "街道办")
+        (p1, url1), (p2, url2) = start_process(schema), start_process(schema)
+        procs = [p1, p2]
+        cache = make_cache()
+        worker = SyncWorker(cache, url1, token, apply_content=record_apply, interval_s=600, wait_s=WAIT_S)
+        other_cache = make_cache("other")
+        other = SyncWorker(other_cache, url1, other_token, apply_content=record_apply, interval_s=600,
+                           wait_s=WAIT_S)
+        worker.start()
+        other.start()
+        try:
+            time.sleep(1.0)  # both halls' requests are held by the first process
+            for i, halls in enumerate(("all", ["xingfu"], ["xingfu"])):
+                rec = notice(f"通知 {i}")
+                admin_publish(url2, admin, rec, halls)  # handled by the OTHER process
+                assert wait_until(lambda rec=rec: pulled(cache, rec["data"]["uid"]), WAIT_S / 3), \
+                    f"publish {i} on process 2 did not wake the hall waiting on process 1"
+            # the other hall heard only of what was published to it
+            assert wait_until(lambda: other_cache_count(other_cache) == 1, 5)
+            time.sleep(0.5)
+            assert other_cache_count(other_cache) == 1
+            assert worker.status().mode == "wait"
+        finally:
+            worker.stop()
+            other.stop()
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait(10)
+        db.close()
+        drop_pg_schema(schema)
+
+
+def other_cache_count(cache) -> int:
+    with cache.sessions() as s:
+        return s.scalar(select(func.count(func.distinct(ContentRevision.record_uid))))
+
+
+# --- a proxy that cuts long requests ------------------------------------------------------------
+
+
+class CuttingProxy(Relay):
+    """Forwards requests, but closes any connection whose answer takes longer than `cut_s`
+    (like a proxy with a short read timeout)."""
+
+    def __init__(self, upstream_port: int, cut_s: float = 1.0):
+        self.cut_s = cut_s
+        self.cuts = 0
+        super().__init__(upstream_port)
+
+    def _handle(self, conn: socket.socket) -> None:
+        try:
+            request = read_request(conn)
+            if request is None:
+                return
+            with socket.create_connection(self.upstream, timeout=self.cut_s) as up:
+                up.sendall(request)
+                chunks = []
+                try:
+                    while chunk := up.recv(65536):
+                        chunks.append(chunk)
+                except TimeoutError:
+                    self.cuts += 1
+                    return  # the hall's request dies with the connection
+            conn.sendall(b"".join(chunks))
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+
+def test_a_proxy_that_cuts_long_requests_leads_to_polling_shown_in_the_status(office, make_cache):
+    token = office.add_hall("幸福", "xingfu")
+    proxy = CuttingProxy(int(office.url.rsplit(":", 1)[1]), cut_s=1.0)
+    cache = make_cache()
+    worker = SyncWorker(cache, proxy.url, token, apply_content=record_apply, interval_s=0.5, wait_s=5.0,
+                        retry_wait_after_s=600)
+    hall = SimpleNamespace(sync=worker, tz=ZoneInfo("Asia/Shanghai"), cache_note="", board=None, voice=None,
+                           config=None)
+    worker.start()
+    try:
+        assert wait_until(lambda: worker.status().mode == "poll_fallback", 30), "never fell back to polling"
+        assert proxy.cuts >= 2
+        assert wait_until(lambda: worker.status().online, 10)
+        assert "同步：在线（轮询）" in hall_status(hall, None).sync_text
+        # Content still arrives, by polling.
+        rec = notice("轮询也收到")
+        office.publish([rec], "all")
+        assert wait_until(lambda: pulled(cache, rec["data"]["uid"]), 20)
+    finally:
+        worker.stop()
+        proxy.close()
+    # Straight to the office, waiting works and the status line has no (轮询).
+    direct = SyncWorker(cache, office.url, token, apply_content=record_apply, interval_s=600, wait_s=WAIT_S)
+    direct.start()
+    try:
+        assert wait_until(lambda: direct.status().online, 10)
+        assert direct.status().mode == "wait"
+        hall.sync = direct
+        assert "轮询" not in hall_status(hall, None).sync_text
+    finally:
+        direct.stop()
+
+
+def test_waiting_through_a_faulty_network_loses_and_doubles_nothing(office, make_cache):
+    """Drops, resets, delays, 5xx, truncated and garbled answers, on the held requests too."""
+    token = office.add_hall("幸福", "xingfu")
+    proxy = FaultProxy(int(office.url.rsplit(":", 1)[1]), fault_rate=0.4, seed=3, max_delay_s=1.0)
+    cache = make_cache()
+    worker = SyncWorker(cache, proxy.url, token, apply_content=record_apply, interval_s=0.5, wait_s=2.0,
+                        timeout_s=3.0, max_backoff_s=1.0, min_retry_s=0.2, retry_wait_after_s=2.0)
+    worker.start()
+    maker = TicketMaker(cache)
+    published = []
+    try:
+        for i in range(12):
+            maker.issue(events=3)
+            rec = notice(f"通知 {i}")
+            published.append(rec["data"]["uid"])
+            office.publish([rec], "all")
+            time.sleep(0.3)
+        proxy.fault_rate = 0.0
+        assert wait_until(lambda: all(pulled(cache, u) for u in published), 60)
+        assert wait_until(lambda: office_events(office.db) == local_events(cache), 60)
+        assert wait_until(lambda: worker.status().waiting == 0, 60)  # the hall heard every answer
+    finally:
+        worker.stop()
+        proxy.close()
+    assert sum(v for k, v in proxy.counts.items() if k != "pass") > 5
+    with cache.sessions() as s:  # each notice pulled once, each event stored once
+        assert s.scalar(select(func.count()).select_from(ContentRevision)) == len(published)
+        assert s.scalar(select(func.count()).select_from(Outbox).where(Outbox.done_at.is_(None))) == 0
+    from sync.office.models import PushEntry, TicketEvent
+
+    with office.db.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(TicketEvent)) == 36
+        assert s.scalar(select(func.count()).select_from(PushEntry)) == 36
+
+
+def test_stopping_the_office_answers_held_requests(start_office, make_cache):
+    office = start_office("sqlite")
+    token = office.add_hall("幸福", "xingfu")
+    got: list[float] = []
+
+    def hold() -> None:
+        started = time.monotonic()
+        r = requests.get(f"{office.url}/api/v1/pull", params={"wait_s": 200}, timeout=300,
+                         headers={"Authorization": f"Bearer {token}"})
+        r.raise_for_status()
+        got.append(time.monotonic() - started)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    time.sleep(1.0)
+    office.server.stop()
+    t.join(30)
+    assert got and got[0] < 100, "a held request kept the office from stopping"
+
