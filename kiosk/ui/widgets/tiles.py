@@ -158,6 +158,28 @@ class Tile(QPushButton):
         width = max(super().sizeHint().width(), left + badge + right + characters * self.title_font.pixelSize())
         return QSize(width, self.heightForWidth(width))
 
+    def text_lines(self) -> list[tuple[QFont, int, list[str], str]]:
+        """What the tile paints: per text, its font, the width it has, its lines and the text."""
+        from PySide6.QtGui import QTextLayout, QTextOption
+
+        _, width, _ = self._text_box(self.width())
+        out = []
+        for font, text in ((self.title_font, self.title), (self.sub_font, self.subtitle)):
+            if not text:
+                continue
+            layout = QTextLayout(text, font)
+            option = QTextOption()
+            option.setWrapMode(QTextOption.WrapMode.WordWrap)
+            layout.setTextOption(option)
+            layout.beginLayout()
+            lines = []
+            while (line := layout.createLine()).isValid():
+                line.setLineWidth(width)
+                lines.append(text[line.textStart():line.textStart() + line.textLength()].rstrip())
+            layout.endLayout()
+            out.append((font, width, lines, text))
+        return out
+
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)  # the style sheet's button: background, border, pressed state
         _, top, _, bottom = self.MARGINS

@@ -57,3 +57,47 @@ def test_every_screen_fits_the_kiosk_screen(qtbot, sample_hall, ui_font, orienta
                 f"{name} {params}: needs {need.width()}×{need.height()} on a {width}×{height} screen")
     finally:
         window.shutdown()
+
+
+def hall_words(window) -> list[str]:  # type: ignore[no-untyped-def]
+    """The Chinese words a line must not break inside: service areas, businesses, 办事指南."""
+    names = [area.name for area in window.catalog.categories()]
+    names += [business.name for business in window.queue.businesses()]
+    return [*names, "办事指南"]
+
+
+@pytest.mark.parametrize("orientation", ["landscape", "portrait"])
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+@pytest.mark.parametrize("large", [False, True], ids=["normal", "large"])
+def test_no_word_is_cut_or_broken_and_no_caption_covers_a_code(qtbot, sample_hall, ui_font, orientation, language,
+                                                               large):
+    """"Securit", "Take a ticket for thi", "残疾/人服/务", "7 项办事/指南", a QR caption over the code:
+    every label, button and tile shows its whole text in its own font, lines break between
+    words only, and nothing is drawn over a QR code."""
+    from text_fit import covered_codes, text_problems
+
+    from kiosk.ui.resident.shots import sample_guide_uid
+    from kiosk.ui.resident.window import KioskWindow
+
+    width, height = SCREEN[orientation]
+    window = KioskWindow(sample_hall, orientation=orientation, lockdown=False, pinyin_process=False)
+    qtbot.addWidget(window)
+    window.resize(width, height)
+    window.show()
+    try:
+        window.set_language(language)
+        window.set_large_text(large)
+        words = hall_words(window)
+        business = window.queue.businesses()[0].code
+        visits = [("home", {}), *[("category", {"code": area.code}) for area in window.catalog.categories()],
+                  ("guide", {"uid": sample_guide_uid(window)}), ("search", {}), ("ticket", {}),
+                  ("ticket", {"business": business})]
+        problems = []
+        for name, params in visits:
+            window.go(name, **params)
+            for _ in range(5):
+                QApplication.processEvents()
+            problems += [f"{name} {params}: {p}" for p in text_problems(window, words) + covered_codes(window)]
+        assert not problems, "\n".join(problems)
+    finally:
+        window.shutdown()

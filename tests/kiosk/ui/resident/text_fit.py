@@ -1,0 +1,118 @@
+"""What a resident sees of a screen's text: cut-off words, words broken across lines, captions
+drawn over a QR code. Measured with each widget's own font against the room its layout gave it,
+independently of how the widget wraps (the test's own line breaking, Qt's QTextLayout)."""
+
+from __future__ import annotations
+
+import re
+
+from PySide6.QtCore import QRect
+from PySide6.QtGui import QFont, QFontMetrics, QTextDocument, QTextLayout, QTextOption
+from PySide6.QtWidgets import QLabel, QPushButton, QStyle, QStyleOptionButton, QWidget
+
+WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’.-]*[A-Za-z0-9]|[A-Za-z0-9]")
+
+
+def protected_spans(text: str, chinese_words: list[str]) -> list[tuple[int, int]]:
+    """Where a line must not break: inside an English word or number, or inside a Chinese word
+    the hall names (a service area, a business, 办事指南)."""
+    spans = [(m.start(), m.end()) for m in WORD.finditer(text)]
+    for word in chinese_words:
+        start = text.find(word)
+        while start >= 0:
+            spans.append((start, start + len(word)))
+            start = text.find(word, start + 1)
+    return spans
+
+
+def broken_words(lines: list[str], text: str, chinese_words: list[str]) -> list[str]:
+    """The words `lines` (a wrapping of `text`) break across two lines."""
+    spans = protected_spans(text, chinese_words)
+    broken, position = [], 0
+    for line in lines[:-1]:
+        position = text.find(line, position) + len(line) if line else position
+        for start, end in spans:
+            if start < position < end and not text[position - 1].isspace():
+                broken.append(text[start:end])
+    return broken
+
+
+def wrap_like_qt(text: str, font: QFont, width: int) -> list[str]:
+    """`text` broken into lines as Qt's word wrap breaks it (QLabel and QPainter's TextWordWrap)."""
+    lines = []
+    for paragraph in text.split("\n"):
+        layout = QTextLayout(paragraph, font)
+        option = QTextOption()
+        option.setWrapMode(QTextOption.WrapMode.WordWrap)
+        layout.setTextOption(option)
+        layout.beginLayout()
+        while True:
+            line = layout.createLine()
+            if not line.isValid():
+                break
+            line.setLineWidth(width)
+            lines.append(paragraph[line.textStart():line.textStart() + line.textLength()].rstrip())
+        layout.endLayout()
+    return lines
+
+
+def plain(label: QLabel) -> str:
+    if label.textFormat() == label.textFormat().RichText or "<" in label.text():
+        doc = QTextDocument()
+        doc.setHtml(label.text())
+        return doc.toPlainText()
+    return label.text()
+
+
+def button_room(button: QPushButton) -> int:
+    option = QStyleOptionButton()
+    button.initStyleOption(option)
+    return button.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, option, button).width()
+
+
+def text_problems(window: QWidget, chinese_words: list[str]) -> list[str]:
+    """Every cut or broken text on the visible part of `window`, as lines a person can read."""
+    problems = []
+    for widget in window.findChildren(QWidget):
+        if not widget.isVisible() or widget.width() <= 0:
+            continue
+        name = widget.objectName() or type(widget).__name__
+        if hasattr(widget, "text_lines"):  # a tile: it draws its own text
+            for font, room, lines, text in widget.text_lines():
+                problems += [f"{name}: {line!r} is {QFontMetrics(font).horizontalAdvance(line)} px in {room} px"
+                             for line in lines if QFontMetrics(font).horizontalAdvance(line) > room]
+                problems += [f"{name}: {word!r} broken in {lines}" for word in broken_words(lines, text, chinese_words)]
+        elif isinstance(widget, QLabel) and widget.text() and not widget.pixmap():
+            text = plain(widget)
+            margins = widget.contentsMargins()
+            room = widget.width() - margins.left() - margins.right() - 2 * widget.margin() - max(0, widget.indent())
+            metrics = QFontMetrics(widget.font())
+            lines = wrap_like_qt(text, widget.font(), room) if widget.wordWrap() else text.split("\n")
+            problems += [f"{name}: {line!r} is {metrics.horizontalAdvance(line)} px in {room} px"
+                         for line in lines if metrics.horizontalAdvance(line) > room + 1]
+            if widget.wordWrap():
+                problems += [f"{name}: {word!r} broken in {lines}"
+                             for word in broken_words(lines, text, chinese_words)]
+        elif isinstance(widget, QPushButton) and widget.text() and not widget.layout():
+            room = button_room(widget)
+            metrics = QFontMetrics(widget.font())
+            problems += [f"{name}: {line!r} is {metrics.horizontalAdvance(line)} px in {room} px"
+                         for line in widget.text().split("\n") if metrics.horizontalAdvance(line) > room + 1]
+    return problems
+
+
+def covered_codes(window: QWidget) -> list[str]:
+    """QR codes with a visible label drawn over them."""
+    from kiosk.ui.widgets.qr import QrWidget
+
+    covered = []
+    for qr in window.findChildren(QrWidget):
+        if not qr.isVisible():
+            continue
+        code = QRect(qr.mapTo(window, qr.rect().topLeft()), qr.size())
+        for label in window.findChildren(QLabel):
+            if label.isVisible() and label.text():
+                box = QRect(label.mapTo(window, label.rect().topLeft()), label.size())
+                if box.intersects(code):
+                    covered.append(f"{qr.objectName()}: {label.text()!r} over the code")
+    return covered
