@@ -271,9 +271,12 @@ class TicketScreen(Screen):
         number_row.setSpacing(36)
         number_row.addWidget(number)
         self.read_aloud.show_state()
-        number_row.addWidget(self.read_aloud, 0, Qt.AlignmentFlag.AlignVCenter)
+        if self.kiosk.orientation == "landscape":
+            number_row.addWidget(self.read_aloud, 0, Qt.AlignmentFlag.AlignVCenter)
         number_row.addStretch(1)
         info.addWidget(number_line)
+        if self.kiosk.orientation != "landscape":  # under the number: beside it, it is wider than the screen
+            info.addWidget(self.read_aloud)
         info.addWidget(label(self._business_title(tk), "title"))
         ahead = label(Q.translate("Kiosk", "前面还有 %n 人", None, tk.people_ahead), "title")
         ahead.setObjectName("ticket-ahead")

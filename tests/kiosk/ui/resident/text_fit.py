@@ -64,10 +64,10 @@ def plain(label: QLabel) -> str:
     return label.text()
 
 
-def button_room(button: QPushButton) -> int:
+def button_room(button: QPushButton) -> QRect:
     option = QStyleOptionButton()
     button.initStyleOption(option)
-    return button.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, option, button).width()
+    return button.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, option, button)
 
 
 def text_problems(window: QWidget, chinese_words: list[str]) -> list[str]:
@@ -96,8 +96,12 @@ def text_problems(window: QWidget, chinese_words: list[str]) -> list[str]:
         elif isinstance(widget, QPushButton) and widget.text() and not widget.layout():
             room = button_room(widget)
             metrics = QFontMetrics(widget.font())
-            problems += [f"{name}: {line!r} is {metrics.horizontalAdvance(line)} px in {room} px"
-                         for line in widget.text().split("\n") if metrics.horizontalAdvance(line) > room + 1]
+            lines = widget.text().split("\n")
+            problems += [f"{name}: {line!r} is {metrics.horizontalAdvance(line)} px in {room.width()} px"
+                         for line in lines if metrics.horizontalAdvance(line) > room.width() + 1]
+            high = metrics.height() + (len(lines) - 1) * metrics.lineSpacing()
+            if high > room.height() + 2:  # lines above and below the button's edges are cut off
+                problems.append(f"{name}: {len(lines)} lines {lines} are {high} px high in {room.height()} px")
     return problems
 
 
