@@ -206,7 +206,9 @@ class BusinessType(_Record):
 
     code: Code
     name: Name
-    name_en: Name
+    # Empty: the English name of the service area with the same code (one English name for
+    # 维稳综治 on the home screen, on 取号 and on the ticket).
+    name_en: EnglishName = ""
     prefix: Annotated[str, AfterValidator(_check_prefix)]
     avg_service_minutes: int = Field(10, ge=1, le=480)
     uid: Uid = None
@@ -366,6 +368,10 @@ class ContentBundle(BaseModel):
         if problems:
             raise ValueError("; ".join(
                 f"{p.section}[{p.index}].{'.'.join(map(str, p.field))}: {p.message}" for p in problems))
+        english = {c.code: c.name_en for c in self.categories}
+        for business in self.businesses:
+            if not business.name_en:
+                business.name_en = english.get(business.code, "")
         self.categories.sort(key=lambda c: (c.sort_order, c.code))
         rank = {c.code: i for i, c in enumerate(self.categories)}
         self.guides.sort(key=lambda g: (rank[g.category], g.code))

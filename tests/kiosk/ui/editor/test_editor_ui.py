@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import copy
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMessageBox
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 from sqlalchemy import select
 
 from kiosk.services.catalog import Catalog
@@ -98,7 +98,14 @@ def test_edit_materials_and_steps_publish_and_restore(qtbot, hall, monkeypatch):
     assert rows["咨询电话"] == ("0755-88880102（示例号码）", "0755-88880199（示例号码）")
 
     # restore version 1 (as version 3)
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    def answer() -> None:  # the question's buttons say what they do, in Chinese (not Qt's Yes/No)
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        by_text = {b.text(): b for b in box.buttons()}
+        assert set(by_text) == {"恢复并发布", "取消"}
+        by_text["恢复并发布"].click()
+
+    QTimer.singleShot(50, answer)
     history.select_version(1)
     qtbot.mouseClick(history.restore_button, LEFT)
     assert "已将第 1 版恢复为第 3 版" in history.message.text()
