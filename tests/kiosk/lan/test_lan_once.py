@@ -24,7 +24,6 @@ from kiosk.lan.client import (  # noqa: E402
     ActionUnconfirmed,
     HallUnreachable,
     LocalCounterClient,
-    LoginError,
     RemoteCounterClient,
 )
 from kiosk.lan.once import ABANDONED, RequestLog  # noqa: E402
