@@ -16,7 +16,6 @@ import difflib
 import logging
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -28,6 +27,8 @@ from sqlalchemy.orm import Session
 import sync.content as content_models
 from kiosk.services.auth import StaffSession, audit
 from sync.cache import models as m
+from sync.content import problem_of
+from sync.problems import Invalid, invalid
 
 log = logging.getLogger(__name__)
 
@@ -91,11 +92,12 @@ class EditorError(Exception):
 
 
 class ValidationFailed(EditorError):
-    """Field problems: `errors` maps a field path ("materials.0.name", "" = whole record) to a message."""
+    """Field problems: `errors` maps a field path ("materials.0.name", "" = whole record) to a
+    problem (a code and parameters; the editor's form words it in the screen's language)."""
 
-    def __init__(self, errors: dict[str, str]):
+    def __init__(self, errors: dict[str, Invalid]):
         self.errors = errors
-        first = "; ".join(f"{k or '记录'}: {v}" for k, v in list(errors.items())[:3])
+        first = "; ".join(f"{k or '记录'}: {v.text()}" for k, v in list(errors.items())[:3])
         super().__init__(f"有 {len(errors)} 处需要修改 ({first})")
 
 
@@ -160,41 +162,39 @@ class ConflictInfo:
 # --- text checks ---------------------------------------------------------------------------
 
 
-def text_problem(text: str, key: str) -> str | None:
+def text_problem(text: str, key: str) -> Invalid | None:
     """Why a piece of typed text may not be stored (or None): markup, script links, control chars."""
     if len(text) > HARD_LIMIT:
-        return f"内容过长（{len(text)} 个字符），最多 {HARD_LIMIT} 个字符 (too long)"
+        return invalid("far_too_long", length=len(text), most=HARD_LIMIT)
     for ch in text:
         if ch in "\n\t":
             continue
         if unicodedata.category(ch) in ("Cc", "Cs", "Co") or ch in _INVISIBLE:
-            return f"含有不可见的控制字符 U+{ord(ch):04X}，请删除后重新输入 (control character)"
+            return invalid("control_character", code_point=f"{ord(ch):04X}")
     if "\n" in text and key not in MULTILINE:
-        return "此项只能写一行，请删除换行 (one line only)"
+        return invalid("one_line")
     if "\t" in text and key not in MULTILINE:
-        return "此项不能含制表符 (no tab characters)"
+        return invalid("no_tab")
     match = _MARKUP_RE.search(text)
     if match:
-        return (f"不能包含网页标记 “{match.group(0)[:20]}”，请只写纯文本 "
-                "(plain text only: no HTML tags or entities)")
+        return invalid("markup", markup=match.group(0)[:20])
     for scheme_match in _SCHEME_RE.finditer(text):
         scheme = scheme_match.group(1).lower()
         if scheme in _SAFE_SCHEMES:
             continue
         if scheme in _BAD_SCHEMES or scheme_match.group(2):
-            return f"链接只能以 http:// 或 https:// 开头，不能用 {scheme}: (only http(s) links)"
+            return invalid("link_scheme", scheme=scheme)
     return None
 
 
-def phone_problem(text: str) -> str | None:
+def phone_problem(text: str) -> Invalid | None:
     """Phone fields: digits with - + ( ) 转 and separators, an optional note in brackets."""
     if not text:
         return None
     bare = _PHONE_NOTE_RE.sub("", text).strip()
     digits = sum(c.isdigit() for c in bare)
     if digits < 3 or not _PHONE_RE.fullmatch(bare):
-        return ("电话格式不对，应如 0755-88880101 或 12345，可在括号中加说明 "
-                "(phone: digits, - + 转 and an optional note in brackets)")
+        return invalid("bad_phone")
     return None
 
 
@@ -232,7 +232,6 @@ def normalize(data: dict[str, Any]) -> dict[str, Any]:
     return fix(copy.deepcopy(data))
 
 
-_pydantic_message: Callable[[dict[str, Any]], str] = getattr(content_models, "_message", lambda e: e["msg"])
 
 
 def record_title(kind: str, data: dict[str, Any]) -> str:
@@ -384,13 +383,13 @@ class EditorService:
 
     # --- validation --------------------------------------------------------------------
 
-    def validate(self, kind: str, data: dict[str, Any], session: Session | None = None) -> dict[str, str]:
+    def validate(self, kind: str, data: dict[str, Any], session: Session | None = None) -> dict[str, Invalid]:
         """Every problem with a record, keyed by field path ("" = the record as a whole)."""
         if session is None:
             with self.cache.sessions() as s:
                 return self.validate(kind, data, s)
         data = normalize(data)
-        errors: dict[str, str] = {}
+        errors: dict[str, Invalid] = {}
         for path, text in _walk_strings(data):
             problem = text_problem(text, _last_key(path))
             if problem is None and len(path) == 1 and path[0] in PHONE_FIELDS:
@@ -402,15 +401,15 @@ class EditorService:
         except ValidationError as exc:
             for err in exc.errors():
                 loc = tuple(err["loc"])
-                errors.setdefault(_dotted(loc), _pydantic_message(err))
+                errors.setdefault(_dotted(loc), problem_of(err))
             return errors
         if not errors:
             errors.update(self._cross_check(session, kind, record))
         return errors
 
-    def _cross_check(self, session: Session, kind: str, record: Any) -> dict[str, str]:
+    def _cross_check(self, session: Session, kind: str, record: Any) -> dict[str, Invalid]:
         """Duplicates and references against the other published records."""
-        errors: dict[str, str] = {}
+        errors: dict[str, Invalid] = {}
         row_cls = ROWS[kind]
 
         def taken(column: Any, value: Any) -> str | None:
@@ -421,30 +420,30 @@ class EditorService:
         if kind in ("guide", "category", "business_type"):
             who = taken(row_cls.code, record.code)
             if who is not None:
-                errors["code"] = f"编码 {record.code} 已被“{who}”使用 (code already used)"
+                errors["code"] = invalid("code_taken", code=record.code, by=who)
         if kind == "business_type":
             who = taken(m.BusinessType.prefix, record.prefix)
             if who is not None:
-                errors["prefix"] = f"票号前缀 {record.prefix} 已被“{who}”使用，请换一个字母 (duplicate ticket prefix)"
+                errors["prefix"] = invalid("prefix_taken", prefix=record.prefix, by=who)
         if kind == "window":
             who = taken(m.Window.number, record.number)
             if who is not None:
-                errors["number"] = f"{record.number}号窗口已存在 (window number already used)"
+                errors["number"] = invalid("window_taken", number=record.number)
             codes = set(session.scalars(select(m.BusinessType.code)))
             for i, code in enumerate(record.businesses):
                 if code not in codes:
-                    errors[f"businesses.{i}"] = f"业务 {code} 不存在 (unknown business type)"
+                    errors[f"businesses.{i}"] = invalid("unknown_business", code=code)
         if kind == "guide":
             if session.scalar(select(m.Category.id).where(m.Category.code == record.category)) is None:
-                errors["category"] = f"类别 {record.category} 不存在 (unknown category)"
+                errors["category"] = invalid("unknown_category", code=record.category)
             if record.business and session.scalar(
                     select(m.BusinessType.id).where(m.BusinessType.code == record.business)) is None:
-                errors["business"] = f"业务 {record.business} 不存在 (unknown business type)"
+                errors["business"] = invalid("unknown_business", code=record.business)
         return errors
 
     # --- drafts ------------------------------------------------------------------------
 
-    def save_draft(self, staff: StaffSession, state: EditState) -> dict[str, str]:
+    def save_draft(self, staff: StaffSession, state: EditState) -> dict[str, Invalid]:
         """Keep unfinished work; returns the current validation problems (a draft may have some).
 
         Only text that must never be stored (far too long) stops a draft from being saved.
@@ -452,7 +451,7 @@ class EditorService:
         staff.require(KIND_PERMISSION[state.kind])
         for path, text in _walk_strings(state.data):
             if len(text) > HARD_LIMIT:
-                raise ValidationFailed({_dotted(path): text_problem(text, _last_key(path)) or "过长"})
+                raise ValidationFailed({_dotted(path): invalid("far_too_long", length=len(text), most=HARD_LIMIT)})
         with self.cache.transaction() as session:
             draft = session.scalar(select(m.Draft).where(m.Draft.kind == state.kind,
                                                          m.Draft.record_uid == state.uid))

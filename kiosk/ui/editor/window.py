@@ -40,6 +40,7 @@ from kiosk.ui.editor.conflict import ConflictView
 from kiosk.ui.editor.forms import ERROR_STYLE, RecordForm, plain_label
 from kiosk.ui.editor.history import HistoryView
 from kiosk.ui.editor.preview import detail_from_data, make_preview
+from sync.problems import Invalid
 
 OK_STYLE = "color: #2e7d32;"
 UNSAVED_STYLE = "color: #b45309; font-weight: bold;"
@@ -314,7 +315,7 @@ class RecordPage(QWidget):
         self.state.data = self.form.data()
         return self.state
 
-    def save_draft(self) -> dict[str, str]:
+    def save_draft(self) -> dict[str, Invalid]:
         state = self.current_state()
         errors = self.service.save_draft(self.staff, state)
         self.live_check = True

@@ -62,6 +62,7 @@ def test_edit_materials_and_steps_publish_and_restore(qtbot, hall, monkeypatch):
     qtbot.mouseClick(form.materials.buttons.buttons["add_row"], LEFT)
     qtbot.mouseClick(page.publish_button, LEFT)
     assert "电话格式不对" in form.error_text("phone")
+    assert "phone" not in form.error_text("phone")  # the editor's language only, not "中文 (English)"
     assert f"第{row + 2}行 材料名称：不能为空" in form.error_text("materials")
     assert form.error_text("name") == ""
     assert "未发布" in page.status.text()
