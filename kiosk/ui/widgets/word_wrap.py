@@ -93,11 +93,15 @@ class WordWrapButton(QPushButton):
         room = self.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, option, self)
         return max(0, 10_000 - (room.height() if vertical else room.width()))
 
+    def _word_room(self) -> int:
+        """The width the widest word needs, border and padding included."""
+        return widest_unit(self._full, self.fontMetrics()) + self._chrome() + 2
+
     def _rewrap(self, width: int) -> None:
         # A style sheet's min-width sets the minimum width, which layouts take over any hint:
-        # raise it to the widest word's room (never lower it: the button keeps its place when
-        # its text changes to a shorter one).
-        least = widest_unit(self._full, self.fontMetrics()) + self._chrome() + 2
+        # raise it to the widest word's room. Never lowered here (the button keeps its place
+        # when its text changes to a shorter one); a style change sets it from the sheet again.
+        least = self._word_room()
         if self.minimumWidth() < least:
             self.setMinimumWidth(least)
         metrics = self.fontMetrics()
@@ -114,8 +118,7 @@ class WordWrapButton(QPushButton):
             self.setMinimumHeight(high)
 
     def _least_width(self) -> int:
-        chrome = self._chrome()
-        return max(self.minimumWidth(), widest_unit(self._full, self.fontMetrics()) + chrome + 2)
+        return max(self.minimumWidth(), self._word_room())
 
     # QPushButton's minimumSizeHint is its sizeHint: both say the widest word's room, and the
     # height of the lines the button shows now.

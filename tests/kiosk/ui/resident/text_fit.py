@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import QRect
-from PySide6.QtGui import QFont, QFontMetrics, QTextDocument, QTextLayout, QTextOption
+from PySide6.QtGui import QFont, QFontMetrics, Qt, QTextDocument, QTextLayout, QTextOption
 from PySide6.QtWidgets import QLabel, QPushButton, QStyle, QStyleOptionButton, QWidget
 
 WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’.-]*[A-Za-z0-9]|[A-Za-z0-9]")
@@ -57,7 +57,10 @@ def wrap_like_qt(text: str, font: QFont, width: int) -> list[str]:
 
 
 def plain(label: QLabel) -> str:
-    if label.textFormat() == label.textFormat().RichText or "<" in label.text():
+    """The label's text as shown (rich text without its markup)."""
+    text_format = label.textFormat()
+    if text_format == Qt.TextFormat.RichText or (
+            text_format == Qt.TextFormat.AutoText and Qt.mightBeRichText(label.text())):  # QtGui's Qt has it
         doc = QTextDocument()
         doc.setHtml(label.text())
         return doc.toPlainText()
