@@ -37,6 +37,16 @@ def units(text: str) -> list[str]:
     return out
 
 
+WORD_JOINER = "\u2060"  # invisible; no line break on either side of it (Unicode line breaking)
+
+
+def unbroken(name: str) -> str:
+    """A name a QLabel keeps on one line: Qt breaks Chinese between any two characters, so a
+    name without spaces gets word joiners between its characters (text with spaces is left to
+    break at them)."""
+    return name if any(ch.isspace() for ch in name) else WORD_JOINER.join(name)
+
+
 def widest_unit(text: str, metrics: QFontMetrics) -> int:
     return max((metrics.horizontalAdvance(u.rstrip()) for p in text.split("\n") for u in units(p)), default=0)
 

@@ -76,7 +76,7 @@ def test_no_word_is_cut_or_broken_and_no_caption_covers_a_code(qtbot, sample_hal
     words only, and nothing is drawn over a QR code."""
     from text_fit import covered_codes, text_problems
 
-    from kiosk.ui.resident.shots import sample_guide_uid
+    from kiosk.ui.resident.shots import sample_guide_uid, type_on_keyboard
     from kiosk.ui.resident.window import KioskWindow
 
     width, height = SCREEN[orientation]
@@ -89,12 +89,21 @@ def test_no_word_is_cut_or_broken_and_no_caption_covers_a_code(qtbot, sample_hal
         window.set_large_text(large)
         words = hall_words(window)
         business = window.queue.businesses()[0].code
+        notice = window.catalog.notices(datetime.now(window.tz).date())[-1]
         visits = [("home", {}), *[("category", {"code": area.code}) for area in window.catalog.categories()],
-                  ("guide", {"uid": sample_guide_uid(window)}), ("search", {}), ("ticket", {}),
-                  ("ticket", {"business": business})]
+                  ("guide", {"uid": sample_guide_uid(window)}), ("search", {}), ("notice", {"uid": notice.uid}),
+                  ("ticket", {}), ("ticket", {"business": business}), ("staff", {}), ("search-db", {})]
         problems = []
         for name, params in visits:
-            window.go(name, **params)
+            if name == "staff":  # the staff exit's keypad over the home screen
+                window.go("home")
+                window.staff.open()
+            elif name == "search-db":  # results, as a resident types them
+                window.staff.close_overlay()
+                window.go("search")
+                type_on_keyboard(window, "db")
+            else:
+                window.go(name, **params)
             for _ in range(5):
                 QApplication.processEvents()
             problems += [f"{name} {params}: {p}" for p in text_problems(window, words) + covered_codes(window)]

@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import QRect
-from PySide6.QtGui import QFont, QFontMetrics, Qt, QTextDocument, QTextLayout, QTextOption
+from PySide6.QtGui import QFontMetrics, Qt, QTextDocument, QTextOption
 from PySide6.QtWidgets import QLabel, QPushButton, QStyle, QStyleOptionButton, QWidget
 
-WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’.-]*[A-Za-z0-9]|[A-Za-z0-9]")
+WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’.]*[A-Za-z0-9]|[A-Za-z0-9]")  # a break after a hyphen is fine
 
 
 def protected_spans(text: str, chinese_words: list[str]) -> list[tuple[int, int]]:
@@ -37,34 +37,39 @@ def broken_words(lines: list[str], text: str, chinese_words: list[str]) -> list[
     return broken
 
 
-def wrap_like_qt(text: str, font: QFont, width: int) -> list[str]:
-    """`text` broken into lines as Qt's word wrap breaks it (QLabel and QPainter's TextWordWrap)."""
-    lines = []
-    for paragraph in text.split("\n"):
-        layout = QTextLayout(paragraph, font)
-        option = QTextOption()
-        option.setWrapMode(QTextOption.WrapMode.WordWrap)
-        layout.setTextOption(option)
-        layout.beginLayout()
-        while True:
-            line = layout.createLine()
-            if not line.isValid():
-                break
-            line.setLineWidth(width)
-            lines.append(paragraph[line.textStart():line.textStart() + line.textLength()].rstrip())
-        layout.endLayout()
-    return lines
-
-
-def plain(label: QLabel) -> str:
-    """The label's text as shown (rich text without its markup)."""
+def is_rich(label: QLabel) -> bool:
     text_format = label.textFormat()
-    if text_format == Qt.TextFormat.RichText or (
-            text_format == Qt.TextFormat.AutoText and Qt.mightBeRichText(label.text())):  # QtGui's Qt has it
-        doc = QTextDocument()
+    return text_format == Qt.TextFormat.RichText or (
+        text_format == Qt.TextFormat.AutoText and Qt.mightBeRichText(label.text()))  # QtGui's Qt has it
+
+
+def label_lines(label: QLabel, room: int) -> tuple[str, list[tuple[str, float]]]:
+    """The label's text as shown and its lines with their widths, laid out as QLabel lays it
+    out: a QTextDocument in the label's font, word wrap at the room the label has (rich text
+    keeps its markup, e.g. a name kept whole with white-space: nowrap)."""
+    doc = QTextDocument()
+    doc.setDefaultFont(label.font())
+    doc.setDocumentMargin(0)
+    option = doc.defaultTextOption()
+    option.setWrapMode(QTextOption.WrapMode.WordWrap if label.wordWrap() else QTextOption.WrapMode.ManualWrap)
+    doc.setDefaultTextOption(option)
+    if is_rich(label):
         doc.setHtml(label.text())
-        return doc.toPlainText()
-    return label.text()
+    else:
+        doc.setPlainText(label.text())
+    doc.setTextWidth(room if label.wordWrap() else -1)
+    doc.size()  # lays the document out (it is done lazily)
+    lines = []
+    block = doc.begin()
+    while block.isValid():
+        layout = block.layout()
+        for i in range(layout.lineCount()):
+            line = layout.lineAt(i)
+            lines.append((block.text()[line.textStart():line.textStart() + line.textLength()].rstrip(),
+                          line.naturalTextWidth()))
+        block = block.next()
+    # word joiners (kiosk/ui/widgets/word_wrap.py) are invisible: compare what a person reads
+    return doc.toPlainText().replace("\u2060", ""), [(text.replace("\u2060", ""), w) for text, w in lines]
 
 
 def button_room(button: QPushButton) -> QRect:
@@ -86,16 +91,12 @@ def text_problems(window: QWidget, chinese_words: list[str]) -> list[str]:
                              for line in lines if QFontMetrics(font).horizontalAdvance(line) > room]
                 problems += [f"{name}: {word!r} broken in {lines}" for word in broken_words(lines, text, chinese_words)]
         elif isinstance(widget, QLabel) and widget.text() and not widget.pixmap():
-            text = plain(widget)
             margins = widget.contentsMargins()
             room = widget.width() - margins.left() - margins.right() - 2 * widget.margin() - max(0, widget.indent())
-            metrics = QFontMetrics(widget.font())
-            lines = wrap_like_qt(text, widget.font(), room) if widget.wordWrap() else text.split("\n")
-            problems += [f"{name}: {line!r} is {metrics.horizontalAdvance(line)} px in {room} px"
-                         for line in lines if metrics.horizontalAdvance(line) > room + 1]
-            if widget.wordWrap():
-                problems += [f"{name}: {word!r} broken in {lines}"
-                             for word in broken_words(lines, text, chinese_words)]
+            text, lines = label_lines(widget, room)
+            problems += [f"{name}: {line!r} is {width:.0f} px in {room} px" for line, width in lines if width > room + 1]
+            shown = [line for line, _ in lines]
+            problems += [f"{name}: {word!r} broken in {shown}" for word in broken_words(shown, text, chinese_words)]
         elif isinstance(widget, QPushButton) and widget.text() and not widget.layout():
             room = button_room(widget)
             metrics = QFontMetrics(widget.font())
