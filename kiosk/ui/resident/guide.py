@@ -12,7 +12,7 @@ from kiosk.ui.resident.common import Screen, english, label, or_none, qr_caption
 from kiosk.ui.widgets.qr import QrWidget
 from kiosk.ui.widgets.read_aloud_bar import ReadAloudBar
 from kiosk.ui.widgets.tiles import Badge, clear_layout
-from kiosk.ui.widgets.word_wrap import WordWrapButton
+from kiosk.ui.widgets.word_wrap import WordWrapButton, unbroken
 
 
 def form_text(form: str) -> str:
@@ -76,7 +76,7 @@ class GuideScreen(Screen):
         names = QVBoxLayout()
         names.setSpacing(8)
         names.addWidget(title)
-        sub = [d.category_name_en or d.category_name if en else d.category_name,
+        sub = [d.category_name_en or d.category_name if en else unbroken(d.category_name),
                Q.translate("Kiosk", "事项编码 %1").replace("%1", d.code) if d.code else ""]
         if en and d.name_en:
             sub.insert(0, d.name_en)
