@@ -6,6 +6,7 @@ and home buttons at the bottom, the language and text-size buttons at the top ri
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime
 
 import pytest
@@ -28,20 +29,29 @@ def sample_hall(tmp_path_factory):
     hall.close()
 
 
-@pytest.mark.parametrize("orientation", ["landscape", "portrait"])
-@pytest.mark.parametrize("language", ["zh_CN", "en"])
-@pytest.mark.parametrize("large", [False, True], ids=["normal", "large"])
-def test_every_screen_fits_the_kiosk_screen(qtbot, sample_hall, ui_font, orientation, language, large):
+@contextmanager
+def kiosk_on_screen(qtbot, hall, orientation: str, language: str, large: bool):  # type: ignore[no-untyped-def]
+    """A kiosk window the size of the kiosk's screen, in a language and text size."""
     from kiosk.ui.resident.window import KioskWindow
 
-    width, height = SCREEN[orientation]
-    window = KioskWindow(sample_hall, orientation=orientation, lockdown=False, pinyin_process=False)
+    window = KioskWindow(hall, orientation=orientation, lockdown=False, pinyin_process=False)
     qtbot.addWidget(window)
-    window.resize(width, height)
+    window.resize(*SCREEN[orientation])
     window.show()
     try:
         window.set_language(language)
         window.set_large_text(large)
+        yield window
+    finally:
+        window.shutdown()
+
+
+@pytest.mark.parametrize("orientation", ["landscape", "portrait"])
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+@pytest.mark.parametrize("large", [False, True], ids=["normal", "large"])
+def test_every_screen_fits_the_kiosk_screen(qtbot, sample_hall, ui_font, orientation, language, large):
+    width, height = SCREEN[orientation]
+    with kiosk_on_screen(qtbot, sample_hall, orientation, language, large) as window:
         catalog = window.catalog
         area = catalog.categories()[3]
         notice = catalog.notices(datetime.now(window.tz).date())[-1]
@@ -55,8 +65,6 @@ def test_every_screen_fits_the_kiosk_screen(qtbot, sample_hall, ui_font, orienta
             need = window.minimumSizeHint()
             assert need.width() <= width and need.height() <= height, (
                 f"{name} {params}: needs {need.width()}×{need.height()} on a {width}×{height} screen")
-    finally:
-        window.shutdown()
 
 
 def hall_words(window) -> list[str]:  # type: ignore[no-untyped-def]
@@ -77,16 +85,8 @@ def test_no_word_is_cut_or_broken_and_no_caption_covers_a_code(qtbot, sample_hal
     from text_fit import covered_codes, text_problems
 
     from kiosk.ui.resident.shots import sample_guide_uid, type_on_keyboard
-    from kiosk.ui.resident.window import KioskWindow
 
-    width, height = SCREEN[orientation]
-    window = KioskWindow(sample_hall, orientation=orientation, lockdown=False, pinyin_process=False)
-    qtbot.addWidget(window)
-    window.resize(width, height)
-    window.show()
-    try:
-        window.set_language(language)
-        window.set_large_text(large)
+    with kiosk_on_screen(qtbot, sample_hall, orientation, language, large) as window:
         words = hall_words(window)
         business = window.queue.businesses()[0].code
         notice = window.catalog.notices(datetime.now(window.tz).date())[-1]
@@ -108,5 +108,3 @@ def test_no_word_is_cut_or_broken_and_no_caption_covers_a_code(qtbot, sample_hal
                 QApplication.processEvents()
             problems += [f"{name} {params}: {p}" for p in text_problems(window, words) + covered_codes(window)]
         assert not problems, "\n".join(problems)
-    finally:
-        window.shutdown()
