@@ -81,6 +81,8 @@ class ConsoleSessions:
     def check(self, key: str, stamp_of: Callable[[int], str | None]) -> SignedIn:
         """Who `key` signs in, and the session used now; raises SessionEnded (and forgets the
         session) once it ended. `stamp_of(staff_id)` is the account's PIN hash while active."""
+        if not key:
+            raise SessionEnded("unknown")
         with self._lock:
             live = self._live.get(key)
         if live is None:
