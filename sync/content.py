@@ -38,6 +38,8 @@ from pydantic import (
     model_validator,
 )
 
+from sync.problems import Invalid, InvalidValue, invalid
+
 # Fixed forever: changing it would give every derived record a new identity.
 YIZHAN_NAMESPACE = uuid.UUID("35095c2a-bf7d-56c4-848c-7f179995a6c0")
 
@@ -62,33 +64,31 @@ _ICON_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 
 def _check_code(value: str) -> str:
     if not _CODE_RE.fullmatch(value):
-        raise ValueError("编码只能用英文字母、数字和 - _ .，最长40个字符 "
-                         "(code: letters, digits, - _ . only, at most 40)")
+        raise InvalidValue("bad_code")
     return value
 
 
 def _check_category_code(value: str) -> str:
     if not _CATEGORY_CODE_RE.fullmatch(value):
-        raise ValueError("类别编码应为小写英文字母开头，只含小写字母、数字、- _，最长40个字符 "
-                         "(category code: lowercase letters, digits, - _; it is also the file name)")
+        raise InvalidValue("bad_category_code")
     return value
 
 
 def _check_icon(value: str) -> str:
     if not _ICON_RE.fullmatch(value):
-        raise ValueError("图标名只能用小写英文字母、数字和 - _ (icon: lowercase letters, digits, - _)")
+        raise InvalidValue("bad_icon")
     return value
 
 
 def _check_prefix(value: str) -> str:
     if not re.fullmatch(r"[A-Z]{1,2}", value):
-        raise ValueError("票号前缀应为1–2个大写英文字母，如 A (ticket prefix: 1–2 letters A–Z)")
+        raise InvalidValue("bad_prefix")
     return value
 
 
 def _check_pin(value: str) -> str:
     if not re.fullmatch(r"[0-9]{4,8}", value):
-        raise ValueError("PIN 应为4–8位数字 (PIN: 4–8 digits)")
+        raise InvalidValue("bad_pin")
     return value
 
 
@@ -98,8 +98,7 @@ def _check_uid(value: str | None) -> str | None:
     try:
         return str(uuid.UUID(value))
     except ValueError:
-        raise ValueError("uid 应为 UUID，如 35095c2a-bf7d-56c4-848c-7f179995a6c0 "
-                         "(uid must be a UUID; leave it out to have one derived)") from None
+        raise InvalidValue("bad_uid") from None
 
 
 Code = Annotated[str, AfterValidator(_check_code)]
@@ -126,8 +125,7 @@ class _Record(BaseModel):
     def _no_control_characters(cls, value: Any) -> Any:
         for text in (value if isinstance(value, list) else [value]):
             if isinstance(text, str) and (m := _CONTROL_RE.search(text)):
-                raise ValueError(f"含有不可见的控制字符 U+{ord(m.group()):04X}，请删除 "
-                                 f"(invisible control character U+{ord(m.group()):04X})")
+                raise InvalidValue("control_character", code_point=f"{ord(m.group()):04X}")
         return value
 
 
@@ -206,7 +204,9 @@ class BusinessType(_Record):
 
     code: Code
     name: Name
-    name_en: Name
+    # Empty: the English name of the service area with the same code (one English name for
+    # 维稳综治 on the home screen, on 取号 and on the ticket).
+    name_en: EnglishName = ""
     prefix: Annotated[str, AfterValidator(_check_prefix)]
     avg_service_minutes: int = Field(10, ge=1, le=480)
     uid: Uid = None
@@ -231,7 +231,7 @@ class Window(_Record):
     def _no_repeats(cls, value: list[str]) -> list[str]:
         repeated = sorted({b for b in value if value.count(b) > 1})
         if repeated:
-            raise ValueError(f"业务重复: {', '.join(repeated)} (a business is listed twice)")
+            raise InvalidValue("business_twice", codes=", ".join(repeated))
         return value
 
     @model_validator(mode="after")
@@ -255,7 +255,7 @@ class Notice(_Record):
     def _ends_after_start(cls, value: date, info: ValidationInfo) -> date:
         starts = info.data.get("starts_on")
         if starts is not None and value < starts:
-            raise ValueError(f"结束日期早于开始日期 {starts.isoformat()} (ends before it starts)")
+            raise InvalidValue("ends_before_start", starts=starts.isoformat())
         return value
 
     @model_validator(mode="after")
@@ -366,6 +366,10 @@ class ContentBundle(BaseModel):
         if problems:
             raise ValueError("; ".join(
                 f"{p.section}[{p.index}].{'.'.join(map(str, p.field))}: {p.message}" for p in problems))
+        english = {c.code: c.name_en for c in self.categories}
+        for business in self.businesses:
+            if not business.name_en:
+                business.name_en = english.get(business.code, "")
         self.categories.sort(key=lambda c: (c.sort_order, c.code))
         rank = {c.code: i for i, c in enumerate(self.categories)}
         self.guides.sort(key=lambda g: (rank[g.category], g.code))
@@ -434,50 +438,49 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-_TYPE_WORDS = {
-    "string_type": "应为文字 (should be text; put numbers and times in quotes)",
-    "int_type": "应为整数 (should be a whole number)",
-    "int_parsing": "应为整数 (should be a whole number)",
-    "int_from_float": "应为整数 (should be a whole number)",
-    "list_type": "应为列表，每项以 - 开头 (should be a list of '- ' items)",
-    "model_type": "应为键值映射 (should be a mapping of key: value)",
-    "dict_type": "应为键值映射 (should be a mapping of key: value)",
-    "model_attributes_type": "应为键值映射 (should be a mapping of key: value)",
-    "date_type": "应为日期，如 2026-11-25 (should be a date like 2026-11-25)",
-    "date_parsing": "应为日期，如 2026-11-25 (should be a date like 2026-11-25)",
-    "date_from_datetime_parsing": "应为日期，如 2026-11-25 (should be a date like 2026-11-25)",
-    "date_from_datetime_inexact": "应为日期，不带时间 (should be a date without a time)",
+_TYPE_CODES = {
+    "string_type": "not_text", "int_type": "not_whole_number", "int_parsing": "not_whole_number",
+    "int_from_float": "not_whole_number", "list_type": "not_list", "model_type": "not_mapping",
+    "dict_type": "not_mapping", "model_attributes_type": "not_mapping", "date_type": "not_date",
+    "date_parsing": "not_date", "date_from_datetime_parsing": "not_date",
+    "date_from_datetime_inexact": "date_with_time",
 }
 
 
-def _message(err: dict[str, Any]) -> str:
-    """A pydantic error in the hall's words: Chinese first, English in brackets."""
+def problem_of(err: dict[str, Any]) -> Invalid:
+    """A pydantic error as a problem code and its parameters (the words are the reader's)."""
     kind = err["type"]
     ctx = err.get("ctx") or {}
     value = err.get("input")
     if kind == "missing":
-        return "缺少必填项 (required field is missing)"
+        return invalid("required")
     if kind == "extra_forbidden":
-        return "未知字段，是否拼写错误？(unknown field: a typo?)"
+        return invalid("unknown_field")
     if kind == "value_error":
-        return str(ctx.get("error", err["msg"]))
-    if kind in _TYPE_WORDS:
-        return f"{_TYPE_WORDS[kind]}，实际为 {_shown(value)}"
+        error = ctx.get("error")
+        return error.problem if isinstance(error, InvalidValue) else invalid("refused", detail=str(error or err["msg"]))
+    if kind in _TYPE_CODES:
+        return invalid(_TYPE_CODES[kind], value=_shown(value))
     if kind == "string_too_short":
-        return "不能为空 (must not be empty)"
+        return invalid("empty")
     if kind == "string_too_long":
-        return f"过长: {len(value)} 字，最多 {ctx['max_length']} 字 (too long, at most {ctx['max_length']})"
+        return invalid("too_long_text", length=len(value), most=ctx["max_length"])
     if kind == "too_short":
-        return f"至少需要 {ctx['min_length']} 项 (needs at least {ctx['min_length']} item(s))"
+        return invalid("too_few_items", least=ctx["min_length"])
     if kind == "too_long":
-        return f"条目过多，最多 {ctx['max_length']} 项 (at most {ctx['max_length']} items)"
+        return invalid("too_many_items", most=ctx["max_length"])
     if kind == "greater_than_equal":
-        return f"不能小于 {ctx['ge']}，实际为 {_shown(value)} (must be at least {ctx['ge']})"
+        return invalid("at_least", least=ctx["ge"], value=_shown(value))
     if kind == "less_than_equal":
-        return f"不能大于 {ctx['le']}，实际为 {_shown(value)} (must be at most {ctx['le']})"
+        return invalid("at_most", most=ctx["le"], value=_shown(value))
     if kind == "literal_error":
-        return f"应为 {ctx['expected']} 之一，实际为 {_shown(value)} (must be one of {ctx['expected']})"
-    return f"{err['msg']}，实际为 {_shown(value)}"
+        return invalid("one_of", choices=ctx["expected"], value=_shown(value))
+    return invalid("other", detail=str(ctx.get("error", err["msg"])), value=_shown(value))
+
+
+def _message(err: dict[str, Any]) -> str:
+    """A pydantic error for a file or the command line: Chinese first, English in brackets."""
+    return problem_of(err).bilingual()
 
 
 def _format(path: Path, line: int, label: str | None, field: Sequence[str | int], message: str) -> str:
@@ -577,7 +580,7 @@ class _Collector:
         said = set()
         for loc, message in text_problems(data):
             said.add(tuple(loc))
-            self.problems.append(_format(source.path, _locate(source.node, loc), source.label, loc, message))
+            self.problems.append(_format(source.path, _locate(source.node, loc), source.label, loc, str(message)))
         failed = bool(said)
         try:
             item = model.model_validate(data)

@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 import sync.content as content_models
+from sync.problems import Invalid, invalid
 
 KINDS: dict[str, type[BaseModel]] = {
     "guide": content_models.Guide,
@@ -59,41 +60,39 @@ _INVISIBLE = {"\u200b", "\u200e", "\u200f", "\u2028", "\u2029", "\ufeff", "\u00a
     chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A), *range(0xFFF9, 0xFFFC)]}
 
 
-def text_problem(text: str, key: str) -> str | None:
+def text_problem(text: str, key: str) -> Invalid | None:
     """Why a piece of text may not be stored (or None): markup, script links, control chars."""
     if len(text) > HARD_LIMIT:
-        return f"内容过长（{len(text)} 个字符），最多 {HARD_LIMIT} 个字符 (too long)"
+        return invalid("far_too_long", length=len(text), most=HARD_LIMIT)
     for ch in text:
         if ch in "\n\t":
             continue
         if unicodedata.category(ch) in ("Cc", "Cs", "Co") or ch in _INVISIBLE:
-            return f"含有不可见的控制字符 U+{ord(ch):04X}，请删除后重新输入 (control character)"
+            return invalid("control_character", code_point=f"{ord(ch):04X}")
     if "\n" in text and key not in MULTILINE:
-        return "此项只能写一行，请删除换行 (one line only)"
+        return invalid("one_line")
     if "\t" in text and key not in MULTILINE:
-        return "此项不能含制表符 (no tab characters)"
+        return invalid("no_tab")
     match = _MARKUP_RE.search(text)
     if match:
-        return (f"不能包含网页标记 “{match.group(0)[:20]}”，请只写纯文本 "
-                "(plain text only: no HTML tags or entities)")
+        return invalid("markup", markup=match.group(0)[:20])
     for scheme_match in _SCHEME_RE.finditer(text):
         scheme = scheme_match.group(1).lower()
         if scheme in _SAFE_SCHEMES:
             continue
         if scheme in _BAD_SCHEMES or scheme_match.group(2):
-            return f"链接只能以 http:// 或 https:// 开头，不能用 {scheme}: (only http(s) links)"
+            return invalid("link_scheme", scheme=scheme)
     return None
 
 
-def phone_problem(text: str) -> str | None:
+def phone_problem(text: str) -> Invalid | None:
     """Phone fields: digits with - + ( ) 转 and separators, an optional note in brackets."""
     if not text:
         return None
     bare = _PHONE_NOTE_RE.sub("", text).strip()
     digits = sum(c.isdigit() for c in bare)
     if digits < 3 or not _PHONE_RE.fullmatch(bare):
-        return ("电话格式不对，应如 028-85550101 或 12345，可在括号中加说明 "
-                "(phone: digits, - + 转 and an optional note in brackets)")
+        return invalid("bad_phone")
     return None
 
 
@@ -132,8 +131,8 @@ def normalize(data: dict[str, Any]) -> dict[str, Any]:
     return fix(copy.deepcopy(data))
 
 
-def text_problems(data: Any) -> list[tuple[tuple[str | int, ...], str]]:
-    """The text rules over every string of a record: [(field path, message)], first per field."""
+def text_problems(data: Any) -> list[tuple[tuple[str | int, ...], Invalid]]:
+    """The text rules over every string of a record: [(field path, problem)], first per field."""
     problems = []
     for path, text in walk_strings(data):
         problem = text_problem(text, last_key(path))
@@ -144,26 +143,23 @@ def text_problems(data: Any) -> list[tuple[tuple[str | int, ...], str]]:
     return problems
 
 
-def pydantic_message(err: Any) -> str:
-    return content_models._message(err)
-
-
-def record_problems(kind: str, data: Any) -> dict[str, str]:
-    """Every problem with one record, keyed by dotted field path ("" = the record as a whole)."""
+def record_problems(kind: str, data: Any) -> dict[str, Invalid]:
+    """Every problem with one record, keyed by dotted field path ("" = the record as a whole);
+    each a code and parameters, worded by whoever shows it (sync/problems.py)."""
     model = KINDS.get(kind)
     if model is None:
-        return {"": f"未知的内容类型 {kind!r}，应为 {', '.join(KINDS)} (unknown content kind)"}
+        return {"": invalid("unknown_kind", kind=kind, kinds=", ".join(KINDS))}
     if not isinstance(data, dict):
-        return {"": "记录应为键值映射 (a record must be an object)"}
+        return {"": invalid("not_mapping", value=type(data).__name__)}
     data = normalize(data)
-    errors: dict[str, str] = {}
+    errors: dict[str, Invalid] = {}
     for path, problem in text_problems(data):
         errors.setdefault(dotted(path), problem)
     try:
         model.model_validate(data)
     except ValidationError as exc:
         for err in exc.errors():
-            errors.setdefault(dotted(err["loc"]), pydantic_message(err))
+            errors.setdefault(dotted(err["loc"]), content_models.problem_of(err))
     return errors
 
 
@@ -183,7 +179,7 @@ def record_label(kind: str, data: Any) -> str:
     return f"{KIND_NAMES.get(kind, kind)} {ident if ident is not None else '?'} ({kind})"
 
 
-def describe(kind: str, data: Any, errors: Mapping[str, str], *, limit: int = 5) -> str:
+def describe(kind: str, data: Any, errors: Mapping[str, Invalid], *, limit: int = 5) -> str:
     """One line naming the record and each field's problem, for a log, a CLI or an HTTP answer."""
     parts = [f"field {field or '(record)'}: {message}" for field, message in list(errors.items())[:limit]]
     more = f"; … {len(errors) - limit} more" if len(errors) > limit else ""

@@ -385,6 +385,18 @@
         <translation>Could not take a ticket. Please try again or ask at a service window.</translation>
     </message>
     <message>
+        <source>今日%1的号已取完，请明天再来或咨询工作人员</source>
+        <translation>All of today's tickets for %1 have been taken. Please come back tomorrow or ask a member of staff.</translation>
+    </message>
+    <message>
+        <source>%1暂停取号，请咨询工作人员</source>
+        <translation>%1: no tickets are being issued now. Please ask a member of staff.</translation>
+    </message>
+    <message>
+        <source>没有这项业务，请返回重新选择</source>
+        <translation>This service is not available. Please go back and choose again.</translation>
+    </message>
+    <message>
         <source>正在打印号票……</source>
         <translation>Printing your ticket…</translation>
     </message>

@@ -20,8 +20,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -35,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kiosk.lan.client import LocalCounterClient, LoginError, Staff, to_json
 from kiosk.lan.once import Answer, RequestLog, StillRunning
+from kiosk.services.console_sessions import ConsoleSessions, SessionEnded, SignedIn
 from kiosk.services.queue import QueueError
 
 log = logging.getLogger(__name__)
@@ -88,44 +88,27 @@ def queue_error_status(exc: QueueError) -> int:
     return 404 if str(exc).startswith(("没有", "找不到")) else 409
 
 
-@dataclass
-class LanSession:
-    """A staff sign-in on the LAN API: ends at the hall's midnight, after `idle_s` without a
-    request, and when the account's PIN is reset or the account disabled or removed."""
-
-    staff: Staff
-    stamp: str  # the account's PIN hash at sign-in
-    day: date  # the hall-local day it was made
-    last_used: float  # time.monotonic()
-
-
 def create_app(counter: LocalCounterClient, token: str, *, hall_name: str = "",
                timezone: str = "Asia/Shanghai", session_idle_hours: float = 4.0,
                now: Callable[[], datetime] = lambda: datetime.now(UTC),
                monotonic: Callable[[], float] = time.monotonic) -> FastAPI:
     app = FastAPI(title="Yizhan hall LAN API", version="1", docs_url=None, redoc_url=None)
-    sessions: dict[str, LanSession] = {}
+    # Staff sign-ins live in the hall cache: a restart of the hall app keeps them valid.
+    sessions = ConsoleSessions(getattr(counter.auth, "cache", None), tz=ZoneInfo(timezone), idle_s=session_idle_hours * 3600,
+                               now=now, monotonic=monotonic)
     requests_log = RequestLog()
-    tz = ZoneInfo(timezone)
-    idle_s = session_idle_hours * 3600
+    ended = {"day": "已过当天，请重新登录", "idle": f"超过{session_idle_hours:g}小时未操作，请重新登录",
+             "account": "账户的 PIN 已重置或账户已停用，请重新登录"}
 
     def session_of(key: str) -> Staff:
         """The signed-in staff of a session key; raises LoginError (and forgets it) once it ended."""
-        s = sessions.get(key)
-        if s is None:
-            raise LoginError("登录已失效，请重新登录")
-        why = ""
-        if now().astimezone(tz).date() != s.day:
-            why = "已过当天，请重新登录"
-        elif monotonic() - s.last_used > idle_s:
-            why = f"超过{session_idle_hours:g}小时未操作，请重新登录"
-        elif counter.account_stamp(s.staff.staff_id) != s.stamp:
-            why = "账户的 PIN 已重置或账户已停用，请重新登录"
-        if why:
-            sessions.pop(key, None)
-            raise LoginError(f"登录已失效：{why}")
-        s.last_used = monotonic()
-        return s.staff
+        try:
+            who = sessions.check(key, counter.account_stamp)
+        except SessionEnded as exc:
+            if exc.reason == "unknown":
+                raise LoginError("登录已失效，请重新登录") from None
+            raise LoginError(f"登录已失效：{ended[exc.reason]}") from None
+        return Staff(who.staff_id, who.name, who.role, key)
 
     @app.exception_handler(QueueError)
     async def _queue_error(_r: Request, exc: QueueError) -> JSONResponse:
@@ -186,10 +169,8 @@ def create_app(counter: LocalCounterClient, token: str, *, hall_name: str = "",
     def login(body: LoginBody) -> dict[str, Any]:
         s = counter.login(body.name, body.pin)
         key = secrets.token_urlsafe(24)
-        signed_in = Staff(s.staff_id, s.name, s.role, key)
-        sessions[key] = LanSession(signed_in, counter.account_stamp(s.staff_id) or "",
-                                   now().astimezone(tz).date(), monotonic())
-        return to_json(signed_in)
+        sessions.open(key, SignedIn(s.staff_id, s.name, s.role), counter.account_stamp(s.staff_id) or "")
+        return to_json(Staff(s.staff_id, s.name, s.role, key))
 
     @app.get("/api/v1/windows", dependencies=auth)
     def windows() -> Any:

@@ -35,8 +35,8 @@ from sync.content_rules import (  # noqa: F401 - the rules live in sync; the edi
     text_problem,
 )
 from sync.content_rules import dotted as _dotted
-from sync.content_rules import last_key as _last_key
 from sync.content_rules import walk_strings as _walk_strings
+from sync.problems import Invalid, invalid
 
 log = logging.getLogger(__name__)
 
@@ -84,11 +84,12 @@ class EditorError(Exception):
 
 
 class ValidationFailed(EditorError):
-    """Field problems: `errors` maps a field path ("materials.0.name", "" = whole record) to a message."""
+    """Field problems: `errors` maps a field path ("materials.0.name", "" = whole record) to a
+    problem (a code and parameters; the editor's form words it in the screen's language)."""
 
-    def __init__(self, errors: dict[str, str]):
+    def __init__(self, errors: dict[str, Invalid]):
         self.errors = errors
-        first = "; ".join(f"{k or '记录'}: {v}" for k, v in list(errors.items())[:3])
+        first = "; ".join(f"{k or '记录'}: {v.text()}" for k, v in list(errors.items())[:3])
         super().__init__(f"有 {len(errors)} 处需要修改 ({first})")
 
 
@@ -312,7 +313,7 @@ class EditorService:
 
     # --- validation --------------------------------------------------------------------
 
-    def validate(self, kind: str, data: dict[str, Any], session: Session | None = None) -> dict[str, str]:
+    def validate(self, kind: str, data: dict[str, Any], session: Session | None = None) -> dict[str, Invalid]:
         """Every problem with a record, keyed by field path ("" = the record as a whole)."""
         if session is None:
             with self.cache.sessions() as s:
@@ -324,9 +325,9 @@ class EditorService:
         record = KINDS[kind].model_validate(normalize(data))
         return self._cross_check(session, kind, record)
 
-    def _cross_check(self, session: Session, kind: str, record: Any) -> dict[str, str]:
+    def _cross_check(self, session: Session, kind: str, record: Any) -> dict[str, Invalid]:
         """Duplicates and references against the other published records."""
-        errors: dict[str, str] = {}
+        errors: dict[str, Invalid] = {}
         row_cls = ROWS[kind]
 
         def taken(column: Any, value: Any) -> str | None:
@@ -337,30 +338,30 @@ class EditorService:
         if kind in ("guide", "category", "business_type"):
             who = taken(row_cls.code, record.code)
             if who is not None:
-                errors["code"] = f"编码 {record.code} 已被“{who}”使用 (code already used)"
+                errors["code"] = invalid("code_taken", code=record.code, by=who)
         if kind == "business_type":
             who = taken(m.BusinessType.prefix, record.prefix)
             if who is not None:
-                errors["prefix"] = f"票号前缀 {record.prefix} 已被“{who}”使用，请换一个字母 (duplicate ticket prefix)"
+                errors["prefix"] = invalid("prefix_taken", prefix=record.prefix, by=who)
         if kind == "window":
             who = taken(m.Window.number, record.number)
             if who is not None:
-                errors["number"] = f"{record.number}号窗口已存在 (window number already used)"
+                errors["number"] = invalid("window_taken", number=record.number)
             codes = set(session.scalars(select(m.BusinessType.code)))
             for i, code in enumerate(record.businesses):
                 if code not in codes:
-                    errors[f"businesses.{i}"] = f"业务 {code} 不存在 (unknown business type)"
+                    errors[f"businesses.{i}"] = invalid("unknown_business", code=code)
         if kind == "guide":
             if session.scalar(select(m.Category.id).where(m.Category.code == record.category)) is None:
-                errors["category"] = f"类别 {record.category} 不存在 (unknown category)"
+                errors["category"] = invalid("unknown_category", code=record.category)
             if record.business and session.scalar(
                     select(m.BusinessType.id).where(m.BusinessType.code == record.business)) is None:
-                errors["business"] = f"业务 {record.business} 不存在 (unknown business type)"
+                errors["business"] = invalid("unknown_business", code=record.business)
         return errors
 
     # --- drafts ------------------------------------------------------------------------
 
-    def save_draft(self, staff: StaffSession, state: EditState) -> dict[str, str]:
+    def save_draft(self, staff: StaffSession, state: EditState) -> dict[str, Invalid]:
         """Keep unfinished work; returns the current validation problems (a draft may have some).
 
         Only text that must never be stored (far too long) stops a draft from being saved.
@@ -368,7 +369,7 @@ class EditorService:
         staff.require(KIND_PERMISSION[state.kind])
         for path, text in _walk_strings(state.data):
             if len(text) > HARD_LIMIT:
-                raise ValidationFailed({_dotted(path): text_problem(text, _last_key(path)) or "过长"})
+                raise ValidationFailed({_dotted(path): invalid("far_too_long", length=len(text), most=HARD_LIMIT)})
         with self.cache.transaction() as session:
             draft = session.scalar(select(m.Draft).where(m.Draft.kind == state.kind,
                                                          m.Draft.record_uid == state.uid))

@@ -55,7 +55,14 @@ OPEN = ("waiting", "called", "serving", "skipped", "held")  # not finished yet: 
 
 
 class QueueError(Exception):
-    """An action that cannot be done; str() is a Chinese message for the screen."""
+    """An action that cannot be done; str() is a Chinese message for the screen. `code` and
+    `params` say the same for a screen in another language (the kiosk's 取号 turns them into
+    text: a resident reading English gets English)."""
+
+    def __init__(self, message: str, code: str = "", **params: object):
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 @dataclass(frozen=True)
@@ -249,7 +256,8 @@ class QueueService:
             # (equal keys are ordered by id)
             key = now.timestamp() if last is None else max(now.timestamp(), db.c.dt_out(last[1]).timestamp())
             if number > self.rules.max_number:
-                raise QueueError(f"今日{business.name}的号已取完，请明天再来或咨询工作人员")
+                raise QueueError(f"今日{business.name}的号已取完，请明天再来或咨询工作人员", "sold_out",
+                                 **self._names(db, business.id))
             ahead = self._waiting_ahead(db, day, business.id, priority)  # counted before it joins the queue
             digits = max(3, len(str(self.rules.max_number)))
             ticket = _Row(0, new_uid(), today, business.prefix, number, f"{business.prefix}{number:0{digits}d}",
@@ -636,9 +644,10 @@ class QueueService:
     def _business(self, s: Session, code: str) -> BusinessType:
         business = s.scalar(select(BusinessType).where(BusinessType.code == code))
         if business is None:
-            raise QueueError(f"没有这项业务：{code}")
+            raise QueueError(f"没有这项业务：{code}", "unknown_business", business=code)
         if not business.active:
-            raise QueueError(f"{business.name}暂停取号")
+            raise QueueError(f"{business.name}暂停取号", "business_paused", business=business.code,
+                             name=business.name, name_en=business.name_en or "")
         return business
 
     def _window(self, s: Session, number: int | None, *, for_calling: bool = False) -> Window:
@@ -691,11 +700,18 @@ class QueueService:
         r = db.one("SELECT id, code, name, prefix, avg_service_minutes, active FROM business_type WHERE code = ?",
                    (code,))
         if r is None:
-            raise QueueError(f"没有这项业务：{code}")
+            raise QueueError(f"没有这项业务：{code}", "unknown_business", business=code)
         business = _BusinessRow(r[0], r[1], r[2], r[3], r[4], bool(r[5]))
         if not business.active:
-            raise QueueError(f"{business.name}暂停取号")
+            raise QueueError(f"{business.name}暂停取号", "business_paused", **self._names(db, business.id))
         return business
+
+    @staticmethod
+    def _names(db: _Db, business_id: int) -> dict[str, str]:
+        """A refusal's parameters: the business's code and names, for a screen in either language
+        (read only when refusing: the hot path's row has no English name)."""
+        r = db.one("SELECT code, name, name_en FROM business_type WHERE id = ?", (business_id,))
+        return {"business": r[0], "name": r[1], "name_en": r[2] or ""}
 
     def _ticket_row(self, db: _Db, label_or_uid: str) -> _Row:
         key = (label_or_uid or "").strip()

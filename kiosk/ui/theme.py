@@ -107,7 +107,7 @@ QPushButton[role="field"]:checked {{ background: {t.highlight_bg}; color: {t.hig
     border: {t.border_px + 3}px solid {t.primary}; font-weight: bold; }}
 QPushButton[role="tile"], QPushButton[role="row"], QPushButton[role="area-tile"],
 QPushButton[role="business-tile"] {{ text-align: left; padding: 10px 22px; }}
-QPushButton[role="area-tile"] {{ min-height: {max(t.touch, t.px(150))}px; }}
+QPushButton[role="area-tile"] {{ min-height: {max(t.touch, 190 if t.large else 150)}px; }}
 QPushButton[role="business-tile"] {{ min-height: {max(t.touch, 140)}px; }}
 QPushButton[role="key"] {{ font-size: {t.px(32)}px; font-weight: bold; padding: 0px; border-radius: 10px;
     min-width: {TOUCH_TARGET_PX}px; }}

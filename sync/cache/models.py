@@ -360,6 +360,20 @@ class Staff(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class ConsoleSession(Base):
+    """A counter console's sign-in on the hall's LAN API (kiosk/services/console_sessions.py),
+    kept so a restart of the hall app does not sign the clerks out. Only hashes are stored: a
+    copy of the cache file signs nobody in."""
+
+    __tablename__ = "console_session"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the session key
+    staff_id: Mapped[int] = mapped_column(Integer, index=True)
+    stamp_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the account's PIN hash at sign-in
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the hall's next midnight
+    last_used_at: Mapped[datetime] = mapped_column(UTCDateTime)  # within a minute: the idle limit counts from it
+
+
 class AuditLog(Base):
     __tablename__ = "audit_log"
 

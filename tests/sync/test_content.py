@@ -95,6 +95,20 @@ def test_sample_has_dibao_and_the_hall(sample: ContentBundle) -> None:
         ("李文", "clerk", "1111"), ("陈静", "editor", "2222"), ("王建国", "head", "3333")}
 
 
+def test_a_business_has_one_english_name_everywhere(sample: ContentBundle) -> None:
+    """维稳综治 was "Community Safety and Mediation" on the home screen and "Residence, rentals
+    and mediation" on 取号: a business without its own English name takes its service area's."""
+    areas = {c.code: c.name_en for c in sample.categories}
+    assert {b.code: b.name_en for b in sample.businesses} == {b.code: areas[b.code] for b in sample.businesses}
+    assert next(b for b in sample.businesses if b.code == "safety").name_en == "Community Safety and Mediation"
+
+
+def test_a_business_english_name_of_its_own_is_kept(broken: Path) -> None:
+    edit(broken / "hall.yaml", "    name: 维稳综治业务\n", "    name: 维稳综治业务\n    name_en: Mediation desk\n")
+    bundle = load_bundle(broken)
+    assert next(b for b in bundle.businesses if b.code == "safety").name_en == "Mediation desk"
+
+
 def test_every_record_has_a_stable_derived_uid(sample: ContentBundle) -> None:
     dibao = next(g for g in sample.guides if g.code == "MZ-001")
     assert dibao.uid == str(uuid.uuid5(YIZHAN_NAMESPACE, "guide:MZ-001")) == derive_uid("guide", "MZ-001")

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -151,6 +151,19 @@ class LoginPage(QWidget):
         self.console.login(self.name.currentText().strip(), self.pin.text().strip())
 
 
+def dialog_buttons(dialog: QDialog, accept: str) -> QDialogButtonBox:
+    """A dialog's buttons in the console's language, saying what they do: Qt's standard Ok and
+    Cancel are English words unless a Qt translation is installed, which the hall does not ship."""
+    buttons = QDialogButtonBox()
+    ok = buttons.addButton(accept, QDialogButtonBox.ButtonRole.AcceptRole)
+    ok.setObjectName("dialog-accept")
+    cancel = buttons.addButton(QCoreApplication.translate("Console", "取消"), QDialogButtonBox.ButtonRole.RejectRole)
+    cancel.setObjectName("dialog-cancel")
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
+
+
 class TransferDialog(QDialog):
     """Pick a business and/or a window to send the ticket to."""
 
@@ -169,10 +182,7 @@ class TransferDialog(QDialog):
                 self.window.addItem(f"{w.number}号 {w.name}", w.number)
         form.addRow(self.tr("转到业务"), self.business)
         form.addRow(self.tr("转到窗口"), self.window)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        form.addRow(dialog_buttons(self, self.tr("转移")))
 
     def choice(self) -> tuple[str | None, int | None]:
         return self.business.currentData(), self.window.currentData()
@@ -192,10 +202,7 @@ class CallTicketDialog(QDialog):
         self.reason.addItems(["", "过号回呼", "老人/残疾人优先", "材料补齐后回来", "预约"])
         form.addRow(self.tr("号码"), self.label)
         form.addRow(self.tr("原因（记入日志）"), self.reason)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        form.addRow(dialog_buttons(self, self.tr("叫号")))
 
 
 class WorkPage(QWidget):

@@ -31,8 +31,10 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.services.editor import FIELD_LABELS, FORM_NAMES
+from sync.problems import Invalid
 
 ERROR_STYLE = "color: #c62828; font-size: 10pt;"
+EDITOR_LANGUAGE = "zh_CN"  # the editor's screens are Chinese; its problems are worded in it
 
 
 def plain_label(text: str = "", *, wrap: bool = True) -> QLabel:
@@ -520,10 +522,12 @@ class RecordForm(QWidget):
             out[key] = f.get()
         return out
 
-    def show_errors(self, errors: dict[str, str]) -> int:
-        """Put each message next to its field; returns how many fields have one."""
+    def show_errors(self, errors: dict[str, Invalid]) -> int:
+        """Put each problem next to its field, in the editor's language (Chinese: not the
+        "中文 (English)" of content files); returns how many fields have one."""
         grouped: dict[str, list[str]] = {}
-        for path, message in errors.items():
+        for path, problem in errors.items():
+            message = problem.text(EDITOR_LANGUAGE)
             parts = path.split(".") if path else []
             key = parts[0] if parts else ""
             if key not in self.fields:

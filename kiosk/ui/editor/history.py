@@ -165,8 +165,12 @@ class HistoryView(QWidget):
         version = self.current_version()
         if version is None:
             return
-        answer = QMessageBox.question(self, "恢复版本", f"把第 {version} 版的内容作为新版本发布？")
-        if answer != QMessageBox.StandardButton.Yes:
+        ask = QMessageBox(QMessageBox.Icon.Question, "恢复版本", f"把第 {version} 版的内容作为新版本发布？",
+                          parent=self)
+        restore = ask.addButton("恢复并发布", QMessageBox.ButtonRole.AcceptRole)  # not Qt's English Yes/No
+        ask.addButton("取消", QMessageBox.ButtonRole.RejectRole)
+        ask.exec()
+        if ask.clickedButton() is not restore:
             return
         try:
             self.restore_selected()

@@ -40,6 +40,7 @@ from kiosk.ui.editor.conflict import ConflictView
 from kiosk.ui.editor.forms import ERROR_STYLE, RecordForm, plain_label
 from kiosk.ui.editor.history import HistoryView
 from kiosk.ui.editor.preview import detail_from_data, make_preview
+from sync.problems import Invalid
 
 OK_STYLE = "color: #2e7d32;"
 _BOX = "padding: 6px 10px; border-radius: 4px; font-size: 11pt;"
@@ -333,7 +334,7 @@ class RecordPage(QWidget):
         self.state.data = self.form.data()
         return self.state
 
-    def save_draft(self) -> dict[str, str]:
+    def save_draft(self) -> dict[str, Invalid]:
         state = self.current_state()
         errors = self.service.save_draft(self.staff, state)
         self.live_check = True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication as Q
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.services.catalog import GuideDetail
 from kiosk.services.links import guide_url, hall_public_url
@@ -12,6 +12,7 @@ from kiosk.ui.resident.common import Screen, english, label, or_none, qr_caption
 from kiosk.ui.widgets.qr import QrWidget
 from kiosk.ui.widgets.read_aloud_bar import ReadAloudBar
 from kiosk.ui.widgets.tiles import Badge, clear_layout
+from kiosk.ui.widgets.word_wrap import WordWrapButton, unbroken
 
 
 def form_text(form: str) -> str:
@@ -30,7 +31,7 @@ class GuideScreen(Screen):
         self.detail: GuideDetail | None = None
         self.qr = QrWidget(side=300)
         self.qr.setObjectName("guide-qr")
-        self.ticket_button = QPushButton()
+        self.ticket_button = WordWrapButton()
         self.ticket_button.setObjectName("guide-ticket")
         self.ticket_button.setProperty("role", "ticket")
         self.ticket_button.clicked.connect(self._take_ticket)
@@ -75,7 +76,7 @@ class GuideScreen(Screen):
         names = QVBoxLayout()
         names.setSpacing(8)
         names.addWidget(title)
-        sub = [d.category_name_en or d.category_name if en else d.category_name,
+        sub = [d.category_name_en or d.category_name if en else unbroken(d.category_name),
                Q.translate("Kiosk", "事项编码 %1").replace("%1", d.code) if d.code else ""]
         if en and d.name_en:
             sub.insert(0, d.name_en)
@@ -141,7 +142,9 @@ class GuideScreen(Screen):
         ticket_col.addStretch(1)
         box.addLayout(ticket_col, 1)
         if not portrait:
-            card.setFixedWidth(max(440, t.px(300) + 80))
+            card.setFixedWidth(max(440, t.px(340) + 80))  # large text: "Take a ticket for this" on one line
+            # large text: a smaller code leaves the caption and the ticket button their room
+            self.qr.set_side(260 if t.large else 300)
         return card
 
     def _section(self, col: QVBoxLayout, title: str) -> QVBoxLayout:

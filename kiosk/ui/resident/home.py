@@ -6,10 +6,11 @@ from datetime import datetime
 
 from PySide6.QtCore import QCoreApplication as Q
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QSizePolicy, QVBoxLayout
 
 from kiosk.ui.resident.common import Screen, english, label
 from kiosk.ui.widgets.tiles import BadgeMark, Row, Tile, clear_layout
+from kiosk.ui.widgets.word_wrap import WordWrapButton
 
 
 class HomeScreen(Screen):
@@ -19,8 +20,8 @@ class HomeScreen(Screen):
         super().__init__(kiosk)
         self.tiles: dict[str, Tile] = {}
         self.notice_rows: list[Row] = []
-        self.search_button = QPushButton()
-        self.ticket_button = QPushButton()
+        self.search_button = WordWrapButton()
+        self.ticket_button = WordWrapButton()
         self.search_button.setObjectName("home-search")
         self.ticket_button.setObjectName("home-ticket")
         self.search_button.setProperty("role", "search")
@@ -48,12 +49,12 @@ class HomeScreen(Screen):
 
         grid = QGridLayout()
         grid.setSpacing(20)
-        columns = 2 if portrait else 3
+        columns = 2 if portrait or t.large else 3  # large text: tiles wide enough for whole words
         for i, cat in enumerate(self.kiosk.catalog.categories()):
             count = Q.translate("Kiosk", "%n 项办事指南", None, cat.guide_count)
             title = (cat.name_en or cat.name) if en else cat.name
             subtitle = f"{cat.name} · {count}" if en else count
-            side = t.px(96)
+            side = 112 if t.large else 96  # large text: the room goes to the words, not the badge
             badge = BadgeMark(cat.name[:1], t.area_colour(i), side, "#000000" if t.large else "#ffffff")
             tile = Tile(title, subtitle, badge, theme=t, role="area-tile", small=en)
             tile.setObjectName(f"tile-{cat.code}")
@@ -71,12 +72,12 @@ class HomeScreen(Screen):
         else:
             row = QHBoxLayout()
             row.setSpacing(26)
-            row.addLayout(grid, 5)
+            row.addLayout(grid, 2 if t.large else 5)  # large text: two wide columns of tiles
             side = QVBoxLayout()
             side.setSpacing(22)
             side.addWidget(self.ticket_button, 2)
             side.addWidget(notices, 3)
-            row.addLayout(side, 3)
+            row.addLayout(side, 1 if t.large else 3)
             self.body.addLayout(row, 1)
 
     def _notices_card(self) -> QFrame:

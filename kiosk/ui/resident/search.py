@@ -12,6 +12,7 @@ from kiosk.ui.resident.common import Screen, english, label, scroll_area
 from kiosk.ui.theme import highlight_html
 from kiosk.ui.widgets.input_panel import InputPanel
 from kiosk.ui.widgets.tiles import Row, clear_layout
+from kiosk.ui.widgets.word_wrap import unbroken
 
 RESULT_LIMIT = 20
 MAX_INPUT = 60  # the field stops here; the search itself uses at most 40 characters
@@ -152,14 +153,14 @@ class SearchScreen(Screen):
             parts.append(escape(g.name_en))
         cat = self.kiosk.catalog.category(g.category_code)
         if cat is not None:
-            parts.append(escape((cat.name_en or cat.name) if en else cat.name))
+            parts.append(escape(unbroken((cat.name_en or cat.name) if en else cat.name)))
         self._show_row(g, title, " · ".join(parts))
 
     def _show_guides(self, guides: list[GuideSummary]) -> None:
         en = english(self.kiosk)
         for g in guides:
             cat = self.kiosk.catalog.category(g.category_code)
-            detail = escape((cat.name_en or cat.name) if en else cat.name) if cat else ""
+            detail = escape(unbroken((cat.name_en or cat.name) if en else cat.name)) if cat else ""
             if en and g.name_en:
                 detail = escape(g.name_en) + (" · " + detail if detail else "")
             self._show_row(g, escape(g.name), detail)

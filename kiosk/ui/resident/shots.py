@@ -187,3 +187,30 @@ def ticket_english_large(ctx: ShotContext) -> QWidget:
     window.large_button.click()
     window.go("ticket", business=window.queue.businesses()[0].code)
     return window
+
+
+def large_english(ctx: ShotContext, window: KioskWindow) -> KioskWindow:
+    if window.language != "en":
+        window.language_button.click()
+    if not window.large:
+        window.large_button.click()
+    return window
+
+
+@shot("kiosk-home-english-large")
+def home_english_large(ctx: ShotContext) -> QWidget:
+    """Whole words in two wide columns of tiles: no "Securit", "Disabilit"."""
+    return large_english(ctx, fresh(ctx))
+
+
+@shot("kiosk-guide-english-large")
+def guide_english_large(ctx: ShotContext) -> QWidget:
+    """The QR caption under the code, "Take a ticket for this" whole, 读给我听 wrapped between words."""
+    window = large_english(ctx, fresh(ctx))
+    window.go("guide", uid=sample_guide_uid(window))
+    return window
+
+
+@shot("kiosk-portrait-english-large")
+def portrait_english_large(ctx: ShotContext) -> QWidget:
+    return large_english(ctx, other_orientation(ctx, "portrait"))

@@ -78,6 +78,21 @@ class TicketScreen(Screen):
         self.error = ""
         self.pending = ""
 
+    def _refusal_text(self, exc: Exception) -> str:
+        """Why no ticket was issued, in the screen's language (the error's Chinese text for a
+        refusal the kiosk has no words of its own for)."""
+        code, params = getattr(exc, "code", ""), getattr(exc, "params", {})
+        name = str(params.get("name", ""))
+        if english(self.kiosk):
+            name = str(params.get("name_en") or name)
+        if code == "sold_out":
+            return Q.translate("Kiosk", "今日%1的号已取完，请明天再来或咨询工作人员").replace("%1", name)
+        if code == "business_paused":
+            return Q.translate("Kiosk", "%1暂停取号，请咨询工作人员").replace("%1", name)
+        if code == "unknown_business":
+            return Q.translate("Kiosk", "没有这项业务，请返回重新选择")
+        return str(exc)
+
     def _issue(self, business_code: str, wants_priority: bool = False) -> None:
         queue = self.kiosk.queue
         if queue is None:
@@ -87,9 +102,9 @@ class TicketScreen(Screen):
 
         try:
             ticket = queue.issue_ticket(business_code, priority=wants_priority)
-        except QueueError as exc:  # a Chinese message for the screen
+        except QueueError as exc:  # its code and parameters, worded in the screen's language
             log.warning("could not issue a ticket for %s: %s", business_code, exc)
-            self.error, self.ticket = str(exc), None
+            self.error, self.ticket = self._refusal_text(exc), None
             return
         except Exception:
             log.exception("issuing a ticket for %s failed", business_code)
@@ -271,9 +286,12 @@ class TicketScreen(Screen):
         number_row.setSpacing(36)
         number_row.addWidget(number)
         self.read_aloud.show_state()
-        number_row.addWidget(self.read_aloud, 0, Qt.AlignmentFlag.AlignVCenter)
+        if self.kiosk.orientation == "landscape":
+            number_row.addWidget(self.read_aloud, 0, Qt.AlignmentFlag.AlignVCenter)
         number_row.addStretch(1)
         info.addWidget(number_line)
+        if self.kiosk.orientation != "landscape":  # under the number: beside it, it is wider than the screen
+            info.addWidget(self.read_aloud)
         info.addWidget(label(self._business_title(tk), "title"))
         ahead = label(Q.translate("Kiosk", "前面还有 %n 人", None, tk.people_ahead), "title")
         ahead.setObjectName("ticket-ahead")

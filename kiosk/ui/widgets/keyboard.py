@@ -7,6 +7,8 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import QGridLayout, QPushButton, QSizePolicy, QWidget
 
+from kiosk.ui.widgets.word_wrap import WordWrapButton
+
 ROWS = ["1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm"]
 
 
@@ -44,7 +46,7 @@ class OnScreenKeyboard(QWidget):
         self.retranslate()
 
     def _key(self, text: str, slot) -> QPushButton:  # type: ignore[no-untyped-def]
-        key = QPushButton(text)
+        key = WordWrapButton(text)
         key.setProperty("role", "key")
         key.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         key.clicked.connect(slot)

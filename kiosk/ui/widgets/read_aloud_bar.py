@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from kiosk.services.read_aloud import Reader
+from kiosk.ui.widgets.word_wrap import WordWrapButton
 
 _reader: Reader | None = None
 
@@ -32,14 +33,14 @@ class ReadAloudBar(QWidget):
         self.setObjectName(name)
         self.script = script
         self._reader = reader
-        self.read_button = QPushButton()
+        self.read_button = WordWrapButton()
         self.read_button.setObjectName(f"{name}-start")
         self.read_button.setProperty("role", "primary")
         self.read_button.clicked.connect(self.start)
-        self.pause_button = QPushButton()
+        self.pause_button = WordWrapButton()
         self.pause_button.setObjectName(f"{name}-pause")
         self.pause_button.clicked.connect(self.toggle_pause)
-        self.stop_button = QPushButton()
+        self.stop_button = WordWrapButton()
         self.stop_button.setObjectName(f"{name}-stop")
         self.stop_button.clicked.connect(self.stop)
         row = QHBoxLayout(self)

@@ -14,6 +14,8 @@ from PySide6.QtCore import QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
+from kiosk.ui.widgets.word_wrap import fitting_font, wrap
+
 if TYPE_CHECKING:
     from kiosk.ui.theme import Theme
 
@@ -90,6 +92,13 @@ class Badge(QWidget):
         painter.end()
 
 
+class _TextBox(NamedTuple):
+    x: int
+    width: int
+    height: int
+    parts: list[tuple[QFont, list[str], str]]  # per text: the font it fits in, its lines, the text
+
+
 class Tile(QPushButton):
     """A large button: a badge, a title and a line under it, vertically centred.
 
@@ -101,7 +110,7 @@ class Tile(QPushButton):
     MARGINS = (24, 14, 24, 14)  # left, top, right, bottom
     BADGE_GAP = 22
     LINE_GAP = 4
-    WRAP = Qt.TextFlag.TextWordWrap.value | Qt.AlignmentFlag.AlignLeft.value
+    ALIGN = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 
     def __init__(self, title: str, subtitle: str = "", badge: BadgeMark | None = None,
                  parent: QWidget | None = None, *, theme: Theme, role: str = "tile", small: bool = False):
@@ -117,29 +126,30 @@ class Tile(QPushButton):
         self.title_colour, self.sub_colour = QColor(theme.text), QColor(theme.muted)
         self.setAccessibleName(title)
         self.setAccessibleDescription(subtitle)
-        self._boxes: dict[int, tuple[int, int, int]] = {}  # layouts ask for the same widths again and again
+        self._boxes: dict[int, _TextBox] = {}  # layouts ask for the same widths again and again
 
-    def _text_box(self, width: int) -> tuple[int, int, int]:
-        """x and width of the text column, and the height of its text, in a tile `width` wide."""
+    def _text_box(self, width: int) -> _TextBox:
+        """The text column in a tile `width` wide: where, how wide, how high, and its lines."""
         if width not in self._boxes:
             left, _, right, _ = self.MARGINS
             x = left + (self.badge.side + self.BADGE_GAP if self.badge is not None else 0)
             text_width = max(1, width - x - right)
-            height = self._lines_height(self.title_font, self.title, text_width)
-            if self.subtitle:
-                height += self.LINE_GAP + self._lines_height(self.sub_font, self.subtitle, text_width)
-            self._boxes[width] = (x, text_width, height)
+            parts = []
+            for font, text in ((self.title_font, self.title), (self.sub_font, self.subtitle)):
+                if text:  # a smaller font step when a word would not fit: never cut a word
+                    fitted = fitting_font(font, [text], text_width)
+                    parts.append((fitted, wrap(text, QFontMetrics(fitted), text_width), text))
+            height = sum(QFontMetrics(f).lineSpacing() * len(lines) for f, lines, _ in parts)
+            height += self.LINE_GAP * (len(parts) - 1)
+            self._boxes[width] = _TextBox(x, text_width, height, parts)
         return self._boxes[width]
-
-    def _lines_height(self, font: QFont, text: str, width: int) -> int:
-        return QFontMetrics(font).boundingRect(QRect(0, 0, width, 100_000), self.WRAP, text).height()
 
     def hasHeightForWidth(self) -> bool:
         return True
 
     def heightForWidth(self, width: int) -> int:
         _, top, _, bottom = self.MARGINS
-        content = max(self.badge.side if self.badge is not None else 0, self._text_box(width)[2])
+        content = max(self.badge.side if self.badge is not None else 0, self._text_box(width).height)
         return max(super().sizeHint().height(), top + bottom + content)  # the style sheet's min-height counts
 
     def sizeHint(self) -> QSize:
@@ -158,24 +168,28 @@ class Tile(QPushButton):
         width = max(super().sizeHint().width(), left + badge + right + characters * self.title_font.pixelSize())
         return QSize(width, self.heightForWidth(width))
 
+    def text_lines(self) -> list[tuple[QFont, int, list[str], str]]:
+        """What the tile paints: per text, its font, the width it has, its lines and the text."""
+        box = self._text_box(self.width())
+        return [(font, box.width, lines, text) for font, lines, text in box.parts]
+
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)  # the style sheet's button: background, border, pressed state
         _, top, _, bottom = self.MARGINS
-        x, width, height = self._text_box(self.width())
+        box = self._text_box(self.width())
         inner = self.height() - top - bottom
         painter = QPainter(self)
         if self.badge is not None:
             self.badge.draw(painter, self.MARGINS[0], top + (inner - self.badge.side) // 2, self.title_font)
-        y = top + max(0, (inner - height) // 2)
-        for font, colour, text in ((self.title_font, self.title_colour, self.title),
-                                   (self.sub_font, self.sub_colour, self.subtitle)):
-            if not text:
-                continue
+        y = top + max(0, (inner - box.height) // 2)
+        for (font, lines, _), colour in zip(box.parts, (self.title_colour, self.sub_colour), strict=False):
             painter.setFont(font)
             painter.setPen(colour)
-            lines = self._lines_height(font, text, width)
-            painter.drawText(QRect(x, y, width, lines), self.WRAP, text)
-            y += lines + self.LINE_GAP
+            step = QFontMetrics(font).lineSpacing()
+            for line in lines:
+                painter.drawText(QRect(box.x, y, box.width, step), self.ALIGN, line)
+                y += step
+            y += self.LINE_GAP
         painter.end()
 
 

@@ -24,7 +24,6 @@ from kiosk.lan.client import (  # noqa: E402
     ActionUnconfirmed,
     HallUnreachable,
     LocalCounterClient,
-    LoginError,
     RemoteCounterClient,
 )
 from kiosk.lan.once import ABANDONED, RequestLog  # noqa: E402
@@ -167,7 +166,9 @@ def test_client_knows_nothing_was_sent_to_a_closed_port(hall):
     assert q.ticket("A001").state == "waiting"
 
 
-def test_settle_after_a_hall_restart_asks_for_a_new_login(hall, relay, cache):
+def test_settle_after_a_hall_restart_keeps_the_login_and_says_not_done(hall, relay, cache):
+    """The sign-in survives the restart (it is in the hall cache); the press that never reached
+    the hall is reported not done, so the clerk can press again without a new PIN."""
     q, server = hall
     q.issue_ticket("labor")
     c = RemoteCounterClient(relay.url, TOKEN, timeout=0.5)
@@ -180,8 +181,9 @@ def test_settle_after_a_hall_restart_asks_for_a_new_login(hall, relay, cache):
     server = HallApiServer(create_app(LocalCounterClient(q, AuthService(cache)), TOKEN), port=port).start()
     try:
         c = RemoteCounterClient(server.url, TOKEN, timeout=1.0)
-        with pytest.raises(LoginError, match="重新登录"):
+        with pytest.raises(ActionNotDone):
             c.settle(clerk, lost.value)
         assert q.ticket("A001").state == "waiting"
+        assert c.call_next(clerk, 1).label == "A001"  # the same session, no new login
     finally:
         server.stop()

@@ -97,3 +97,63 @@ def test_window_numbers_out_of_range_are_4xx(lan, number):
               requests.get(f"{server.url}/api/v1/windows/{number}/state", headers=headers, timeout=5)):
         assert r.status_code == 422, r.text
         assert "error" in r.json()
+
+
+def restart(server, hall, clock, auth):  # type: ignore[no-untyped-def]
+    """Stop the LAN server and start a new app on the same hall cache and port: a hall restart."""
+    port = server.port
+    server.stop()
+    queue = QueueService(hall.cache, hall.events, tz=hall.tz, config=hall.config)
+    app = create_app(LocalCounterClient(queue, auth, None, hall), TOKEN, session_idle_hours=4,
+                     now=clock.now, monotonic=clock.monotonic)
+    return HallApiServer(app, port=port).start()
+
+
+@pytest.fixture
+def lan_hall(hall_config):
+    hall = Hall(hall_config)
+    auth = AuthService(hall.cache)
+    clock = Clock()
+    queue = QueueService(hall.cache, hall.events, tz=hall.tz, config=hall.config)
+    servers = [HallApiServer(create_app(LocalCounterClient(queue, auth, None, hall), TOKEN, session_idle_hours=4,
+                                        now=clock.now, monotonic=clock.monotonic)).start()]
+    try:
+        yield hall, auth, clock, servers, queue.windows()[0].number
+    finally:
+        servers[-1].stop()
+        hall.close()
+
+
+def test_a_hall_restart_keeps_a_valid_session_and_stores_only_hashes(lan_hall):
+    from sqlalchemy import select
+
+    from sync.cache.models import ConsoleSession
+
+    hall, auth, clock, servers, window = lan_hall
+    headers = login(servers[-1])
+    key = headers["X-Staff-Session"]
+    clock.mono = 5.0  # a new process: its monotonic clock starts again
+    clock.wall += timedelta(minutes=30)
+    servers.append(restart(servers[-1], hall, clock, auth))
+    assert pause(servers[-1], window, headers).status_code == 200  # no new login
+    with hall.cache.reading() as s:
+        [row] = s.scalars(select(ConsoleSession)).all()
+        stored = " ".join(str(v) for v in (row.key_hash, row.stamp_hash, row.staff_id))
+    assert key not in stored and len(row.key_hash) == 64  # a copy of the cache signs nobody in
+
+
+@pytest.mark.parametrize(("while_off", "says"), [("idle", "未操作"), ("pin_reset", "PIN"), ("midnight", "当天")])
+def test_a_session_that_ended_while_the_hall_was_off_stays_ended(lan_hall, while_off, says):
+    hall, auth, clock, servers, window = lan_hall
+    headers = login(servers[-1])
+    servers[-1].stop()
+    if while_off == "idle":  # off longer than the idle limit; the new process's clock starts again
+        clock.wall += timedelta(hours=4, minutes=5)
+        clock.mono = 5.0
+    elif while_off == "pin_reset":
+        auth.reset_pin("李文", "9876", actor="test")
+    else:  # past midnight in the hall's zone: the day ends first
+        clock.wall += timedelta(hours=14)
+    servers.append(restart(servers[-1], hall, clock, auth))
+    r = pause(servers[-1], window, headers)
+    assert r.status_code == 401 and says in r.json()["error"]

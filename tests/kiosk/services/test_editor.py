@@ -21,6 +21,7 @@ from kiosk.services.editor import (
 )
 from sync.cache import models as m
 from sync.content import derive_uid
+from sync.problems import invalid
 
 DIBAO = derive_uid("guide", "MZ-001")
 
@@ -134,7 +135,7 @@ def test_bad_input_is_refused_and_nothing_stored_changes(hall, editor, people, e
     state.data[field] = value
     with pytest.raises(ValidationFailed) as caught:
         editor.publish(people["editor"], state)
-    assert message in caught.value.errors[field]
+    assert message in caught.value.errors[field].text("zh_CN")
     assert counts(hall) == before and events == []
     assert editor.load("guide", DIBAO).data == original
 
@@ -162,7 +163,7 @@ def test_notice_ending_before_it_starts_is_refused(editor, people):
     state.data.update(title="停水通知", body="本周六停水。", starts_on="2026-12-05", ends_on="2026-12-01")
     with pytest.raises(ValidationFailed) as caught:
         editor.publish(people["editor"], state)
-    assert "结束日期早于开始日期" in caught.value.errors["ends_on"]
+    assert caught.value.errors["ends_on"] == invalid("ends_before_start", starts="2026-12-05")
     state.data["ends_on"] = "2026-12-06"
     assert editor.publish(people["editor"], state) == 1
 
@@ -172,11 +173,11 @@ def test_duplicate_ticket_prefix_and_codes_are_refused(editor, people):
     state.data.update(code="elderly", name="养老服务业务", name_en="Elderly care", prefix="A")
     with pytest.raises(ValidationFailed) as caught:
         editor.publish(people["head"], state)
-    assert "票号前缀 A 已被“劳动保障业务”使用" in caught.value.errors["prefix"]
+    assert caught.value.errors["prefix"] == invalid("prefix_taken", prefix="A", by="劳动保障业务")
     state.data.update(prefix="G", code="labor")
     with pytest.raises(ValidationFailed) as caught:
         editor.publish(people["head"], state)
-    assert "编码 labor 已被" in caught.value.errors["code"]
+    assert caught.value.errors["code"].code == "code_taken"
     state.data["code"] = "elderly"
     assert editor.publish(people["head"], state) == 1
 
@@ -184,7 +185,10 @@ def test_duplicate_ticket_prefix_and_codes_are_refused(editor, people):
     guide.data["business"] = "nosuch"
     guide.data["code"] = "MZ-002"
     errors = editor.validate("guide", guide.data)
-    assert "不存在" in errors["business"] and "已被" in errors["code"]
+    assert (errors["business"].code, errors["code"].code) == ("unknown_business", "code_taken")
+    # a code and parameters: the screen picks the words, one language at a time
+    assert errors["business"].text("zh_CN") == "业务 nosuch 不存在"
+    assert errors["business"].text("en") == "unknown business type nosuch"
 
 
 def test_role_limits(editor, people):

@@ -49,8 +49,11 @@ def test_max_number_per_day(cache, clock):
     q, _ = make_queue(cache, clock, max_number=9)
     for _ in range(9):
         q.issue_ticket("labor")
-    with pytest.raises(QueueError, match="号已取完"):
+    with pytest.raises(QueueError, match="号已取完") as refused:
         q.issue_ticket("labor")
+    # a code and parameters for a screen in another language (the kiosk's English 取号)
+    assert refused.value.code == "sold_out"
+    assert refused.value.params["business"] == "labor" and refused.value.params["name"] == "劳动保障业务"
 
 
 def test_call_next_oldest_first_and_finishes_previous(q):

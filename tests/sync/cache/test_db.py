@@ -141,3 +141,30 @@ def test_a_cache_from_an_unknown_release_is_refused_not_guessed(tmp_path):
     engine = make_engine(path)
     assert current_revision(engine) == "from-the-future"  # nothing was changed
     engine.dispose()
+
+
+def test_a_cache_at_the_first_release_upgrades_to_console_sessions_keeping_its_rows(tmp_path):
+    """0001 -> 0002 adds the console sessions' table to a hall's existing cache, rows kept."""
+    from alembic import command
+
+    from sync.cache.db import SCHEMA_HEAD, alembic_config, current_revision, make_engine
+    from sync.cache.models import ConsoleSession
+
+    path = tmp_path / "c.sqlite3"
+    engine = make_engine(path)
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.exec_driver_sql("INSERT INTO category (uid, version, code, name, name_en, icon, sort_order, updated_at)"
+                             " VALUES ('u1', 1, 'labor', '劳动保障', '', '', 1, '2026-12-01 00:00:00.000000')")
+    assert current_revision(engine) == "0001"
+    engine.dispose()
+    cache = open_cache(path)
+    try:
+        assert current_revision(cache.engine) == SCHEMA_HEAD == "0002"
+        with cache.sessions() as s:
+            assert s.scalar(select(Category.name)) == "劳动保障"
+            assert s.scalar(select(func.count()).select_from(ConsoleSession)) == 0
+    finally:
+        cache.close()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QPushButton
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services"))
 
@@ -154,7 +154,9 @@ def test_transfer_dialog(qtbot, world):
         assert isinstance(dialog, TransferDialog)
         dialog.business.setCurrentIndex(dialog.business.findData("civil"))
         dialog.window.setCurrentIndex(dialog.window.findData(3))
-        dialog.accept()
+        accept, cancel = (dialog.findChild(QPushButton, name) for name in ("dialog-accept", "dialog-cancel"))
+        assert (accept.text(), cancel.text()) == ("转移", "取消")  # not Qt's English OK / Cancel
+        accept.click()
 
     QTimer.singleShot(50, choose)
     qtbot.keyClick(console, Qt.Key.Key_F4)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import copy
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMessageBox
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 from sqlalchemy import select
 
 from kiosk.services.catalog import Catalog
@@ -62,6 +62,7 @@ def test_edit_materials_and_steps_publish_and_restore(qtbot, hall, monkeypatch):
     qtbot.mouseClick(form.materials.buttons.buttons["add_row"], LEFT)
     qtbot.mouseClick(page.publish_button, LEFT)
     assert "电话格式不对" in form.error_text("phone")
+    assert "phone" not in form.error_text("phone")  # the editor's language only, not "中文 (English)"
     assert f"第{row + 2}行 材料名称：不能为空" in form.error_text("materials")
     assert form.error_text("name") == ""
     assert "未发布" in page.status.text()
@@ -98,7 +99,14 @@ def test_edit_materials_and_steps_publish_and_restore(qtbot, hall, monkeypatch):
     assert rows["咨询电话"] == ("028-85550102（示例号码）", "028-85550199（示例号码）")
 
     # restore version 1 (as version 3)
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    def answer() -> None:  # the question's buttons say what they do, in Chinese (not Qt's Yes/No)
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        by_text = {b.text(): b for b in box.buttons()}
+        assert set(by_text) == {"恢复并发布", "取消"}
+        by_text["恢复并发布"].click()
+
+    QTimer.singleShot(50, answer)
     history.select_version(1)
     qtbot.mouseClick(history.restore_button, LEFT)
     assert "已将第 1 版恢复为第 3 版" in history.message.text()

@@ -248,6 +248,24 @@ def test_the_english_ticket_names_the_business_in_english(kiosk):
     assert "Civil affairs" in shown and "民政事务业务" not in shown
 
 
+def test_a_refused_ticket_is_explained_in_the_screens_language(kiosk, kiosk_hall):
+    """The queue refuses with a code and parameters; the kiosk words it (not "民政事务业务暂停取号"
+    on an English screen)."""
+    from sqlalchemy import update
+
+    from sync.cache.models import BusinessType
+
+    with kiosk_hall.cache.transaction() as s:
+        s.execute(update(BusinessType).where(BusinessType.code == "civil").values(active=False))
+    kiosk.set_language("en")
+    kiosk.go("ticket", business="civil")
+    shown = texts(kiosk.screens["ticket"])
+    assert "Civil affairs: no tickets are being issued now" in shown and "暂停" not in shown
+    kiosk.set_language("zh_CN")
+    kiosk.go("ticket", business="civil")
+    assert "民政事务业务暂停取号，请咨询工作人员" in texts(kiosk.screens["ticket"])
+
+
 def test_going_home_by_hand_clears_the_search(qtbot, kiosk):
     kiosk.go("search")
     kiosk.screens["search"].field.setText("qqxx")
