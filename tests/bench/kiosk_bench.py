@@ -43,7 +43,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 CHILD_TIMEOUT_S = 120
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 QUERIES = ["db", "dibao", "zuidishenghuobaozhang", "shiyedengji", "canjirenzheng", "jzz", "juzhuzheng",
            "gaolingjintie", "hulibutie", "yanglaobaoxian", "sfz", "hkb", "低保", "居住证", "残疾人护理补贴",
@@ -204,9 +203,9 @@ def percentile(values: list[float], p: float) -> float:
 
 def search(n: int) -> dict[str, float]:
     import psutil
-    from kiosk_guides import generate
 
     from kiosk.services.catalog import GuideSummary, IndexDoc, SearchIndex, settle_garbage_collector
+    from tests.bench.kiosk_guides import generate
 
     before = psutil.Process().memory_info().rss
     guides = generate(n)
@@ -237,8 +236,6 @@ def search(n: int) -> dict[str, float]:
 def sample_kiosk(**kw):  # type: ignore[no-untyped-def]
     """A kiosk window (1920×1080, offscreen) on a throw-away cache with the test catalogue."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    sys.path.insert(0, str(REPO / "tests" / "kiosk" / "services"))
-    from catalog_world import seed_catalog
     from PySide6.QtWidgets import QApplication
 
     from kiosk.config import HallConfig
@@ -246,6 +243,7 @@ def sample_kiosk(**kw):  # type: ignore[no-untyped-def]
     from kiosk.ui.fonts import install_ui_font
     from kiosk.ui.resident.window import KioskWindow
     from sync.cache.db import open_cache
+    from tests.kiosk.services.catalog_world import seed_catalog
 
     app = QApplication.instance() or QApplication([])
     with tempfile.TemporaryDirectory() as tmp:
@@ -326,11 +324,9 @@ def handwriting(recognitions: int = 200) -> dict[str, float]:
 
 
 def pinyin_candidates() -> dict[str, float]:
-    sys.path.insert(0, str(REPO / "tests" / "kiosk" / "services"))
-    from catalog_world import GUIDES
-
     from kiosk.services.catalog import settle_garbage_collector
     from kiosk.services.pinyin_input import PinyinInput
+    from tests.kiosk.services.catalog_world import GUIDES
 
     engine = PinyinInput.load()
     engine.learn([g[2] for g in GUIDES] + [k for g in GUIDES for k in g[4]])

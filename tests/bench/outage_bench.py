@@ -37,8 +37,6 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests" / "kiosk" / "services"))
-sys.path.insert(0, str(REPO / "tests" / "sync"))
 
 
 class Ticks:
@@ -105,7 +103,6 @@ class Silent:
 
 def counter_outage(outage_s: float) -> dict:
     from PySide6.QtWidgets import QApplication
-    from queue_world import TZ, add_clerks, make_queue, seed_hall
 
     from kiosk.lan.api import HallApiServer, create_app
     from kiosk.lan.client import LocalCounterClient, RemoteCounterClient
@@ -113,6 +110,7 @@ def counter_outage(outage_s: float) -> dict:
     from kiosk.ui.counter.console import CounterConsole
     from kiosk.ui.gui_gc import collect_on_gui_thread
     from sync.cache.db import open_cache
+    from tests.kiosk.services.queue_world import TZ, add_clerks, make_queue, seed_hall
 
     app = QApplication.instance() or QApplication([])
     collect_on_gui_thread(app)  # as `yizhan counter` does: the LAN threads never free Qt objects
@@ -177,13 +175,13 @@ def counter_outage(outage_s: float) -> dict:
 
 def sync_outage(gap_s: float) -> dict:
     import uvicorn
-    from conftest import TicketMaker, record_apply
 
     from sync.cache.db import open_cache
     from sync.client import SyncWorker, wait_until
     from sync.office import store
     from sync.office.api import create_app
     from sync.office.db import OfficeDB
+    from tests.sync.office_world import TicketMaker, record_apply
 
     folder = Path(tempfile.mkdtemp(prefix="yizhan-outage-sync-"))
     db = OfficeDB(f"sqlite:///{folder / 'office.sqlite3'}")

@@ -27,8 +27,7 @@ import time
 import uuid
 from urllib.parse import quote, urlsplit
 
-from sync_load import Hall, push_body
-
+from tests.bench.sync_load import Hall, push_body
 
 STATUSES: dict[str, int] = {}  # what the halls' failed requests met
 

@@ -3,16 +3,10 @@ and a remote client that notices the hall going away and coming back."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 import requests
-
-sys.path.insert(0, str(Path(__file__).resolve().parent / "services"))
-
-from queue_world import Recorder, add_clerks, make_queue, seed_hall  # noqa: E402
 
 from kiosk.config import HallConfig  # noqa: E402
 from kiosk.lan.api import HallApiServer, create_app, lan_token  # noqa: E402
@@ -26,6 +20,7 @@ from kiosk.lan.client import (  # noqa: E402
 from kiosk.services.auth import AuthService  # noqa: E402
 from kiosk.services.printer import TicketPrinter  # noqa: E402
 from kiosk.services.queue import QueueError  # noqa: E402
+from tests.kiosk.services.queue_world import Recorder, add_clerks, make_queue, seed_hall  # noqa: E402
 
 TOKEN = "test-token-123"
 

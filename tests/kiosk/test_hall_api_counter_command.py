@@ -11,15 +11,11 @@ import sys
 import threading
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "services"))
-sys.path.insert(0, str(Path(__file__).resolve().parent / "lan"))
-
-from lanproxy import LanProxy  # noqa: E402
-from queue_world import add_clerks, make_queue, seed_hall  # noqa: E402
-
 from kiosk.lan.api import HallApiServer, create_app  # noqa: E402
 from kiosk.lan.client import LocalCounterClient  # noqa: E402
 from kiosk.services.auth import AuthService  # noqa: E402
+from tests.kiosk.lan.lanproxy import LanProxy  # noqa: E402
+from tests.kiosk.services.queue_world import add_clerks, make_queue, seed_hall  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 

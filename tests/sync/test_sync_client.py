@@ -8,11 +8,11 @@ import sys
 import time
 
 import pytest
-from conftest import TicketMaker, office_tickets, record_apply
 from sqlalchemy import select
 
 from sync.cache.models import Outbox
 from sync.client import SyncError, SyncWorker, wait_until
+from tests.sync.office_world import TicketMaker, office_tickets, record_apply
 
 
 def test_backoff_grows_with_jitter_and_is_capped(make_cache):
@@ -48,7 +48,7 @@ def test_worker_thread_wakes_on_local_change(office, make_cache):
 
 
 def test_wake_ups_during_backoff_retry_early_but_not_often(make_cache, monkeypatch):
-    from conftest import free_port
+    from tests.sync.office_world import free_port
 
     worker = SyncWorker(make_cache(), f"http://127.0.0.1:{free_port()}", "t", apply_content=record_apply,
                         timeout_s=1, min_retry_s=1.0)  # nothing listens on that port
@@ -71,13 +71,12 @@ def test_wake_ups_during_backoff_retry_early_but_not_often(make_cache, monkeypat
 def test_a_new_ticket_ends_the_backoff_once_the_office_is_back(office_db_factory, hall_config, monkeypatch):
     """The hall as the app wires it (start_sync): the office is down, the worker backs off; the
     office comes back; the next ticket's event wakes the worker, which syncs at once."""
-    from conftest import ServerThread
-
     from kiosk.hall import Hall
     from kiosk.services.embedded_office import start_sync
     from kiosk.services.queue import QueueService
     from sync.office import store
     from sync.office.api import create_app
+    from tests.sync.office_world import ServerThread
 
     db = office_db_factory("sqlite")
     with db.sessions.begin() as s:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
-from conftest import office_events, office_tickets
-from faultproxy import FaultProxy
 from sqlalchemy import func, select
 from test_sync_hall import (
     HEAD,
@@ -25,6 +23,8 @@ from kiosk.services.queue import QueueService
 from sync.cache import models as m
 from sync.client import SyncError
 from sync.office.models import PushEntry
+from tests.sync.faultproxy import FaultProxy
+from tests.sync.office_world import office_events, office_tickets
 
 
 def test_faulty_network_loses_and_doubles_nothing(office, tmp_path, hall_config, sample_records):

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
-from conftest import office_events, office_tickets
 from sqlalchemy import select
 
 from kiosk.hall import Hall
@@ -16,6 +15,7 @@ from kiosk.services.editor import EditorService
 from kiosk.services.queue import QueueService
 from sync.cache import models as m
 from sync.client import SyncError, SyncWorker
+from tests.sync.office_world import office_events, office_tickets
 
 HEAD = StaffSession(3, "王建国", "head")
 

@@ -16,12 +16,12 @@ import sys
 from pathlib import Path
 
 import requests
-from faultproxy import Relay, read_request
 
 from kiosk.hall import Hall
 from kiosk.services.embedded_office import start_sync
 from kiosk.services.queue import QueueService
 from sync.client import wait_until
+from tests.sync.faultproxy import Relay, read_request
 
 ROOT = Path(__file__).resolve().parents[2]
 

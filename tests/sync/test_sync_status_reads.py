@@ -4,9 +4,8 @@ waiting for the lock and holding up the next counter action in turn."""
 
 from __future__ import annotations
 
-from conftest import TicketMaker, record_apply
-
 from sync.client import SyncWorker
+from tests.sync.office_world import TicketMaker, record_apply
 from tests.sync.writelock import write_lock_held
 
 

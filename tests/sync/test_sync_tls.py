@@ -5,12 +5,12 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from conftest import ServerThread, TicketMaker, office_tickets, record_apply
 
 from kiosk.config import OfficeSection
 from sync.client import SyncError, sync_worker_for
 from sync.office import store
 from sync.office.api import create_app
+from tests.sync.office_world import ServerThread, TicketMaker, office_tickets, record_apply
 
 
 def make_certs(d) -> tuple[str, str, str]:

@@ -19,15 +19,23 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from conftest import PG_URL, TicketMaker, drop_pg_schema, free_port, local_events, office_events, pg_schema_db, \
-    record_apply
-from faultproxy import FaultProxy, Relay, read_request
 from sqlalchemy import func, select
 
 from kiosk.lan.client import hall_status
 from sync.cache.models import ContentRevision, Outbox
 from sync.client import SyncWorker, wait_until
 from sync.office import store, wakeups
+from tests.sync.faultproxy import FaultProxy, Relay, read_request
+from tests.sync.office_world import (
+    PG_URL,
+    TicketMaker,
+    drop_pg_schema,
+    free_port,
+    local_events,
+    office_events,
+    pg_schema_db,
+    record_apply,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT_S = 30.0  # the hall's wait: every answer below must come long before it

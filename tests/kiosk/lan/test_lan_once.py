@@ -4,7 +4,6 @@ loopback, and the remote client through a relay that loses answers or never answ
 
 from __future__ import annotations
 
-import sys
 import threading
 from pathlib import Path
 
@@ -12,11 +11,6 @@ import pytest
 import requests
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent / "services"))
-
-from lanproxy import LanProxy  # noqa: E402
-from queue_world import add_clerks, make_queue, seed_hall  # noqa: E402
 
 from kiosk.lan.api import HallApiServer, create_app  # noqa: E402
 from kiosk.lan.client import (  # noqa: E402
@@ -28,6 +22,8 @@ from kiosk.lan.client import (  # noqa: E402
 )
 from kiosk.lan.once import ABANDONED, RequestLog  # noqa: E402
 from kiosk.services.auth import AuthService  # noqa: E402
+from tests.kiosk.lan.lanproxy import LanProxy  # noqa: E402
+from tests.kiosk.services.queue_world import add_clerks, make_queue, seed_hall  # noqa: E402
 
 TOKEN = "tok"
 

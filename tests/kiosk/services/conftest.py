@@ -4,7 +4,8 @@ moves. A test module that needs another start time overrides `clock`."""
 from __future__ import annotations
 
 import pytest
-from queue_world import Clock, make_queue, seed_hall
+
+from tests.kiosk.services.queue_world import Clock, make_queue, seed_hall
 
 
 @pytest.fixture

@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from queue_world import TZ, Clock
 from sqlalchemy import event, insert, select
 
 from kiosk.services.queue import RECENT_CALLS
 from sync.cache.models import BusinessType, Ticket, TicketEvent, Window
+from tests.kiosk.services.queue_world import TZ, Clock
 
 
 @pytest.fixture

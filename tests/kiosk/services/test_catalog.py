@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from catalog_world import EMPTY_GUIDE_CODE, seed_catalog
 from sqlalchemy import select
 
 from kiosk.services.catalog import Catalog, GuideSummary, IndexDoc, SearchIndex, normalize_query, spell
 from kiosk.services.events import EventBus
 from kiosk.services.links import guide_url, office_public_url, ticket_url
 from sync.cache.models import ServiceGuide
+from tests.kiosk.services.catalog_world import EMPTY_GUIDE_CODE, seed_catalog
 
 
 @pytest.fixture

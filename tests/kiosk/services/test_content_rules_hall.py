@@ -5,7 +5,6 @@ record and the field, and store nothing."""
 from __future__ import annotations
 
 import pytest
-from editor_world import build_template, copy_hall
 from sqlalchemy import func, select
 
 from kiosk.cli import main
@@ -15,6 +14,7 @@ from kiosk.services.editor import EditorService, ValidationFailed
 from sync.cache import models as m
 from sync.cache.db import open_cache
 from sync.content import derive_uid
+from tests.kiosk.services.editor_world import build_template, copy_hall
 from tests.sync.content_bad_inputs import BAD_IDS, BAD_TEXT, OTHER_LD001, folder_with, spoil_guide
 
 

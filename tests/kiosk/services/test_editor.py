@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 
 import pytest
-from editor_world import build_template, copy_hall
 from sqlalchemy import func, select
 
 from kiosk.services.auth import PermissionDenied
@@ -22,6 +21,7 @@ from kiosk.services.editor import (
 from sync.cache import models as m
 from sync.content import derive_uid
 from sync.problems import invalid
+from tests.kiosk.services.editor_world import build_template, copy_hall
 
 DIBAO = derive_uid("guide", "MZ-001")
 

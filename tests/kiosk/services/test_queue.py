@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from queue_world import TZ, Clock, Recorder, make_queue, seed_hall
 from sqlalchemy import func, select
 
 from kiosk.services.queue import QueueError
 from sync.cache.models import AuditLog, Outbox, Ticket, TicketEvent
+from tests.kiosk.services.queue_world import TZ, Clock, Recorder, make_queue, seed_hall
 
 
 def events_of(cache, label):

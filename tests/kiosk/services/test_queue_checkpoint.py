@@ -8,12 +8,12 @@ import sqlite3
 import struct
 
 import pytest
-from queue_world import Clock, make_queue, seed_hall
 from sqlalchemy import event, select
 
 from sync.cache.db import WAL_LIMIT_FRAMES
 from sync.cache.models import Ticket
 from sync.client import wait_until
+from tests.kiosk.services.queue_world import Clock, make_queue, seed_hall
 
 
 @pytest.fixture

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 from sqlalchemy import delete, select, update
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-
-import queue_crash  # noqa: E402
 
 from sync.cache.db import open_cache  # noqa: E402
 from sync.cache.models import Outbox, Ticket, TicketEvent  # noqa: E402
+from tests.bench import queue_crash  # noqa: E402
 
 
 def test_sixty_kills_lose_and_double_nothing():
@@ -27,10 +21,9 @@ def test_the_checker_sees_damage(tmp_path):
     path = tmp_path / "hall.sqlite3"
     queue_crash.seed(path)
     cache = open_cache(path)
-    from queue_world import TZ
-
     from kiosk.services.events import EventBus
     from kiosk.services.queue import QueueService
+    from tests.kiosk.services.queue_world import TZ
 
     q = QueueService(cache, EventBus(), tz=TZ)
     shown = {q.issue_ticket("labor").uid for _ in range(4)}

@@ -8,11 +8,11 @@ import sqlite3
 import uuid
 
 import pytest
-from queue_world import make_queue, seed_hall
 from sqlalchemy import event, func, select
 
 from kiosk.services.queue import QueueService
 from sync.cache.models import Outbox, Ticket, TicketEvent, new_seq_uid
+from tests.kiosk.services.queue_world import make_queue, seed_hall
 
 
 def raw_rows(cache, sql):

@@ -7,11 +7,11 @@ import multiprocessing as mp
 import threading
 from collections import Counter
 
-from queue_world import make_queue, seed_hall
 from sqlalchemy import select
 
 from sync.cache.db import open_cache
 from sync.cache.models import Ticket, TicketEvent
+from tests.kiosk.services.queue_world import make_queue, seed_hall
 
 
 def _race(workers):

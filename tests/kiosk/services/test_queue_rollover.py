@@ -10,13 +10,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from queue_world import TZ, Clock, Recorder, make_queue, seed_hall
 from sqlalchemy import func, select
 
 from kiosk.services import queue as queue_module
 from kiosk.services.queue import OPEN, QueueError
 from sync import wire
 from sync.cache.models import Outbox, Ticket, TicketEvent
+from tests.kiosk.services.queue_world import TZ, Clock, Recorder, make_queue, seed_hall
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from catalog_world import GUIDES, seed_catalog
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
@@ -20,6 +19,7 @@ from kiosk.services.catalog import Catalog
 from kiosk.services.events import EventBus
 from kiosk.services.queue import QueueService
 from sync.cache.models import Notice
+from tests.kiosk.services.catalog_world import GUIDES, seed_catalog
 from tests.sync.writelock import write_lock_held
 
 TZ = ZoneInfo("Asia/Shanghai")

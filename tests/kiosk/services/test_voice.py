@@ -7,10 +7,10 @@ import sys
 import wave
 
 import pytest
-from queue_world import make_queue, seed_hall
 
 from kiosk.config import VoiceSection
 from kiosk.services.voice import SOUNDS, VoiceCaller, call_clips, call_text, join_clips, window_words
+from tests.kiosk.services.queue_world import make_queue, seed_hall
 
 
 def fake_player(tmp_path, *, fail=False):

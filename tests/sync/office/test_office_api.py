@@ -8,10 +8,10 @@ import json
 import uuid
 
 import requests
-from conftest import TicketMaker, office_tickets, record_apply
 
 from sync import wire
 from sync.client import SyncWorker
+from tests.sync.office_world import TicketMaker, office_tickets, record_apply
 
 
 def hdr(token: str) -> dict[str, str]:

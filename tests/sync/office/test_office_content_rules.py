@@ -8,11 +8,18 @@ import uuid
 
 import pytest
 import requests
-from content_bad_inputs import BAD_IDS, BAD_TEXT, OTHER_LD001, folder_with, second_ld001, spoil_guide
 from sqlalchemy import func, select
 
 from kiosk.cli import main
 from sync.office.models import ContentRecord, Feed
+from tests.sync.content_bad_inputs import (
+    BAD_IDS,
+    BAD_TEXT,
+    OTHER_LD001,
+    folder_with,
+    second_ld001,
+    spoil_guide,
+)
 
 
 def hdr(token: str) -> dict[str, str]:

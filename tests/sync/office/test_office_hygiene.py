@@ -10,9 +10,9 @@ import logging
 import uuid
 
 import requests
-from conftest import TicketMaker, record_apply
 
 from sync.client import SyncWorker
+from tests.sync.office_world import TicketMaker, record_apply
 
 
 def hdr(token: str) -> dict[str, str]:

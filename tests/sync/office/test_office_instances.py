@@ -7,7 +7,14 @@ import uuid
 
 import pytest
 import requests
-from conftest import (
+from sqlalchemy import func, select
+
+from sync.cache.models import ContentRevision
+from sync.client import SyncWorker
+from sync.office import store
+from sync.office.api import create_app
+from sync.office.db import OfficeDB
+from tests.sync.office_world import (
     PG_URL,
     ServerThread,
     TicketMaker,
@@ -18,13 +25,6 @@ from conftest import (
     pg_schema_db,
     record_apply,
 )
-from sqlalchemy import func, select
-
-from sync.cache.models import ContentRevision
-from sync.client import SyncWorker
-from sync.office import store
-from sync.office.api import create_app
-from sync.office.db import OfficeDB
 
 
 def notice(title: str) -> dict:

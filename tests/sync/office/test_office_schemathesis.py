@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from conftest import ServerThread
 from hypothesis import HealthCheck, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import positive_data_acceptance
 
 from sync.office import store
 from sync.office.api import create_app
+from tests.sync.office_world import ServerThread
 
 
 @pytest.fixture(scope="module")

@@ -3,22 +3,16 @@ outages: test_console_outage.py)."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QPushButton
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services"))
-
-from queue_world import TZ, Recorder, add_clerks, make_queue, seed_hall  # noqa: E402
 
 from kiosk.config import HallConfig  # noqa: E402
 from kiosk.lan.client import LocalCounterClient  # noqa: E402
 from kiosk.services.auth import AuthService  # noqa: E402
 from kiosk.services.printer import TicketPrinter  # noqa: E402
 from kiosk.ui.counter.console import CounterConsole, TransferDialog  # noqa: E402
+from tests.kiosk.services.queue_world import TZ, Recorder, add_clerks, make_queue, seed_hall  # noqa: E402
 
 
 @pytest.fixture

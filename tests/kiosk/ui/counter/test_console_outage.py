@@ -5,7 +5,6 @@ say what is going on, never send an action twice, and come back by itself."""
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
@@ -13,17 +12,15 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 
 TESTS = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(TESTS / "services"))
-sys.path.insert(0, str(TESTS / "lan"))
 
-from lanproxy import LanProxy  # noqa: E402
-from queue_world import add_clerks, make_queue, seed_hall  # noqa: E402
 from test_console import make_console  # noqa: E402
 
 from kiosk.lan.api import HallApiServer, create_app  # noqa: E402
 from kiosk.lan.client import LocalCounterClient, RemoteCounterClient  # noqa: E402
 from kiosk.services.auth import AuthService  # noqa: E402
 from kiosk.ui.counter.console import LOST, POLL_MS, CounterConsole, TransferDialog  # noqa: E402
+from tests.kiosk.lan.lanproxy import LanProxy  # noqa: E402
+from tests.kiosk.services.queue_world import add_clerks, make_queue, seed_hall  # noqa: E402
 
 WAIT = 15_000  # ms; generous, for a busy test machine
 

@@ -1,13 +1,9 @@
 """Editor UI tests share the editor service tests' hall template (tests/kiosk/services/editor_world.py)."""
 
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services"))
-
-from editor_world import build_template, copy_hall  # noqa: E402
+from tests.kiosk.services.editor_world import build_template, copy_hall  # noqa: E402
 
 
 @pytest.fixture(scope="session")

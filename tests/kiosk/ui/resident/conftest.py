@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
 # The catalogue fixture data lives next to the catalogue's own tests.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services"))
-
-from catalog_world import seed_catalog  # noqa: E402
+from tests.kiosk.services.catalog_world import seed_catalog  # noqa: E402
 
 
 @pytest.fixture(scope="session")

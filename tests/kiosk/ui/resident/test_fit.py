@@ -82,9 +82,8 @@ def test_no_word_is_cut_or_broken_and_no_caption_covers_a_code(qtbot, sample_hal
     """"Securit", "Take a ticket for thi", "残疾/人服/务", "7 项办事/指南", a QR caption over the code:
     every label, button and tile shows its whole text in its own font, lines break between
     words only, and nothing is drawn over a QR code."""
-    from text_fit import covered_codes, text_problems
-
     from kiosk.ui.resident.shots import sample_guide_uid, type_on_keyboard
+    from tests.kiosk.ui.resident.text_fit import covered_codes, text_problems
 
     with kiosk_on_screen(qtbot, sample_hall, orientation, language, large) as window:
         words = hall_words(window)
