@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sync.cache.db import SCHEMA_HEAD
+
 REPO = Path(__file__).resolve().parents[3]
 
 
@@ -19,7 +21,7 @@ def test_upgrade_check_and_backup(tmp_path):
 
     up = yizhan("db", "upgrade", "--data-dir", data)
     assert up.returncode == 0, up.stderr
-    assert "schema at revision 0001" in up.stdout
+    assert f"schema at revision {SCHEMA_HEAD}" in up.stdout
 
     check = yizhan("db", "check", "--data-dir", data)
     assert check.returncode == 0 and "integrity ok" in check.stdout
@@ -29,7 +31,7 @@ def test_upgrade_check_and_backup(tmp_path):
     assert backup.returncode == 0, backup.stderr
     conn = sqlite3.connect(target)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0001"
+    assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == SCHEMA_HEAD
     conn.close()
 
 
