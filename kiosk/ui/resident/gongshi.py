@@ -3,6 +3,7 @@ to check (a station's monthly income and expenditure, with its period and respon
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from PySide6.QtCore import QCoreApplication as Q
@@ -12,6 +13,10 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QVBoxLayout, QWidget
 from kiosk.services.catalog_items import DisclosureInfo
 from kiosk.ui.resident.common import Screen, label, scroll_area
 from kiosk.ui.widgets.tiles import Row, clear_layout
+
+
+def _is_number(text: str) -> bool:
+    return bool(re.fullmatch(r"[-+]?[0-9][0-9,]*(\.[0-9]+)?%?", text.strip()))
 
 
 def table_card(d: DisclosureInfo) -> QFrame:
@@ -28,13 +33,20 @@ def table_card(d: DisclosureInfo) -> QFrame:
     col.addWidget(label(meta, "muted"))
     grid = QGridLayout()
     grid.setSpacing(0)
+    right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+    # Columns of amounts and counts line up on the right, their heading too.
+    numeric = [bool(cells) and all(_is_number(t) for t in cells)
+               for cells in ([row[c] for row in d.rows if row[c]] for c in range(len(d.columns)))]
     for c, name in enumerate(d.columns):
-        grid.addWidget(label(name, "cell-head"), 0, c)
+        head = label(name, "cell-head")
+        if numeric[c]:
+            head.setAlignment(right)
+        grid.addWidget(head, 0, c)
     for r, row in enumerate(d.rows, start=1):
         for c, text in enumerate(row):
             cell = label(text, "cell")
-            if any(ch.isdigit() for ch in text) and not any("\u4e00" <= ch <= "\u9fff" for ch in text):
-                cell.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)  # amounts line up
+            if _is_number(text):
+                cell.setAlignment(right)
             grid.addWidget(cell, r, c)
     col.addLayout(grid)
     if d.notes:
