@@ -241,6 +241,13 @@ class Window(_Record):
         return self
 
 
+def _ends_after_start(cls: Any, value: date, info: ValidationInfo) -> date:
+    starts = info.data.get("starts_on")
+    if starts is not None and value < starts:
+        raise ValueError(f"结束日期早于开始日期 {starts.isoformat()} (ends before it starts)")
+    return value
+
+
 class Notice(_Record):
     """公示: shown on the kiosk and the board from starts_on to ends_on (both included)."""
 
@@ -250,13 +257,7 @@ class Notice(_Record):
     ends_on: date
     uid: Uid = None
 
-    @field_validator("ends_on")
-    @classmethod
-    def _ends_after_start(cls, value: date, info: ValidationInfo) -> date:
-        starts = info.data.get("starts_on")
-        if starts is not None and value < starts:
-            raise ValueError(f"结束日期早于开始日期 {starts.isoformat()} (ends before it starts)")
-        return value
+    _ends_after_start = field_validator("ends_on")(_ends_after_start)
 
     @model_validator(mode="after")
     def _fill_uid(self) -> Notice:
@@ -285,13 +286,7 @@ class Disclosure(_Record):
     notes: OptionalLongText = ""  # 说明, e.g. where the vouchers can be seen
     uid: Uid = None
 
-    @field_validator("ends_on")
-    @classmethod
-    def _ends_after_start(cls, value: date, info: ValidationInfo) -> date:
-        starts = info.data.get("starts_on")
-        if starts is not None and value < starts:
-            raise ValueError(f"结束日期早于开始日期 {starts.isoformat()} (ends before it starts)")
-        return value
+    _ends_after_start = field_validator("ends_on")(_ends_after_start)
 
     @model_validator(mode="after")
     def _rows_fit_columns(self) -> Disclosure:
