@@ -455,9 +455,13 @@ class SyncWorker:
                     p = by_uid[r.id].payload
                     hall_proposals.keep(s, p, r)
                     if r.office_data is not None and r.office_version is not None:
-                        with s.begin_nested():
-                            self.apply_content(s, p["kind"], r.office_data, r.office_version)
-                        result.changed.append((p["kind"], p["uid"]))
+                        try:
+                            with s.begin_nested():
+                                self.apply_content(s, p["kind"], r.office_data, r.office_version)
+                            result.changed.append((p["kind"], p["uid"]))
+                        except Exception as exc:  # noqa: BLE001 - the proposal still counts; the hall's copy stays
+                            log.error("could not go back to the office's %s %s v%d: %s", p["kind"], p["uid"],
+                                      r.office_version, exc)
                     proposed.append((r.proposal, p["kind"], p["uid"]))
                 elif r.status == "conflict":
                     p = by_uid[r.id].payload

@@ -241,6 +241,13 @@ class Window(_Record):
         return self
 
 
+def _ends_after_start(cls: Any, value: date, info: ValidationInfo) -> date:
+    starts = info.data.get("starts_on")
+    if starts is not None and value < starts:
+        raise InvalidValue("ends_before_start", starts=starts.isoformat())
+    return value
+
+
 class Notice(_Record):
     """公示: shown on the kiosk and the board from starts_on to ends_on (both included)."""
 
@@ -250,18 +257,44 @@ class Notice(_Record):
     ends_on: date
     uid: Uid = None
 
-    @field_validator("ends_on")
-    @classmethod
-    def _ends_after_start(cls, value: date, info: ValidationInfo) -> date:
-        starts = info.data.get("starts_on")
-        if starts is not None and value < starts:
-            raise InvalidValue("ends_before_start", starts=starts.isoformat())
-        return value
+    _ends_after_start = field_validator("ends_on")(_ends_after_start)
 
     @model_validator(mode="after")
     def _fill_uid(self) -> Notice:
         if self.uid is None:
             self.uid = derive_uid("notice", self.title)
+        return self
+
+
+DISCLOSURE_KINDS = {"government": "政务公开", "finance": "财务公开"}
+
+
+class Disclosure(_Record):
+    """公示表: a 政务公开 or 财务公开 table residents can check (e.g. the station's income and
+    expenditure for a month), with its period and the person responsible for it. Published by
+    the street office; shown on the kiosk's 公示 screen from starts_on to ends_on."""
+
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    kind: Literal["government", "finance"]  # 政务公开 / 财务公开
+    period: Annotated[str, Field(min_length=1, max_length=50)]  # 公示期间, e.g. 2026年10月
+    responsible: Annotated[str, Field(min_length=1, max_length=100)]  # 责任人
+    published_on: date  # 公布日期
+    starts_on: date
+    ends_on: date
+    columns: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(min_length=1, max_length=8)
+    rows: list[list[Annotated[str, Field(max_length=200)]]] = Field(min_length=1, max_length=200)
+    notes: OptionalLongText = ""  # 说明, e.g. where the vouchers can be seen
+    uid: Uid = None
+
+    _ends_after_start = field_validator("ends_on")(_ends_after_start)
+
+    @model_validator(mode="after")
+    def _rows_fit_columns(self) -> Disclosure:
+        for i, row in enumerate(self.rows):
+            if len(row) != len(self.columns):
+                raise InvalidValue("row_cells", row=i + 1, cells=len(row), columns=len(self.columns))
+        if self.uid is None:
+            self.uid = derive_uid("disclosure", f"{self.kind}:{self.title}:{self.period}")
         return self
 
 
@@ -357,12 +390,14 @@ class ContentBundle(BaseModel):
     businesses: list[BusinessType] = Field(default_factory=list)
     windows: list[Window] = Field(default_factory=list)
     notices: list[Notice] = Field(default_factory=list)
+    disclosures: list[Disclosure] = Field(default_factory=list)  # 政务公开 / 财务公开 tables
     staff: list[StaffSeed] = Field(default_factory=list)  # sample accounts only; kept in file order
 
     @model_validator(mode="after")
     def _check_and_sort(self) -> ContentBundle:
         problems = cross_check(self.categories, self.guides, self.businesses, self.windows,
                                self.notices, self.staff)
+        problems += _duplicates("disclosures", self.disclosures, "uid", "uid")
         if problems:
             raise ValueError("; ".join(
                 f"{p.section}[{p.index}].{'.'.join(map(str, p.field))}: {p.message}" for p in problems))
@@ -376,6 +411,7 @@ class ContentBundle(BaseModel):
         self.businesses.sort(key=lambda b: (b.prefix, b.code))
         self.windows.sort(key=lambda w: w.number)
         self.notices.sort(key=lambda n: (n.starts_on, n.title, n.uid or ""))
+        self.disclosures.sort(key=lambda d: (d.published_on, d.kind, d.title, d.uid or ""))
         return self
 
     def guides_in(self, category_code: str) -> list[Guide]:
@@ -567,7 +603,8 @@ class _Collector:
     def __init__(self) -> None:
         self.problems: list[str] = []
         self.items: dict[str, list[Any]] = {s: [] for s in
-                                            ("categories", "guides", "businesses", "windows", "notices", "staff")}
+                                            ("categories", "guides", "businesses", "windows", "notices",
+                                             "disclosures", "staff")}
         self.sources: dict[str, list[_Source]] = {s: [] for s in self.items}
         # Guide files whose category block is broken: their guides' category is not re-reported.
         self.bad_category_files: set[Path] = set()
@@ -627,13 +664,14 @@ def _load_hall(collector: _Collector, path: Path) -> None:
     node, data = _parse(path, collector.problems)
     if node is None:
         return
-    data = _top_level(path, node, data, {"businesses": list, "windows": list, "notices": list, "staff": list},
-                      collector.problems)
+    data = _top_level(path, node, data, {"businesses": list, "windows": list, "notices": list,
+                                         "disclosures": list, "staff": list}, collector.problems)
     if data is None:
         return
     _entries(collector, path, node, data, "businesses", "businesses", "business", "code", BusinessType)
     _entries(collector, path, node, data, "windows", "windows", "window", "number", Window)
     _entries(collector, path, node, data, "notices", "notices", "notice", "title", Notice)
+    _entries(collector, path, node, data, "disclosures", "disclosures", "disclosure", "title", Disclosure)
     _entries(collector, path, node, data, "staff", "staff", "staff", "name", StaffSeed)
 
 
@@ -709,7 +747,8 @@ def load_bundle(directory: Path | str) -> ContentBundle:
         _load_guides_file(collector, path)
 
     items, sources = collector.items, collector.sources
-    for p in cross_check(**items):
+    checked = {k: v for k, v in items.items() if k != "disclosures"}
+    for p in [*cross_check(**checked), *_duplicates("disclosures", items["disclosures"], "uid", "uid")]:
         source = sources[p.section][p.index]
         if p.field == ("category",) and source.path in collector.bad_category_files:
             continue  # the broken category block is already reported
@@ -802,6 +841,7 @@ def dump_bundle(bundle: ContentBundle, directory: Path | str) -> Path:
         "businesses": [_plain(b) for b in bundle.businesses],
         "windows": [_plain(w) for w in bundle.windows],
         "notices": [_plain(n) for n in bundle.notices],
+        **({"disclosures": [_plain(d) for d in bundle.disclosures]} if bundle.disclosures else {}),
         "staff": [_plain(s) for s in bundle.staff],
     }
     _write_atomic(directory / HALL_FILE, _yaml_text(hall))

@@ -31,12 +31,13 @@ KINDS: dict[str, type[BaseModel]] = {
     "business_type": content_models.BusinessType,
     "window": content_models.Window,
     "notice": content_models.Notice,
+    "disclosure": content_models.Disclosure,  # 政务公开 / 财务公开 tables
 }
 # The bundle's sections and the kinds of record they hold.
 SECTION_KINDS = {"guides": "guide", "categories": "category", "businesses": "business_type",
-                 "windows": "window", "notices": "notice", "staff": "staff"}
+                 "windows": "window", "notices": "notice", "disclosures": "disclosure", "staff": "staff"}
 KIND_NAMES = {"guide": "办事指南", "category": "类别", "business_type": "业务类型", "window": "窗口",
-              "notice": "公示"}
+              "notice": "公示", "disclosure": "公示表"}
 # The unique business key besides the uid: two records of a kind with the same key cannot both
 # reach one hall (its cache refuses the second, so residents would never see it).
 KEYS = {"guide": "code", "category": "code", "business_type": "code", "window": "number"}

@@ -39,6 +39,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                 "uid must be a UUID; leave it out to have one derived"),
     "control_character": ("含有不可见的控制字符 U+{code_point}，请删除", "invisible control character U+{code_point}"),
     "business_twice": ("业务重复: {codes}", "a business is listed twice: {codes}"),
+    "row_cells": ("第 {row} 行有 {cells} 格，表头有 {columns} 列", "row {row} has {cells} cells for {columns} columns"),
     "ends_before_start": ("结束日期早于开始日期 {starts}", "ends before it starts on {starts}"),
     "far_too_long": ("内容过长（{length} 个字符），最多 {most} 个字符", "too long: {length} characters, at most {most}"),
     "one_line": ("此项只能写一行，请删除换行", "one line only: remove the line break"),

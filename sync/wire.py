@@ -34,8 +34,8 @@ DEFAULT_PULL_LIMIT = 500
 GZIP_ABOVE_BYTES = 4 * 1024  # the client compresses bodies larger than this
 MAX_WAIT_S = 300  # the longest a pull may wait for a change (wait_s)
 
-CONTENT_KINDS = ("guide", "category", "business_type", "window", "notice")
-ContentKind = Literal["guide", "category", "business_type", "window", "notice"]
+CONTENT_KINDS = ("guide", "category", "business_type", "window", "notice", "disclosure")
+ContentKind = Literal["guide", "category", "business_type", "window", "notice", "disclosure"]
 # The queue owns the vocabulary (waiting, called, served, ...; issued, called, skipped, ...);
 # the wire only insists on a short lowercase word.
 Word = Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[a-z_]+$")]

@@ -256,11 +256,35 @@
         <translation>No notices at the moment</translation>
     </message>
     <message numerus="yes">
-        <source>另有 %n 条公示，请到服务窗口查阅</source>
+        <source>另有 %n 条公示</source>
         <translation>
-            <numerusform>%n more notice at the service windows</numerusform>
-            <numerusform>%n more notices at the service windows</numerusform>
+            <numerusform>%n more notice</numerusform>
+            <numerusform>%n more notices</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>全部公示 · 政务公开 · 财务公开</source>
+        <translation>All notices · Government and finance disclosures</translation>
+    </message>
+    <message>
+        <source>公示期间：%1&#x3000;责任人：%2&#x3000;公布日期：%3</source>
+        <translation>Period: %1   Responsible: %2   Published: %3</translation>
+    </message>
+    <message>
+        <source>公示栏</source>
+        <translation>Notice board</translation>
+    </message>
+    <message>
+        <source>政务公开</source>
+        <translation>Government affairs disclosure</translation>
+    </message>
+    <message>
+        <source>财务公开</source>
+        <translation>Financial disclosure</translation>
+    </message>
+    <message>
+        <source>目前没有政务公开、财务公开表格</source>
+        <translation>No disclosure tables at the moment</translation>
     </message>
     <message>
         <source>这条公示已结束或撤下。</source>

@@ -44,7 +44,14 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from kiosk.services import pinyin
-from kiosk.services.catalog_items import CategoryInfo, GuideDetail, GuideSummary, MaterialItem, NoticeInfo
+from kiosk.services.catalog_items import (
+    CategoryInfo,
+    DisclosureInfo,
+    GuideDetail,
+    GuideSummary,
+    MaterialItem,
+    NoticeInfo,
+)
 
 log = logging.getLogger(__name__)
 
@@ -682,6 +689,17 @@ class Catalog:
         with self.cache.reading() as session:
             return [NoticeInfo(n.uid, n.title, n.body or "", n.starts_on, n.ends_on)
                     for n in valid_notices(session, today)]
+
+    def disclosures(self, today: date) -> list[DisclosureInfo]:
+        """政务公开 and 财务公开 tables valid on `today`, newest first."""
+        from sync.cache.models import Disclosure
+
+        with self.cache.reading() as session:
+            rows = session.scalars(select(Disclosure).where(Disclosure.starts_on <= today, Disclosure.ends_on >= today)
+                                   .order_by(Disclosure.published_on.desc(), Disclosure.id.desc()))
+            return [DisclosureInfo(d.uid, d.title, d.kind, d.period, d.responsible, d.published_on, d.starts_on,
+                                   d.ends_on, list(d.columns), [list(r) for r in d.rows], d.notes or "")
+                    for d in rows]
 
     # popularity
 

@@ -74,3 +74,19 @@ class NoticeInfo(NamedTuple):
     body: str
     starts_on: date
     ends_on: date
+
+
+class DisclosureInfo(NamedTuple):
+    """A 政务公开 / 财务公开 table as the kiosk's 公示 screen shows it."""
+
+    uid: str
+    title: str
+    kind: str  # government | finance
+    period: str
+    responsible: str
+    published_on: date
+    starts_on: date
+    ends_on: date
+    columns: list[str]
+    rows: list[list[str]]
+    notes: str

@@ -25,6 +25,7 @@ from sync.content import (
     Category,
     ContentBundle,
     ContentError,
+    Disclosure,
     Guide,
     Notice,
     Window,
@@ -38,6 +39,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "guide": Guide,
     "window": Window,
     "notice": Notice,
+    "disclosure": Disclosure,
 }
 ROWS: dict[str, type[m.Base]] = {
     "category": m.Category,
@@ -45,11 +47,14 @@ ROWS: dict[str, type[m.Base]] = {
     "guide": m.ServiceGuide,
     "window": m.Window,
     "notice": m.Notice,
+    "disclosure": m.Disclosure,
 }
 # The unique business key besides the uid, to catch "same code, different record".
-KEYS = {"category": "code", "business_type": "code", "guide": "code", "window": "number", "notice": None}
+KEYS = {"category": "code", "business_type": "code", "guide": "code", "window": "number", "notice": None,
+        "disclosure": None}
 KIND_NAMES = {"category": "类别", "business_type": "业务类型", "guide": "办事指南", "window": "窗口",
-              "notice": "公示"}
+              "notice": "公示", "disclosure": "公示表"}
+_DISCLOSURE_FIELDS = ("title", "kind", "period", "responsible", "published_on", "starts_on", "ends_on", "notes")
 
 
 @dataclass
@@ -107,6 +112,9 @@ def _row_fields(kind: str, row: Any) -> dict[str, Any]:
                     uid=row.uid)
     if kind == "notice":
         return dict(title=row.title, body=row.body, starts_on=row.starts_on, ends_on=row.ends_on, uid=row.uid)
+    if kind == "disclosure":
+        return dict({f: getattr(row, f) for f in _DISCLOSURE_FIELDS}, columns=list(row.columns),
+                    rows=[list(r) for r in row.rows], uid=row.uid)
     return dict(
         code=row.code, category=row.category.code, name=row.name, name_en=row.name_en,
         authority=row.authority, legal_basis=row.legal_basis, conditions=row.conditions,
@@ -129,12 +137,14 @@ def export_bundle(session: Session, *, lenient: bool = False) -> ContentBundle:
     windows = session.scalars(select(m.Window).options(
         selectinload(m.Window.services).selectinload(m.WindowService.business_type))).all()
     notices = session.scalars(select(m.Notice)).all()
+    disclosures = session.scalars(select(m.Disclosure)).all()
     records = dict(
         categories=[_record("category", r, lenient=lenient) for r in categories],
         businesses=[_record("business_type", r, lenient=lenient) for r in businesses],
         guides=[_record("guide", r, lenient=lenient) for r in guides],
         windows=[_record("window", r, lenient=lenient) for r in windows],
         notices=[_record("notice", r, lenient=lenient) for r in notices],
+        disclosures=[_record("disclosure", r, lenient=lenient) for r in disclosures],
     )
     try:
         return ContentBundle(**records)
@@ -164,6 +174,10 @@ def _fill(session: Session, kind: str, row: Any, record: Any) -> None:
         row.prefix, row.avg_service_minutes = record.prefix, record.avg_service_minutes
     elif kind == "notice":
         row.title, row.body, row.starts_on, row.ends_on = record.title, record.body, record.starts_on, record.ends_on
+    elif kind == "disclosure":
+        for name in _DISCLOSURE_FIELDS:
+            setattr(row, name, getattr(record, name))
+        row.columns, row.rows = list(record.columns), [list(r) for r in record.rows]
     elif kind == "window":
         row.number, row.name = record.number, record.name
         wanted = [_by_code(session, m.BusinessType, c, "业务类型 business type", record.uid).id
@@ -259,7 +273,7 @@ def import_bundle(session: Session, bundle: ContentBundle, *, actor: str = "syst
     report = ImportReport()
     order: list[tuple[str, list[Any]]] = [
         ("category", bundle.categories), ("business_type", bundle.businesses), ("guide", bundle.guides),
-        ("window", bundle.windows), ("notice", bundle.notices),
+        ("window", bundle.windows), ("notice", bundle.notices), ("disclosure", bundle.disclosures),
     ]
     problems: list[str] = []
     for kind, records in order:

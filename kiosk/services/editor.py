@@ -22,7 +22,6 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-import sync.content as content_models
 from kiosk.services.auth import StaffSession, audit
 from sync import content_rules
 from sync.cache import models as m
@@ -40,13 +39,8 @@ from sync.problems import Invalid, invalid
 
 log = logging.getLogger(__name__)
 
-KINDS: dict[str, type[BaseModel]] = {
-    "guide": content_models.Guide,
-    "category": content_models.Category,
-    "business_type": content_models.BusinessType,
-    "window": content_models.Window,
-    "notice": content_models.Notice,
-}
+# The kinds a hall edits (公示 tables come from the office only), checked by the shared rules.
+KINDS: dict[str, type[BaseModel]] = {k: v for k, v in content_rules.KINDS.items() if k != "disclosure"}
 ROWS: dict[str, type[m.Base]] = {
     "guide": m.ServiceGuide,
     "category": m.Category,

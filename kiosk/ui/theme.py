@@ -83,6 +83,9 @@ QLabel[role="badge"] {{ font-size: {t.px(20)}px; color: {t.on_primary}; backgrou
 QLabel[role="box"] {{ border: {t.border_px + 1}px solid {t.text}; border-radius: 4px; background: {t.surface}; }}
 QLabel[role="countdown"] {{ font-size: {t.px(34)}px; font-weight: bold; color: {t.on_primary};
     background: {t.primary}; border-radius: 16px; padding: 24px 40px; }}
+QLabel[role="cell"] {{ font-size: {t.px(24)}px; padding: 6px 12px; border-bottom: 1px solid {t.border}; }}
+QLabel[role="cell-head"] {{ font-size: {t.px(24)}px; font-weight: bold; padding: 6px 12px; color: {t.on_bar};
+ background: {t.bar}; }}
 QLabel[role="error"] {{ font-size: {t.px(24)}px; color: {"#ff8a80" if t.large else "#b71c1c"}; }}
 #topbar {{ background: {t.bar}; border-bottom: {t.border_px}px solid {t.border if t.large else t.bar}; }}
 #navbar {{ background: {t.surface}; border-top: {t.border_px}px solid {t.border}; }}

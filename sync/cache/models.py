@@ -188,6 +188,25 @@ class Notice(Synced, Base):
     published: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+class Disclosure(Synced, Base):
+    """公示表: a 政务公开 or 财务公开 table the office published (period, responsible person,
+    columns and rows as text), shown on the kiosk's 公示 screen while valid."""
+
+    __tablename__ = "disclosure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))  # government 政务公开 / finance 财务公开
+    period: Mapped[str] = mapped_column(String(50))
+    responsible: Mapped[str] = mapped_column(String(100))
+    published_on: Mapped[date] = mapped_column(Date)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    columns: Mapped[list[str]] = mapped_column(JSON, default=list)
+    rows: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+
 class ContentRevision(Base):
     """Every published version of a content record, kept for history, diff and restore."""
 

@@ -57,11 +57,6 @@ class Incoming:
     entry: str | None
 
 
-def _json_key(kind: str, key: str, value: Any) -> Any:
-    column = ContentRecord.data[key]
-    return column.as_integer() == int(value) if kind == "window" else column.as_string() == str(value)
-
-
 def check_unique_keys(session: Session, records: Sequence[Incoming], hall_ids: Collection[int] | None,
                       *, to_all: bool = False) -> None:
     """Refuse a record whose code (a window: its number) another record already has in a hall
@@ -78,26 +73,35 @@ def check_unique_keys(session: Session, records: Sequence[Incoming], hall_ids: C
                                    f"{key[1]} 重复，同批的 uid {other.uid} 已使用 (duplicate {key[0]} in this batch)",
                               rec.entry)
         seen[(rec.kind, key[1])] = rec
+    # One query per kind for every record of the batch (a day's catch-up can bring hundreds).
+    wanted: dict[str, dict[Any, list[Incoming]]] = {}
     for rec in records:
         key = content_rules.key_of(rec.kind, rec.data)
-        if key is None:
-            continue
-        others = session.execute(select(ContentRecord.uid, ContentRecord.to_all).where(
-            ContentRecord.kind == rec.kind, ContentRecord.uid != rec.uid,
-            _json_key(rec.kind, key[0], key[1]))).all()
-        if not others:
-            continue
-        receivers = set(hall_ids or ()) | set(session.scalars(
-            select(Publication.hall_id).where(Publication.record_uid == rec.uid)).all())
-        for other_uid, other_to_all in others:
-            if to_all and other_to_all:
-                shared = True
-            else:
-                shared = bool(receivers) and session.scalar(select(Publication.hall_id).where(
-                    Publication.record_uid == other_uid, Publication.hall_id.in_(receivers)).limit(1)) is not None
-            if shared:
-                raise OfficeError(409, f"{content_rules.record_label(rec.kind, rec.data)} [uid {rec.uid}]: "
-                                       f"field {key[0]}: {key[1]} 已被另一条记录 uid {other_uid} 使用，且两者会发到同一大厅；"
-                                       f"请沿用 uid {other_uid} 或更换{key[0]} "
-                                       f"(another record with this {key[0]} reaches the same hall)", rec.entry)
+        if key is not None:
+            wanted.setdefault(rec.kind, {}).setdefault(key[1], []).append(rec)
+    for kind, by_value in wanted.items():
+        field = content_rules.KEYS[kind]
+        column = ContentRecord.data[field].as_integer() if kind == "window" else ContentRecord.data[field].as_string()
+        values = [int(v) for v in by_value] if kind == "window" else [str(v) for v in by_value]
+        stored = session.execute(select(ContentRecord.uid, ContentRecord.to_all, column)
+                                 .where(ContentRecord.kind == kind, column.in_(values))).all()
+        for other_uid, other_to_all, value in stored:
+            for rec in by_value.get(value, by_value.get(str(value), [])):
+                if other_uid != rec.uid:
+                    _refuse_if_shared(session, rec, field, value, other_uid, other_to_all, hall_ids, to_all)
 
+
+def _refuse_if_shared(session: Session, rec: Incoming, field: str, value: Any, other_uid: str, other_to_all: bool,
+                      hall_ids: Collection[int] | None, to_all: bool) -> None:
+    receivers = set(hall_ids or ()) | set(session.scalars(
+        select(Publication.hall_id).where(Publication.record_uid == rec.uid)).all())
+    if to_all and other_to_all:
+        shared = True
+    else:
+        shared = bool(receivers) and session.scalar(select(Publication.hall_id).where(
+            Publication.record_uid == other_uid, Publication.hall_id.in_(receivers)).limit(1)) is not None
+    if shared:
+        raise OfficeError(409, f"{content_rules.record_label(rec.kind, rec.data)} [uid {rec.uid}]: "
+                               f"field {field}: {value} 已被另一条记录 uid {other_uid} 使用，且两者会发到同一大厅；"
+                               f"请沿用 uid {other_uid} 或更换{field} "
+                               f"(another record with this {field} reaches the same hall)", rec.entry)

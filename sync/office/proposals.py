@@ -26,10 +26,12 @@ STATES = ("pending", "accepted", "merged", "rejected")
 STATE_WORDS = {"pending": "已提交审核", "accepted": "已采纳", "merged": "已部分采纳", "rejected": "已驳回"}
 
 
-def is_shared(session: Session, uid: str) -> bool:
-    """Published to more than one hall: an edit there speaks for other halls too."""
-    return (session.scalar(select(func.count()).select_from(Publication)
-                           .where(Publication.record_uid == uid)) or 0) > 1
+def shared(session: Session, uids: Sequence[str]) -> set[str]:
+    """Those of `uids` published to more than one hall: an edit there speaks for other halls too."""
+    if not uids:
+        return set()
+    return set(session.scalars(select(Publication.record_uid).where(Publication.record_uid.in_(list(uids)))
+                               .group_by(Publication.record_uid).having(func.count() > 1)).all())
 
 
 def propose(session: Session, hall_id: int, entry: wire.ContentEntry, data: dict[str, Any],

@@ -98,6 +98,7 @@ def bundle_records(directory: Path) -> list[dict[str, Any]]:
     bundle = load_bundle(directory)
     out: list[dict[str, Any]] = []
     for kind, items in (("category", bundle.categories), ("business_type", bundle.businesses),
-                        ("window", bundle.windows), ("guide", bundle.guides), ("notice", bundle.notices)):
+                        ("window", bundle.windows), ("guide", bundle.guides), ("notice", bundle.notices),
+                        ("disclosure", bundle.disclosures)):
         out += [{"kind": kind, "data": item.model_dump(mode="json")} for item in items]
     return out

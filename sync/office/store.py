@@ -392,6 +392,7 @@ def _push_contents(session: Session, hall: Caller, entries: list[wire.ContentEnt
     content_checks.check_unique_keys(
         session, [content_checks.Incoming(e.payload.kind, e.payload.uid, checked[e.id], e.id) for e in entries],
         [hall.id])
+    shared = proposals.shared(session, [u for u in uids if u in records])
     for e in entries:
         p = e.payload
         data = checked[e.id]
@@ -403,7 +404,7 @@ def _push_contents(session: Session, hall: Caller, entries: list[wire.ContentEnt
         if p.version <= p.base_version:
             raise OfficeError(422, f"entry {e.id}: version {p.version} must be above base_version {p.base_version}",
                               e.id)
-        if rec is not None and p.uid not in new_records and proposals.is_shared(session, p.uid):
+        if rec is not None and p.uid not in new_records and p.uid in shared:
             # Other halls have this record too: one hall does not speak for them all.
             kept = proposals.propose(session, hall.id, e, data, rec)
             results[e.id] = wire.PushResult(id=e.id, status="proposed", office_version=rec.version,

@@ -55,22 +55,21 @@ def local_content(hall: Hall) -> dict[str, tuple[int, str]]:
     with hall.cache.sessions() as s:
         bundle = export_bundle(s)
         versions = {}
-        for row_cls in (m.Category, m.ServiceGuide, m.BusinessType, m.Window, m.Notice):
+        for row_cls in (m.Category, m.ServiceGuide, m.BusinessType, m.Window, m.Notice, m.Disclosure):
             versions.update(dict(s.execute(select(row_cls.uid, row_cls.version)).all()))
     out = {}
-    for items in (bundle.categories, bundle.guides, bundle.businesses, bundle.windows, bundle.notices):
+    for items in (bundle.categories, bundle.guides, bundle.businesses, bundle.windows, bundle.notices,
+                  bundle.disclosures):
         for r in items:
             out[r.uid] = (versions[r.uid], r.model_dump_json())
     return out
 
 
 def office_content(office, hall_code: str) -> dict[str, tuple[int, str]]:
-    from sync import content as c
+    from sync.content_rules import KINDS as models
     from sync.office.models import ContentRecord, Publication
     from sync.office.models import Hall as OfficeHall
 
-    models = {"guide": c.Guide, "category": c.Category, "business_type": c.BusinessType, "window": c.Window,
-              "notice": c.Notice}
     with office.db.sessions() as s:
         hall_id = s.scalar(select(OfficeHall.id).where(OfficeHall.code == hall_code))
         rows = s.scalars(select(ContentRecord).join(Publication, Publication.record_uid == ContentRecord.uid)

@@ -97,9 +97,13 @@ class HomeScreen(Screen):
             row.clicked.connect(lambda _=False, uid=notice.uid: self.kiosk.go("notice", uid=uid))
             self.notice_rows.append(row)
             col.addWidget(row)
-        if len(notices) > 3:
-            more = label(Q.translate("Kiosk", "另有 %n 条公示，请到服务窗口查阅", None, len(notices) - 3), "muted")
-            col.addWidget(more)
+        # Everything on one screen: all notices and the 政务公开 / 财务公开 tables.
+        more = len(notices) - 3 if len(notices) > 3 else 0
+        detail = Q.translate("Kiosk", "另有 %n 条公示", None, more) if more else ""
+        self.gongshi_row = Row(Q.translate("Kiosk", "全部公示 · 政务公开 · 财务公开"), detail, small=True, rich=False)
+        self.gongshi_row.setObjectName("gongshi-row")
+        self.gongshi_row.clicked.connect(lambda _=False: self.kiosk.go("gongshi"))
+        col.addWidget(self.gongshi_row)
         col.addStretch(1)
         card.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         card.layout().setAlignment(Qt.AlignmentFlag.AlignTop)

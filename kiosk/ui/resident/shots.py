@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from PySide6.QtWidgets import QWidget
 
 from kiosk.ui.resident.window import KioskWindow
@@ -57,6 +59,24 @@ def other_orientation(ctx: ShotContext, orientation: str) -> KioskWindow:
 @shot("kiosk-home")
 def home(ctx: ShotContext) -> QWidget:
     return fresh(ctx)
+
+
+@shot("kiosk-gongshi-board")
+def gongshi_board(ctx: ShotContext) -> QWidget:
+    """The 公示 screen: 政务公开 and 财务公开 tables, then the notices."""
+    window = fresh(ctx)
+    window.screens["home"].gongshi_row.click()
+    return window
+
+
+@shot("kiosk-gongshi-finance")
+def gongshi_finance(ctx: ShotContext) -> QWidget:
+    """One 财务公开 table: a month's income and expenditure, its period and responsible person."""
+    window = fresh(ctx)
+    tables = window.catalog.disclosures(datetime.now(window.tz).date())
+    finance = next((d for d in tables if d.kind == "finance"), None)
+    window.go("gongshi", **({"uid": finance.uid} if finance else {}))
+    return window
 
 
 @shot("kiosk-category")

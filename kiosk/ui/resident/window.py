@@ -68,7 +68,7 @@ def default_queue(hall: Any) -> Any:
 # QR codes and the queue, which the first home screen must not wait for.
 SCREEN_MODULES = {"category": "kiosk.ui.resident.category", "guide": "kiosk.ui.resident.guide",
                   "search": "kiosk.ui.resident.search", "ticket": "kiosk.ui.resident.ticket",
-                  "notice": "kiosk.ui.resident.notice"}
+                  "notice": "kiosk.ui.resident.notice", "gongshi": "kiosk.ui.resident.gongshi"}
 
 
 def screen_class(name: str) -> type[Screen]:

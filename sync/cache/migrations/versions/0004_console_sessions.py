@@ -1,7 +1,7 @@
 """console sessions: counter consoles stay signed in across a hall restart
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-03 14:35:00
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import sync.columns
 
-revision = '0002'
-down_revision = '0001'
+revision = '0004'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
