@@ -31,6 +31,8 @@ from sync.office.models import (
     ContentRevision,
     Feed,
     Hall,
+    HallReport,
+    HallTag,
     Publication,
     PushEntry,
     Ticket,
@@ -111,6 +113,30 @@ def revoke_admin(session: Session, name: str) -> int:
     result = session.execute(update(AdminToken).where(AdminToken.name == name, AdminToken.revoked_at.is_(None))
                              .values(revoked_at=utcnow()))
     return result.rowcount
+
+
+def admin_tokens(session: Session) -> list[AdminToken]:
+    """Every admin token ever made (revoked ones too, with when), newest first."""
+    return list(session.scalars(select(AdminToken).order_by(AdminToken.created_at.desc(), AdminToken.id.desc())))
+
+
+def revoke_admin_id(session: Session, token_id: int) -> AdminToken:
+    token = session.get(AdminToken, token_id)
+    if token is None:
+        raise OfficeError(404, f"no admin token #{token_id}")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+    return token
+
+
+def report_state(session: Session, hall_id: int, state: wire.HallState) -> None:
+    """Keep the hall's latest reported state (one row per hall, replaced)."""
+    data = state.model_dump(mode="json")
+    row = session.get(HallReport, hall_id)
+    if row is None:
+        session.add(HallReport(hall_id=hall_id, reported_at=utcnow(), data=data))
+    else:
+        row.data, row.reported_at = data, utcnow()
 
 
 def _hall_by_code(session: Session, code: str) -> Hall:
@@ -321,6 +347,8 @@ def push(session: Session, hall: Caller, batch: wire.PushBatch) -> wire.PushRepl
     fresh = [e for e in batch.entries if e.id not in seen]
     tickets = [e for e in fresh if isinstance(e, wire.TicketEventEntry)]
     contents = [e for e in fresh if isinstance(e, wire.ContentEntry)]
+    if batch.hall_state is not None:
+        report_state(session, hall.id, batch.hall_state)
     results.update(_push_tickets(session, hall, tickets))
     results.update(_push_contents(session, hall, contents))
     for e in batch.entries:
@@ -374,6 +402,8 @@ def _push_tickets(session: Session, hall: Caller, entries: list[wire.TicketEvent
             "window_number": t.window_number, "issued_at": t.issued_at, "called_at": t.called_at,
             "finished_at": t.finished_at, "last_seq": e.seq, "updated_at": now,
         }
+        if ev.clerk is not None:  # older halls do not say; keep what an earlier event said
+            snapshot["clerk"] = ev.clerk
         if owner is None:
             owner = Ticket(uid=t.uid, hall_id=hall.id, **snapshot)
             session.add(owner)
@@ -548,28 +578,121 @@ class StatRow:
     avg_service_min: float | None
 
 
-def statistics(session: Session, since: date | None = None, until: date | None = None,
-               hall_code: str | None = None) -> list[StatRow]:
-    """Tickets per hall, business and day, with mean waiting (issue → call) and service (call → end)."""
-    q = select(Ticket, Hall.code).join(Hall, Hall.id == Ticket.hall_id)
+# What a ticket's state counts as in the figures.
+NOT_SHOWN = ("skipped", "expired")  # called but the resident never came, or the day ended
+STILL_WAITING = ("waiting", "called", "held")
+DIMENSIONS = ("hall", "business", "window", "clerk", "day")
+
+
+@dataclass
+class Figures:
+    """The figures of one group of tickets (one hall, business, window, clerk and/or day)."""
+
+    key: dict[str, Any]
+    issued: int
+    served: int
+    not_shown: int
+    waiting: int
+    avg_wait_min: float | None
+    avg_service_min: float | None
+    median_service_min: float | None
+    p90_service_min: float | None
+
+
+def _percentile(sorted_values: Sequence[float], q: float) -> float | None:
+    """The q-th percentile by linear interpolation (as numpy's default and PostgreSQL's percentile_cont)."""
+    if not sorted_values:
+        return None
+    pos = (len(sorted_values) - 1) * q
+    low = int(pos)
+    high = min(low + 1, len(sorted_values) - 1)
+    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (pos - low)
+
+
+def ticket_figures(session: Session, since: date | None = None, until: date | None = None,
+                   hall_code: str | None = None, by: Sequence[str] = ("hall", "business", "day"),
+                   hall_codes: Sequence[str] | None = None) -> list[Figures]:
+    """Tickets grouped by any of hall, business, window, clerk and day: issued, served, not shown,
+    still waiting, mean waiting (issue → call) and service (call → end) minutes, and the median
+    and 90th percentile of the service minutes. One computation for the API, the console and CSV."""
+    unknown = [d for d in by if d not in DIMENSIONS]
+    if unknown:
+        raise OfficeError(422, f"cannot group by {', '.join(unknown)}; use {', '.join(DIMENSIONS)}")
+    columns = {"hall": Hall.code, "business": Ticket.business_code, "window": Ticket.window_number,
+               "clerk": Ticket.clerk, "day": Ticket.service_day}
+    q = (select(*(columns[d] for d in by), Ticket.state, Ticket.issued_at, Ticket.called_at, Ticket.finished_at)
+         .join(Hall, Hall.id == Ticket.hall_id))
     if since:
         q = q.where(Ticket.service_day >= since)
     if until:
         q = q.where(Ticket.service_day <= until)
     if hall_code:
         q = q.where(Hall.code == hall_code)
-    groups: dict[tuple[str, str, date], list[Ticket]] = defaultdict(list)
-    for t, code in session.execute(q):
-        groups[(code, t.business_code, t.service_day)].append(t)
-    rows = []
-    for (code, business, day), ts in sorted(groups.items()):
-        waits = [(t.called_at - t.issued_at).total_seconds() / 60 for t in ts if t.called_at]
-        services = [(t.finished_at - t.called_at).total_seconds() / 60 for t in ts
-                    if t.called_at and t.finished_at and t.state == "served"]
-        rows.append(StatRow(code, business, day, len(ts), sum(1 for t in ts if t.state == "served"),
-                            round(sum(waits) / len(waits), 1) if waits else None,
-                            round(sum(services) / len(services), 1) if services else None))
-    return rows
+    if hall_codes is not None:
+        q = q.where(Hall.code.in_(list(hall_codes)))
+    n = len(by)
+    groups: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
+    for row in session.execute(q):
+        groups[tuple(row[:n])].append(row[n:])
+    out = []
+
+    def order(item: tuple[tuple[Any, ...], list[Any]]) -> tuple[Any, ...]:
+        return tuple((v is None, v if v is not None else 0) for v in item[0])
+
+    for key, ts in sorted(groups.items(), key=order):
+        waits = [(called - issued).total_seconds() / 60 for _s, issued, called, _f in ts if called]
+        services = sorted((finished - called).total_seconds() / 60 for state, _i, called, finished in ts
+                          if called and finished and state == "served")
+        median, p90 = _percentile(services, 0.5), _percentile(services, 0.9)
+        out.append(Figures(
+            dict(zip(by, key, strict=True)), len(ts), sum(1 for t in ts if t[0] == "served"),
+            sum(1 for t in ts if t[0] in NOT_SHOWN), sum(1 for t in ts if t[0] in STILL_WAITING),
+            round(sum(waits) / len(waits), 1) if waits else None,
+            round(sum(services) / len(services), 1) if services else None,
+            round(median, 1) if median is not None else None, round(p90, 1) if p90 is not None else None))
+    return out
+
+
+def statistics(session: Session, since: date | None = None, until: date | None = None,
+               hall_code: str | None = None) -> list[StatRow]:
+    """Tickets per hall, business and day, with mean waiting (issue → call) and service (call → end)."""
+    return [StatRow(f.key["hall"], f.key["business"], f.key["day"], f.issued, f.served, f.avg_wait_min,
+                    f.avg_service_min)
+            for f in ticket_figures(session, since, until, hall_code, ("hall", "business", "day"))]
+
+
+# --- hall tags ---------------------------------------------------------------------------------
+
+
+def set_hall_tags(session: Session, code: str, tags: Iterable[str]) -> list[str]:
+    """Replace a hall's tags (e.g. its 街道 and 区); each 1-40 characters, no commas."""
+    hall = _hall_by_code(session, code)
+    clean = []
+    for tag in tags:
+        tag = tag.strip()
+        if not tag:
+            continue
+        if len(tag) > 40 or "," in tag or "，" in tag or any(not ch.isprintable() for ch in tag):
+            raise OfficeError(422, f"tag {tag[:50]!r}: at most 40 printable characters, no commas")
+        clean.append(tag)
+    clean = list(dict.fromkeys(clean))
+    session.execute(delete(HallTag).where(HallTag.hall_id == hall.id))
+    session.add_all(HallTag(hall_id=hall.id, tag=t) for t in clean)
+    return clean
+
+
+def hall_tags(session: Session) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = defaultdict(list)
+    for hall_id, tag in session.execute(select(HallTag.hall_id, HallTag.tag).order_by(HallTag.tag)):
+        out[hall_id].append(tag)
+    return out
+
+
+def halls_tagged(session: Session, tags: Iterable[str]) -> list[str]:
+    """Codes of the halls that carry any of `tags`."""
+    tags = list(tags)
+    return list(session.scalars(select(Hall.code).join(HallTag, HallTag.hall_id == Hall.id)
+                                .where(HallTag.tag.in_(tags)).distinct().order_by(Hall.code)))
 
 
 def forget_feed_before(session: Session, hall_id: int, keep_after: tuple[int, int]) -> int:
