@@ -138,7 +138,8 @@ class Ticket(Base):
     """A hall's ticket as the hall last reported it (the hall is the owner)."""
 
     __tablename__ = "ticket"
-    __table_args__ = (Index("ix_ticket_hall_day", "hall_id", "service_day", "business_code"),)
+    __table_args__ = (Index("ix_ticket_hall_day", "hall_id", "service_day", "business_code"),
+                      Index("ix_ticket_day_hall", "service_day", "hall_id"))  # the console: today, date ranges
 
     uid: Mapped[str] = mapped_column(String(36), primary_key=True)
     hall_id: Mapped[int] = mapped_column(ForeignKey("hall.id"))

@@ -55,11 +55,9 @@ def glance(session: Session, today: date, now: datetime, silent_after_min: int) 
             .where(Ticket.service_day == today).group_by(Ticket.hall_id)):
         today_rows[hall_id] = [int(issued), int(served or 0), int(waiting or 0)]
     # Mean wait (issue -> call) of today's called tickets, per hall.
-    waits: dict[int, list[float]] = {}
-    for hall_id, issued_at, called_at in session.execute(
-            select(Ticket.hall_id, Ticket.issued_at, Ticket.called_at)
-            .where(Ticket.service_day == today, Ticket.called_at.is_not(None))):
-        waits.setdefault(hall_id, []).append((called_at - issued_at).total_seconds() / 60)
+    waits = dict(session.execute(
+        select(Ticket.hall_id, func.avg(store.minutes_between(session, Ticket.issued_at, Ticket.called_at)))
+        .where(Ticket.service_day == today, Ticket.called_at.is_not(None)).group_by(Ticket.hall_id)).all())
     limit = timedelta(minutes=silent_after_min)
     out = []
     for h in session.scalars(select(Hall).order_by(Hall.code)):
@@ -87,8 +85,7 @@ def glance(session: Session, today: date, now: datetime, silent_after_min: int) 
         counts = today_rows.get(h.id)
         if counts:
             g.issued, g.served, g.waiting = counts[0], counts[1], counts[2]
-        hall_waits = waits.get(h.id)
-        if hall_waits:
-            g.mean_wait_min = round(sum(hall_waits) / len(hall_waits), 1)
+        if waits.get(h.id) is not None:
+            g.mean_wait_min = round(float(waits[h.id]), 1)
         out.append(g)
     return out

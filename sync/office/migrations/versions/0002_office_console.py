@@ -70,10 +70,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_hall_tag_tag'), ['tag'], unique=False)
     with op.batch_alter_table('ticket', schema=None) as batch_op:
         batch_op.add_column(sa.Column('clerk', sa.String(length=50), nullable=True))
+        batch_op.create_index('ix_ticket_day_hall', ['service_day', 'hall_id'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('ticket', schema=None) as batch_op:
+        batch_op.drop_index('ix_ticket_day_hall')
         batch_op.drop_column('clerk')
     with op.batch_alter_table('hall_tag', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_hall_tag_tag'))
