@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -237,7 +238,38 @@ class HallTag(Base):
     tag: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
 
 
+class TicketDayFigures(Base):
+    """The statistics' daily roll-up: one row per hall, day, business, window and clerk of a
+    finished day (store.roll_up_days), so a month of figures is not a month of tickets."""
+
+    __tablename__ = "ticket_day_figures"
+    __table_args__ = (Index("ix_ticket_day_figures_day_hall", "service_day", "hall_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("hall.id"))
+    service_day: Mapped[date] = mapped_column(Date)
+    business_code: Mapped[str] = mapped_column(String(40))
+    window_number: Mapped[int | None] = mapped_column(Integer)
+    clerk: Mapped[str | None] = mapped_column(String(50))
+    issued: Mapped[int] = mapped_column(Integer)
+    served: Mapped[int] = mapped_column(Integer)
+    not_shown: Mapped[int] = mapped_column(Integer)
+    waiting: Mapped[int] = mapped_column(Integer)
+    wait_sum: Mapped[float] = mapped_column(Float)  # minutes, over the called tickets
+    wait_n: Mapped[int] = mapped_column(Integer)
+    services: Mapped[list[float]] = mapped_column(JSON)  # service minutes of the served tickets
+
+
+class RolledUpDay(Base):
+    """A day whose figures are in ticket_day_figures; a late ticket of that day removes the mark."""
+
+    __tablename__ = "rolled_up_day"
+
+    service_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    rolled_up_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 __all__ = [
     "AdminToken", "Base", "ConsoleSession", "ContentRecord", "ContentRevision", "Feed", "Hall", "HallReport",
-    "HallTag", "OfficeAccount", "OfficeAudit", "Publication", "PushEntry", "Ticket", "TicketEvent",
+    "HallTag", "OfficeAccount", "OfficeAudit", "Publication", "PushEntry", "RolledUpDay", "Ticket", "TicketDayFigures", "TicketEvent",
 ]

@@ -14,12 +14,13 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import and_, delete, func, literal_column, or_, select, text, tuple_, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sync import content as content_models
@@ -35,7 +36,9 @@ from sync.office.models import (
     HallTag,
     Publication,
     PushEntry,
+    RolledUpDay,
     Ticket,
+    TicketDayFigures,
     TicketEvent,
     utcnow,
 )
@@ -380,6 +383,7 @@ def _push_tickets(session: Session, hall: Caller, entries: list[wire.TicketEvent
     results = {}
     new_events = []
     now = utcnow()
+    forget_roll_up(session, {e.payload.ticket.service_day for e in entries})  # a late ticket of an old day
     for e in entries:
         t, ev = e.payload.ticket, e.payload.event
         owner = tickets.get(t.uid)
@@ -616,15 +620,27 @@ def _percentile(sorted_values: Sequence[float], q: float) -> float | None:
     return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (pos - low)
 
 
-def ticket_figures(session: Session, since: date | None = None, until: date | None = None,
-                   hall_code: str | None = None, by: Sequence[str] = ("hall", "business", "day"),
-                   hall_codes: Sequence[str] | None = None) -> list[Figures]:
-    """Tickets grouped by any of hall, business, window, clerk and day: issued, served, not shown,
-    still waiting, mean waiting (issue → call) and service (call → end) minutes, and the median
-    and 90th percentile of the service minutes. One computation for the API, the console and CSV."""
-    unknown = [d for d in by if d not in DIMENSIONS]
-    if unknown:
-        raise OfficeError(422, f"cannot group by {', '.join(unknown)}; use {', '.join(DIMENSIONS)}")
+# Days at least this old (in UTC dates) are rolled up; younger ones are always counted live, so
+# the roll-up never holds a day whose halls are still issuing tickets, whatever their zone.
+ROLL_UP_AFTER_DAYS = 2
+
+
+def _filters(q: Any, day_column: Any, since: date | None, until: date | None, hall_code: str | None,
+             hall_codes: Sequence[str] | None) -> Any:
+    if since:
+        q = q.where(day_column >= since)
+    if until:
+        q = q.where(day_column <= until)
+    if hall_code:
+        q = q.where(Hall.code == hall_code)
+    if hall_codes is not None:
+        q = q.where(Hall.code.in_(list(hall_codes)))
+    return q
+
+
+def _live(session: Session, by: Sequence[str], since: date | None, until: date | None, hall_code: str | None,
+          hall_codes: Sequence[str] | None, acc: dict[tuple[Any, ...], list[Any]]) -> None:
+    """Add the tickets themselves to the accumulator (state, wait and service minutes each)."""
     columns = {"hall": Hall.code, "business": Ticket.business_code, "window": Ticket.window_number,
                "clerk": Ticket.clerk, "day": Ticket.service_day}
     # Durations are computed by the database: reading three timestamps per ticket into Python
@@ -633,34 +649,150 @@ def ticket_figures(session: Session, since: date | None = None, until: date | No
                 minutes_between(session, Ticket.issued_at, Ticket.called_at),
                 minutes_between(session, Ticket.called_at, Ticket.finished_at))
          .join(Hall, Hall.id == Ticket.hall_id))
-    if since:
-        q = q.where(Ticket.service_day >= since)
-    if until:
-        q = q.where(Ticket.service_day <= until)
-    if hall_code:
-        q = q.where(Hall.code == hall_code)
-    if hall_codes is not None:
-        q = q.where(Hall.code.in_(list(hall_codes)))
     n = len(by)
-    groups: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
-    for row in session.execute(q):
-        groups[tuple(row[:n])].append(row[n:])
+    for row in session.execute(_filters(q, Ticket.service_day, since, until, hall_code, hall_codes)):
+        state, wait, service = row[n:]
+        a = acc.get(row[:n])
+        if a is None:
+            a = acc[tuple(row[:n])] = [0, 0, 0, 0, 0.0, 0, []]
+        a[0] += 1
+        if state == "served":
+            a[1] += 1
+            if service is not None:
+                a[6].append(float(service))
+        elif state in NOT_SHOWN:
+            a[2] += 1
+        elif state in STILL_WAITING:
+            a[3] += 1
+        if wait is not None:
+            a[4] += float(wait)
+            a[5] += 1
+
+
+def _rolled(session: Session, by: Sequence[str], since: date | None, until: date | None, hall_code: str | None,
+            hall_codes: Sequence[str] | None, acc: dict[tuple[Any, ...], list[Any]]) -> None:
+    """Add rolled-up days to the accumulator."""
+    f = TicketDayFigures
+    columns = {"hall": Hall.code, "business": f.business_code, "window": f.window_number, "clerk": f.clerk,
+               "day": f.service_day}
+    q = (select(*(columns[d] for d in by), f.issued, f.served, f.not_shown, f.waiting, f.wait_sum, f.wait_n,
+                f.services).join(Hall, Hall.id == f.hall_id))
+    n = len(by)
+    for row in session.execute(_filters(q, f.service_day, since, until, hall_code, hall_codes)):
+        a = acc.get(row[:n])
+        if a is None:
+            a = acc[tuple(row[:n])] = [0, 0, 0, 0, 0.0, 0, []]
+        for i in range(6):
+            a[i] += row[n + i]
+        a[6].extend(row[n + 6])
+
+
+def roll_up_days(session: Session, days: Iterable[date]) -> int:
+    """Roll up these days (every hall), replacing what was there; returns the rows written."""
+    written = 0
+    for day in days:
+        session.execute(delete(TicketDayFigures).where(TicketDayFigures.service_day == day))
+        session.execute(delete(RolledUpDay).where(RolledUpDay.service_day == day))
+        acc: dict[tuple[Any, ...], list[Any]] = {}
+        q = (select(Ticket.hall_id, Ticket.business_code, Ticket.window_number, Ticket.clerk, Ticket.state,
+                    minutes_between(session, Ticket.issued_at, Ticket.called_at),
+                    minutes_between(session, Ticket.called_at, Ticket.finished_at))
+             .where(Ticket.service_day == day))
+        for hall_id, business, window, clerk, state, wait, service in session.execute(q):
+            a = acc.setdefault((hall_id, business, window, clerk), [0, 0, 0, 0, 0.0, 0, []])
+            a[0] += 1
+            if state == "served":
+                a[1] += 1
+                if service is not None:
+                    a[6].append(round(float(service), 4))
+            elif state in NOT_SHOWN:
+                a[2] += 1
+            elif state in STILL_WAITING:
+                a[3] += 1
+            if wait is not None:
+                a[4] += float(wait)
+                a[5] += 1
+        if acc:
+            session.execute(TicketDayFigures.__table__.insert(), [
+                {"hall_id": k[0], "service_day": day, "business_code": k[1], "window_number": k[2], "clerk": k[3],
+                 "issued": a[0], "served": a[1], "not_shown": a[2], "waiting": a[3], "wait_sum": a[4],
+                 "wait_n": a[5], "services": a[6]} for k, a in acc.items()])
+        session.add(RolledUpDay(service_day=day, rolled_up_at=utcnow()))
+        written += len(acc)
+    return written
+
+
+def _ensure_rolled_up(session: Session, since: date | None, last: date) -> date | None:
+    """Roll up the days from `since` (or the first ticket's) to `last` not rolled up yet; returns
+    the first day the roll-up covers, or None when it cannot be used (count live instead).
+
+    Written in a transaction of its own, before `session` reads anything (on SQLite every
+    transaction takes the write lock: a second one opened later would wait for the first)."""
+    def work(s: Session) -> date | None:
+        first = since or s.scalar(select(func.min(Ticket.service_day)))
+        if first is None or first > last:
+            return None
+        wanted = {first + timedelta(days=i) for i in range((last - first).days + 1)}
+        done = set(s.scalars(select(RolledUpDay.service_day).where(
+            RolledUpDay.service_day >= first, RolledUpDay.service_day <= last)))
+        roll_up_days(s, sorted(wanted - done))
+        return first
+
+    if session.in_transaction():  # the caller's own transaction: write there, it commits
+        return work(session)
+    try:
+        with Session(session.get_bind()) as writer, writer.begin():
+            return work(writer)
+    except IntegrityError:  # another request rolled up the same day at the same moment
+        return None
+
+
+def ticket_figures(session: Session, since: date | None = None, until: date | None = None,
+                   hall_code: str | None = None, by: Sequence[str] = ("hall", "business", "day"),
+                   hall_codes: Sequence[str] | None = None, *, roll_up: bool = True) -> list[Figures]:
+    """Tickets grouped by any of hall, business, window, clerk and day: issued, served, not shown,
+    still waiting, mean waiting (issue → call) and service (call → end) minutes, and the median
+    and 90th percentile of the service minutes. One computation for the API, the console and CSV.
+
+    Finished days come from the daily roll-up (made here on first use, in its own transaction),
+    the last days from the tickets themselves; `roll_up=False` counts every ticket live.
+    """
+    unknown = [d for d in by if d not in DIMENSIONS]
+    if unknown:
+        raise OfficeError(422, f"cannot group by {', '.join(unknown)}; use {', '.join(DIMENSIONS)}")
+    acc: dict[tuple[Any, ...], list[Any]] = {}
+    cutoff = utcnow().date() - timedelta(days=ROLL_UP_AFTER_DAYS)  # days <= cutoff may be rolled up
+    live_since = since
+    if roll_up and (since is None or since <= cutoff):
+        last = min(until, cutoff) if until else cutoff
+        first = _ensure_rolled_up(session, since, last)
+        if first is not None:
+            _rolled(session, by, first, last, hall_code, hall_codes, acc)
+            live_since = last + timedelta(days=1)
+    if until is None or live_since is None or live_since <= until:
+        _live(session, by, live_since, until, hall_code, hall_codes, acc)
     out = []
 
     def order(item: tuple[tuple[Any, ...], list[Any]]) -> tuple[Any, ...]:
         return tuple((v is None, v if v is not None else 0) for v in item[0])
 
-    for key, ts in sorted(groups.items(), key=order):
-        waits = [wait for _s, wait, _v in ts if wait is not None]
-        services = sorted(service for state, _w, service in ts if service is not None and state == "served")
+    for key, a in sorted(acc.items(), key=order):
+        services = sorted(a[6])
         median, p90 = _percentile(services, 0.5), _percentile(services, 0.9)
         out.append(Figures(
-            dict(zip(by, key, strict=True)), len(ts), sum(1 for t in ts if t[0] == "served"),
-            sum(1 for t in ts if t[0] in NOT_SHOWN), sum(1 for t in ts if t[0] in STILL_WAITING),
-            round(sum(waits) / len(waits), 1) if waits else None,
+            dict(zip(by, key, strict=True)), a[0], a[1], a[2], a[3],
+            round(a[4] / a[5], 1) if a[5] else None,
             round(sum(services) / len(services), 1) if services else None,
             round(median, 1) if median is not None else None, round(p90, 1) if p90 is not None else None))
     return out
+
+
+def forget_roll_up(session: Session, days: Iterable[date]) -> None:
+    """Tickets of these days changed: their roll-up is made again when next asked for."""
+    cutoff = utcnow().date() - timedelta(days=ROLL_UP_AFTER_DAYS - 1)  # a day of margin
+    old = sorted({d for d in days if d <= cutoff})
+    if old:
+        session.execute(delete(RolledUpDay).where(RolledUpDay.service_day.in_(old)))
 
 
 def statistics(session: Session, since: date | None = None, until: date | None = None,

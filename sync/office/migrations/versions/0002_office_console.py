@@ -68,12 +68,40 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('hall_tag', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_hall_tag_tag'), ['tag'], unique=False)
+    op.create_table('ticket_day_figures',
+    sa.Column('id', BigId, autoincrement=True, nullable=False),
+    sa.Column('hall_id', sa.Integer(), nullable=False),
+    sa.Column('service_day', sa.Date(), nullable=False),
+    sa.Column('business_code', sa.String(length=40), nullable=False),
+    sa.Column('window_number', sa.Integer(), nullable=True),
+    sa.Column('clerk', sa.String(length=50), nullable=True),
+    sa.Column('issued', sa.Integer(), nullable=False),
+    sa.Column('served', sa.Integer(), nullable=False),
+    sa.Column('not_shown', sa.Integer(), nullable=False),
+    sa.Column('waiting', sa.Integer(), nullable=False),
+    sa.Column('wait_sum', sa.Float(), nullable=False),
+    sa.Column('wait_n', sa.Integer(), nullable=False),
+    sa.Column('services', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['hall_id'], ['hall.id'], name=op.f('fk_ticket_day_figures_hall_id_hall')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ticket_day_figures'))
+    )
+    with op.batch_alter_table('ticket_day_figures', schema=None) as batch_op:
+        batch_op.create_index('ix_ticket_day_figures_day_hall', ['service_day', 'hall_id'], unique=False)
+    op.create_table('rolled_up_day',
+    sa.Column('service_day', sa.Date(), nullable=False),
+    sa.Column('rolled_up_at', sync.office.models.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('service_day', name=op.f('pk_rolled_up_day'))
+    )
     with op.batch_alter_table('ticket', schema=None) as batch_op:
         batch_op.add_column(sa.Column('clerk', sa.String(length=50), nullable=True))
         batch_op.create_index('ix_ticket_day_hall', ['service_day', 'hall_id'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_table('rolled_up_day')
+    with op.batch_alter_table('ticket_day_figures', schema=None) as batch_op:
+        batch_op.drop_index('ix_ticket_day_figures_day_hall')
+    op.drop_table('ticket_day_figures')
     with op.batch_alter_table('ticket', schema=None) as batch_op:
         batch_op.drop_index('ix_ticket_day_hall')
         batch_op.drop_column('clerk')
