@@ -44,8 +44,10 @@ class HallGlance:
 
 
 def glance(session: Session, today: date, now: datetime, silent_after_min: int) -> list[HallGlance]:
+    # Plain rows, not ORM objects: a thousand halls must not cost a thousand object loads.
     tags = store.hall_tags(session)
-    reports = {r.hall_id: r for r in session.scalars(select(HallReport))}
+    reports = {r.hall_id: r for r in session.execute(select(HallReport.hall_id, HallReport.reported_at,
+                                                            HallReport.data))}
     issued_n = func.count()
     served_n = func.sum(case((Ticket.state == "served", 1), else_=0))
     waiting_n = func.sum(case((Ticket.state.in_(store.STILL_WAITING), 1), else_=0))
@@ -60,7 +62,8 @@ def glance(session: Session, today: date, now: datetime, silent_after_min: int) 
         .where(Ticket.service_day == today, Ticket.called_at.is_not(None)).group_by(Ticket.hall_id)).all())
     limit = timedelta(minutes=silent_after_min)
     out = []
-    for h in session.scalars(select(Hall).order_by(Hall.code)):
+    for h in session.execute(select(Hall.id, Hall.code, Hall.name, Hall.revoked_at, Hall.last_seen_at)
+                             .order_by(Hall.code)):
         seen = h.last_seen_at
         silent_for = now - seen if seen else None
         g = HallGlance(

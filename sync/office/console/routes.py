@@ -93,7 +93,9 @@ def install(app: FastAPI, db: OfficeDB, *, tz: ZoneInfo, transaction: Callable[[
         key = request.cookies.get(COOKIE, "")
         with db.sessions() as s:
             who = accounts.session_for(s, key)
-        if who is not None and not accounts.check_csrf(who, values.get("csrf", "")):
+        # Signing in makes a new session, whoever was signed in before (no token to compare yet).
+        if who is not None and request.url.path != "/console/login" \
+                and not accounts.check_csrf(who, values.get("csrf", "")):
             raise Forbidden("表单已过期或来源不明（CSRF），请刷新页面后重试")
         return values
 
