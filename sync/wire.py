@@ -13,6 +13,7 @@ Endpoints (JSON bodies; a request body may be gzip-compressed with Content-Encod
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from datetime import date
 from typing import Annotated, Any, Literal
@@ -80,7 +81,9 @@ class EventData(Message):
     window_number: int | None = Field(None, ge=0, le=999)
     business_code: Code | None = None
     detail: dict[str, Any] = Field(default_factory=dict)
-    clerk: Annotated[str, Field(min_length=1, max_length=50)] | None = None  # staff name at the window
+    # The staff name at the window (the console's per-clerk statistics); an office older than
+    # this field refuses it, so the office is upgraded before its halls.
+    clerk: Annotated[str, Field(min_length=1, max_length=50), AfterValidator(_printable)] | None = None
 
 
 class TicketEventPayload(Message):
@@ -116,7 +119,15 @@ class ContentEntry(Message):
 PushEntry = Annotated[TicketEventEntry | ContentEntry, Field(discriminator="kind")]
 
 
-ShortText = Annotated[str, Field(max_length=200)]
+def _printable(value: str) -> str:
+    # No control or bidi characters: the console shows this text as the hall sent it.
+    bad = [ch for ch in value if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")]
+    if bad:
+        raise ValueError(f"control or format character U+{ord(bad[0]):04X} in {value[:40]!r}")
+    return value
+
+
+ShortText = Annotated[str, Field(max_length=200), AfterValidator(_printable)]
 
 
 class DeviceState(Message):

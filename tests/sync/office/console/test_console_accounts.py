@@ -110,7 +110,7 @@ def test_hall_state_on_the_wire_is_strict():
     wire.PushBatch.model_validate({"entries": [], "hall_state": {"outbox_waiting": 3, "printer": ok}})
     for bad in ({"outbox_waiting": True}, {"outbox_waiting": "3"}, {"outbox_waiting": -1},
                 {"printer": {"ok": 1}}, {"printer": {"ok": "yes"}}, {"board": {"ok": True, "text": "x" * 201}},
-                {"app_version": "<script>"}, {"extra": 1}):
+                {"app_version": "<script>"}, {"extra": 1}, {"printer": {"ok": True, "text": "纸\u202e将尽"}}):
         with pytest.raises(ValueError):
             wire.PushBatch.model_validate({"entries": [], "hall_state": bad})
 
