@@ -421,6 +421,12 @@ def install(app: FastAPI, db: OfficeDB, *, tz: ZoneInfo, transaction: Callable[[
             message = transaction(work)
         except (AccountError, store.OfficeError, ValueError) as exc:
             message = "错误：" + str(getattr(exc, "message", exc))
+        if action == "add-token" and not message.startswith("错误"):
+            # The new token is shown in this answer only: never in a URL (history, logs).
+            with db.sessions() as s:
+                rows, tokens = accounts.accounts(s), store.admin_tokens(s)
+            return render("accounts.html", request, who, accounts=rows, tokens=tokens, message=message,
+                          now=utcnow(), roles=accounts.ROLES)
         return RedirectResponse(f"/console/accounts?message={quote(message)}", status_code=303)
 
     @app.get("/console/audit", response_class=HTMLResponse, include_in_schema=False)

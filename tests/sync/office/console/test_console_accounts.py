@@ -175,3 +175,28 @@ def test_cookie_csrf_and_roles_over_http(office):
     r = requests.post(f"{office.url}/console/login", data={"name": "管理", "password": PW, "next": "//evil.example/"},
                       allow_redirects=False, timeout=10)
     assert r.headers["location"] == "/console/halls"
+
+
+def test_admin_manages_accounts_and_tokens_over_http(office):
+    with office.db.sessions.begin() as s:
+        accounts.add_account(s, "管理", "admin", PW, actor="test")
+    http, _r = login(office.url, "管理", PW)
+    csrf = csrf_of(http, office.url)
+    r = http.post(f"{office.url}/console/accounts", data={"csrf": csrf, "action": "add", "name": "新编辑",
+                                                          "role": "editor", "password": PW}, timeout=10)
+    assert "已添加账号 新编辑" in r.text
+    # A new admin token is shown once, in the page, never in a redirect's URL.
+    r = http.post(f"{office.url}/console/accounts", data={"csrf": csrf, "action": "add-token", "holder": "王五"},
+                  allow_redirects=False, timeout=10)
+    assert r.status_code == 200
+    token = re.search(r"(yza_[A-Za-z0-9_-]+)", r.text).group(1)
+    assert requests.get(f"{office.url}/api/v1/admin/halls", headers={"Authorization": f"Bearer {token}"},
+                        timeout=10).status_code == 200
+    with office.db.sessions() as s:
+        token_id = next(t.id for t in store.admin_tokens(s) if t.name == "王五")
+    http.post(f"{office.url}/console/accounts", data={"csrf": csrf, "action": "revoke-token", "token": str(token_id)},
+              timeout=10)
+    with office.db.sessions() as s:
+        assert next(t for t in store.admin_tokens(s) if t.name == "王五").revoked_at is not None
+    assert [a for a in actions(office.db) if a[0] == "管理"][-3:] == [
+        ("管理", "account.add"), ("管理", "admin_token.add"), ("管理", "admin_token.revoke")]
