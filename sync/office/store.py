@@ -622,9 +622,10 @@ def _percentile(sorted_values: Sequence[float], q: float) -> float | None:
     return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (pos - low)
 
 
-# Days at least this old (in UTC dates) are rolled up; younger ones are always counted live, so
-# the roll-up never holds a day whose halls are still issuing tickets, whatever their zone.
-ROLL_UP_AFTER_DAYS = 2
+# Days at least this old (in UTC dates) are rolled up; younger ones are always counted live. A
+# hall's day (China, UTC+8) is never behind the UTC date, so today's tickets never touch the
+# roll-up; a ticket for an older day drops that day's roll-up (forget_roll_up).
+ROLL_UP_AFTER_DAYS = 1
 
 
 def _filters(q: Any, day_column: Any, since: date | None, until: date | None, hall_code: str | None,
@@ -708,6 +709,8 @@ def _rolled_cached(session: Session, by: Sequence[str], first: date, last: date,
     if hit is None:
         hit = {}
         _rolled(session, by, first, last, hall_code, hall_codes, hit)
+        for a in hit.values():  # sorted once: with the live days appended, sorting is near linear
+            a[6] = array("d", sorted(a[6]))
         with _ROLLED_LOCK:
             while len(_ROLLED_CACHE) >= _ROLLED_CACHE_SIZE:
                 _ROLLED_CACHE.pop(next(iter(_ROLLED_CACHE)))
@@ -818,7 +821,8 @@ def ticket_figures(session: Session, since: date | None = None, until: date | No
 
 def forget_roll_up(session: Session, days: Iterable[date]) -> None:
     """Tickets of these days changed: their roll-up is made again when next asked for."""
-    cutoff = utcnow().date() - timedelta(days=ROLL_UP_AFTER_DAYS - 1)  # a day of margin
+    # The cutoff now is never earlier than when any day was rolled up: every rolled-up day is caught.
+    cutoff = utcnow().date() - timedelta(days=ROLL_UP_AFTER_DAYS)
     old = sorted({d for d in days if d <= cutoff})
     if old:
         session.execute(delete(RolledUpDay).where(RolledUpDay.service_day.in_(old)))
