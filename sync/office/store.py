@@ -654,22 +654,26 @@ def _live(session: Session, by: Sequence[str], since: date | None, until: date |
          .join(Hall, Hall.id == Ticket.hall_id))
     n = len(by)
     for row in session.execute(_filters(q, Ticket.service_day, since, until, hall_code, hall_codes)):
-        state, wait, service = row[n:]
         a = acc.get(row[:n])
         if a is None:
             a = acc[tuple(row[:n])] = [0, 0, 0, 0, 0.0, 0, []]
-        a[0] += 1
-        if state == "served":
-            a[1] += 1
-            if service is not None:
-                a[6].append(float(service))
-        elif state in NOT_SHOWN:
-            a[2] += 1
-        elif state in STILL_WAITING:
-            a[3] += 1
-        if wait is not None:
-            a[4] += float(wait)
-            a[5] += 1
+        _count(a, *row[n:])
+
+
+def _count(a: list[Any], state: str, wait: float | None, service: float | None) -> None:
+    """One ticket into a group's [issued, served, not shown, waiting, wait sum, waits, service times]."""
+    a[0] += 1
+    if state == "served":
+        a[1] += 1
+        if service is not None:
+            a[6].append(round(float(service), 4))
+    elif state in NOT_SHOWN:
+        a[2] += 1
+    elif state in STILL_WAITING:
+        a[3] += 1
+    if wait is not None:
+        a[4] += float(wait)
+        a[5] += 1
 
 
 def _rolled(session: Session, by: Sequence[str], since: date | None, until: date | None, hall_code: str | None,
@@ -731,19 +735,7 @@ def roll_up_days(session: Session, days: Iterable[date]) -> int:
                     minutes_between(session, Ticket.called_at, Ticket.finished_at))
              .where(Ticket.service_day == day))
         for hall_id, business, window, clerk, state, wait, service in session.execute(q):
-            a = acc.setdefault((hall_id, business, window, clerk), [0, 0, 0, 0, 0.0, 0, []])
-            a[0] += 1
-            if state == "served":
-                a[1] += 1
-                if service is not None:
-                    a[6].append(round(float(service), 4))
-            elif state in NOT_SHOWN:
-                a[2] += 1
-            elif state in STILL_WAITING:
-                a[3] += 1
-            if wait is not None:
-                a[4] += float(wait)
-                a[5] += 1
+            _count(acc.setdefault((hall_id, business, window, clerk), [0, 0, 0, 0, 0.0, 0, []]), state, wait, service)
         if acc:
             session.execute(TicketDayFigures.__table__.insert(), [
                 {"hall_id": k[0], "service_day": day, "business_code": k[1], "window_number": k[2], "clerk": k[3],

@@ -22,7 +22,6 @@ import os
 import random
 import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,7 +36,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests" / "bench"))
 
-from sync_bench import free_port  # noqa: E402
+from sync_bench import start_office  # noqa: E402  (the office in its own process)
 
 QUICK = "--quick" in sys.argv
 PG = "--pg" in sys.argv
@@ -93,22 +92,6 @@ def fill(url: str) -> int:
         total += len(rows)
     db.close()
     return total
-
-
-def start_office(database: str) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "office", "serve", "--database", database,
-                             "--port", str(port)], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    end = time.monotonic() + 60
-    while time.monotonic() < end:
-        try:
-            if requests.get(f"{url}/healthz", timeout=1).ok:
-                return proc, url
-        except requests.RequestException:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("office did not start")
 
 
 def p95(http: requests.Session, url: str, rounds: int = ROUNDS) -> float:
