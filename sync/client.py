@@ -147,6 +147,11 @@ class SyncWorker:
         # for this hall's highest ticket numbers of today once (follow_office_numbers).
         self.numbers_pending = cache.recovery is not None or not cache.numbers.found
         self.hall_tz: tzinfo | None = None  # the hall's zone, for its "today" (None: this PC's zone)
+        # What the hall reports with its rounds (LED board, printer, voice; kiosk/lan/client.py):
+        # a function returning a wire.HallState; the outbox counts are filled in here.
+        self.hall_state: Callable[[], wire.HallState] | None = None
+        self.state_every_s = 60.0  # at most this often when nothing else is pushed
+        self._state_sent = -1e9  # time.monotonic() of the last report
 
     # --- running ---------------------------------------------------------------------------
 
@@ -297,6 +302,8 @@ class SyncWorker:
             result = RoundResult()
             try:
                 self._push_all(result)
+                if self.hall_state is not None and time.monotonic() - self._state_sent >= self.state_every_s:
+                    self._push_state(result)
                 if self.numbers_pending:  # before the pull (many pages after a lost data directory)
                     self.follow_office_numbers(result)
                 if pull:
@@ -423,6 +430,26 @@ class SyncWorker:
         if response.status_code == 401:
             raise SyncError(f"令牌无效或已吊销 the office refused this hall's token: {message}")
         raise SyncError(f"街道办服务器错误 office error {response.status_code}: {message}")
+
+    def _push_state(self, result: RoundResult) -> None:
+        """Report the hall's state in an empty push batch; a failure here never fails the round."""
+        try:
+            state = self.hall_state() if self.hall_state is not None else None
+        except Exception as exc:  # a device that cannot say how it is must not stop the sync
+            log.warning("hall state not reported: %s", exc)
+            return
+        if state is None:
+            return
+        st = self.status()
+        state = state.model_copy(update={"outbox_waiting": st.waiting, "outbox_rejected": st.rejected})
+        body = json.dumps({"wire": wire.WIRE_VERSION, "entries": [], "hall_state": state.model_dump(mode="json")},
+                          ensure_ascii=False, separators=(",", ":")).encode()
+        response = self._request("POST", "/api/v1/push", result, data=body,
+                                 headers={"Content-Type": "application/json"})
+        if response.status_code == 200:
+            self._state_sent = time.monotonic()
+        else:
+            log.warning("hall state refused by the office (%s): %s", response.status_code, self._problem(response)[0])
 
     def _reject(self, rows: list[tuple[int, str]], result: RoundResult) -> None:
         now = datetime.now(UTC)

@@ -16,11 +16,12 @@ Endpoints (JSON bodies; a request body may be gzip-compressed with Content-Encod
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 WIRE_VERSION = 1
 
@@ -87,6 +88,9 @@ class EventData(Message):
     window_number: int | None = Field(None, ge=0, le=999)
     business_code: Code | None = None
     detail: dict[str, Any] = Field(default_factory=dict)
+    # The staff name at the window (the console's per-clerk statistics); an office older than
+    # this field refuses it, so the office is upgraded before its halls.
+    clerk: Annotated[str, Field(min_length=1, max_length=50), AfterValidator(_printable)] | None = None
 
 
 class TicketEventPayload(Message):
@@ -122,11 +126,45 @@ class ContentEntry(Message):
 PushEntry = Annotated[TicketEventEntry | ContentEntry, Field(discriminator="kind")]
 
 
+def _printable(value: str) -> str:
+    # No control or bidi characters: the console shows this text as the hall sent it.
+    bad = [ch for ch in value if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")]
+    if bad:
+        raise ValueError(f"control or format character U+{ord(bad[0]):04X} in {value[:40]!r}")
+    return value
+
+
+ShortText = Annotated[str, Field(max_length=200), AfterValidator(_printable)]
+
+
+class DeviceState(Message):
+    """One device as the counter console's status line shows it: fine or not, and its words."""
+
+    ok: StrictBool
+    text: ShortText = ""
+
+
+class HallState(Message):
+    """What a hall reports with its sync round, for the office console's halls page.
+
+    Strict types: a bool is not taken for a number, nor a number for a bool.
+    """
+
+    app_version: Annotated[str, Field(max_length=40, pattern=r"^[0-9A-Za-z.+_-]*$")] = ""
+    outbox_waiting: StrictInt = Field(0, ge=0, le=100_000_000)  # entries not yet accepted by the office
+    outbox_rejected: StrictInt = Field(0, ge=0, le=100_000_000)  # set aside for a person
+    board: DeviceState | None = None  # LED board
+    printer: DeviceState | None = None  # ticket printer (paper low/out, cover open -> ok false)
+    voice: DeviceState | None = None  # calling voice
+    at: AwareDatetime | None = None  # the hall's clock when it took the state
+
+
 class PushBatch(Message):
     wire: Literal[1] = WIRE_VERSION
     hall: Annotated[str, Field(max_length=40)] | None = None  # the sender's hall code, checked if given
     sent_at: AwareDatetime | None = None  # the hall's clock, for logs only
     entries: list[PushEntry] = Field(max_length=MAX_ENTRIES)
+    hall_state: HallState | None = None  # optional; the office keeps the latest per hall
 
 
 class PushResult(Message):

@@ -237,7 +237,8 @@ class TokenCache:
 
 
 def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shanghai",
-               token_ttl_s: float = 30.0, wrong_token_limit: int = 10, wrong_token_window_s: float = 60.0) -> FastAPI:
+               token_ttl_s: float = 30.0, wrong_token_limit: int = 10, wrong_token_window_s: float = 60.0,
+               silent_after_min: int = 10) -> FastAPI:
     """The office app on an open database."""
     tz = ZoneInfo(timezone)
     tokens = TokenCache(ttl_s=token_ttl_s)
@@ -474,5 +475,11 @@ def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shan
     @app.get("/healthz", tags=["public"])
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    # The office console in the browser (sync/office/console).
+    from sync.office.console.routes import install
+
+    install(app, db, tz=tz, transaction=transaction, silent_after_min=silent_after_min,
+            secure_cookie=public_url.startswith("https://"))
 
     return app

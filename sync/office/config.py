@@ -20,6 +20,8 @@ class ServerSection(Section):
     public_url: str = ""  # how residents' phones reach the public pages; default http://host:port
     workers: int = Field(1, ge=1, le=64)
     timezone: str = "Asia/Shanghai"  # how times are shown on the public pages
+    # The console's halls page marks a hall silent for longer than this (minutes).
+    silent_after_min: int = Field(10, ge=1, le=24 * 60)
 
     _known_zone = field_validator("timezone")(check_time_zone)
     _http = field_validator("public_url")(check_http_url)
