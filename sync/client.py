@@ -455,9 +455,10 @@ class SyncWorker:
 def _entry(row: Outbox) -> dict[str, Any]:
     """An outbox row as a wire entry (checked here so one bad row cannot block a batch)."""
     entry = {"id": row.uid, "seq": row.id, "kind": row.kind, "payload": row.payload}
-    model = {"ticket_event": wire.TicketEventEntry, "content": wire.ContentEntry}.get(row.kind)
+    model = {"ticket_event": wire.TicketEventEntry, "content": wire.ContentEntry,
+             "rating": wire.RatingEntry}.get(row.kind)
     if model is None:
-        raise ValueError(f"kind: unknown outbox kind {row.kind!r} (ticket_event or content)")
+        raise ValueError(f"kind: unknown outbox kind {row.kind!r} (ticket_event, content or rating)")
     model.model_validate(entry)  # raises if malformed; the row is sent as stored
     return entry
 

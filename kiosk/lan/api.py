@@ -101,7 +101,7 @@ class LanSession:
 def create_app(counter: LocalCounterClient, token: str, *, hall_name: str = "",
                timezone: str = "Asia/Shanghai", session_idle_hours: float = 4.0,
                now: Callable[[], datetime] = lambda: datetime.now(UTC),
-               monotonic: Callable[[], float] = time.monotonic) -> FastAPI:
+               monotonic: Callable[[], float] = time.monotonic, ratings: Any = None) -> FastAPI:
     app = FastAPI(title="Yizhan hall LAN API", version="1", docs_url=None, redoc_url=None)
     sessions: dict[str, LanSession] = {}
     requests_log = RequestLog()
@@ -245,6 +245,10 @@ def create_app(counter: LocalCounterClient, token: str, *, hall_name: str = "",
             return {"done": False}
         return {"done": True, "status": answer[0], "body": answer[1]}
 
+    if ratings is not None:  # the counters' rating pads (kiosk/lan/rating_api.py)
+        from kiosk.lan.rating_api import rating_router
+
+        app.include_router(rating_router(ratings, check_token, WindowNumber))
     return app
 
 
@@ -303,6 +307,9 @@ def start_hall_api(hall: Any, counter: LocalCounterClient) -> HallApiServer | No
     config = hall.config
     if not config.lan.enabled:
         return None
+    from kiosk.services.ratings import RatingService
+
+    hall.ratings = getattr(hall, "ratings", None) or RatingService(hall.cache, events=hall.events)
     app = create_app(counter, lan_token(config), hall_name=config.hall.name, timezone=config.hall.timezone,
-                     session_idle_hours=config.lan.session_idle_hours)
+                     session_idle_hours=config.lan.session_idle_hours, ratings=hall.ratings)
     return HallApiServer(app, config.lan.host, config.lan.port).start()
