@@ -155,6 +155,10 @@ def create_app(counter: LocalCounterClient, token: str, *, hall_name: str = "",
         return session_of(x_staff_session)
 
     auth = [Depends(check_token)]
+    if ratings is not None:  # the counters' rating pads (kiosk/lan/rating_api.py); before the
+        from kiosk.lan.rating_api import rating_router  # window actions, whose {action} would match
+
+        app.include_router(rating_router(ratings, check_token))
 
     def once(who: Staff, request_id: str, action: Callable[[], Any]) -> Any:
         """Run a counter action at most once per request id (none given: just run it)."""
@@ -245,10 +249,6 @@ def create_app(counter: LocalCounterClient, token: str, *, hall_name: str = "",
             return {"done": False}
         return {"done": True, "status": answer[0], "body": answer[1]}
 
-    if ratings is not None:  # the counters' rating pads (kiosk/lan/rating_api.py)
-        from kiosk.lan.rating_api import rating_router
-
-        app.include_router(rating_router(ratings, check_token, WindowNumber))
     return app
 
 

@@ -8,11 +8,12 @@ that window (kiosk/services/ratings.py), so a pad cannot rate other windows' tic
     POST /api/v1/windows/{n}/rating  {ticket_uid, level, reasons, comment} -> {"rating": {...}}
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: FastAPI must see the path parameter's type.
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
+from fastapi import Path as UrlPath
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,21 +30,25 @@ class RatingBody(BaseModel):
     comment: str = Field("", max_length=1000)  # checked to the wire's limit by the service, with a message
 
 
-def rating_router(ratings: RatingService, check_token: Any, window_number: Any) -> APIRouter:
+# (as kiosk/lan/api.py's WindowNumber: a number too large for the database is a 422, not a 500)
+WindowNumber = Annotated[int, UrlPath(ge=1, le=999, description="the pad's window number")]
+
+
+def rating_router(ratings: RatingService, check_token: Any) -> APIRouter:
     router = APIRouter(dependencies=[Depends(check_token)])
 
     def refused(exc: RatingError) -> JSONResponse:
         return JSONResponse({"error": str(exc)}, status_code=exc.status)
 
     @router.get("/api/v1/windows/{number}/rating")
-    def prompt(number: window_number) -> Any:  # type: ignore[valid-type]
+    def prompt(number: WindowNumber) -> Any:
         try:
             return {"prompt": to_json(ratings.pending(number))}
         except RatingError as exc:
             return refused(exc)
 
     @router.post("/api/v1/windows/{number}/rating")
-    def rate(number: window_number, body: RatingBody) -> Any:  # type: ignore[valid-type]
+    def rate(number: WindowNumber, body: RatingBody) -> Any:
         try:
             done = ratings.rate(number, body.ticket_uid, body.level, body.reasons, body.comment)
         except RatingError as exc:
