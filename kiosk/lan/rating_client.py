@@ -46,3 +46,25 @@ class RemoteRatingClient:
     def rate(self, ticket_uid: str, level: str, reasons: list[str], comment: str) -> dict[str, Any]:
         return self._call("POST", {"ticket_uid": ticket_uid, "level": level, "reasons": reasons,
                                    "comment": comment})["rating"]
+
+
+class LocalRatingClient:
+    """The same calls in the hall's own process (a pad on the hall PC's second screen, screenshots)."""
+
+    def __init__(self, ratings: Any, window: int):
+        self.ratings = ratings
+        self.window = window
+
+    def prompt(self) -> dict[str, Any] | None:
+        from kiosk.lan.client import to_json
+
+        return to_json(self.ratings.pending(self.window))
+
+    def rate(self, ticket_uid: str, level: str, reasons: list[str], comment: str) -> dict[str, Any]:
+        from kiosk.lan.client import to_json
+        from kiosk.services.ratings import RatingError
+
+        try:
+            return to_json(self.ratings.rate(self.window, ticket_uid, level, reasons, comment))
+        except RatingError as exc:
+            raise RatingRefused(str(exc), exc.status) from None
