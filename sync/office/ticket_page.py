@@ -105,7 +105,7 @@ def ticket_page(uid: str, t: LiveTicket, *, poll_url: str, note: str = "") -> st
         f"<header><h1>{escape(t.hall or '排队状态')}</h1><p>排队状态 Queue status</p></header>"
         f'<div id=offline class=offline{hidden(not t.online)}>大厅离线，最后更新 '
         f'<span id=last-update>{escape(t.last_update or "—")}</span>'
-        f"<br><span class=muted>The hall is offline; last update</span></div>"
+        f"<br><span class=muted>Hall offline: this may be out of date</span></div>"
         f'<div id=call class=call{hidden(t.called)}>请到 <span id=window>{t.window or ""}</span> 号窗口办理'
         f"<br><small>Please go to window <span id=window-en>{t.window or ''}</span></small></div>"
         f'<div id=near class=near{hidden(t.near)}>快到您了，请留意叫号<br><small>Almost your turn</small></div>'
