@@ -29,7 +29,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from sync import wire
+from sync import follow_ups, wire
 from sync.cache.db import Cache
 from sync.cache.models import Conflict, Outbox, SyncState
 from sync.cache.recovery import REPORT_KEY
@@ -66,6 +66,7 @@ class RoundResult:
     rejected: int = 0
     requests: int = 0
     changed: list[tuple[str, str]] = field(default_factory=list)
+    ratings: int = 0  # ratings pushed (the office may have opened follow-ups)
 
 
 class SyncWorker:
@@ -120,6 +121,8 @@ class SyncWorker:
         # for this hall's highest ticket numbers of today once (follow_office_numbers).
         self.numbers_pending = cache.recovery is not None or not cache.numbers.found
         self.hall_tz: tzinfo | None = None  # the hall's zone, for its "today" (None: this PC's zone)
+        self.follow_ups_every_s = 300.0  # the head's 差评 follow-ups (sync/follow_ups.py)
+        self.follow_ups_at = float("-inf")
 
     # --- running ---------------------------------------------------------------------------
 
@@ -244,6 +247,8 @@ class SyncWorker:
                 if self.numbers_pending:  # before the pull (many pages after a lost data directory)
                     self.follow_office_numbers(result)
                 self._pull_all(result)
+                if follow_ups.due(self, result.ratings):
+                    follow_ups.pull_follow_ups(self, result)
             except SyncError as exc:
                 self._failures += 1
                 self._online = False
@@ -392,6 +397,7 @@ class SyncWorker:
                     s.flush()
                     conflicts.append((c.id, c.kind, c.record_uid))
         result.pushed += len(reply.results)
+        result.ratings += sum(1 for r in rows if r.kind == "rating")
         result.conflicts += len(conflicts)
         if self.publish is not None:
             for conflict_id, kind, uid in conflicts:

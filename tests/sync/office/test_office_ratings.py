@@ -13,6 +13,7 @@ from kiosk.services.queue import QueueService
 from kiosk.services.ratings import RatingService
 from sync.cache.models import Outbox, Staff
 from sync.client import SyncWorker
+from sync.follow_ups import open_follow_ups
 from sync.office.models import FollowUp, Rating
 
 
@@ -73,6 +74,9 @@ def test_counter_rating_reaches_the_office_once_and_a_bad_one_is_followed_up(off
                         timeout=10).json()["follow_ups"]
     assert [(f["label"], f["clerk"], f["reasons"], f["comment"], f["state"]) for f in mine] == [
         (ticket.label, clerk, ["not_done", "other"], "材料说了三次都不一样", "open")]
+    # the sync worker brought the list down in the round that pushed the rating
+    assert [(f.label, f.level, f.state) for f in open_follow_ups(h.cache)] == [
+        (ticket.label, "very_dissatisfied", "open")]
     other = office.add_hall("和平社区", "heping")
     assert requests.get(f"{office.url}/api/v1/follow-ups", headers={"Authorization": f"Bearer {other}"},
                         timeout=10).json()["follow_ups"] == []
@@ -92,6 +96,11 @@ def test_counter_rating_reaches_the_office_once_and_a_bad_one_is_followed_up(off
     assert done["state"] == "rectified" and done["rectified_by"] == "街道办 测试"
     assert requests.get(f"{office.url}/api/v1/follow-ups", headers={"Authorization": f"Bearer {token}"},
                         timeout=10).json()["follow_ups"] == []
+    worker.sync_once()
+    assert [f.state for f in open_follow_ups(h.cache)] == ["open"]  # not asked again within 5 minutes
+    worker.follow_ups_every_s = 0
+    worker.sync_once()
+    assert open_follow_ups(h.cache) == []  # 已整改: off the head's list
     assert requests.post(f"{office.url}/api/v1/admin/follow-ups/{fid}", json={"state": "visited"},
                          headers={"Authorization": f"Bearer {token}"}, timeout=10).status_code == 403
 
