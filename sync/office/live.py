@@ -27,6 +27,8 @@ class HallWakeups:
 
     async def wait(self, hall_id: int, timeout_s: float) -> bool:
         """Until the hall's next change (True) or the timeout (False)."""
+        if timeout_s <= 0:
+            return False
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
         item = (loop, future)

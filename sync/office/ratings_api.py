@@ -11,6 +11,7 @@
 
 # No `from __future__ import annotations`: FastAPI must see the dependency types.
 
+import time
 from collections.abc import Callable
 from html import escape
 from dataclasses import asdict
@@ -82,12 +83,16 @@ def ratings_router(db: Any, *, transaction: Callable[[Callable[[Session], Any]],
         if found is None:
             return JSONResponse({"detail": {"message": "no such ticket", "entry": None}}, status_code=404)
         hall_id, t = found
-        if t.version == v:
-            await wakeups.wait(hall_id, POLL_WAIT_S)
+        deadline = time.monotonic() + POLL_WAIT_S
+        # a push of the hall wakes every page of it; a page whose ticket did not change waits on
+        while t.version == v and await wakeups.wait(hall_id, deadline - time.monotonic()):
             found = await run_in_threadpool(load, uid)
             if found is None:
                 return JSONResponse({"detail": {"message": "no such ticket", "entry": None}}, status_code=404)
             t = found[1]
+        if t.version == v:  # the timeout: "still the same", and the page asks again
+            found = await run_in_threadpool(load, uid)  # (the hall may have gone offline meanwhile)
+            t = found[1] if found is not None else t
         return JSONResponse(asdict(t), headers={"Cache-Control": "no-store"})
 
     @router.post("/t/{uid}/rating", responses={303: {"description": "rated: back to the page"}}, tags=["public"])
