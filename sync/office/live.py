@@ -15,11 +15,13 @@ from collections import defaultdict
 class HallWakeups:
     def __init__(self) -> None:
         self._waiters: dict[int, set[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]]] = defaultdict(set)
+        self._generations: dict[int, int] = defaultdict(int)  # changes seen per hall
         self._lock = threading.Lock()
 
     def notify(self, hall_id: int) -> int:
         """Something of this hall changed (callable from any thread); returns the waiters woken."""
         with self._lock:
+            self._generations[hall_id] += 1
             waiters = self._waiters.pop(hall_id, set())
         for loop, future in waiters:
             loop.call_soon_threadsafe(_settle, future)
@@ -46,6 +48,12 @@ class HallWakeups:
                     waiting.discard(item)
                     if not waiting:
                         self._waiters.pop(hall_id, None)
+
+    def generation(self, hall_id: int) -> int:
+        """How many changes of this hall were notified: a read made at one generation is current
+        until the next notify."""
+        with self._lock:
+            return self._generations[hall_id]
 
     def waiting(self) -> int:
         with self._lock:

@@ -13,8 +13,8 @@
 
 import time
 from collections.abc import Callable
-from html import escape
 from dataclasses import asdict
+from html import escape
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from sync import wire
 from sync.office import pages, ratings, store
 from sync.office.live import HallWakeups
+from sync.office.live_snapshot import HallSnapshots
 from sync.office.models import Ticket, utcnow
 from sync.office.store import Caller, OfficeError
 from sync.office.ticket_page import LiveTicket, live_ticket, ticket_page
@@ -48,6 +49,8 @@ def ratings_router(db: Any, *, transaction: Callable[[Callable[[Session], Any]],
                    near_ahead: int = 3, offline_after_s: float = 90.0, phone_per_minute: int = 5) -> APIRouter:
     router = APIRouter()
     phones = RateLimit(phone_per_minute, 60.0)
+    snapshots = HallSnapshots(db, wakeups, tz)
+    halls_of: dict[str, int] = {}  # ticket uid -> hall id, for the shared reads (bounded below)
     options = {"follow_up_days": follow_up_days, "tz": tz}
 
     def load(uid: str) -> tuple[int, LiveTicket] | None:
@@ -57,8 +60,21 @@ def ratings_router(db: Any, *, transaction: Callable[[Callable[[Session], Any]],
                 return None
             hall_id = s.scalar(Ticket.__table__.select().with_only_columns(Ticket.hall_id).where(Ticket.uid == uid))
             rated = ratings.rating_of(s, uid) is not None
+        if len(halls_of) > 200_000:
+            halls_of.clear()
+        halls_of[uid] = hall_id
         return hall_id, live_ticket(status, rated=rated, now=utcnow(), tz=tz, near_ahead=near_ahead,
                                     offline_after_s=offline_after_s)
+
+    async def current(uid: str) -> tuple[int, LiveTicket] | None:
+        """The ticket's state: from the hall's shared read if the ticket is open, else its own read."""
+        hall_id = halls_of.get(uid)
+        if hall_id is not None:
+            status = (await snapshots.get(hall_id)).statuses.get(uid)
+            if status is not None:
+                return hall_id, live_ticket(status, rated=False, now=utcnow(), tz=tz, near_ahead=near_ahead,
+                                            offline_after_s=offline_after_s)
+        return await run_in_threadpool(load, uid)
 
     def not_found() -> HTMLResponse:
         return HTMLResponse(pages.not_found_page(
@@ -68,30 +84,30 @@ def ratings_router(db: Any, *, transaction: Callable[[Callable[[Session], Any]],
     html_404 = {404: {"description": "not found", "content": {"text/html": {}}}}
 
     @router.get("/t/{uid}", response_class=HTMLResponse, responses=html_404, tags=["public"])
-    async def ticket(uid: Uid, error: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
+    async def ticket(uid: Uid) -> HTMLResponse:
         """A ticket's live status (number, business, state, people ahead, the call, the hall's sync)."""
         found = await run_in_threadpool(load, uid)
         if found is None:
             return not_found()
-        return HTMLResponse(ticket_page(uid, found[1], poll_url=f"/t/{uid}/live", note=error))
+        return HTMLResponse(ticket_page(uid, found[1], poll_url=f"/t/{uid}/live"))
 
     @router.get("/t/{uid}/live", responses={404: {"description": "no such ticket"}}, tags=["public"])
     async def live(uid: Uid, v: Annotated[str, Query(max_length=40)] = "") -> Response:
         """Long poll: answers at once when the ticket's state differs from version `v`, else when the
         hall next pushes something (or after 25 s with the same state)."""
-        found = await run_in_threadpool(load, uid)
+        found = await current(uid)
         if found is None:
             return JSONResponse({"detail": {"message": "no such ticket", "entry": None}}, status_code=404)
         hall_id, t = found
         deadline = time.monotonic() + POLL_WAIT_S
         # a push of the hall wakes every page of it; a page whose ticket did not change waits on
         while t.version == v and await wakeups.wait(hall_id, deadline - time.monotonic()):
-            found = await run_in_threadpool(load, uid)
+            found = await current(uid)
             if found is None:
                 return JSONResponse({"detail": {"message": "no such ticket", "entry": None}}, status_code=404)
             t = found[1]
         if t.version == v:  # the timeout: "still the same", and the page asks again
-            found = await run_in_threadpool(load, uid)  # (the hall may have gone offline meanwhile)
+            found = await current(uid)  # (the hall may have gone offline meanwhile)
             t = found[1] if found is not None else t
         return JSONResponse(asdict(t), headers={"Cache-Control": "no-store"})
 

@@ -96,7 +96,7 @@ def _rating_form(uid: str) -> str:
     )
 
 
-def ticket_page(uid: str, t: LiveTicket, *, poll_url: str, note: str = "") -> str:
+def ticket_page(uid: str, t: LiveTicket, *, poll_url: str) -> str:
     def hidden(show: bool) -> str:
         return "" if show else " hidden"
 
@@ -116,14 +116,18 @@ def ticket_page(uid: str, t: LiveTicket, *, poll_url: str, note: str = "") -> st
         f'<dd id=ahead-row{hidden(t.ahead is not None)}><span id=ahead>{ahead}</span> 人</dd></dl></section>'
         f'<section id=rating{hidden(t.can_rate)}>{_rating_form(uid)}</section>'
         f'<section id=rated{hidden(t.rated)}><p class=thanks>感谢您的评价！Thank you for your rating.</p></section>'
-        + (f"<p class=error>{escape(note)}</p>" if note else "")
         + f'<p class=muted>大厅最后同步 Hall last synced: <span id=synced>{escape(t.last_update or "—")}</span>。'
         '<span id=live-note>本页自动更新 (updates by itself).</span></p>'
         f"<noscript><meta http-equiv=refresh content=15></noscript>"
-        f"<script>const LIVE={json.dumps({'url': poll_url, 'version': t.version, 'near': t.near, 'called': t.called})};"
+        f"<script>const LIVE={_script_json({'url': poll_url, 'version': t.version, 'near': t.near, 'called': t.called})};"
         f"{_SCRIPT}</script>"
     )
     return page(f"{t.label} 排队状态", f"<style>{_LIVE_STYLE}</style>{body}")
+
+
+def _script_json(value: object) -> str:
+    """JSON safe inside a <script> element (no "</script>" can end it early)."""
+    return json.dumps(value).replace("<", "\\u003c")
 
 
 # Long polling: each answer is the ticket's state once it differs from `version` (or the same

@@ -118,6 +118,7 @@ def main() -> None:
     proc, url = start_office(database)
     config = HallConfig()
     config.hall.data_dir = folder / "hall"
+    config.queue.max_number = 9999  # a thousand residents waiting in one business
     hall = Hall(config)
     q = QueueService(hall.cache, hall.events, tz=hall.tz, config=hall.config)
     worker = SyncWorker(hall.cache, url, token, apply_content=lambda *a: None, interval_s=15.0)
@@ -149,8 +150,9 @@ def main() -> None:
                 time.sleep(0.05)
             version = http.get(f"{url}/t/{mine.uid}/live", timeout=10).json()["version"]
             answer: dict = {}
+            http_poll = requests.Session()
 
-            def poll(v: str = version, uid: str = mine.uid, out: dict = answer) -> None:
+            def poll(v: str = version, uid: str = mine.uid, out: dict = answer, http_poll=http_poll) -> None:
                 while True:
                     data = http_poll.get(f"{url}/t/{uid}/live", params={"v": v}, timeout=60).json()
                     if data["called"]:
@@ -158,7 +160,6 @@ def main() -> None:
                         return
                     v = data["version"]
 
-            http_poll = requests.Session()
             t = threading.Thread(target=poll, daemon=True)
             t.start()
             time.sleep(0.05)  # the poll is waiting at the office

@@ -180,8 +180,8 @@ def test_the_sweep_is_index_seeks(q, cache, clock):
 
 def test_the_office_status_page_shows_an_expired_ticket_as_expired(q, cache, clock, tmp_path):
     from sync.office import store
-    from sync.office.ticket_page import live_ticket, ticket_page
     from sync.office.db import OfficeDB
+    from sync.office.ticket_page import live_ticket, ticket_page
 
     yesterday_left_open(q, clock)
     clock.advance(minutes=2)
