@@ -44,9 +44,35 @@ class AdvanceBody(BaseModel):
     note: str = Field("", max_length=1000)
 
 
+class LiveState(BaseModel):
+    """What the page shows (sync/office/ticket_page.LiveTicket); `version` changes with any of it."""
+
+    label: str
+    business: str
+    state: str
+    state_text: str
+    window: int | None
+    ahead: int | None
+    near: bool
+    called: bool
+    hall: str
+    online: bool
+    last_update: str
+    can_rate: bool
+    rated: bool
+    version: str
+
+
 def ratings_router(db: Any, *, transaction: Callable[[Callable[[Session], Any]], Any], admin_caller: Any,
                    hall_caller: Any, session: Any, tz: ZoneInfo, wakeups: HallWakeups, follow_up_days: int = 7,
                    near_ahead: int = 3, offline_after_s: float = 90.0, phone_per_minute: int = 5) -> APIRouter:
+    from sync.office.api import ERRORS, HTML_ERRORS  # (imported here: api.py includes this router)
+
+    html = {"content": {"text/html": {}}}
+    rate_replies: dict[int | str, dict[str, Any]] = {
+        303: {"description": "rated: back to the ticket page"}, 404: {"description": "no such ticket", **html},
+        409: {"description": "not finished, or already rated", **html},
+        422: {"description": "invalid rating", **html}, 429: {"description": "too many ratings", **html}}
     router = APIRouter()
     phones = RateLimit(phone_per_minute, 60.0)
     snapshots = HallSnapshots(db, wakeups, tz)
@@ -81,7 +107,7 @@ def ratings_router(db: Any, *, transaction: Callable[[Callable[[Session], Any]],
             "没有这张号票，或大厅尚未同步。No such ticket, or the hall has not synced it yet."), status_code=404)
 
     Uid = Annotated[str, UrlPath(max_length=36)]
-    html_404 = {404: {"description": "not found", "content": {"text/html": {}}}}
+    html_404 = {404: {"description": "not found", "content": {"text/html": {}}}, 422: HTML_ERRORS[422]}
 
     @router.get("/t/{uid}", response_class=HTMLResponse, responses=html_404, tags=["public"])
     async def ticket(uid: Uid) -> HTMLResponse:
@@ -91,7 +117,7 @@ def ratings_router(db: Any, *, transaction: Callable[[Callable[[Session], Any]],
             return not_found()
         return HTMLResponse(ticket_page(uid, found[1], poll_url=f"/t/{uid}/live"))
 
-    @router.get("/t/{uid}/live", responses={404: {"description": "no such ticket"}}, tags=["public"])
+    @router.get("/t/{uid}/live", response_model=LiveState, responses={404: ERRORS[404]}, tags=["public"])
     async def live(uid: Uid, v: Annotated[str, Query(max_length=40)] = "") -> Response:
         """Long poll: answers at once when the ticket's state differs from version `v`, else when the
         hall next pushes something (or after 25 s with the same state)."""
@@ -111,7 +137,8 @@ def ratings_router(db: Any, *, transaction: Callable[[Callable[[Session], Any]],
             t = found[1] if found is not None else t
         return JSONResponse(asdict(t), headers={"Cache-Control": "no-store"})
 
-    @router.post("/t/{uid}/rating", responses={303: {"description": "rated: back to the page"}}, tags=["public"])
+    @router.post("/t/{uid}/rating", status_code=303, response_class=RedirectResponse, responses=rate_replies,
+                 tags=["public"])
     async def rate(uid: Uid, request: Request) -> Response:
         """The phone's rating (a form post: level, reasons, comment). Back to the ticket page."""
         body = (await request.body())[:8192].decode("utf-8", "replace")
@@ -144,14 +171,14 @@ def ratings_router(db: Any, *, transaction: Callable[[Callable[[Session], Any]],
 
     # --- follow-ups and satisfaction ---
 
-    @router.get("/api/v1/follow-ups", response_model=wire.FollowUpList, tags=["hall"])
+    @router.get("/api/v1/follow-ups", response_model=wire.FollowUpList, responses=ERRORS, tags=["hall"])
     def hall_follow_ups(who: Annotated[Caller, Depends(hall_caller)],
                         s: Annotated[Session, Depends(session)]) -> wire.FollowUpList:
         """This hall's follow-ups not yet 已整改 (the station head's list in the hall app)."""
         return wire.FollowUpList(follow_ups=ratings.follow_ups(s, hall_code=who.code, states=("open", "visited"),
                                                                 tz=tz))
 
-    @router.get("/api/v1/admin/follow-ups", response_model=list[wire.FollowUpInfo], tags=["admin"])
+    @router.get("/api/v1/admin/follow-ups", response_model=list[wire.FollowUpInfo], responses=ERRORS, tags=["admin"])
     def admin_follow_ups(who: Annotated[Caller, Depends(admin_caller)], s: Annotated[Session, Depends(session)],
                          hall: Annotated[str | None, Query(max_length=40)] = None,
                          state: Annotated[list[wire.FollowUpState] | None, Query()] = None,
@@ -159,13 +186,14 @@ def ratings_router(db: Any, *, transaction: Callable[[Callable[[Session], Any]],
         """差评 follow-ups, the earliest deadline first (`state` may repeat: open, visited, rectified)."""
         return ratings.follow_ups(s, hall_code=hall, states=tuple(state) if state else None, tz=tz)
 
-    @router.post("/api/v1/admin/follow-ups/{follow_up_id}", response_model=wire.FollowUpInfo, tags=["admin"])
+    @router.post("/api/v1/admin/follow-ups/{follow_up_id}", response_model=wire.FollowUpInfo, responses=ERRORS,
+                 tags=["admin"])
     def advance(follow_up_id: Annotated[int, UrlPath(ge=1, le=2**31 - 1)], body: AdvanceBody,
                 who: Annotated[Caller, Depends(admin_caller)]) -> wire.FollowUpInfo:
         """Record the 回访 (visited) or the 整改 (rectified); the admin token's name is who did it."""
         return transaction(lambda s: ratings.advance_follow_up(s, follow_up_id, body.state, who.name, body.note, tz))
 
-    @router.get("/api/v1/stats/satisfaction", tags=["admin"])
+    @router.get("/api/v1/stats/satisfaction", responses=ERRORS, tags=["admin"])
     def satisfaction(who: Annotated[Caller, Depends(admin_caller)], s: Annotated[Session, Depends(session)],
                      since: Annotated[str | None, Query(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")] = None,
                      until: Annotated[str | None, Query(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")] = None,
