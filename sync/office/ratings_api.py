@@ -69,10 +69,13 @@ def ratings_router(db: Any, *, transaction: Callable[[Callable[[Session], Any]],
     from sync.office.api import ERRORS, HTML_ERRORS  # (imported here: api.py includes this router)
 
     html = {"content": {"text/html": {}}}
+    # a malformed path or body is refused in JSON like every other 4xx; the rest is a page
+    html_or_json = {"content": {"text/html": {},
+                                "application/json": {"schema": {"$ref": "#/components/schemas/ErrorReply"}}}}
     rate_replies: dict[int | str, dict[str, Any]] = {
         303: {"description": "rated: back to the ticket page"}, 404: {"description": "no such ticket", **html},
         409: {"description": "not finished, or already rated", **html},
-        422: {"description": "invalid rating", **html}, 429: {"description": "too many ratings", **html}}
+        422: {"description": "invalid rating", **html_or_json}, 429: {"description": "too many ratings", **html}}
     router = APIRouter()
     phones = RateLimit(phone_per_minute, 60.0)
     snapshots = HallSnapshots(db, wakeups, tz)
@@ -117,7 +120,8 @@ def ratings_router(db: Any, *, transaction: Callable[[Callable[[Session], Any]],
             return not_found()
         return HTMLResponse(ticket_page(uid, found[1], poll_url=f"/t/{uid}/live"))
 
-    @router.get("/t/{uid}/live", response_model=LiveState, responses={404: ERRORS[404]}, tags=["public"])
+    @router.get("/t/{uid}/live", response_model=LiveState, responses={404: ERRORS[404], 422: ERRORS[422]},
+                tags=["public"])
     async def live(uid: Uid, v: Annotated[str, Query(max_length=40)] = "") -> Response:
         """Long poll: answers at once when the ticket's state differs from version `v`, else when the
         hall next pushes something (or after 25 s with the same state)."""
