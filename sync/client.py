@@ -29,7 +29,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from sync import hall_proposals, wire
+from sync import follow_ups, hall_proposals, wire
 from sync.cache.db import Cache
 from sync.cache.models import Conflict, Outbox, SyncState
 from sync.cache.recovery import REPORT_KEY
@@ -79,6 +79,7 @@ class RoundResult:
     decided: int = 0  # proposals the office decided on since the last round
     requests: int = 0
     changed: list[tuple[str, str]] = field(default_factory=list)
+    ratings: int = 0  # ratings pushed (the office may have opened follow-ups)
 
 
 class SyncWorker:
@@ -152,6 +153,8 @@ class SyncWorker:
         self.hall_state: Callable[[], wire.HallState] | None = None
         self.state_every_s = 60.0  # at most this often when nothing else is pushed
         self._state_sent = -1e9  # time.monotonic() of the last report
+        self.follow_ups_every_s = 300.0  # the head's 差评 follow-ups (sync/follow_ups.py)
+        self.follow_ups_at = float("-inf")
 
     # --- running ---------------------------------------------------------------------------
 
@@ -309,6 +312,8 @@ class SyncWorker:
                 if pull:
                     self._pull_all(result)
                     self._follow_proposals(result)
+                if follow_ups.due(self, result.ratings):
+                    follow_ups.pull_follow_ups(self, result)
             except SyncError as exc:
                 self._failed(exc)
                 raise
@@ -499,6 +504,7 @@ class SyncWorker:
                     s.flush()
                     conflicts.append((c.id, c.kind, c.record_uid))
         result.pushed += len(reply.results)
+        result.ratings += sum(1 for r in rows if r.kind == "rating")
         result.conflicts += len(conflicts)
         result.proposed += len(proposed)
         if self.publish is not None:
@@ -689,9 +695,10 @@ class SyncWorker:
 def _entry(row: Outbox) -> dict[str, Any]:
     """An outbox row as a wire entry (checked here so one bad row cannot block a batch)."""
     entry = {"id": row.uid, "seq": row.id, "kind": row.kind, "payload": row.payload}
-    model = {"ticket_event": wire.TicketEventEntry, "content": wire.ContentEntry}.get(row.kind)
+    model = {"ticket_event": wire.TicketEventEntry, "content": wire.ContentEntry,
+             "rating": wire.RatingEntry}.get(row.kind)
     if model is None:
-        raise ValueError(f"kind: unknown outbox kind {row.kind!r} (ticket_event or content)")
+        raise ValueError(f"kind: unknown outbox kind {row.kind!r} (ticket_event, content or rating)")
     model.model_validate(entry)  # raises if malformed; the row is sent as stored
     return entry
 

@@ -123,7 +123,96 @@ class ContentEntry(Message):
     payload: ContentEditPayload
 
 
-PushEntry = Annotated[TicketEventEntry | ContentEntry, Field(discriminator="kind")]
+# --- ratings (好差评) ---------------------------------------------------------------------------
+
+# The national five levels, best first; the wire carries the codes, screens show the names.
+RATING_LEVELS = {
+    "very_satisfied": "非常满意", "satisfied": "满意", "basic": "基本满意",
+    "dissatisfied": "不满意", "very_dissatisfied": "非常不满意",
+}
+# 差评: these open a follow-up (回访) at the office
+BAD_LEVELS = ("dissatisfied", "very_dissatisfied")
+# 满意率 counts these as satisfied
+GOOD_LEVELS = ("very_satisfied", "satisfied", "basic")
+RATING_REASONS = {
+    "long_wait": "等待时间长", "attitude": "态度不好", "unclear_materials": "材料要求不清楚",
+    "not_done": "没有办成", "other": "其他",
+}
+RatingLevel = Literal["very_satisfied", "satisfied", "basic", "dissatisfied", "very_dissatisfied"]
+RatingReason = Literal["long_wait", "attitude", "unclear_materials", "not_done", "other"]
+MAX_COMMENT_CHARS = 200
+RatingComment = Annotated[str, Field(max_length=MAX_COMMENT_CHARS)]
+
+
+def _distinct(values: list[str]) -> list[str]:
+    if len(set(values)) != len(values):
+        raise ValueError("a reason is given twice")
+    return values
+
+
+RatingReasons = Annotated[list[RatingReason], Field(max_length=len(RATING_REASONS)), AfterValidator(_distinct)]
+
+
+class RatingPayload(Message):
+    """One resident's rating of one finished ticket; no personal data (the clerk is staff)."""
+
+    ticket_uid: Uid
+    level: RatingLevel
+    reasons: RatingReasons = Field(default_factory=list)
+    comment: RatingComment = ""
+    source: Literal["counter", "phone"] = "counter"
+    rated_at: AwareDatetime
+    window_number: int | None = Field(None, ge=0, le=999)
+    business_code: Code | None = None
+    clerk: Annotated[str, Field(max_length=50)] = ""  # the staff account that finished the ticket
+
+
+class RatingEntry(Message):
+    id: Uid
+    seq: int = Field(ge=0, le=2**63 - 1)
+    kind: Literal["rating"]
+    payload: RatingPayload
+
+
+FOLLOW_UP_STATES = {"open": "待回访", "visited": "已回访", "rectified": "已整改"}
+FollowUpState = Literal["open", "visited", "rectified"]
+
+
+class FollowUpInfo(Message):
+    """A 差评 follow-up as the office keeps it (admin API; the hall's open ones for its head)."""
+
+    id: int
+    ticket_uid: str
+    hall: str
+    label: str
+    service_day: date | None
+    window_number: int | None
+    clerk: str
+    business_code: str | None
+    level: RatingLevel
+    reasons: list[RatingReason]
+    comment: str
+    source: str
+    rated_at: AwareDatetime
+    state: FollowUpState
+    due_on: date
+    overdue: bool
+    visited_at: AwareDatetime | None = None
+    visited_by: str = ""
+    visit_note: str = ""
+    rectified_at: AwareDatetime | None = None
+    rectified_by: str = ""
+    rectify_note: str = ""
+
+
+class FollowUpList(Message):
+    """GET /api/v1/follow-ups (hall token): this hall's follow-ups not yet 已整改."""
+
+    wire: Literal[1] = WIRE_VERSION
+    follow_ups: list[FollowUpInfo]
+
+
+PushEntry = Annotated[TicketEventEntry | ContentEntry | RatingEntry, Field(discriminator="kind")]
 
 
 def _printable(value: str) -> str:

@@ -91,7 +91,7 @@ def queue_error_status(exc: QueueError) -> int:
 def create_app(counter: LocalCounterClient, token: str, *, hall_name: str = "",
                timezone: str = "Asia/Shanghai", session_idle_hours: float = 4.0,
                now: Callable[[], datetime] = lambda: datetime.now(UTC),
-               monotonic: Callable[[], float] = time.monotonic) -> FastAPI:
+               monotonic: Callable[[], float] = time.monotonic, ratings: Any = None) -> FastAPI:
     app = FastAPI(title="Yizhan hall LAN API", version="1", docs_url=None, redoc_url=None)
     # Staff sign-ins live in the hall cache: a restart of the hall app keeps them valid.
     sessions = ConsoleSessions(getattr(counter.auth, "cache", None), tz=ZoneInfo(timezone), idle_s=session_idle_hours * 3600,
@@ -142,6 +142,10 @@ def create_app(counter: LocalCounterClient, token: str, *, hall_name: str = "",
         return session_of(x_staff_session)
 
     auth = [Depends(check_token)]
+    if ratings is not None:  # the counters' rating pads (kiosk/lan/rating_api.py); before the
+        from kiosk.lan.rating_api import rating_router  # window actions, whose {action} would match
+
+        app.include_router(rating_router(ratings, check_token))
 
     def once(who: Staff, request_id: str, action: Callable[[], Any]) -> Any:
         """Run a counter action at most once per request id (none given: just run it)."""
@@ -289,6 +293,9 @@ def start_hall_api(hall: Any, counter: LocalCounterClient) -> HallApiServer | No
     config = hall.config
     if not config.lan.enabled:
         return None
+    from kiosk.services.ratings import RatingService
+
+    hall.ratings = getattr(hall, "ratings", None) or RatingService(hall.cache, events=hall.events)
     app = create_app(counter, lan_token(config), hall_name=config.hall.name, timezone=config.hall.timezone,
-                     session_idle_hours=config.lan.session_idle_hours)
+                     session_idle_hours=config.lan.session_idle_hours, ratings=hall.ratings)
     return HallApiServer(app, config.lan.host, config.lan.port).start()

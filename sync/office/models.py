@@ -292,8 +292,48 @@ class RolledUpDay(Base):
     rolled_up_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class Rating(Base):
+    """A resident's 好差评 of one finished ticket, from the counter's pad (via the hall's outbox)
+    or the phone's ticket page: one per ticket, the first to arrive wins. No personal data."""
+
+    __tablename__ = "rating"
+
+    ticket_uid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("hall.id"), index=True)
+    level: Mapped[str] = mapped_column(String(20))
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    comment: Mapped[str] = mapped_column(String(400), default="")
+    source: Mapped[str] = mapped_column(String(10))  # counter, phone
+    window_number: Mapped[int | None] = mapped_column(Integer)
+    business_code: Mapped[str | None] = mapped_column(String(40))
+    clerk: Mapped[str] = mapped_column(String(50), default="")
+    service_day: Mapped[date | None] = mapped_column(Date)  # the ticket's day (statistics by month)
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FollowUp(Base):
+    """差评回访: every 不满意/非常不满意 opens one; 待回访 (open) -> 已回访 (visited) -> 已整改 (rectified)."""
+
+    __tablename__ = "follow_up"
+    __table_args__ = (Index("ix_follow_up_hall_state", "hall_id", "state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_uid: Mapped[str] = mapped_column(ForeignKey("rating.ticket_uid"), unique=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("hall.id"))
+    state: Mapped[str] = mapped_column(String(20), default="open")  # open, visited, rectified
+    due_on: Mapped[date] = mapped_column(Date)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    visited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    visited_by: Mapped[str] = mapped_column(String(100), default="")
+    visit_note: Mapped[str] = mapped_column(String(1000), default="")
+    rectified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rectified_by: Mapped[str] = mapped_column(String(100), default="")
+    rectify_note: Mapped[str] = mapped_column(String(1000), default="")
+
+
 __all__ = [
-    "AdminToken", "Base", "ConsoleSession", "ContentRecord", "ContentRevision", "Feed", "Hall", "HallReport",
-    "HallTag", "OfficeAccount", "OfficeAudit", "Proposal", "Publication", "PushEntry", "RolledUpDay", "Ticket",
-    "TicketDayFigures", "TicketEvent",
+    "AdminToken", "Base", "ConsoleSession", "ContentRecord", "ContentRevision", "Feed", "FollowUp", "Hall",
+    "HallReport", "HallTag", "OfficeAccount", "OfficeAudit", "Proposal", "Publication", "PushEntry", "Rating",
+    "RolledUpDay", "Ticket", "TicketDayFigures", "TicketEvent",
 ]

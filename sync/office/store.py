@@ -308,7 +308,7 @@ def unpublished_guide(session: Session, uid: str) -> dict[str, Any] | None:
 # --- push ------------------------------------------------------------------------------------
 
 
-def push(session: Session, hall: Caller, batch: wire.PushBatch) -> wire.PushReply:
+def push(session: Session, hall: Caller, batch: wire.PushBatch, **rating_options: Any) -> wire.PushReply:
     """Apply a batch of outbox entries exactly once; the whole batch or nothing.
 
     Raises OfficeError (nothing changed) for a cross-hall entry or a reused entry id.
@@ -334,8 +334,13 @@ def push(session: Session, hall: Caller, batch: wire.PushBatch) -> wire.PushRepl
     contents = [e for e in fresh if isinstance(e, wire.ContentEntry)]
     if batch.hall_state is not None:
         report_state(session, hall.id, batch.hall_state)
+    ratings = [e for e in fresh if isinstance(e, wire.RatingEntry)]
     results.update(_push_tickets(session, hall, tickets))
     results.update(_push_contents(session, hall, contents))
+    if ratings:  # after the tickets: a batch carries the 办结 before its rating
+        from sync.office.ratings import push_ratings
+
+        results.update(push_ratings(session, hall, ratings, **rating_options))
     for e in batch.entries:
         if e.id in seen:
             prior = seen[e.id]
