@@ -89,7 +89,7 @@ def test_a_local_commit_is_pushed_at_once(office, make_cache):
             maker.issue(events=2)
             assert wait_until(lambda: office_events(office.db) == local_events(cache), WAIT_S / 3), \
                 "a committed outbox entry did not go out before the next poll"
-        assert worker.status().waiting == 0
+        assert wait_until(lambda: worker.status().waiting == 0, 10)  # and the hall heard the answer
     finally:
         worker.stop()
 
