@@ -79,7 +79,9 @@ class WaitingHall(Hall):
                 self.cursor = page["cursor"]
                 for change in page["changes"]:
                     self.seen.setdefault(change["uid"], now)
-            except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - e.g. a keep-alive connection the office closed: reconnect
                 self.waiting = False
                 self.errors += 1
                 STATUSES[type(exc).__name__] = STATUSES.get(type(exc).__name__, 0) + 1
