@@ -19,8 +19,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from conftest import PG_URL, TicketMaker, drop_pg_schema, free_port, local_events, office_events, pg_schema_db, \
-    record_apply
+from conftest import (
+    PG_URL,
+    TicketMaker,
+    drop_pg_schema,
+    free_port,
+    local_events,
+    office_events,
+    pg_schema_db,
+    record_apply,
+)
 from faultproxy import FaultProxy, Relay, read_request
 from sqlalchemy import func, select
 
