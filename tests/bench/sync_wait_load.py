@@ -29,7 +29,6 @@ from urllib.parse import quote, urlsplit
 
 from sync_load import Hall, push_body
 
-
 STATUSES: dict[str, int] = {}  # what the halls' failed requests met
 
 
@@ -112,23 +111,13 @@ async def main(url: str, tokens: list[str], admin: str, wait_s: float, idle_s: f
     host, port = parts.hostname, parts.port
     rng = random.Random(5)
     halls = [WaitingHall(host, port, t, wait_s, rng) for t in tokens]
-    sem = asyncio.Semaphore(100)
-
-    async def catch_up(h: WaitingHall) -> None:
-        async with sem:
-            for _ in range(3):
-                try:
-                    await h.pull()
-                    return
-                except (OSError, asyncio.IncompleteReadError):
-                    h.writer = None
-                    await asyncio.sleep(0.5)
-
+    # Each hall's first waiting pull answers at once with its backlog; the next one is held.
     t0 = time.perf_counter()
-    await asyncio.gather(*(catch_up(h) for h in halls))
-    say(event="caught_up", s=round(time.perf_counter() - t0, 1))
     stop = asyncio.Event()
     tasks = [asyncio.create_task(h.wait_loop(stop)) for h in halls]
+    while time.perf_counter() - t0 < 300 and not all(h.requests and h.waiting for h in halls):
+        await asyncio.sleep(0.2)
+    say(event="caught_up", s=round(time.perf_counter() - t0, 1))
     await asyncio.sleep(3.0)  # every hall's request is held by now
     waiting = sum(h.waiting for h in halls)
     say(event="idle_start", waiting=waiting)
