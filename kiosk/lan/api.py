@@ -130,16 +130,19 @@ def create_app(counter: LocalCounterClient, token: str, *, hall_name: str = "",
     # async dependencies run on the event loop: a `def` one would cost a trip through the thread
     # pool each (a thread hop per dependency per request: milliseconds at p99 on a busy PC).
     # The session check is one primary-key read on a WAL snapshot (never waits for a writer).
-    async def check_token(authorization: str = Header(""), x_staff_session: str = Header("")) -> None:
+    # The session is checked once per request: `staff` reuses check_token's answer (FastAPI
+    # caches a dependency within a request).
+    async def check_token(authorization: str = Header(""), x_staff_session: str = Header("")) -> Staff | None:
         given = authorization.removeprefix("Bearer ").strip()
         if not given or not hmac.compare_digest(given.encode(), token.encode()):
             raise LoginError("大厅令牌不对，请检查 counter 的 --token")
         if x_staff_session:
             # e.g. the hall app restarted or the PIN was reset: tell the console at its next poll
-            session_of(x_staff_session)
+            return session_of(x_staff_session)
+        return None
 
-    async def staff(x_staff_session: str = Header("")) -> Staff:
-        return session_of(x_staff_session)
+    async def staff(who: Staff | None = Depends(check_token)) -> Staff:
+        return who if who is not None else session_of("")
 
     auth = [Depends(check_token)]
     if ratings is not None:  # the counters' rating pads (kiosk/lan/rating_api.py); before the

@@ -259,7 +259,8 @@ def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shan
         version=str(wire.WIRE_VERSION),
         description="Sync API for community halls, content publishing, public guide and ticket pages.",
     )
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    # Level 5 as the halls compress: level 9 costs ~1.5 ms per page for a few % fewer bytes.
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
     app.add_middleware(BodyLimit, authorize=lambda scope: check_token(Request(scope)))
     app.state.db = db
     waiters = PullWaiters(db)

@@ -288,16 +288,29 @@ def publish(session: Session, records: Sequence[dict[str, Any]], halls: Sequence
     have = {(h, u) for h, u in session.execute(select(Publication.hall_id, Publication.record_uid)
                                                .where(Publication.record_uid.in_(uids))) if h in targets}
     new_pubs = [{"hall_id": h, "record_uid": u} for h in target_ids for u in uids if (h, u) not in have]
-    if new_pubs:
-        session.execute(Publication.__table__.insert(), new_pubs)
+    _insert_many(session, Publication.__table__, new_pubs)
     changed_set = set(changed_uids)
     txid = current_txid(session)
     rows = [{"txid": txid, "hall_id": h, "record_uid": u} for h in target_ids for u in uids
             if (h, u) not in have or u in changed_set]
     if rows:
-        session.execute(Feed.__table__.insert(), rows)
+        _insert_many(session, Feed.__table__, rows)
         wakeups.note(session, "feed", None if halls == "all" else {r["hall_id"] for r in rows})
     return results
+
+
+def _insert_many(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert rows of ints and strings; on PostgreSQL as ONE statement over arrays (thousands of
+    halls at once: an executemany would still be a statement per row)."""
+    if not rows:
+        return
+    if not is_postgres(session):
+        session.execute(table.insert(), rows)
+        return
+    names = list(rows[0])
+    arrays = ", ".join(f"CAST(:{n} AS {'text' if isinstance(rows[0][n], str) else 'bigint'}[])" for n in names)
+    session.execute(text(f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays})"),
+                    {n: [r[n] for r in rows] for n in names})
 
 
 def unpublished_guide(session: Session, uid: str) -> dict[str, Any] | None:
