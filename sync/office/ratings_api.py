@@ -24,6 +24,7 @@ from fastapi import Path as UrlPath
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sync import wire
@@ -44,29 +45,10 @@ class AdvanceBody(BaseModel):
     note: str = Field("", max_length=1000)
 
 
-class LiveState(BaseModel):
-    """What the page shows (sync/office/ticket_page.LiveTicket); `version` changes with any of it."""
-
-    label: str
-    business: str
-    state: str
-    state_text: str
-    window: int | None
-    ahead: int | None
-    near: bool
-    called: bool
-    hall: str
-    online: bool
-    last_update: str
-    can_rate: bool
-    rated: bool
-    version: str
-
-
 def ratings_router(db: Any, *, transaction: Callable[[Callable[[Session], Any]], Any], admin_caller: Any,
                    hall_caller: Any, session: Any, tz: ZoneInfo, wakeups: HallWakeups, follow_up_days: int = 7,
                    near_ahead: int = 3, offline_after_s: float = 90.0, phone_per_minute: int = 5) -> APIRouter:
-    from sync.office.api import ERRORS, HTML_ERRORS  # (imported here: api.py includes this router)
+    from sync.office.api import ERRORS, HTML_ERRORS, Day, _day  # (here: api.py includes this router)
 
     html = {"content": {"text/html": {}}}
     # a malformed path or body is refused in JSON like every other 4xx; the rest is a page
@@ -87,7 +69,7 @@ def ratings_router(db: Any, *, transaction: Callable[[Callable[[Session], Any]],
             status = store.ticket_status(s, uid)
             if status is None:
                 return None
-            hall_id = s.scalar(Ticket.__table__.select().with_only_columns(Ticket.hall_id).where(Ticket.uid == uid))
+            hall_id = s.scalar(select(Ticket.hall_id).where(Ticket.uid == uid))
             rated = ratings.rating_of(s, uid) is not None
         if len(halls_of) > 200_000:
             halls_of.clear()
@@ -120,7 +102,7 @@ def ratings_router(db: Any, *, transaction: Callable[[Callable[[Session], Any]],
             return not_found()
         return HTMLResponse(ticket_page(uid, found[1], poll_url=f"/t/{uid}/live"))
 
-    @router.get("/t/{uid}/live", response_model=LiveState, responses={404: ERRORS[404], 422: ERRORS[422]},
+    @router.get("/t/{uid}/live", response_model=LiveTicket, responses={404: ERRORS[404], 422: ERRORS[422]},
                 tags=["public"])
     async def live(uid: Uid, v: Annotated[str, Query(max_length=40)] = "") -> Response:
         """Long poll: answers at once when the ticket's state differs from version `v`, else when the
@@ -199,18 +181,9 @@ def ratings_router(db: Any, *, transaction: Callable[[Callable[[Session], Any]],
 
     @router.get("/api/v1/stats/satisfaction", responses=ERRORS, tags=["admin"])
     def satisfaction(who: Annotated[Caller, Depends(admin_caller)], s: Annotated[Session, Depends(session)],
-                     since: Annotated[str | None, Query(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")] = None,
-                     until: Annotated[str | None, Query(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")] = None,
+                     since: Day = None, until: Day = None,
                      hall: Annotated[str | None, Query(max_length=40)] = None) -> dict[str, Any]:
         """满意率 (非常满意 + 满意 + 基本满意 over all ratings) per hall, window, clerk, business, month."""
-        from datetime import date
-
-        def day(value: str | None, name: str) -> Any:
-            try:
-                return date.fromisoformat(value) if value else None
-            except ValueError:
-                raise OfficeError(422, f"query.{name}: {value!r} is not a date (YYYY-MM-DD)") from None
-
-        return {"satisfaction": ratings.satisfaction(s, day(since, "since"), day(until, "until"), hall)}
+        return {"satisfaction": ratings.satisfaction(s, _day(since, "since"), _day(until, "until"), hall)}
 
     return router
