@@ -22,6 +22,7 @@ COMMANDS = {
     "staff": "kiosk.commands.staff",
     "audit": "kiosk.commands.audit",
     "counter": "kiosk.commands.counter",
+    "rating": "kiosk.commands.rating",
     "led-sim": "display.cli",
     "led-send": "display.cli",
     "doctor": "kiosk.commands.doctor",

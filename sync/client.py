@@ -29,7 +29,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from sync import hall_proposals, wire
+from sync import follow_ups, hall_proposals, wire
 from sync.cache.db import Cache
 from sync.cache.models import Conflict, Outbox, SyncState
 from sync.cache.recovery import REPORT_KEY
@@ -79,6 +79,7 @@ class RoundResult:
     decided: int = 0  # proposals the office decided on since the last round
     requests: int = 0
     changed: list[tuple[str, str]] = field(default_factory=list)
+    ratings: int = 0  # ratings pushed (the office may have opened follow-ups)
 
 
 class SyncWorker:
@@ -147,6 +148,13 @@ class SyncWorker:
         # for this hall's highest ticket numbers of today once (follow_office_numbers).
         self.numbers_pending = cache.recovery is not None or not cache.numbers.found
         self.hall_tz: tzinfo | None = None  # the hall's zone, for its "today" (None: this PC's zone)
+        # What the hall reports with its rounds (LED board, printer, voice; kiosk/lan/client.py):
+        # a function returning a wire.HallState; the outbox counts are filled in here.
+        self.hall_state: Callable[[], wire.HallState] | None = None
+        self.state_every_s = 60.0  # at most this often when nothing else is pushed
+        self._state_sent = -1e9  # time.monotonic() of the last report
+        self.follow_ups_every_s = 300.0  # the head's 差评 follow-ups (sync/follow_ups.py)
+        self.follow_ups_at = float("-inf")
 
     # --- running ---------------------------------------------------------------------------
 
@@ -297,11 +305,15 @@ class SyncWorker:
             result = RoundResult()
             try:
                 self._push_all(result)
+                if self.hall_state is not None and time.monotonic() - self._state_sent >= self.state_every_s:
+                    self._push_state(result)
                 if self.numbers_pending:  # before the pull (many pages after a lost data directory)
                     self.follow_office_numbers(result)
                 if pull:
                     self._pull_all(result)
                     self._follow_proposals(result)
+                if follow_ups.due(self, result.ratings):
+                    follow_ups.pull_follow_ups(self, result)
             except SyncError as exc:
                 self._failed(exc)
                 raise
@@ -424,6 +436,26 @@ class SyncWorker:
             raise SyncError(f"令牌无效或已吊销 the office refused this hall's token: {message}")
         raise SyncError(f"街道办服务器错误 office error {response.status_code}: {message}")
 
+    def _push_state(self, result: RoundResult) -> None:
+        """Report the hall's state in an empty push batch; a failure here never fails the round."""
+        try:
+            state = self.hall_state() if self.hall_state is not None else None
+        except Exception as exc:  # a device that cannot say how it is must not stop the sync
+            log.warning("hall state not reported: %s", exc)
+            return
+        if state is None:
+            return
+        st = self.status()
+        state = state.model_copy(update={"outbox_waiting": st.waiting, "outbox_rejected": st.rejected})
+        body = json.dumps({"wire": wire.WIRE_VERSION, "entries": [], "hall_state": state.model_dump(mode="json")},
+                          ensure_ascii=False, separators=(",", ":")).encode()
+        response = self._request("POST", "/api/v1/push", result, data=body,
+                                 headers={"Content-Type": "application/json"})
+        if response.status_code == 200:
+            self._state_sent = time.monotonic()
+        else:
+            log.warning("hall state refused by the office (%s): %s", response.status_code, self._problem(response)[0])
+
     def _reject(self, rows: list[tuple[int, str]], result: RoundResult) -> None:
         now = datetime.now(UTC)
         with self.cache.transaction() as s:
@@ -472,6 +504,7 @@ class SyncWorker:
                     s.flush()
                     conflicts.append((c.id, c.kind, c.record_uid))
         result.pushed += len(reply.results)
+        result.ratings += sum(1 for r in rows if r.kind == "rating")
         result.conflicts += len(conflicts)
         result.proposed += len(proposed)
         if self.publish is not None:
@@ -662,9 +695,10 @@ class SyncWorker:
 def _entry(row: Outbox) -> dict[str, Any]:
     """An outbox row as a wire entry (checked here so one bad row cannot block a batch)."""
     entry = {"id": row.uid, "seq": row.id, "kind": row.kind, "payload": row.payload}
-    model = {"ticket_event": wire.TicketEventEntry, "content": wire.ContentEntry}.get(row.kind)
+    model = {"ticket_event": wire.TicketEventEntry, "content": wire.ContentEntry,
+             "rating": wire.RatingEntry}.get(row.kind)
     if model is None:
-        raise ValueError(f"kind: unknown outbox kind {row.kind!r} (ticket_event or content)")
+        raise ValueError(f"kind: unknown outbox kind {row.kind!r} (ticket_event, content or rating)")
     model.model_validate(entry)  # raises if malformed; the row is sent as stored
     return entry
 

@@ -16,11 +16,12 @@ Endpoints (JSON bodies; a request body may be gzip-compressed with Content-Encod
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 WIRE_VERSION = 1
 
@@ -87,6 +88,9 @@ class EventData(Message):
     window_number: int | None = Field(None, ge=0, le=999)
     business_code: Code | None = None
     detail: dict[str, Any] = Field(default_factory=dict)
+    # The staff name at the window (the console's per-clerk statistics); an office older than
+    # this field refuses it, so the office is upgraded before its halls.
+    clerk: Annotated[str, Field(min_length=1, max_length=50), AfterValidator(_printable)] | None = None
 
 
 class TicketEventPayload(Message):
@@ -119,7 +123,129 @@ class ContentEntry(Message):
     payload: ContentEditPayload
 
 
-PushEntry = Annotated[TicketEventEntry | ContentEntry, Field(discriminator="kind")]
+# --- ratings (好差评) ---------------------------------------------------------------------------
+
+# The national five levels, best first; the wire carries the codes, screens show the names.
+RATING_LEVELS = {
+    "very_satisfied": "非常满意", "satisfied": "满意", "basic": "基本满意",
+    "dissatisfied": "不满意", "very_dissatisfied": "非常不满意",
+}
+# 差评: these open a follow-up (回访) at the office
+BAD_LEVELS = ("dissatisfied", "very_dissatisfied")
+# 满意率 counts these as satisfied
+GOOD_LEVELS = ("very_satisfied", "satisfied", "basic")
+RATING_REASONS = {
+    "long_wait": "等待时间长", "attitude": "态度不好", "unclear_materials": "材料要求不清楚",
+    "not_done": "没有办成", "other": "其他",
+}
+RatingLevel = Literal["very_satisfied", "satisfied", "basic", "dissatisfied", "very_dissatisfied"]
+RatingReason = Literal["long_wait", "attitude", "unclear_materials", "not_done", "other"]
+MAX_COMMENT_CHARS = 200
+RatingComment = Annotated[str, Field(max_length=MAX_COMMENT_CHARS)]
+
+
+def _distinct(values: list[str]) -> list[str]:
+    if len(set(values)) != len(values):
+        raise ValueError("a reason is given twice")
+    return values
+
+
+RatingReasons = Annotated[list[RatingReason], Field(max_length=len(RATING_REASONS)), AfterValidator(_distinct)]
+
+
+class RatingPayload(Message):
+    """One resident's rating of one finished ticket; no personal data (the clerk is staff)."""
+
+    ticket_uid: Uid
+    level: RatingLevel
+    reasons: RatingReasons = Field(default_factory=list)
+    comment: RatingComment = ""
+    source: Literal["counter", "phone"] = "counter"
+    rated_at: AwareDatetime
+    window_number: int | None = Field(None, ge=0, le=999)
+    business_code: Code | None = None
+    clerk: Annotated[str, Field(max_length=50)] = ""  # the staff account that finished the ticket
+
+
+class RatingEntry(Message):
+    id: Uid
+    seq: int = Field(ge=0, le=2**63 - 1)
+    kind: Literal["rating"]
+    payload: RatingPayload
+
+
+FOLLOW_UP_STATES = {"open": "待回访", "visited": "已回访", "rectified": "已整改"}
+FollowUpState = Literal["open", "visited", "rectified"]
+
+
+class FollowUpInfo(Message):
+    """A 差评 follow-up as the office keeps it (admin API; the hall's open ones for its head)."""
+
+    id: int
+    ticket_uid: str
+    hall: str
+    label: str
+    service_day: date | None
+    window_number: int | None
+    clerk: str
+    business_code: str | None
+    level: RatingLevel
+    reasons: list[RatingReason]
+    comment: str
+    source: str
+    rated_at: AwareDatetime
+    state: FollowUpState
+    due_on: date
+    overdue: bool
+    visited_at: AwareDatetime | None = None
+    visited_by: str = ""
+    visit_note: str = ""
+    rectified_at: AwareDatetime | None = None
+    rectified_by: str = ""
+    rectify_note: str = ""
+
+
+class FollowUpList(Message):
+    """GET /api/v1/follow-ups (hall token): this hall's follow-ups not yet 已整改."""
+
+    wire: Literal[1] = WIRE_VERSION
+    follow_ups: list[FollowUpInfo]
+
+
+PushEntry = Annotated[TicketEventEntry | ContentEntry | RatingEntry, Field(discriminator="kind")]
+
+
+def _printable(value: str) -> str:
+    # No control or bidi characters: the console shows this text as the hall sent it.
+    bad = [ch for ch in value if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")]
+    if bad:
+        raise ValueError(f"control or format character U+{ord(bad[0]):04X} in {value[:40]!r}")
+    return value
+
+
+ShortText = Annotated[str, Field(max_length=200), AfterValidator(_printable)]
+
+
+class DeviceState(Message):
+    """One device as the counter console's status line shows it: fine or not, and its words."""
+
+    ok: StrictBool
+    text: ShortText = ""
+
+
+class HallState(Message):
+    """What a hall reports with its sync round, for the office console's halls page.
+
+    Strict types: a bool is not taken for a number, nor a number for a bool.
+    """
+
+    app_version: Annotated[str, Field(max_length=40, pattern=r"^[0-9A-Za-z.+_-]*$")] = ""
+    outbox_waiting: StrictInt = Field(0, ge=0, le=100_000_000)  # entries not yet accepted by the office
+    outbox_rejected: StrictInt = Field(0, ge=0, le=100_000_000)  # set aside for a person
+    board: DeviceState | None = None  # LED board
+    printer: DeviceState | None = None  # ticket printer (paper low/out, cover open -> ok false)
+    voice: DeviceState | None = None  # calling voice
+    at: AwareDatetime | None = None  # the hall's clock when it took the state
 
 
 class PushBatch(Message):
@@ -127,6 +253,7 @@ class PushBatch(Message):
     hall: Annotated[str, Field(max_length=40)] | None = None  # the sender's hall code, checked if given
     sent_at: AwareDatetime | None = None  # the hall's clock, for logs only
     entries: list[PushEntry] = Field(max_length=MAX_ENTRIES)
+    hall_state: HallState | None = None  # optional; the office keeps the latest per hall
 
 
 class PushResult(Message):

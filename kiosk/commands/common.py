@@ -31,3 +31,26 @@ def hall_config(args: argparse.Namespace) -> HallConfig:
         config.hall.data_dir = args.data_dir
     return config
 
+
+
+def hall_url_and_token(args: argparse.Namespace) -> tuple[str, str] | None:
+    """--hall and the LAN token (--token, --token-file or $YIZHAN_HALL_TOKEN) of a console or a
+    rating pad on another PC; None (after saying what is wrong) when one of them is unusable."""
+    from kiosk.config import check_http_url
+
+    try:
+        url = check_http_url(args.hall, allow_empty=False)
+    except ValueError as exc:
+        print(f"--hall: {exc}", file=sys.stderr)
+        return None
+    token = args.token
+    if args.token_file is not None:
+        try:
+            token = args.token_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            print(f"--token-file: cannot read {args.token_file}: {exc.strerror}", file=sys.stderr)
+            return None
+    if not token:
+        print("no hall token: give --token, --token-file or $YIZHAN_HALL_TOKEN", file=sys.stderr)
+        return None
+    return url, token

@@ -36,23 +36,12 @@ def run(args: argparse.Namespace) -> int:
     such window / refuses the token) shows in the window and is printed here."""
     import time
 
-    from kiosk.config import check_http_url
+    from kiosk.commands.common import hall_url_and_token
 
-    try:
-        url = check_http_url(args.hall, allow_empty=False)
-    except ValueError as exc:
-        print(f"--hall: {exc}", file=sys.stderr)
+    found = hall_url_and_token(args)
+    if found is None:
         return 2
-    token = args.token
-    if args.token_file is not None:
-        try:
-            token = args.token_file.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            print(f"--token-file: cannot read {args.token_file}: {exc.strerror}", file=sys.stderr)
-            return 2
-    if not token:
-        print("no hall token: give --token, --token-file or $YIZHAN_HALL_TOKEN", file=sys.stderr)
-        return 2
+    url, token = found
     if args.window < 1:
         print(f"--window: must be a window number (1 or more), got {args.window}", file=sys.stderr)
         return 2

@@ -255,6 +255,10 @@
         <source>目前没有公示</source>
         <translation>No notices at the moment</translation>
     </message>
+    <message>
+        <source>本月服务满意率 %1%（%2 人评价）</source>
+        <translation>Satisfaction this month: %1% (%2 ratings)</translation>
+    </message>
     <message numerus="yes">
         <source>另有 %n 条公示</source>
         <translation>

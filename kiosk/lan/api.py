@@ -91,7 +91,7 @@ def queue_error_status(exc: QueueError) -> int:
 def create_app(counter: LocalCounterClient, token: str, *, hall_name: str = "",
                timezone: str = "Asia/Shanghai", session_idle_hours: float = 4.0,
                now: Callable[[], datetime] = lambda: datetime.now(UTC),
-               monotonic: Callable[[], float] = time.monotonic) -> FastAPI:
+               monotonic: Callable[[], float] = time.monotonic, ratings: Any = None) -> FastAPI:
     app = FastAPI(title="Yizhan hall LAN API", version="1", docs_url=None, redoc_url=None)
     # Staff sign-ins live in the hall cache: a restart of the hall app keeps them valid.
     sessions = ConsoleSessions(getattr(counter.auth, "cache", None), tz=ZoneInfo(timezone), idle_s=session_idle_hours * 3600,
@@ -130,18 +130,25 @@ def create_app(counter: LocalCounterClient, token: str, *, hall_name: str = "",
     # async dependencies run on the event loop: a `def` one would cost a trip through the thread
     # pool each (a thread hop per dependency per request: milliseconds at p99 on a busy PC).
     # The session check is one primary-key read on a WAL snapshot (never waits for a writer).
-    async def check_token(authorization: str = Header(""), x_staff_session: str = Header("")) -> None:
+    # The session is checked once per request: `staff` reuses check_token's answer (FastAPI
+    # caches a dependency within a request).
+    async def check_token(authorization: str = Header(""), x_staff_session: str = Header("")) -> Staff | None:
         given = authorization.removeprefix("Bearer ").strip()
         if not given or not hmac.compare_digest(given.encode(), token.encode()):
             raise LoginError("大厅令牌不对，请检查 counter 的 --token")
         if x_staff_session:
             # e.g. the hall app restarted or the PIN was reset: tell the console at its next poll
-            session_of(x_staff_session)
+            return session_of(x_staff_session)
+        return None
 
-    async def staff(x_staff_session: str = Header("")) -> Staff:
-        return session_of(x_staff_session)
+    async def staff(who: Staff | None = Depends(check_token)) -> Staff:
+        return who if who is not None else session_of("")
 
     auth = [Depends(check_token)]
+    if ratings is not None:  # the counters' rating pads (kiosk/lan/rating_api.py); before the
+        from kiosk.lan.rating_api import rating_router  # window actions, whose {action} would match
+
+        app.include_router(rating_router(ratings, check_token))
 
     def once(who: Staff, request_id: str, action: Callable[[], Any]) -> Any:
         """Run a counter action at most once per request id (none given: just run it)."""
@@ -289,6 +296,9 @@ def start_hall_api(hall: Any, counter: LocalCounterClient) -> HallApiServer | No
     config = hall.config
     if not config.lan.enabled:
         return None
+    from kiosk.services.ratings import RatingService
+
+    hall.ratings = getattr(hall, "ratings", None) or RatingService(hall.cache, events=hall.events)
     app = create_app(counter, lan_token(config), hall_name=config.hall.name, timezone=config.hall.timezone,
-                     session_idle_hours=config.lan.session_idle_hours)
+                     session_idle_hours=config.lan.session_idle_hours, ratings=hall.ratings)
     return HallApiServer(app, config.lan.host, config.lan.port).start()

@@ -284,7 +284,10 @@ class RemoteCounterClient:
         self.url = url.rstrip("/")
         self.description = self.url
         self.timeout = timeout
-        self.http = requests.Session()
+        self.http = requests.Session()  # one keep-alive connection: no TCP handshake per press
+        # The hall PC is on the LAN: no proxy from the environment, no ~/.netrc read per request
+        # (requests looks both up on every call otherwise).
+        self.http.trust_env = False
         self.http.headers["Authorization"] = f"Bearer {token}"
         self.session = ""  # the last login's session: every poll carries it, so a hall restart shows
 

@@ -7,11 +7,8 @@ failed login is audited so the station head can see who tried what.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import re
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,14 +18,9 @@ from sqlalchemy.orm import Session
 
 from sync.cache.models import AuditLog, Staff, utcnow
 from sync.checks import check_name
+from sync.passwords import SCRYPT_N, SCRYPT_P, SCRYPT_R, hash_secret, verify_secret  # noqa: F401
 
 log = logging.getLogger(__name__)
-
-# scrypt cost: ~50 ms on a hall PC, slow enough that a stolen cache file does not give up
-# every 4-digit PIN in a moment (the lockout protects the screen, the cost protects the file).
-SCRYPT_N = 2**14
-SCRYPT_R = 8
-SCRYPT_P = 1
 
 ROLES = ("clerk", "editor", "head")
 ROLE_NAMES = {"clerk": "窗口人员", "editor": "内容编辑", "head": "站长"}
@@ -44,24 +36,13 @@ PIN_RE = re.compile(r"[0-9]{4,8}")
 
 
 def hash_pin(pin: str) -> str:
-    """A salted scrypt hash: "scrypt$n$r$p$salthex$hashhex"."""
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(pin.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
-    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${digest.hex()}"
+    """A salted scrypt hash (sync/passwords.py; the office's console accounts use the same)."""
+    return hash_secret(pin)
 
 
 def verify_pin(pin: str, stored: str) -> bool:
     """True if `pin` matches the stored hash; False for any malformed stored value."""
-    try:
-        scheme, n, r, p, salt_hex, hash_hex = stored.split("$")
-        if scheme != "scrypt":
-            return False
-        expected = bytes.fromhex(hash_hex)
-        digest = hashlib.scrypt(pin.encode("utf-8"), salt=bytes.fromhex(salt_hex), n=int(n), r=int(r),
-                                p=int(p), dklen=len(expected), maxmem=128 * int(r) * int(n) * 2 + 1024**2)
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(digest, expected)
+    return verify_secret(pin, stored)
 
 
 # Compared against when the name is unknown, so a wrong name costs the same time as a wrong PIN.

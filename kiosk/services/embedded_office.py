@@ -13,6 +13,7 @@ import logging
 import subprocess
 import sys
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +113,7 @@ def _start(hall: Any) -> None:
                              publish=hall.events.publish)
     worker.public_url = office.public_url or url
     worker.hall_tz = hall.tz  # the office's ticket numbers of the hall's own today
+    worker.hall_state = lambda: hall_state(hall)  # shown on the office console's halls page
     if embedded is not None:
         worker.closers.append(embedded.stop)
 
@@ -123,6 +125,28 @@ def _start(hall: Any) -> None:
     hall.events.subscribe("content.changed", lambda _t, d: worker.wake() if d.get("source") != "office" else None)
     hall.sync = worker
     worker.start()
+
+
+def hall_state(hall: Any) -> Any:
+    """The LED board, printer and voice as the counter console's status line shows them, for the
+    office (the sync worker adds its outbox counts)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from kiosk.lan.client import hall_status
+    from sync import wire
+
+    st = hall_status(hall, getattr(hall, "printer", None))
+    try:
+        app_version = version("yizhan")
+    except PackageNotFoundError:
+        app_version = ""
+    return wire.HallState(
+        app_version=app_version,
+        board=wire.DeviceState(ok=st.board_ok, text=st.board_text[:200]),
+        printer=wire.DeviceState(ok=not st.printer_alarm, text=st.printer_text[:200]),
+        voice=wire.DeviceState(ok=st.voice_ok, text=st.voice_text[:200]) if st.voice_text else None,
+        at=datetime.now(UTC),
+    )
 
 
 def stop_sync(hall: Any) -> None:

@@ -932,6 +932,10 @@ class QueueService:
                       "window_number": window.number if window else None,
                       "business_code": ticket.business_code, "detail": detail},
         }
+        if staff_id is not None:  # the office's statistics per clerk (a primary-key lookup)
+            row = db.one("SELECT name FROM staff WHERE id = ?", (staff_id,))
+            if row is not None:
+                payload["event"]["clerk"] = str(row[0])[:50]
         db.run("INSERT INTO outbox (uid, kind, payload, created_at, attempts, last_error, result)"
                " VALUES (?, 'ticket_event', ?, ?, 0, '', '')", (uid, db.c.json_in(payload), at))
         return uid

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 SHOT_MODULES: list[str] = [  # e.g. "kiosk.ui.resident.shots"; each calls `shot(...)` at import
     "kiosk.ui.editor.shots",
     "kiosk.ui.counter.shots",
+    "kiosk.ui.rating.shots",
     "kiosk.ui.resident.shots",
     "kiosk.ui.resident.input_shots",
     "kiosk.ui.board_shots",

@@ -360,6 +360,36 @@ class TicketEvent(Base):
     ticket: Mapped[Ticket] = relationship(back_populates="events")
 
 
+class Rating(Base):
+    """A resident's 好差评 of one finished ticket (kiosk/services/ratings.py): one per ticket.
+
+    No personal data: a level, reason codes and a short comment the resident chose to write.
+    """
+
+    __tablename__ = "rating"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), unique=True)
+    level: Mapped[str] = mapped_column(String(20))  # sync.wire.RATING_LEVELS
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)  # sync.wire.RATING_REASONS
+    comment: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(10), default="counter")
+    window_number: Mapped[int | None] = mapped_column(Integer)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))  # who finished the ticket
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class FollowUp(Base):
+    """An open 差评 follow-up of this hall as the office last sent it (for the station head)."""
+
+    __tablename__ = "follow_up"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_uid: Mapped[str] = mapped_column(String(36), unique=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)  # sync.wire.FollowUpInfo
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 # --- people and bookkeeping ------------------------------------------------------------------
 
 

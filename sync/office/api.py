@@ -237,9 +237,14 @@ class TokenCache:
 
 
 def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shanghai",
-               token_ttl_s: float = 30.0, wrong_token_limit: int = 10, wrong_token_window_s: float = 60.0) -> FastAPI:
-    """The office app on an open database."""
+               token_ttl_s: float = 30.0, wrong_token_limit: int = 10, wrong_token_window_s: float = 60.0,
+               silent_after_min: int = 10, ratings: Any = None) -> FastAPI:
+    """The office app on an open database; `ratings` is the config's [ratings] section (defaults if None)."""
+    from sync.office.config import RatingsSection
+    from sync.office.live import HallWakeups
     tz = ZoneInfo(timezone)
+    rating_options = ratings or RatingsSection()
+    wakeups = HallWakeups()  # a hall's push wakes the live ticket pages of its tickets
     tokens = TokenCache(ttl_s=token_ttl_s)
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -254,7 +259,8 @@ def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shan
         version=str(wire.WIRE_VERSION),
         description="Sync API for community halls, content publishing, public guide and ticket pages.",
     )
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    # Level 5 as the halls compress: level 9 costs ~1.5 ms per page for a few % fewer bytes.
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
     app.add_middleware(BodyLimit, authorize=lambda scope: check_token(Request(scope)))
     app.state.db = db
     waiters = PullWaiters(db)
@@ -369,11 +375,13 @@ def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shan
         """Store a batch of outbox entries exactly once (the whole batch or nothing)."""
 
         def work(s: Session) -> wire.PushReply:
-            reply = store.push(s, who, batch)
+            reply = store.push(s, who, batch, follow_up_days=rating_options.follow_up_days, tz=tz)
             store.touch_hall(s, who.id)
             return reply
 
-        return Response(transaction(work).model_dump_json(), media_type="application/json")
+        reply = transaction(work)
+        wakeups.notify(who.id)  # after the commit: the pages read what was stored
+        return Response(reply.model_dump_json(), media_type="application/json")
 
     def pull_now(who: Caller, cursor: str, limit: int) -> wire.PullPage:
         with db.sessions() as s:
@@ -462,17 +470,21 @@ def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shan
             return HTMLResponse(pages.not_found_page("没有这份办事指南 No such guide."), status_code=404)
         return HTMLResponse(pages.guide_page(data))
 
-    @app.get("/t/{uid}", response_class=HTMLResponse, responses=html_404, tags=["public"])
-    def ticket(uid: Annotated[str, UrlPath(max_length=36, json_schema_extra={"format": "uuid"})], s: Annotated[Session, Depends(session)]) -> HTMLResponse:
-        """A ticket's live status (number, business, state, people ahead, hall's last sync)."""
-        status = store.ticket_status(s, uid)
-        if status is None:
-            return HTMLResponse(pages.not_found_page(
-                "没有这张号票，或大厅尚未同步。No such ticket, or the hall has not synced it yet."), status_code=404)
-        return HTMLResponse(pages.ticket_page(status, tz, utcnow()))
-
     @app.get("/healthz", tags=["public"])
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    # The office console in the browser (sync/office/console).
+    from sync.office.console.routes import install
+
+    install(app, db, tz=tz, transaction=transaction, silent_after_min=silent_after_min,
+            secure_cookie=public_url.startswith("https://"))
+    from sync.office.ratings_api import ratings_router  # the live ticket page, 好差评, follow-ups
+
+    app.include_router(ratings_router(
+        db, transaction=transaction, admin_caller=admin_caller, hall_caller=hall_caller, session=session, tz=tz,
+        wakeups=wakeups, follow_up_days=rating_options.follow_up_days, near_ahead=rating_options.near_ahead,
+        offline_after_s=rating_options.offline_after_s, phone_per_minute=rating_options.phone_per_minute))
+    app.state.wakeups = wakeups
 
     return app

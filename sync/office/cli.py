@@ -50,6 +50,35 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ad.add_argument("name", help="who holds it, e.g. 街道办 王五")
     ad.set_defaults(run=run_add_admin)
 
+    adm = sub.add_parser("admins", parents=[common], help="list the admin tokens (revoked ones too)")
+    adm.set_defaults(run=run_admins)
+    ra = sub.add_parser("revoke-admin", parents=[common], help="revoke an admin token by its number (see `office admins`)")
+    ra.add_argument("id", type=int, help="the token's number")
+    ra.set_defaults(run=run_revoke_admin)
+
+    acc = sub.add_parser("account", parents=[common], help="office console accounts (add the first admin here)")
+    acc_sub = acc.add_subparsers(dest="account_command", metavar="ACTION", required=True)
+    aa = acc_sub.add_parser("add", parents=[common], help="add an account; asks for the password twice")
+    aa.add_argument("name")
+    aa.add_argument("--role", choices=["admin", "editor", "viewer"], default="viewer",
+                    help="admin 管理员 / editor 编辑 / viewer 查看 (default viewer)")
+    aa.add_argument("--password-stdin", action="store_true", help="read the password from one line of stdin")
+    aa.set_defaults(run=run_account)
+    acc_sub.add_parser("list", parents=[common], help="list accounts, roles and locks").set_defaults(run=run_account)
+    ar = acc_sub.add_parser("role", parents=[common], help="change an account's role")
+    ar.add_argument("name")
+    ar.add_argument("role", choices=["admin", "editor", "viewer"])
+    ar.set_defaults(run=run_account)
+    ap = acc_sub.add_parser("password", parents=[common], help="set a new password (signs out its browsers)")
+    ap.add_argument("name")
+    ap.add_argument("--password-stdin", action="store_true")
+    ap.set_defaults(run=run_account)
+    for action, what in (("disable", "stop an account signing in"), ("enable", "let it sign in again"),
+                         ("unlock", "lift a lockout after wrong passwords")):
+        x = acc_sub.add_parser(action, parents=[common], help=what)
+        x.add_argument("name")
+        x.set_defaults(run=run_account)
+
     pub = sub.add_parser("publish", parents=[common], help="publish a content folder to halls")
     pub.add_argument("folder", type=Path, help="a content folder (hall.yaml + guides/*.yaml)")
     pub.add_argument("--halls", default="all", help="comma-separated hall codes, or all (default)")
@@ -212,4 +241,81 @@ def run_publish(args: argparse.Namespace) -> int:
     changed = sum(r.changed for r in results)
     print(json.dumps({"records": len(results), "changed": changed,
                       "halls": results[0].halls if results else 0}, ensure_ascii=False))
+    return 0
+
+
+def run_admins(args: argparse.Namespace) -> int:
+    from sync.checks import terminal_safe
+    from sync.office import store
+
+    db = _db(args)
+    try:
+        with db.sessions() as s:
+            for t in store.admin_tokens(s):
+                state = f"revoked {t.revoked_at.isoformat(timespec='seconds')}" if t.revoked_at else "active"
+                print(f"{t.id}\t{state}\tcreated {t.created_at.isoformat(timespec='seconds')}\t{terminal_safe(t.name)}")
+    finally:
+        db.close()
+    return 0
+
+
+def run_revoke_admin(args: argparse.Namespace) -> int:
+    from sync.office import store
+    from sync.office.console.accounts import audit
+
+    db = _db(args)
+    try:
+        with db.sessions.begin() as s:
+            token = store.revoke_admin_id(s, args.id)
+            audit(s, "cli", "admin_token.revoke", f"#{token.id} {token.name}", "cli")
+    except store.OfficeError as exc:
+        return _fail(exc.message)
+    finally:
+        db.close()
+    print(f"已吊销 revoked admin token #{args.id} (running servers stop accepting it within 30 s)")
+    return 0
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if getattr(args, "password_stdin", False):
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    first = getpass.getpass("密码 password (at least 10 characters): ")
+    if getpass.getpass("再输入一次 again: ") != first:
+        raise SystemExit(_fail("两次输入的密码不同 (the passwords differ)"))
+    return first
+
+
+def run_account(args: argparse.Namespace) -> int:
+    from sync.checks import terminal_safe
+    from sync.office.console import accounts
+    from sync.office.models import utcnow
+
+    action = args.account_command
+    password = _read_password(args) if action in ("add", "password") else ""
+    db = _db(args)
+    try:
+        with db.sessions.begin() as s:
+            if action == "list":
+                now = utcnow()
+                for a in accounts.accounts(s):
+                    state = "disabled" if not a.active else "locked" if accounts.is_locked(a, now) else "active"
+                    print(f"{terminal_safe(a.name)}\t{a.role} {accounts.ROLE_NAMES[a.role]}\t{state}")
+                return 0
+            if action == "add":
+                accounts.add_account(s, args.name, args.role, password, actor="cli", source="cli")
+            elif action == "role":
+                accounts.set_role(s, args.name, args.role, actor="cli", source="cli")
+            elif action == "password":
+                accounts.set_password(s, args.name, password, actor="cli", source="cli")
+            elif action in ("disable", "enable"):
+                accounts.set_active(s, args.name, action == "enable", actor="cli", source="cli")
+            elif action == "unlock":
+                accounts.unlock(s, args.name, actor="cli", source="cli")
+    except accounts.AccountError as exc:
+        return _fail(str(exc))
+    finally:
+        db.close()
+    print(f"完成 done: account {action} {terminal_safe(args.name)}")
     return 0

@@ -1,16 +1,14 @@
 """Plain HTML pages residents open from a QR code on their phones: a guide, a ticket's status,
-and the statistics table for the street office. No JavaScript, no login, no external assets.
+and the statistics table for the street office. No login, no external assets.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 from html import escape
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sync.office.store import StatRow, TicketStatus
+from sync.office.store import StatRow
 
 _STYLE = """
 body{font-family:"Noto Sans CJK SC","WenQuanYi Micro Hei","Microsoft YaHei",sans-serif;margin:0;
@@ -99,34 +97,6 @@ def guide_page(data: dict[str, Any]) -> str:
         + _section("常见问题 FAQ", f"<dl>{faqs}</dl>" if faqs else "")
     )
     return page(str(data.get("name") or "办事指南"), body)
-
-
-def _local(value: datetime | None, tz: ZoneInfo) -> str:
-    return value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if value else "—"
-
-
-def ticket_page(status: TicketStatus, tz: ZoneInfo, now: datetime) -> str:
-    state = STATE_WORDS.get(status.state, status.state)
-    rows = [("业务 Business", status.business_name), ("取号时间 Issued", _local(status.issued_at, tz))]
-    if status.window_number and status.state in ("called", "serving"):
-        rows.insert(0, ("窗口 Window", f"{status.window_number} 号窗口"))
-    if status.people_ahead is not None:
-        rows.insert(0, ("前面还有 Ahead of you", f"{status.people_ahead} 人"))
-    dl = "".join(f"<dt>{escape(k)}</dt><dd>{escape(str(v))}</dd>" for k, v in rows)
-    seen = status.hall_last_seen
-    if seen is None:
-        sync_line = "大厅尚未同步 The hall has not synced yet"
-    else:
-        minutes = int((now - seen).total_seconds() // 60)
-        ago = "刚刚 just now" if minutes < 1 else f"{minutes} 分钟前 {minutes} min ago"
-        sync_line = f"大厅最后同步 Hall last synced: {_local(seen, tz)}（{ago}）"
-    body = (
-        f"<header><h1>{escape(status.hall_name or '排队状态')}</h1><p>排队状态 Queue status</p></header>"
-        f"<section><div class=big>{escape(status.label)}</div><div class=state>{escape(state)}</div></section>"
-        f"<section><dl>{dl}</dl></section>"
-        f"<p class=muted>{escape(sync_line)}。本页每 15 秒自动刷新 (refreshes every 15 s).</p>"
-    )
-    return page(f"{status.label} 排队状态", body, refresh_s=15)
 
 
 def not_found_page(what: str) -> str:

@@ -25,7 +25,8 @@ def build_app(config: OfficeConfig) -> FastAPI:
     from sync.office.db import OfficeDB
 
     db = OfficeDB(config.database_url(), pool_size=config.database.pool_size)
-    app = create_app(db, public_url=public_url(config), timezone=config.server.timezone)
+    app = create_app(db, public_url=public_url(config), timezone=config.server.timezone,
+                     silent_after_min=config.server.silent_after_min, ratings=config.ratings)
     # Everything loaded so far lives as long as the process: keep the garbage collector from
     # walking it again and again (fewer long pauses under load).
     gc.collect()

@@ -10,15 +10,18 @@ import hashlib
 import json
 import re
 import secrets
+import threading
 import time
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import and_, delete, func, literal_column, or_, select, text, tuple_, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sync import content_rules, wire
@@ -31,9 +34,13 @@ from sync.office.models import (
     ContentRevision,
     Feed,
     Hall,
+    HallReport,
+    HallTag,
     Publication,
     PushEntry,
+    RolledUpDay,
     Ticket,
+    TicketDayFigures,
     TicketEvent,
     utcnow,
 )
@@ -95,6 +102,30 @@ def revoke_admin(session: Session, name: str) -> int:
     result = session.execute(update(AdminToken).where(AdminToken.name == name, AdminToken.revoked_at.is_(None))
                              .values(revoked_at=utcnow()))
     return result.rowcount
+
+
+def admin_tokens(session: Session) -> list[AdminToken]:
+    """Every admin token ever made (revoked ones too, with when), newest first."""
+    return list(session.scalars(select(AdminToken).order_by(AdminToken.created_at.desc(), AdminToken.id.desc())))
+
+
+def revoke_admin_id(session: Session, token_id: int) -> AdminToken:
+    token = session.get(AdminToken, token_id)
+    if token is None:
+        raise OfficeError(404, f"no admin token #{token_id}")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+    return token
+
+
+def report_state(session: Session, hall_id: int, state: wire.HallState) -> None:
+    """Keep the hall's latest reported state (one row per hall, replaced)."""
+    data = state.model_dump(mode="json")
+    row = session.get(HallReport, hall_id)
+    if row is None:
+        session.add(HallReport(hall_id=hall_id, reported_at=utcnow(), data=data))
+    else:
+        row.data, row.reported_at = data, utcnow()
 
 
 def _hall_by_code(session: Session, code: str) -> Hall:
@@ -257,16 +288,29 @@ def publish(session: Session, records: Sequence[dict[str, Any]], halls: Sequence
     have = {(h, u) for h, u in session.execute(select(Publication.hall_id, Publication.record_uid)
                                                .where(Publication.record_uid.in_(uids))) if h in targets}
     new_pubs = [{"hall_id": h, "record_uid": u} for h in target_ids for u in uids if (h, u) not in have]
-    if new_pubs:
-        session.execute(Publication.__table__.insert(), new_pubs)
+    _insert_many(session, Publication.__table__, new_pubs)
     changed_set = set(changed_uids)
     txid = current_txid(session)
     rows = [{"txid": txid, "hall_id": h, "record_uid": u} for h in target_ids for u in uids
             if (h, u) not in have or u in changed_set]
     if rows:
-        session.execute(Feed.__table__.insert(), rows)
+        _insert_many(session, Feed.__table__, rows)
         wakeups.note(session, "feed", None if halls == "all" else {r["hall_id"] for r in rows})
     return results
+
+
+def _insert_many(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert rows of ints and strings; on PostgreSQL as ONE statement over arrays (thousands of
+    halls at once: an executemany would still be a statement per row)."""
+    if not rows:
+        return
+    if not is_postgres(session):
+        session.execute(table.insert(), rows)
+        return
+    names = list(rows[0])
+    arrays = ", ".join(f"CAST(:{n} AS {'text' if isinstance(rows[0][n], str) else 'bigint'}[])" for n in names)
+    session.execute(text(f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays})"),
+                    {n: [r[n] for r in rows] for n in names})
 
 
 def unpublished_guide(session: Session, uid: str) -> dict[str, Any] | None:
@@ -277,7 +321,7 @@ def unpublished_guide(session: Session, uid: str) -> dict[str, Any] | None:
 # --- push ------------------------------------------------------------------------------------
 
 
-def push(session: Session, hall: Caller, batch: wire.PushBatch) -> wire.PushReply:
+def push(session: Session, hall: Caller, batch: wire.PushBatch, **rating_options: Any) -> wire.PushReply:
     """Apply a batch of outbox entries exactly once; the whole batch or nothing.
 
     Raises OfficeError (nothing changed) for a cross-hall entry or a reused entry id.
@@ -301,8 +345,15 @@ def push(session: Session, hall: Caller, batch: wire.PushBatch) -> wire.PushRepl
     fresh = [e for e in batch.entries if e.id not in seen]
     tickets = [e for e in fresh if isinstance(e, wire.TicketEventEntry)]
     contents = [e for e in fresh if isinstance(e, wire.ContentEntry)]
+    if batch.hall_state is not None:
+        report_state(session, hall.id, batch.hall_state)
+    ratings = [e for e in fresh if isinstance(e, wire.RatingEntry)]
     results.update(_push_tickets(session, hall, tickets))
     results.update(_push_contents(session, hall, contents))
+    if ratings:  # after the tickets: a batch carries the 办结 before its rating
+        from sync.office.ratings import push_ratings
+
+        results.update(push_ratings(session, hall, ratings, **rating_options))
     for e in batch.entries:
         if e.id in seen:
             prior = seen[e.id]
@@ -338,6 +389,7 @@ def _push_tickets(session: Session, hall: Caller, entries: list[wire.TicketEvent
     results = {}
     new_events = []
     now = utcnow()
+    forget_roll_up(session, {e.payload.ticket.service_day for e in entries})  # a late ticket of an old day
     for e in entries:
         t, ev = e.payload.ticket, e.payload.event
         owner = tickets.get(t.uid)
@@ -360,6 +412,8 @@ def _push_tickets(session: Session, hall: Caller, entries: list[wire.TicketEvent
             "window_number": t.window_number, "issued_at": t.issued_at, "called_at": t.called_at,
             "finished_at": t.finished_at, "last_seq": e.seq, "updated_at": now,
         }
+        if ev.clerk is not None:  # older halls do not say; keep what an earlier event said
+            snapshot["clerk"] = ev.clerk
         if owner is None:
             owner = Ticket(uid=t.uid, hall_id=hall.id, **snapshot)
             session.add(owner)
@@ -638,28 +692,282 @@ class StatRow:
     avg_service_min: float | None
 
 
+# What a ticket's state counts as in the figures.
+NOT_SHOWN = ("skipped", "expired")  # called but the resident never came, or the day ended
+STILL_WAITING = ("waiting", "called", "held")
+DIMENSIONS = ("hall", "business", "window", "clerk", "day")
+
+
+@dataclass
+class Figures:
+    """The figures of one group of tickets (one hall, business, window, clerk and/or day)."""
+
+    key: dict[str, Any]
+    issued: int
+    served: int
+    not_shown: int
+    waiting: int
+    avg_wait_min: float | None
+    avg_service_min: float | None
+    median_service_min: float | None
+    p90_service_min: float | None
+
+
+def minutes_between(session: Session, start: Any, end: Any) -> Any:
+    """SQL for the minutes from `start` to `end` (NULL if either is NULL), per backend."""
+    if is_postgres(session):
+        return func.extract("epoch", end - start) / 60.0
+    return (func.julianday(end) - func.julianday(start)) * 1440.0
+
+
+def _percentile(sorted_values: Sequence[float], q: float) -> float | None:
+    """The q-th percentile by linear interpolation (as numpy's default and PostgreSQL's percentile_cont)."""
+    if not sorted_values:
+        return None
+    pos = (len(sorted_values) - 1) * q
+    low = int(pos)
+    high = min(low + 1, len(sorted_values) - 1)
+    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (pos - low)
+
+
+# Days at least this old (in UTC dates) are rolled up; younger ones are always counted live. A
+# hall's day (China, UTC+8) is never behind the UTC date, so today's tickets never touch the
+# roll-up; a ticket for an older day drops that day's roll-up (forget_roll_up).
+ROLL_UP_AFTER_DAYS = 1
+
+
+def _filters(q: Any, day_column: Any, since: date | None, until: date | None, hall_code: str | None,
+             hall_codes: Sequence[str] | None) -> Any:
+    if since:
+        q = q.where(day_column >= since)
+    if until:
+        q = q.where(day_column <= until)
+    if hall_code:
+        q = q.where(Hall.code == hall_code)
+    if hall_codes is not None:
+        q = q.where(Hall.code.in_(list(hall_codes)))
+    return q
+
+
+def _live(session: Session, by: Sequence[str], since: date | None, until: date | None, hall_code: str | None,
+          hall_codes: Sequence[str] | None, acc: dict[tuple[Any, ...], list[Any]]) -> None:
+    """Add the tickets themselves to the accumulator (state, wait and service minutes each)."""
+    columns = {"hall": Hall.code, "business": Ticket.business_code, "window": Ticket.window_number,
+               "clerk": Ticket.clerk, "day": Ticket.service_day}
+    # Durations are computed by the database: reading three timestamps per ticket into Python
+    # costs more than the whole query.
+    q = (select(*(columns[d] for d in by), Ticket.state,
+                minutes_between(session, Ticket.issued_at, Ticket.called_at),
+                minutes_between(session, Ticket.called_at, Ticket.finished_at))
+         .join(Hall, Hall.id == Ticket.hall_id))
+    n = len(by)
+    for row in session.execute(_filters(q, Ticket.service_day, since, until, hall_code, hall_codes)):
+        a = acc.get(row[:n])
+        if a is None:
+            a = acc[tuple(row[:n])] = [0, 0, 0, 0, 0.0, 0, []]
+        _count(a, *row[n:])
+
+
+def _count(a: list[Any], state: str, wait: float | None, service: float | None) -> None:
+    """One ticket into a group's [issued, served, not shown, waiting, wait sum, waits, service times]."""
+    a[0] += 1
+    if state == "served":
+        a[1] += 1
+        if service is not None:
+            a[6].append(round(float(service), 4))
+    elif state in NOT_SHOWN:
+        a[2] += 1
+    elif state in STILL_WAITING:
+        a[3] += 1
+    if wait is not None:
+        a[4] += float(wait)
+        a[5] += 1
+
+
+def _rolled(session: Session, by: Sequence[str], since: date | None, until: date | None, hall_code: str | None,
+            hall_codes: Sequence[str] | None, acc: dict[tuple[Any, ...], list[Any]]) -> None:
+    """Add rolled-up days to the accumulator."""
+    f = TicketDayFigures
+    columns = {"hall": Hall.code, "business": f.business_code, "window": f.window_number, "clerk": f.clerk,
+               "day": f.service_day}
+    q = (select(*(columns[d] for d in by), f.issued, f.served, f.not_shown, f.waiting, f.wait_sum, f.wait_n,
+                f.services).join(Hall, Hall.id == f.hall_id))
+    n = len(by)
+    for row in session.execute(_filters(q, f.service_day, since, until, hall_code, hall_codes)):
+        a = acc.get(row[:n])
+        if a is None:
+            a = acc[tuple(row[:n])] = [0, 0, 0, 0, 0.0, 0, array("d")]
+        for i in range(6):
+            a[i] += row[n + i]
+        a[6].extend(row[n + 6])
+
+
+# The rolled-up part of the last few questions, per process: a month of a thousand halls is a
+# million service times to merge. An entry is used only while the days it covers are rolled up
+# exactly as then (same marks, same times): a late ticket drops a day's mark, and a new key.
+_ROLLED_CACHE: dict[tuple[Any, ...], dict[tuple[Any, ...], list[Any]]] = {}
+_ROLLED_CACHE_SIZE = 4
+_ROLLED_LOCK = threading.Lock()
+
+
+def _rolled_cached(session: Session, by: Sequence[str], first: date, last: date, hall_code: str | None,
+                   hall_codes: Sequence[str] | None) -> dict[tuple[Any, ...], list[Any]]:
+    marks = session.execute(select(func.count(), func.max(RolledUpDay.rolled_up_at)).where(
+        RolledUpDay.service_day >= first, RolledUpDay.service_day <= last)).one()
+    key = (id(session.get_bind()), tuple(by), first, last, hall_code,
+           tuple(hall_codes) if hall_codes is not None else None, marks[0], marks[1])
+    with _ROLLED_LOCK:
+        hit = _ROLLED_CACHE.get(key)
+    if hit is None:
+        hit = {}
+        _rolled(session, by, first, last, hall_code, hall_codes, hit)
+        for a in hit.values():  # sorted once: with the live days appended, sorting is near linear
+            a[6] = array("d", sorted(a[6]))
+        with _ROLLED_LOCK:
+            while len(_ROLLED_CACHE) >= _ROLLED_CACHE_SIZE:
+                _ROLLED_CACHE.pop(next(iter(_ROLLED_CACHE)))
+            _ROLLED_CACHE[key] = hit
+    # A copy: the live days are added to it.
+    return {k: [*a[:6], array("d", a[6])] for k, a in hit.items()}
+
+
+def roll_up_days(session: Session, days: Iterable[date]) -> int:
+    """Roll up these days (every hall), replacing what was there; returns the rows written."""
+    written = 0
+    for day in days:
+        session.execute(delete(TicketDayFigures).where(TicketDayFigures.service_day == day))
+        session.execute(delete(RolledUpDay).where(RolledUpDay.service_day == day))
+        acc: dict[tuple[Any, ...], list[Any]] = {}
+        q = (select(Ticket.hall_id, Ticket.business_code, Ticket.window_number, Ticket.clerk, Ticket.state,
+                    minutes_between(session, Ticket.issued_at, Ticket.called_at),
+                    minutes_between(session, Ticket.called_at, Ticket.finished_at))
+             .where(Ticket.service_day == day))
+        for hall_id, business, window, clerk, state, wait, service in session.execute(q):
+            _count(acc.setdefault((hall_id, business, window, clerk), [0, 0, 0, 0, 0.0, 0, []]), state, wait, service)
+        if acc:
+            session.execute(TicketDayFigures.__table__.insert(), [
+                {"hall_id": k[0], "service_day": day, "business_code": k[1], "window_number": k[2], "clerk": k[3],
+                 "issued": a[0], "served": a[1], "not_shown": a[2], "waiting": a[3], "wait_sum": a[4],
+                 "wait_n": a[5], "services": a[6]} for k, a in acc.items()])
+        session.add(RolledUpDay(service_day=day, rolled_up_at=utcnow()))
+        written += len(acc)
+    return written
+
+
+def _ensure_rolled_up(session: Session, since: date | None, last: date) -> date | None:
+    """Roll up the days from `since` (or the first ticket's) to `last` not rolled up yet; returns
+    the first day the roll-up covers, or None when it cannot be used (count live instead).
+
+    Written in a transaction of its own, before `session` reads anything (on SQLite every
+    transaction takes the write lock: a second one opened later would wait for the first)."""
+    def work(s: Session) -> date | None:
+        first = since or s.scalar(select(func.min(Ticket.service_day)))
+        if first is None or first > last:
+            return None
+        wanted = {first + timedelta(days=i) for i in range((last - first).days + 1)}
+        done = set(s.scalars(select(RolledUpDay.service_day).where(
+            RolledUpDay.service_day >= first, RolledUpDay.service_day <= last)))
+        roll_up_days(s, sorted(wanted - done))
+        return first
+
+    if session.in_transaction():  # the caller's own transaction: write there, it commits
+        return work(session)
+    try:
+        with Session(session.get_bind()) as writer, writer.begin():
+            return work(writer)
+    except IntegrityError:  # another request rolled up the same day at the same moment
+        return None
+
+
+def ticket_figures(session: Session, since: date | None = None, until: date | None = None,
+                   hall_code: str | None = None, by: Sequence[str] = ("hall", "business", "day"),
+                   hall_codes: Sequence[str] | None = None, *, roll_up: bool = True) -> list[Figures]:
+    """Tickets grouped by any of hall, business, window, clerk and day: issued, served, not shown,
+    still waiting, mean waiting (issue → call) and service (call → end) minutes, and the median
+    and 90th percentile of the service minutes. One computation for the API, the console and CSV.
+
+    Finished days come from the daily roll-up (made here on first use, in its own transaction),
+    the last days from the tickets themselves; `roll_up=False` counts every ticket live.
+    """
+    unknown = [d for d in by if d not in DIMENSIONS]
+    if unknown:
+        raise OfficeError(422, f"cannot group by {', '.join(unknown)}; use {', '.join(DIMENSIONS)}")
+    acc: dict[tuple[Any, ...], list[Any]] = {}
+    cutoff = utcnow().date() - timedelta(days=ROLL_UP_AFTER_DAYS)  # days <= cutoff may be rolled up
+    live_since = since
+    if roll_up and (since is None or since <= cutoff):
+        last = min(until, cutoff) if until else cutoff
+        first = _ensure_rolled_up(session, since, last)
+        if first is not None:
+            acc = _rolled_cached(session, by, first, last, hall_code, hall_codes)
+            live_since = last + timedelta(days=1)
+    if until is None or live_since is None or live_since <= until:
+        _live(session, by, live_since, until, hall_code, hall_codes, acc)
+    out = []
+
+    def order(item: tuple[tuple[Any, ...], list[Any]]) -> tuple[Any, ...]:
+        return tuple((v is None, v if v is not None else 0) for v in item[0])
+
+    for key, a in sorted(acc.items(), key=order):
+        services = sorted(a[6])
+        median, p90 = _percentile(services, 0.5), _percentile(services, 0.9)
+        out.append(Figures(
+            dict(zip(by, key, strict=True)), a[0], a[1], a[2], a[3],
+            round(a[4] / a[5], 1) if a[5] else None,
+            round(sum(services) / len(services), 1) if services else None,
+            round(median, 1) if median is not None else None, round(p90, 1) if p90 is not None else None))
+    return out
+
+
+def forget_roll_up(session: Session, days: Iterable[date]) -> None:
+    """Tickets of these days changed: their roll-up is made again when next asked for."""
+    # The cutoff now is never earlier than when any day was rolled up: every rolled-up day is caught.
+    cutoff = utcnow().date() - timedelta(days=ROLL_UP_AFTER_DAYS)
+    old = sorted({d for d in days if d <= cutoff})
+    if old:
+        session.execute(delete(RolledUpDay).where(RolledUpDay.service_day.in_(old)))
+
+
 def statistics(session: Session, since: date | None = None, until: date | None = None,
                hall_code: str | None = None) -> list[StatRow]:
     """Tickets per hall, business and day, with mean waiting (issue → call) and service (call → end)."""
-    q = select(Ticket, Hall.code).join(Hall, Hall.id == Ticket.hall_id)
-    if since:
-        q = q.where(Ticket.service_day >= since)
-    if until:
-        q = q.where(Ticket.service_day <= until)
-    if hall_code:
-        q = q.where(Hall.code == hall_code)
-    groups: dict[tuple[str, str, date], list[Ticket]] = defaultdict(list)
-    for t, code in session.execute(q):
-        groups[(code, t.business_code, t.service_day)].append(t)
-    rows = []
-    for (code, business, day), ts in sorted(groups.items()):
-        waits = [(t.called_at - t.issued_at).total_seconds() / 60 for t in ts if t.called_at]
-        services = [(t.finished_at - t.called_at).total_seconds() / 60 for t in ts
-                    if t.called_at and t.finished_at and t.state == "served"]
-        rows.append(StatRow(code, business, day, len(ts), sum(1 for t in ts if t.state == "served"),
-                            round(sum(waits) / len(waits), 1) if waits else None,
-                            round(sum(services) / len(services), 1) if services else None))
-    return rows
+    return [StatRow(f.key["hall"], f.key["business"], f.key["day"], f.issued, f.served, f.avg_wait_min,
+                    f.avg_service_min)
+            for f in ticket_figures(session, since, until, hall_code, ("hall", "business", "day"))]
+
+
+# --- hall tags ---------------------------------------------------------------------------------
+
+
+def set_hall_tags(session: Session, code: str, tags: Iterable[str]) -> list[str]:
+    """Replace a hall's tags (e.g. its 街道 and 区); each 1-40 characters, no commas."""
+    hall = _hall_by_code(session, code)
+    clean = []
+    for tag in tags:
+        tag = tag.strip()
+        if not tag:
+            continue
+        if len(tag) > 40 or "," in tag or "，" in tag or any(not ch.isprintable() for ch in tag):
+            raise OfficeError(422, f"tag {tag[:50]!r}: at most 40 printable characters, no commas")
+        clean.append(tag)
+    clean = list(dict.fromkeys(clean))
+    session.execute(delete(HallTag).where(HallTag.hall_id == hall.id))
+    session.add_all(HallTag(hall_id=hall.id, tag=t) for t in clean)
+    return clean
+
+
+def hall_tags(session: Session) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = defaultdict(list)
+    for hall_id, tag in session.execute(select(HallTag.hall_id, HallTag.tag).order_by(HallTag.tag)):
+        out[hall_id].append(tag)
+    return out
+
+
+def halls_tagged(session: Session, tags: Iterable[str]) -> list[str]:
+    """Codes of the halls that carry any of `tags`."""
+    tags = list(tags)
+    return list(session.scalars(select(Hall.code).join(HallTag, HallTag.hall_id == Hall.id)
+                                .where(HallTag.tag.in_(tags)).distinct().order_by(Hall.code)))
 
 
 def forget_feed_before(session: Session, hall_id: int, keep_after: tuple[int, int]) -> int:

@@ -33,7 +33,9 @@ from sync.office.wakeups import Keys
 
 log = logging.getLogger(__name__)
 
-RECHECK_S = (0.05, 0.2, 1.0, 3.0)  # after a wake-up that found nothing readable yet
+# After a wake-up that found nothing readable yet (a transaction that began earlier still runs:
+# on a busy office, pushes keep one open most of the time): about a minute of looks, batched.
+RECHECK_S = (0.05, 0.2, 0.5, 1.0, 2.0, 3.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0)
 BATCH = 2000  # halls per feed query
 TOUCH_EVERY_S = 30.0
 SETTLED_FOR_S = 600.0

@@ -9,6 +9,11 @@ CPU hiccups (other work on the machine) hit all of them alike; both databases' j
 synchronous level are read back and reported, and the run fails if they differ. On a shared
 machine the p99s are mostly other processes' noise: compare the p50 ratios too, and the load.
 
+`lan_call_p50_ms`/`lan_call_p99_ms`: a console's "call next" over the hall LAN API on loopback
+(RemoteCounterClient -> HTTP -> LocalCounterClient -> the same queue), `--lan-samples` of them,
+interleaved with the same call in process (`lan_local_call_*`, the baseline). Target p99 <= 5 ms
+on a quiet machine.
+
 After the timed loop, `--frames` more of each action (default 200, untimed) count the WAL
 frames (4 KB pages) each one writes and fsyncs at commit: `wal_frames_per_*`, read from the
 WAL index header (https://www.sqlite.org/walformat.html). `checkpoints_background` and
@@ -138,6 +143,7 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=2000)
     ap.add_argument("--warmup", type=int, default=100)
     ap.add_argument("--frames", type=int, default=200, help="untimed actions counting WAL frames per action")
+    ap.add_argument("--lan-samples", type=int, default=500, help="call-next over the LAN API on loopback")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="queue-bench-", dir=Path(__file__).resolve().parent) as tmp:
         tmp = Path(tmp)
@@ -189,6 +195,7 @@ def main() -> None:
                 if n is not None:
                     frames[name].append(n)
         bare_insert.conn.close()
+        lan = lan_calls(cache, q, args.lan_samples)
         waiting_after = sum(b.waiting for b in q.businesses())
         cache.close()
     issue, call, bare = times["issue"], times["call"], times["bare"]
@@ -218,8 +225,44 @@ def main() -> None:
         # pages each action writes to the WAL (and fsyncs) at commit
         **{f"wal_frames_per_{k}": round(statistics.fmean(v), 2) if v else None for k, v in frames.items()},
         "checkpoints_background": ckpt[0], "checkpoint_background_ms": round(ckpt[1] * 1000, 1),
+        **lan,
         "cpus": os.cpu_count(), "load_1min": round(os.getloadavg()[0], 2),
     }))
+
+
+def lan_calls(cache, q, samples: int) -> dict:
+    """Call-next from a console over the LAN API on loopback, and in process, interleaved."""
+    from kiosk.lan.api import HallApiServer, create_app
+    from kiosk.lan.client import LocalCounterClient, RemoteCounterClient
+    from kiosk.services.auth import AuthService
+
+    auth = AuthService(cache)
+    auth.add_staff("王芳", "clerk", "2468")
+    local = LocalCounterClient(q, auth, None, None)
+    server = HallApiServer(create_app(local, "bench-token")).start()
+    try:
+        remote = RemoteCounterClient(server.url, "bench-token")
+        clerk, here = remote.login("王芳", "2468"), local.login("王芳", "2468")
+        for i in range(20):  # warm-up: connection, imports
+            remote.call_next(clerk, WINDOWS[i % len(WINDOWS)][0])
+        times: dict[str, list[float]] = {"lan": [], "local": []}
+        for i in range(samples):
+            window = WINDOWS[i % len(WINDOWS)][0]
+            for name in random.Random(i).sample(["lan", "local"], 2):
+                t0 = time.perf_counter()
+                if name == "lan":
+                    remote.call_next(clerk, window)
+                else:
+                    local.call_next(here, window)
+                times[name].append(time.perf_counter() - t0)
+    finally:
+        server.stop()
+    lan, local_times = times["lan"], times["local"]
+    return {"lan_samples": samples,
+            "lan_call_p50_ms": round(percentile(lan, 50) * 1000, 3), "lan_call_p99_ms": round(percentile(lan, 99) * 1000, 3),
+            "lan_local_call_p50_ms": round(percentile(local_times, 50) * 1000, 3),
+            "lan_local_call_p99_ms": round(percentile(local_times, 99) * 1000, 3),
+            "lan_call_overhead_p50_ms": round((percentile(lan, 50) - percentile(local_times, 50)) * 1000, 3)}
 
 if __name__ == "__main__":
     main()

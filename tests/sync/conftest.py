@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.sync.office_world import (
+    BACKENDS,
     Office,
     ServerThread,
     drop_pg_schema,
@@ -61,7 +62,6 @@ def start_office(office_db_factory):
         server.stop()
 
 
-BACKENDS = [pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture(params=BACKENDS)

@@ -11,7 +11,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pytest
+
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+# Every office test runs on both backends; the PostgreSQL one is marked (pytest -m "not postgres").
+BACKENDS = [pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 def free_port() -> int:

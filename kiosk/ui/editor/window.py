@@ -416,6 +416,7 @@ class EditorWindow(QWidget):
         self.tabs = QTabWidget()
         self.pages: dict[str, RecordPage] = {}
         self.conflicts: ConflictView | None = None
+        self.follow_ups: Any = None  # the head's 差评回访 tab
         if not staff.can("content"):
             notice = plain_label(f"{ROLE_NAMES.get(staff.role, staff.role)}没有编辑内容的权限，请联系站长。")
             notice.setObjectName("no_permission")
@@ -432,6 +433,11 @@ class EditorWindow(QWidget):
         self.conflicts.resolved.connect(lambda _v: self.refresh())
         self.tabs.addTab(self.conflicts, "")
         self._label_conflicts()
+        if staff.role == "head":  # the station head: this hall's 差评 follow-ups from the office
+            from kiosk.ui.rating.follow_ups import FollowUpView
+
+            self.follow_ups = FollowUpView(service.cache, tz)
+            self.tabs.addTab(self.follow_ups, "差评回访")
         layout.addWidget(self.tabs, 1)
 
     def _label_conflicts(self) -> None:
@@ -446,6 +452,8 @@ class EditorWindow(QWidget):
         if self.conflicts is not None:
             self.conflicts.reload()
             self._label_conflicts()
+        if self.follow_ups is not None:
+            self.follow_ups.reload()
 
     def page(self, kind: str) -> RecordPage:
         page = self.pages[kind]

@@ -1,8 +1,9 @@
-"""Home: the six service areas as tiles, search, take a ticket, current notices."""
+"""Home: the six service areas as tiles, search, take a ticket, current notices and this month's 满意率."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication as Q
 from PySide6.QtCore import Qt
@@ -20,6 +21,7 @@ class HomeScreen(Screen):
         super().__init__(kiosk)
         self.tiles: dict[str, Tile] = {}
         self.notice_rows: list[Row] = []
+        self.satisfaction: Any = None  # this month's 满意率, once someone rated
         self.search_button = WordWrapButton()
         self.ticket_button = WordWrapButton()
         self.search_button.setObjectName("home-search")
@@ -43,6 +45,7 @@ class HomeScreen(Screen):
         clear_layout(self.body)
         self.tiles.clear()
         self.notice_rows.clear()
+        self.satisfaction = None
 
         self.search_button.setText("⌕  " + Q.translate("Kiosk", "搜索办事指南：输入拼音或首字母，如 db（低保）"))
         self.body.addWidget(self.search_button)
@@ -80,6 +83,19 @@ class HomeScreen(Screen):
             row.addLayout(side, 1 if t.large else 3)
             self.body.addLayout(row, 1)
 
+    def _satisfaction_line(self) -> str:
+        """好差评 公示: this month's 满意率 of the hall, once someone rated (kiosk/services/ratings.py)."""
+        hall = getattr(self.kiosk, "hall", None)
+        if hall is None:
+            return ""
+        from kiosk.services.ratings import RatingService
+
+        satisfied, rated = RatingService(hall.cache).month_rate(tz=self.kiosk.tz)
+        if not rated:
+            return ""
+        return (Q.translate("Kiosk", "本月服务满意率 %1%（%2 人评价）")
+                .replace("%1", f"{100 * satisfied / rated:.1f}").replace("%2", str(rated)))
+
     def _notices_card(self) -> QFrame:
         card = QFrame()
         card.setProperty("role", "card")
@@ -104,6 +120,11 @@ class HomeScreen(Screen):
         self.gongshi_row.setObjectName("gongshi-row")
         self.gongshi_row.clicked.connect(lambda _=False: self.kiosk.go("gongshi"))
         col.addWidget(self.gongshi_row)
+        satisfaction = self._satisfaction_line()
+        if satisfaction:
+            self.satisfaction = label(satisfaction, "muted")
+            self.satisfaction.setObjectName("satisfaction")
+            col.addWidget(self.satisfaction)
         col.addStretch(1)
         card.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         card.layout().setAlignment(Qt.AlignmentFlag.AlignTop)

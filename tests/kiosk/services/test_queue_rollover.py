@@ -179,8 +179,9 @@ def test_the_sweep_is_index_seeks(q, cache, clock):
 
 
 def test_the_office_status_page_shows_an_expired_ticket_as_expired(q, cache, clock, tmp_path):
-    from sync.office import pages, store
+    from sync.office import store
     from sync.office.db import OfficeDB
+    from sync.office.ticket_page import live_ticket, ticket_page
 
     yesterday_left_open(q, clock)
     clock.advance(minutes=2)
@@ -201,7 +202,9 @@ def test_the_office_status_page_shows_an_expired_ticket_as_expired(q, cache, clo
         with office.sessions() as s:
             status = store.ticket_status(s, a004)
         assert status.state == "expired" and status.people_ahead is None
-        html = pages.ticket_page(status, ZoneInfo("Asia/Shanghai"), clock())
+        live = live_ticket(status, rated=False, now=clock(), tz=ZoneInfo("Asia/Shanghai"), near_ahead=3,
+                           offline_after_s=90)
+        html = ticket_page(a004, live, poll_url=f"/t/{a004}/live")
         assert "已过期" in html and "等候中" not in html
     finally:
         office.close()

@@ -178,7 +178,7 @@ def test_public_pages_and_statistics(office, make_cache, sample_records):
     SyncWorker(cache, office.url, token, apply_content=record_apply).sync_once()
     page = requests.get(f"{office.url}/t/{mine}", timeout=10)
     assert page.status_code == 200
-    assert "A003" in page.text and "劳动保障业务" in page.text and "1 人" in page.text
+    assert "A003" in page.text and "劳动保障业务" in page.text and "<span id=ahead>1</span> 人" in page.text
     assert "大厅最后同步" in page.text
     assert "已办结" in requests.get(f"{office.url}/t/{served}", timeout=10).text
     assert first

@@ -1,0 +1,1 @@
+"""The street office's console in the browser (/console/): accounts, halls, statistics, content."""
