@@ -861,8 +861,12 @@ def _ensure_rolled_up(session: Session, since: date | None, last: date) -> date 
     Written in a transaction of its own, before `session` reads anything (on SQLite every
     transaction takes the write lock: a second one opened later would wait for the first)."""
     def work(s: Session) -> date | None:
-        first = since or s.scalar(select(func.min(Ticket.service_day)))
-        if first is None or first > last:
+        # Never before the first ticket: a range from the year 1 must not mean 700,000 days.
+        first = s.scalar(select(func.min(Ticket.service_day)))
+        if first is None:
+            return None
+        first = max(first, since) if since else first
+        if first > last:
             return None
         wanted = {first + timedelta(days=i) for i in range((last - first).days + 1)}
         done = set(s.scalars(select(RolledUpDay.service_day).where(

@@ -69,3 +69,16 @@ def test_percentiles_interpolate():
     assert store._percentile([1.0, 2.0, 3.0, 4.0], 0.5) == 2.5
     assert store._percentile([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0], 0.9) == pytest.approx(9.1)
     assert store._percentile([], 0.5) is None
+
+
+def test_a_range_from_the_year_one_rolls_up_only_days_with_tickets(office_db_factory):
+    db = office_db_factory("sqlite")
+    day = utcnow().date() - timedelta(days=3)
+    with db.sessions.begin() as s:
+        hall, _token = store.add_hall(s, "幸福", "xingfu")
+        store.push(s, store.Caller("hall", hall.id, "xingfu", "幸福"),
+                   wire.PushBatch.model_validate({"entries": [ticket_entry(day, 1, "served", 4, 1, None)]}))
+    with db.sessions() as s:
+        (row,) = store.ticket_figures(s, date(1, 1, 1), date(9999, 12, 31), None, ["day"])
+        assert (row.key["day"], row.issued) == (day, 1)
+        assert len(s.scalars(select(RolledUpDay)).all()) == 3  # from the first ticket's day to yesterday
