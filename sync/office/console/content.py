@@ -18,7 +18,7 @@ from sync.office import store
 from sync.office.models import ContentRecord, ContentRevision, Hall, Publication
 
 KIND_NAMES = {"guide": "办事指南", "category": "类别", "business_type": "业务类型", "window": "窗口",
-              "notice": "公示"}
+              "notice": "公示", "disclosure": "公示表"}
 FIELD_LABELS = {
     "code": "编码", "category": "所属类别", "name": "名称", "name_en": "英文名称", "authority": "实施主体",
     "legal_basis": "设定依据", "conditions": "受理条件", "materials": "申请材料", "steps": "办理流程",
@@ -28,8 +28,10 @@ FIELD_LABELS = {
     "business": "取号业务", "icon": "图标", "sort_order": "排序", "prefix": "号码前缀",
     "avg_service_minutes": "平均办理分钟", "number": "窗口号", "businesses": "办理业务", "title": "标题",
     "body": "正文", "starts_on": "开始日期", "ends_on": "结束日期",
+    "period": "公示期间", "responsible": "责任人", "published_on": "公布日期", "columns": "表头（列）",
+    "rows": "表格行（每行一个列表）", "notes": "说明", "kind": "公开类别（government 政务公开 / finance 财务公开）",
 }
-LONG_FIELDS = {"legal_basis", "conditions", "special_steps", "fees", "body"}
+LONG_FIELDS = {"legal_basis", "conditions", "special_steps", "fees", "body", "notes"}
 
 
 @dataclass
@@ -122,8 +124,8 @@ def title(kind: str, data: dict[str, Any]) -> str:
         return f"{data.get('code', '')} {data.get('name', '')}"
     if kind == "window":
         return f"{data.get('number', '')} 号 {data.get('name', '')}"
-    if kind == "notice":
-        return str(data.get("title", ""))
+    if kind in ("notice", "disclosure"):
+        return f"{data.get('title', '')} {data.get('period', '')}".strip()
     return f"{data.get('code', '')} {data.get('name', '')}"
 
 
@@ -145,7 +147,7 @@ class FieldChange:
     new: str
 
 
-def _shown(value: Any) -> str:
+def shown(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, list | dict):
@@ -156,5 +158,5 @@ def _shown(value: Any) -> str:
 def diff(old: dict[str, Any], new: dict[str, Any]) -> list[FieldChange]:
     """Fields that differ between two versions, in the record's field order."""
     keys = list(dict.fromkeys([*old, *new]))
-    return [FieldChange(k, FIELD_LABELS.get(k, k), _shown(old.get(k)), _shown(new.get(k)))
+    return [FieldChange(k, FIELD_LABELS.get(k, k), shown(old.get(k)), shown(new.get(k)))
             for k in keys if old.get(k) != new.get(k)]
