@@ -54,8 +54,7 @@ def form_fields(kind: str, data: dict[str, Any] | None, errors: dict[str, str] |
         value = data.get(key)
         annotation = str(info.annotation)
         if isinstance(value, list | dict) or "list" in annotation:
-            shown = json.dumps(value if value is not None else [], ensure_ascii=False, indent=1)
-            field_kind = "json"
+            shown, field_kind = _json_text(value if value is not None else []), "json"
         elif "int" in annotation and "str" not in annotation:
             field_kind, shown = "number", "" if value is None else str(value)
         else:
@@ -63,6 +62,13 @@ def form_fields(kind: str, data: dict[str, Any] | None, errors: dict[str, str] |
             shown = "" if value is None else str(value)
         out.append(FormField(key, FIELD_LABELS.get(key, key), field_kind, shown, (errors or {}).get(key, "")))
     return out
+
+
+def _json_text(value: Any) -> str:
+    # A table (公示表 rows): one row a line, so the textarea reads like the table it is.
+    if isinstance(value, list) and value and all(isinstance(r, list) for r in value):
+        return "[\n" + ",\n".join(" " + json.dumps(r, ensure_ascii=False) for r in value) + "\n]"
+    return json.dumps(value, ensure_ascii=False, indent=1)
 
 
 def data_from_form(kind: str, form: dict[str, str], uid: str | None) -> tuple[dict[str, Any], dict[str, str]]:
