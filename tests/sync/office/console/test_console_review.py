@@ -25,7 +25,7 @@ from sync.content import derive_uid
 from sync.office.console import accounts
 from sync.office.console import content as content_forms
 from sync.office.models import ContentRecord, FollowUp, Proposal
-from tests.sync.office.console.test_console_browser import browser, shot, sign_in  # noqa: F401, F811 (fixture)
+from tests.sync.office.console.test_console_browser import browser, shot, sign_in, submit  # noqa: F401, F811 (fixture)
 from tests.sync.test_sync_proposals import HEAD, LD001, make_hall, worker_for
 
 EDITOR_PW = "editor-password-1"
@@ -48,12 +48,6 @@ def local_guide(hall) -> tuple[dict, int]:
 
 def wait_text(driver, element_id: str) -> str:
     return WebDriverWait(driver, 10).until(ec.presence_of_element_located((By.ID, element_id))).text
-
-
-def submit(driver, button) -> None:
-    """Click and wait for the next page (the old one may carry the same ids and words)."""
-    button.click()
-    WebDriverWait(driver, 10).until(ec.staleness_of(button))
 
 
 def publish(driver) -> str:
@@ -122,7 +116,7 @@ def test_proposals_and_follow_ups_in_the_console(office, world, browser):  # noq
     row = browser.find_element(By.CSS_SELECTOR, "#proposals tbody tr")
     assert "幸福社区工作站" in row.text and "已提交审核" in row.text and "fees" in row.text
     assert HEAD.name in row.text  # the author at the hall
-    row.find_element(By.CSS_SELECTOR, "td a").click()
+    submit(browser, row.find_element(By.CSS_SELECTOR, "td a"))
     diff = browser.find_element(By.CSS_SELECTOR, '#diff tr[data-field="fees"]')
     assert diff.find_element(By.CSS_SELECTOR, "td.old").text == (office_fees or "（空）")
     assert NEW_FEES in diff.find_element(By.CSS_SELECTOR, "td.new").text
@@ -236,6 +230,8 @@ def test_proposals_and_follow_ups_in_the_console(office, world, browser):  # noq
     cells = [c.text for c in browser.find_element(By.CSS_SELECTOR, "#sat-figures tbody tr")
              .find_elements(By.TAG_NAME, "td")]
     by_window = sat["by_window"][0]
+    browser.execute_script("document.getElementById('satisfaction').scrollIntoView()")
+    shot(browser, "satisfaction", office.backend)
     assert cells[:5] == ["xingfu", str(by_window["window"]), "2", "0", "0.0%"]
     csv = browser.execute_async_script(
         "const done = arguments[0]; fetch(document.getElementById('sat-csv').href).then(r => r.text()).then(done);")
@@ -248,7 +244,7 @@ def test_disclosure_table_in_the_content_editor(office, browser):  # noqa: F811
     office.add_hall("幸福社区工作站", "xingfu")
     sign_in(browser, office.url, "赵编辑", EDITOR_PW)
     browser.get(f"{office.url}/console/content?kind=disclosure")
-    browser.find_element(By.ID, "new").click()
+    submit(browser, browser.find_element(By.ID, "new"))
     values = {"title": "幸福社区工作站 财务公开", "kind": "finance", "period": "2026年10月", "responsible": "张会计（示例）",
               "published_on": "2026-11-01", "starts_on": "2026-11-01", "ends_on": "2026-11-30",
               "columns": '["项目", "收入（元）", "支出（元）"]', "rows": '[["办公经费", "0", "1200"], ["活动经费"]]'}
