@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, quote
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Path as UrlPath
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -39,6 +40,9 @@ BY_NAMES = {"hall": "大厅", "business": "业务", "window": "窗口", "clerk":
 # 满意率 groups (ratings.satisfaction's by_*) and the columns each row has
 SAT_BY = {"hall": ("hall",), "window": ("hall", "window"), "clerk": ("hall", "clerk"),
           "business": ("hall", "business"), "month": ("hall", "month")}
+
+
+RowId = Annotated[int, UrlPath(ge=1, le=2**31 - 1)]  # a database id (PostgreSQL's integer)
 
 
 class NotSignedIn(Exception):
@@ -424,7 +428,7 @@ def install(app: FastAPI, db: OfficeDB, *, tz: ZoneInfo, transaction: Callable[[
                       message=message, state_words=proposals.STATE_WORDS)
 
     @app.get("/console/proposals/{proposal_id}", response_class=HTMLResponse, include_in_schema=False)
-    def proposal_page(request: Request, proposal_id: int, who: Annotated[SignedIn, Depends(viewer)],
+    def proposal_page(request: Request, proposal_id: RowId, who: Annotated[SignedIn, Depends(viewer)],
                       message: Annotated[str, Query(max_length=300)] = "") -> HTMLResponse:
         with db.sessions() as s:
             try:
@@ -437,7 +441,7 @@ def install(app: FastAPI, db: OfficeDB, *, tz: ZoneInfo, transaction: Callable[[
         return render("proposal.html", request, who, p=view, changes=changes, message=message)
 
     @app.post("/console/proposals/{proposal_id}", include_in_schema=False)
-    def proposal_decide(request: Request, proposal_id: int, who: Annotated[SignedIn, Depends(editor)],
+    def proposal_decide(request: Request, proposal_id: RowId, who: Annotated[SignedIn, Depends(editor)],
                         values: Annotated[dict[str, str], Depends(form)],
                         raw: Annotated[list[tuple[str, str]], Depends(raw_form)]) -> Response:
         action, note = values.get("action", ""), values.get("note", "").strip()[:500]
@@ -447,6 +451,8 @@ def install(app: FastAPI, db: OfficeDB, *, tz: ZoneInfo, transaction: Callable[[
             if action == "accept":
                 view = proposals.accept(s, proposal_id, who.name, note)
             elif action == "merge":
+                if not take:  # said in the console's words; proposals.merge refuses it too
+                    raise store.OfficeError(422, "请勾选至少一个要采纳的字段 (choose at least one field to take)")
                 view = proposals.merge(s, proposal_id, take, who.name, note)
             elif action == "reject":
                 view = proposals.reject(s, proposal_id, who.name, note)
@@ -486,7 +492,7 @@ def install(app: FastAPI, db: OfficeDB, *, tz: ZoneInfo, transaction: Callable[[
                       reasons=wire.RATING_REASONS, next_state=ratings.NEXT_STATE)
 
     @app.post("/console/follow-ups/{follow_up_id}", include_in_schema=False)
-    def follow_up_advance(request: Request, follow_up_id: int, who: Annotated[SignedIn, Depends(editor)],
+    def follow_up_advance(request: Request, follow_up_id: RowId, who: Annotated[SignedIn, Depends(editor)],
                           values: Annotated[dict[str, str], Depends(form)]) -> Response:
         to_state, note = values.get("state", ""), values.get("note", "").strip()[:500]
 

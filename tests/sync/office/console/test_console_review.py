@@ -160,6 +160,8 @@ def test_proposals_and_follow_ups_in_the_console(office, world, browser):  # noq
     assert browser.find_element(By.CSS_SELECTOR, '#diff tr[data-field="hours"]')
     assert not browser.find_elements(By.CSS_SELECTOR, "#accept, #merge, #reject, input[name=take]")
     assert forged_post(browser, f"/console/proposals/{second}", {"action": "accept"}) == 403
+    assert browser.execute_async_script(  # an id beyond the database's integers: refused, not a 500
+        "fetch('/console/proposals/99999999999').then(r => arguments[0](r.status));") == 422
     browser.get(f"{office.url}/console/follow-ups")
     assert len(browser.find_elements(By.CSS_SELECTOR, "#follow-ups tbody tr[data-id]")) == 2
     assert not browser.find_elements(By.CSS_SELECTOR, "form.advance")
@@ -175,6 +177,9 @@ def test_proposals_and_follow_ups_in_the_console(office, world, browser):  # noq
     browser.get(f"{office.url}/console/proposals/{second}")
     assert {r.get_attribute("data-field") for r in browser.find_elements(By.CSS_SELECTOR, "#diff tbody tr")} == \
         {"hours", "phone"}
+    submit(browser, browser.find_element(By.ID, "merge"))  # nothing ticked: said, nothing changed
+    assert "choose at least one field" in wait_text(browser, "message")
+    assert "已提交审核" in browser.find_element(By.ID, "state").text
     browser.find_element(By.ID, "take-hours").click()
     browser.find_element(By.ID, "note").send_keys("采纳办理时间；咨询电话以街道办公布的为准")
     shot(browser, "proposals", office.backend)
