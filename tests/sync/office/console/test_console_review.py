@@ -1,7 +1,7 @@
 """The console's review pages in a real headless Chromium against the office on loopback, on
 SQLite and on PostgreSQL, with real halls (kiosk Hall, editor, queue, rating pad) syncing over
 HTTP: a hall's edit of a shared guide is accepted in 提案审核 and reaches the halls; another is
-merged field by field; a 差评 is followed up (已回访, 已整改) in 差评回访; 满意率 shows on the
+merged field by field, a third rejected with a note the hall reads; a 差评 is followed up (已回访, 已整改) in 差评回访; 满意率 shows on the
 statistics page as /api/v1/stats/satisfaction counts it; a viewer sees no decide buttons and a
 forged POST is refused; a 公示表 (disclosure) is edited in the content editor."""
 
@@ -188,10 +188,23 @@ def test_proposals_and_follow_ups_in_the_console(office, world, browser):  # noq
     with office.db.sessions() as s:
         merged = s.get(ContentRecord, LD001).data
     assert merged["hours"] == NEW_HOURS and merged["phone"] != "028-00000000（示例）" and merged["fees"] == NEW_FEES
+
+    # --- a third is rejected with a note the hall reads after its next round ---
+    edit(h1, fees="请先扫码缴纳手续费50元")
+    assert w1.sync_once().proposed == 1
+    browser.get(f"{office.url}/console/proposals")
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "#proposals tbody tr td a"))
+    browser.find_element(By.ID, "note").send_keys("收费须按统一标准，不得自行增加")
+    submit(browser, browser.find_element(By.ID, "reject"))
+    assert "已驳回" in browser.find_element(By.ID, "state").text
+    w1.sync_once()
+    state, line = EditorService.for_hall(h1).proposal_note("guide", LD001)
+    assert state == "rejected" and "不得自行增加" in line
+    assert local_guide(h1)[0]["fees"] == NEW_FEES  # the office's copy stays
     browser.get(f"{office.url}/console/proposals?state=all")
     states = [r.find_element(By.CSS_SELECTOR, "td.state").text
               for r in browser.find_elements(By.CSS_SELECTOR, "#proposals tbody tr")]
-    assert states == ["已部分采纳", "已采纳"]  # newest first
+    assert states == ["已驳回", "已部分采纳", "已采纳"]  # newest first
 
     # --- 差评回访: the overdue one in red, then 已回访 and 已整改 with notes ---
     browser.get(f"{office.url}/console/follow-ups")
@@ -221,7 +234,7 @@ def test_proposals_and_follow_ups_in_the_console(office, world, browser):  # noq
                        headers={"Authorization": f"Bearer {office.admin_token}"}, timeout=10).json()
     assert [(f["id"], f["visited_by"], f["rectified_by"]) for f in api] == [(int(fid), "赵编辑", "赵编辑")]
     actions = [a for _who, a, _d in audit_actions(office)]
-    assert {"proposal.merge", "follow_up.visited", "follow_up.rectified"} <= set(actions)
+    assert {"proposal.merge", "proposal.reject", "follow_up.visited", "follow_up.rectified"} <= set(actions)
 
     # --- 满意率 on the statistics page: the numbers of /api/v1/stats/satisfaction ---
     browser.get(f"{office.url}/console/stats?since={today}&until={today}")
