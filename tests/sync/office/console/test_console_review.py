@@ -26,7 +26,7 @@ from sync.office.console import accounts
 from sync.office.console import content as content_forms
 from sync.office.models import ContentRecord, FollowUp, Proposal
 from tests.sync.office.console.test_console_browser import browser, shot, sign_in, submit  # noqa: F401, F811 (fixture)
-from tests.sync.test_sync_proposals import HEAD, LD001, make_hall, worker_for
+from tests.sync.test_sync_proposals import HEAD, LD001, two_halls  # noqa: F401 (fixture)
 
 EDITOR_PW = "editor-password-1"
 VIEWER_PW = "viewer-password-1"
@@ -71,19 +71,13 @@ def audit_actions(office) -> list[tuple[str, str, str]]:
 
 
 @pytest.fixture
-def world(office, tmp_path, hall_config, sample_records):
-    t1, t2 = office.add_hall("武侯区 幸福社区工作站", "xingfu"), office.add_hall("和平社区工作站", "heping")
-    office.publish(sample_records, "all")
-    h1, h2 = make_hall(tmp_path, hall_config, "h1"), make_hall(tmp_path, hall_config, "h2")
-    w1, w2 = worker_for(h1, office.url, t1), worker_for(h2, office.url, t2)
-    w1.sync_once()
-    w2.sync_once()
+def world(office, two_halls):  # noqa: F811
+    """Two real halls with the sample content published to both (the proposals tests' setup)."""
+    h1, h2, w1, w2, _t1, _t2 = two_halls
     with office.db.sessions.begin() as s:
         accounts.add_account(s, "赵编辑", "editor", EDITOR_PW, actor="test")
         accounts.add_account(s, "李查看", "viewer", VIEWER_PW, actor="test")
-    yield h1, h2, w1, w2
-    h1.close()
-    h2.close()
+    return h1, h2, w1, w2
 
 
 def bad_rating(hall, level: str, reasons: list[str], comment: str) -> str:
