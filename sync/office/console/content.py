@@ -18,7 +18,7 @@ from sync.office import store
 from sync.office.models import ContentRecord, ContentRevision, Hall, Publication
 
 KIND_NAMES = {"guide": "办事指南", "category": "类别", "business_type": "业务类型", "window": "窗口",
-              "notice": "公示"}
+              "notice": "公示", "disclosure": "公示表"}
 FIELD_LABELS = {
     "code": "编码", "category": "所属类别", "name": "名称", "name_en": "英文名称", "authority": "实施主体",
     "legal_basis": "设定依据", "conditions": "受理条件", "materials": "申请材料", "steps": "办理流程",
@@ -28,8 +28,10 @@ FIELD_LABELS = {
     "business": "取号业务", "icon": "图标", "sort_order": "排序", "prefix": "号码前缀",
     "avg_service_minutes": "平均办理分钟", "number": "窗口号", "businesses": "办理业务", "title": "标题",
     "body": "正文", "starts_on": "开始日期", "ends_on": "结束日期",
+    "period": "公示期间", "responsible": "责任人", "published_on": "公布日期", "columns": "表头（列）",
+    "rows": "表格行（每行一个列表）", "notes": "说明", "kind": "公开类别（government 政务公开 / finance 财务公开）",
 }
-LONG_FIELDS = {"legal_basis", "conditions", "special_steps", "fees", "body"}
+LONG_FIELDS = {"legal_basis", "conditions", "special_steps", "fees", "body", "notes"}
 
 
 @dataclass
@@ -52,8 +54,7 @@ def form_fields(kind: str, data: dict[str, Any] | None, errors: dict[str, str] |
         value = data.get(key)
         annotation = str(info.annotation)
         if isinstance(value, list | dict) or "list" in annotation:
-            shown = json.dumps(value if value is not None else [], ensure_ascii=False, indent=1)
-            field_kind = "json"
+            shown, field_kind = _json_text(value if value is not None else []), "json"
         elif "int" in annotation and "str" not in annotation:
             field_kind, shown = "number", "" if value is None else str(value)
         else:
@@ -61,6 +62,13 @@ def form_fields(kind: str, data: dict[str, Any] | None, errors: dict[str, str] |
             shown = "" if value is None else str(value)
         out.append(FormField(key, FIELD_LABELS.get(key, key), field_kind, shown, (errors or {}).get(key, "")))
     return out
+
+
+def _json_text(value: Any) -> str:
+    # A table (公示表 rows): one row a line, so the textarea reads like the table it is.
+    if isinstance(value, list) and value and all(isinstance(r, list) for r in value):
+        return "[\n" + ",\n".join(" " + json.dumps(r, ensure_ascii=False) for r in value) + "\n]"
+    return json.dumps(value, ensure_ascii=False, indent=1)
 
 
 def data_from_form(kind: str, form: dict[str, str], uid: str | None) -> tuple[dict[str, Any], dict[str, str]]:
@@ -122,8 +130,8 @@ def title(kind: str, data: dict[str, Any]) -> str:
         return f"{data.get('code', '')} {data.get('name', '')}"
     if kind == "window":
         return f"{data.get('number', '')} 号 {data.get('name', '')}"
-    if kind == "notice":
-        return str(data.get("title", ""))
+    if kind in ("notice", "disclosure"):
+        return f"{data.get('title', '')} {data.get('period', '')}".strip()
     return f"{data.get('code', '')} {data.get('name', '')}"
 
 
@@ -145,7 +153,7 @@ class FieldChange:
     new: str
 
 
-def _shown(value: Any) -> str:
+def shown(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, list | dict):
@@ -156,5 +164,5 @@ def _shown(value: Any) -> str:
 def diff(old: dict[str, Any], new: dict[str, Any]) -> list[FieldChange]:
     """Fields that differ between two versions, in the record's field order."""
     keys = list(dict.fromkeys([*old, *new]))
-    return [FieldChange(k, FIELD_LABELS.get(k, k), _shown(old.get(k)), _shown(new.get(k)))
+    return [FieldChange(k, FIELD_LABELS.get(k, k), shown(old.get(k)), shown(new.get(k)))
             for k in keys if old.get(k) != new.get(k)]

@@ -18,13 +18,15 @@ from urllib.parse import parse_qsl, quote
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Path as UrlPath
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sync.office import store
+from sync import wire
+from sync.office import proposals, ratings, store
 from sync.office.console import accounts, charts, halls
 from sync.office.console import content as content_forms
 from sync.office.console.accounts import AccountError, SignedIn
@@ -34,7 +36,13 @@ from sync.office.models import ContentRecord, ContentRevision, Hall, utcnow
 HERE = Path(__file__).parent
 COOKIE = "yizhan_console"
 FORM_LIMIT = 512 * 1024  # a guide with every field filled stays far below
-BY_NAMES = {"hall": "大厅", "business": "业务", "window": "窗口", "clerk": "工作人员", "day": "日期"}
+BY_NAMES = {"hall": "大厅", "business": "业务", "window": "窗口", "clerk": "工作人员", "day": "日期", "month": "月份"}
+# 满意率 groups (ratings.satisfaction's by_*) and the columns each row has
+SAT_BY = {"hall": ("hall",), "window": ("hall", "window"), "clerk": ("hall", "clerk"),
+          "business": ("hall", "business"), "month": ("hall", "month")}
+
+
+RowId = Annotated[int, UrlPath(ge=1, le=2**31 - 1)]  # a database id (PostgreSQL's integer)
 
 
 class NotSignedIn(Exception):
@@ -199,7 +207,8 @@ def install(app: FastAPI, db: OfficeDB, *, tz: ZoneInfo, transaction: Callable[[
                    since: Annotated[str | None, Query(max_length=10)] = None,
                    until: Annotated[str | None, Query(max_length=10)] = None,
                    by: Annotated[str, Query(max_length=60)] = "hall",
-                   hall: Annotated[str | None, Query(max_length=40)] = None) -> HTMLResponse:
+                   hall: Annotated[str | None, Query(max_length=40)] = None,
+                   sat: Annotated[str, Query(max_length=20)] = "hall") -> HTMLResponse:
         try:
             start, end, dims, figures = stats_query(since, until, by, hall)
         except (store.OfficeError, ValueError) as exc:
@@ -219,9 +228,41 @@ def install(app: FastAPI, db: OfficeDB, *, tz: ZoneInfo, transaction: Callable[[
         csv_link = "/console/stats.csv?" + "&".join(
             f"{k}={quote(str(v))}" for k, v in (("since", start), ("until", end), ("by", ",".join(dims)),
                                                 ("hall", hall or "")))
+        if sat not in SAT_BY:
+            sat = "hall"
+        with db.sessions() as s:
+            satisfaction = ratings.satisfaction(s, start, end, hall or None)  # as /api/v1/stats/satisfaction
+        sat_link = "/console/stats/satisfaction.csv?" + "&".join(
+            f"{k}={quote(str(v))}" for k, v in (("since", start), ("until", end), ("sat", sat), ("hall", hall or "")))
         return render("stats.html", request, who, figures=figures[:500], shown_all=len(figures) <= 500,
                       count=len(figures), dims=dims, since=start, until=end, hall=hall or "", codes=codes,
-                      totals=totals, svg_days=svg_days, svg_groups=svg_groups, csv_link=csv_link)
+                      totals=totals, svg_days=svg_days, svg_groups=svg_groups, csv_link=csv_link,
+                      satisfaction=satisfaction, sat=sat, sat_keys=SAT_BY[sat], sat_link=sat_link,
+                      levels=wire.RATING_LEVELS)
+
+    @app.get("/console/stats/satisfaction.csv", include_in_schema=False)
+    def satisfaction_csv(who: Annotated[SignedIn, Depends(viewer)],
+                         since: Annotated[str | None, Query(max_length=10)] = None,
+                         until: Annotated[str | None, Query(max_length=10)] = None,
+                         sat: Annotated[str, Query(max_length=20)] = "hall",
+                         hall: Annotated[str | None, Query(max_length=40)] = None) -> Response:
+        try:
+            end = _parse_day(until) or today()
+            start = _parse_day(since) or end - timedelta(days=6)
+        except ValueError as exc:
+            return JSONResponse({"detail": {"message": str(exc)}}, status_code=422)
+        keys = SAT_BY.get(sat, SAT_BY["hall"])
+        with db.sessions() as s:
+            rows = ratings.satisfaction(s, start, end, hall or None)[f"by_{sat if sat in SAT_BY else 'hall'}"]
+        out = io.StringIO()
+        w = csv.writer(out)
+        w.writerow([*keys, "rated", "satisfied", "rate", *wire.RATING_LEVELS])
+        for r in rows:
+            w.writerow([*(_csv_safe(r[k]) for k in keys), r["rated"], r["satisfied"], _blank(r["rate"]),
+                        *(r["levels"].get(k, 0) for k in wire.RATING_LEVELS)])
+        name = f"yizhan-satisfaction-{start}-{end}.csv"
+        return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     @app.get("/console/stats.csv", include_in_schema=False)
     def stats_csv(who: Annotated[SignedIn, Depends(viewer)],
@@ -370,6 +411,110 @@ def install(app: FastAPI, db: OfficeDB, *, tz: ZoneInfo, transaction: Callable[[
             return render("error.html", request, who, status=422, message=str(getattr(exc, "message", exc)))
         msg = f"已恢复为新版本 第 {version} 版 (restored as v{version})"
         return RedirectResponse(f"/console/content/{uid}?message={quote(msg)}", status_code=303)
+
+    # --- proposals: halls' edits of shared records, decided here (sync/office/proposals.py) ---
+
+    @app.get("/console/proposals", response_class=HTMLResponse, include_in_schema=False)
+    def proposals_page(request: Request, who: Annotated[SignedIn, Depends(viewer)],
+                       state: Annotated[str, Query(max_length=20)] = "pending",
+                       hall: Annotated[str, Query(max_length=40)] = "",
+                       message: Annotated[str, Query(max_length=300)] = "") -> HTMLResponse:
+        if state not in (*proposals.STATES, "all"):
+            state = "pending"
+        with db.sessions() as s:
+            rows = proposals.list_proposals(s, None if state == "all" else state, hall or None)
+            codes = list(s.scalars(select(Hall.code).order_by(Hall.code)))
+        return render("proposals.html", request, who, rows=rows, state=state, hall=hall, codes=codes,
+                      message=message, state_words=proposals.STATE_WORDS)
+
+    @app.get("/console/proposals/{proposal_id}", response_class=HTMLResponse, include_in_schema=False)
+    def proposal_page(request: Request, proposal_id: RowId, who: Annotated[SignedIn, Depends(viewer)],
+                      message: Annotated[str, Query(max_length=300)] = "") -> HTMLResponse:
+        with db.sessions() as s:
+            try:
+                view = proposals.get(s, proposal_id)
+            except store.OfficeError as exc:
+                return render("error.html", request, who, status=exc.status, message=exc.message)
+        changes = [content_forms.FieldChange(c.field, content_forms.FIELD_LABELS.get(c.field, c.field),
+                                             content_forms.shown(c.office), content_forms.shown(c.proposed))
+                   for c in view.changes]
+        return render("proposal.html", request, who, p=view, changes=changes, message=message)
+
+    @app.post("/console/proposals/{proposal_id}", include_in_schema=False)
+    def proposal_decide(request: Request, proposal_id: RowId, who: Annotated[SignedIn, Depends(editor)],
+                        values: Annotated[dict[str, str], Depends(form)],
+                        raw: Annotated[list[tuple[str, str]], Depends(raw_form)]) -> Response:
+        action, note = values.get("action", ""), values.get("note", "").strip()[:500]
+        take = [v for k, v in raw if k == "take"]
+
+        def work(s: Session) -> proposals.ProposalView:
+            if action == "accept":
+                view = proposals.accept(s, proposal_id, who.name, note)
+            elif action == "merge":
+                if not take:  # said in the console's words; proposals.merge refuses it too
+                    raise store.OfficeError(422, "请勾选至少一个要采纳的字段 (choose at least one field to take)")
+                view = proposals.merge(s, proposal_id, take, who.name, note)
+            elif action == "reject":
+                view = proposals.reject(s, proposal_id, who.name, note)
+            else:
+                raise store.OfficeError(422, f"未知操作 {action!r} (unknown action)")
+            accounts.audit(s, who.name, f"proposal.{action}",
+                           f"#{view.id} {view.hall} {view.kind} {view.uid} {view.title}"
+                           f"{' fields ' + ','.join(take) if action == 'merge' else ''}"
+                           f"{' -> v' + str(view.result_version) if view.result_version else ''}"
+                           f"{' note: ' + note if note else ''}", source(request))
+            return view
+
+        try:
+            view = transaction(work)
+        except store.OfficeError as exc:
+            msg = f"错误：{exc.message}"
+        else:
+            msg = f"已{view.state_word.removeprefix('已')}" + (
+                f"，发布为第 {view.result_version} 版，各大厅将在下次同步时收到" if view.result_version else "")
+        return RedirectResponse(f"/console/proposals/{proposal_id}?message={quote(msg)}", status_code=303)
+
+    # --- 差评 follow-ups (回访, 整改): sync/office/ratings.py ---
+
+    @app.get("/console/follow-ups", response_class=HTMLResponse, include_in_schema=False)
+    def follow_ups_page(request: Request, who: Annotated[SignedIn, Depends(viewer)],
+                        state: Annotated[str, Query(max_length=20)] = "unfinished",
+                        hall: Annotated[str, Query(max_length=40)] = "",
+                        message: Annotated[str, Query(max_length=300)] = "") -> HTMLResponse:
+        states = {"unfinished": ("open", "visited"), "all": None}.get(state, (state,))
+        if states is not None and not set(states) <= set(wire.FOLLOW_UP_STATES):
+            state, states = "unfinished", ("open", "visited")
+        with db.sessions() as s:
+            rows = ratings.follow_ups(s, hall_code=hall or None, states=states, tz=tz)
+            codes = list(s.scalars(select(Hall.code).order_by(Hall.code)))
+        return render("follow_ups.html", request, who, rows=rows, state=state, hall=hall, codes=codes,
+                      message=message, state_words=wire.FOLLOW_UP_STATES, levels=wire.RATING_LEVELS,
+                      reasons=wire.RATING_REASONS, next_state=ratings.NEXT_STATE)
+
+    @app.post("/console/follow-ups/{follow_up_id}", include_in_schema=False)
+    def follow_up_advance(request: Request, follow_up_id: RowId, who: Annotated[SignedIn, Depends(editor)],
+                          values: Annotated[dict[str, str], Depends(form)]) -> Response:
+        to_state, note = values.get("state", ""), values.get("note", "").strip()[:500]
+
+        def work(s: Session) -> wire.FollowUpInfo:
+            info = ratings.advance_follow_up(s, follow_up_id, to_state, who.name, note, tz)
+            accounts.audit(s, who.name, f"follow_up.{to_state}",
+                           f"#{info.id} {info.hall} {info.label} {info.level}{' note: ' + note if note else ''}",
+                           source(request))
+            return info
+
+        if not note:
+            msg = "错误：请填写回访或整改情况 (a note is required)"
+        else:
+            try:
+                info = transaction(work)
+            except store.OfficeError as exc:
+                msg = f"错误：{exc.message}"
+            else:
+                msg = f"{info.label or info.ticket_uid[:8]}：已记录 {wire.FOLLOW_UP_STATES[info.state]}"
+        back = values.get("back", "")  # the list as it was filtered
+        back = back if back.startswith("/console/follow-ups") and "\\" not in back else "/console/follow-ups"
+        return RedirectResponse(f"{back}{'&' if '?' in back else '?'}message={quote(msg)}", status_code=303)
 
     # --- accounts, admin tokens, audit ---
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -61,6 +62,21 @@ def sign_in(driver, url: str, name: str, password: str) -> None:
     WebDriverWait(driver, 10).until(ec.presence_of_element_located((By.ID, "who")))
 
 
+def submit(driver, button) -> None:
+    """Click and wait for the next page (the old one may carry the same ids, e.g. #message)."""
+    button.click()
+
+    def gone(_driver) -> bool:
+        # Chromium answers a node of the old page with "stale" or "does not belong to the document".
+        try:
+            button.is_enabled()
+        except WebDriverException:
+            return True
+        return False
+
+    WebDriverWait(driver, 10).until(gone)
+
+
 def shot(driver, name: str, backend: str) -> None:
     if backend == "sqlite":  # one set of pictures is enough
         SHOTS.mkdir(parents=True, exist_ok=True)
@@ -91,7 +107,7 @@ def test_console_end_to_end(office, browser, make_cache, sample_records):
     assert "/console/login" in browser.current_url  # not signed in: to the sign-in page
     browser.find_element(By.ID, "name").send_keys("王主任")
     browser.find_element(By.ID, "password").send_keys("wrong password")
-    browser.find_element(By.ID, "signin").click()
+    submit(browser, browser.find_element(By.ID, "signin"))
     assert "账号或密码错误" in browser.find_element(By.ID, "error").text
     shot(browser, "login", office.backend)
     sign_in(browser, office.url, "王主任", ADMIN_PW)
@@ -122,13 +138,13 @@ def test_console_end_to_end(office, browser, make_cache, sample_records):
     fees.send_keys("工本费 10 元（示例）")
     browser.find_element(By.ID, "to-tags").click()
     browser.find_element(By.NAME, "tags").send_keys("武侯区")
-    browser.find_element(By.ID, "publish").click()
+    submit(browser, browser.find_element(By.ID, "publish"))
     message = WebDriverWait(browser, 10).until(ec.presence_of_element_located((By.ID, "message"))).text
     assert "已发布 第 2 版" in message
     # A field the validation refuses is shown in red and nothing is published.
     name = browser.find_element(By.ID, "f_name")
     name.clear()
-    browser.find_element(By.ID, "publish").click()
+    submit(browser, browser.find_element(By.ID, "publish"))
     assert "未发布" in WebDriverWait(browser, 10).until(ec.presence_of_element_located((By.ID, "message"))).text
     assert browser.find_elements(By.CSS_SELECTOR, "label.field.bad #f_name")
     with office.db.sessions() as s:
@@ -141,12 +157,12 @@ def test_console_end_to_end(office, browser, make_cache, sample_records):
     assert got is not None and got.data["fees"] == "工本费 10 元（示例）"
     # Versions: the diff shows the changed field, restore makes v3 with the old text.
     browser.get(f"{office.url}/console/content/{guide['uid']}")
-    browser.find_element(By.LINK_TEXT, "对比").click()
+    submit(browser, browser.find_element(By.LINK_TEXT, "对比"))
     diff = browser.find_element(By.ID, "diff").text
     assert "收费标准" in diff and "工本费 10 元（示例）" in diff
     browser.back()
     shot(browser, "content", office.backend)
-    browser.find_element(By.CSS_SELECTOR, "#versions form button").click()
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "#versions form button"))
     assert "第 3 版" in WebDriverWait(browser, 10).until(ec.presence_of_element_located((By.ID, "message"))).text
     with office.db.sessions() as s:
         assert store.unpublished_guide(s, guide["uid"])["fees"] == guide.get("fees", "")
@@ -154,7 +170,7 @@ def test_console_end_to_end(office, browser, make_cache, sample_records):
     # --- statistics: the same numbers as /api/v1/stats ---
     browser.get(f"{office.url}/console/stats?since={today}&until={today}")
     Select(browser.find_element(By.ID, "by")).select_by_value("hall,business")
-    browser.find_element(By.CSS_SELECTOR, "#filters button").click()
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "#filters button"))
     cells = browser.find_element(By.CSS_SELECTOR, "#figures tbody tr").find_elements(By.TAG_NAME, "td")
     api = requests.get(f"{office.url}/api/v1/stats", params={"since": str(today), "until": str(today)},
                        headers={"Authorization": f"Bearer {office.admin_token}"}, timeout=10).json()
@@ -168,7 +184,7 @@ def test_console_end_to_end(office, browser, make_cache, sample_records):
 
     # --- accounts: an admin revokes an admin token from the console ---
     browser.get(f"{office.url}/console/accounts")
-    browser.find_element(By.CSS_SELECTOR, "#tokens form button").click()
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "#tokens form button"))
     assert "已吊销管理令牌" in browser.find_element(By.ID, "message").text
     shot(browser, "accounts", office.backend)
 
