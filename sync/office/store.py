@@ -348,6 +348,9 @@ def push(session: Session, hall: Caller, batch: wire.PushBatch, **rating_options
     if batch.hall_state is not None:
         report_state(session, hall.id, batch.hall_state)
     ratings = [e for e in fresh if isinstance(e, wire.RatingEntry)]
+    # Every push: ticket events, ratings, and the hall's "last seen" the pages show. Announced
+    # with this transaction, so every server process's pages hear of it only once it commits.
+    wakeups.note(session, wakeups.TICKETS, [hall.id])
     results.update(_push_tickets(session, hall, tickets))
     results.update(_push_contents(session, hall, contents))
     if ratings:  # after the tickets: a batch carries the 办结 before its rating
