@@ -59,9 +59,6 @@ class LivePages:
                 if not waiting:
                     del self._waiters[hall_id]
 
-    def waiting(self) -> int:
-        return sum(len(w) for w in self._waiters.values())
-
     def _woken(self, keys: Keys) -> None:
         if keys is None:
             self._woken_all += 1

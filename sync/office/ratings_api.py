@@ -92,7 +92,7 @@ def ratings_router(db: Any, *, transaction: Callable[[Callable[[Session], Any]],
         return HTMLResponse(pages.not_found_page(
             "没有这张号票，或大厅尚未同步。No such ticket, or the hall has not synced it yet."), status_code=404)
 
-    Uid = Annotated[str, UrlPath(max_length=36)]
+    Uid = Annotated[str, UrlPath(max_length=36, json_schema_extra={"format": "uuid"})]
     html_404 = {404: {"description": "not found", "content": {"text/html": {}}}, 422: HTML_ERRORS[422]}
 
     @router.get("/t/{uid}", response_class=HTMLResponse, responses=html_404, tags=["public"])

@@ -204,7 +204,7 @@ def _feed(session: Session, hall_ids: Sequence[int], uids: Sequence[str]) -> Non
     session.execute(Feed.__table__.insert(), [
         {"txid": txid, "hall_id": h, "record_uid": u} for h in hall_ids for u in uids
     ])
-    wakeups.note(session, "feed", hall_ids)  # their waiting pulls answer once this commits
+    wakeups.note(session, wakeups.FEED, hall_ids)  # their waiting pulls answer once this commits
 
 
 def _halls_of(session: Session, uids: Sequence[str]) -> dict[str, list[int]]:
@@ -295,7 +295,7 @@ def publish(session: Session, records: Sequence[dict[str, Any]], halls: Sequence
             if (h, u) not in have or u in changed_set]
     if rows:
         _insert_many(session, Feed.__table__, rows)
-        wakeups.note(session, "feed", None if halls == "all" else {r["hall_id"] for r in rows})
+        wakeups.note(session, wakeups.FEED, None if halls == "all" else {r["hall_id"] for r in rows})
     return results
 
 
