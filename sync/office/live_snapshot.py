@@ -1,8 +1,8 @@
 """One read of a hall's open tickets per push, shared by all its open ticket pages.
 
-A push wakes every long-polling page of that hall (sync/office/live.py), in every process. Each page asking the
-database for its own ticket and the people ahead of it would be a thousand queries per push
-with a thousand residents waiting; instead the first page to wake reads the hall's open tickets
+A push wakes every long-polling page of that hall in every server process (sync/office/live.py).
+Each page asking the database for its own ticket and the people ahead of it would be a thousand
+queries per push with a thousand residents waiting; instead the first page to wake reads the hall's open tickets
 of today and yesterday once (the queue order as sync/office/store.ticket_status counts it) and
 every page of that hall takes its own state from that read. Pages of closed tickets (served,
 cancelled, expired) are not in it and read their own ticket, as before.
@@ -70,7 +70,7 @@ class HallSnapshots:
         self.max_age_s = max_age_s
         self.pages = pages
         self.tz = tz
-        self._reads: dict[int, tuple[int, asyncio.Task[HallSnapshot]]] = {}
+        self._reads: dict[int, tuple[Any, asyncio.Task[HallSnapshot]]] = {}
 
     async def get(self, hall_id: int) -> HallSnapshot:
         generation = self.pages.generation(hall_id)
