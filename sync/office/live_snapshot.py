@@ -2,9 +2,10 @@
 
 A push wakes every long-polling page of that hall in every server process (sync/office/live.py).
 Each page asking the database for its own ticket and the people ahead of it would be a thousand
-queries per push with a thousand residents waiting; instead the first page to wake reads the hall's open tickets
-of today and yesterday once (the queue order as sync/office/store.ticket_status counts it) and
-every page of that hall takes its own state from that read. Pages of closed tickets (served,
+queries per push with a thousand residents waiting; instead the first page to wake reads the
+hall's open tickets of today and yesterday once (the queue order as
+sync/office/store.ticket_status counts it) and every page of that hall takes its own state from
+that read. Pages of closed tickets (served,
 cancelled, expired) are not in it and read their own ticket, as before.
 """
 
