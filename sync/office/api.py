@@ -241,10 +241,8 @@ def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shan
                silent_after_min: int = 10, ratings: Any = None) -> FastAPI:
     """The office app on an open database; `ratings` is the config's [ratings] section (defaults if None)."""
     from sync.office.config import RatingsSection
-    from sync.office.live import HallWakeups
     tz = ZoneInfo(timezone)
     rating_options = ratings or RatingsSection()
-    wakeups = HallWakeups()  # a hall's push wakes the live ticket pages of its tickets
     tokens = TokenCache(ttl_s=token_ttl_s)
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -379,8 +377,7 @@ def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shan
             store.touch_hall(s, who.id)
             return reply
 
-        reply = transaction(work)
-        wakeups.notify(who.id)  # after the commit: the pages read what was stored
+        reply = transaction(work)  # (its commit wakes the hall's live ticket pages, in every process)
         return Response(reply.model_dump_json(), media_type="application/json")
 
     def pull_now(who: Caller, cursor: str, limit: int) -> wire.PullPage:
@@ -483,8 +480,7 @@ def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shan
 
     app.include_router(ratings_router(
         db, transaction=transaction, admin_caller=admin_caller, hall_caller=hall_caller, session=session, tz=tz,
-        wakeups=wakeups, follow_up_days=rating_options.follow_up_days, near_ahead=rating_options.near_ahead,
+        follow_up_days=rating_options.follow_up_days, near_ahead=rating_options.near_ahead,
         offline_after_s=rating_options.offline_after_s, phone_per_minute=rating_options.phone_per_minute))
-    app.state.wakeups = wakeups
 
     return app

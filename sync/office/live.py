@@ -1,65 +1,76 @@
-"""In-process wake-ups for the live ticket pages: a push from a hall wakes the pages of that
-hall's tickets that are waiting for news (long polls), instead of each page asking every few
-seconds. One process only: with several server workers, a page whose poll landed on another
-worker still learns of the change at its poll's timeout. (A later merge can swap this for the
-office's shared wake-up module; the interface is `notify(hall_id)` and `await wait(...)`.)
+"""The live ticket pages' long polls wait for their hall's next change (`/t/{uid}/live`).
+
+They ride on the office's one wake-up mechanism (sync/office/wakeups.py), as the halls' waiting
+pulls do: a push from a hall, or a phone's rating, notes topic "hall-tickets" with the hall's
+id in the same transaction as the ticket events, so every server process hears of it once,
+and only if, the push commits. A page whose poll landed on any process answers promptly.
+
+Each hall has a generation (wake-ups heard for it, plus those for "everything"); a read made
+at one generation is current until the next (sync/office/live_snapshot.py shares one read per
+generation among all pages of a hall). A page waits "for a generation after the one it read",
+so a wake-up between its read and its wait is not lost. Everything here runs on the event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
-import threading
+import contextlib
 from collections import defaultdict
 
+from sync.office.wakeups import TICKETS, Keys, Wakeups
 
-class HallWakeups:
-    def __init__(self) -> None:
-        self._waiters: dict[int, set[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]]] = defaultdict(set)
-        self._generations: dict[int, int] = defaultdict(int)  # changes seen per hall
-        self._lock = threading.Lock()
+Generation = tuple[int, int, int]
 
-    def notify(self, hall_id: int) -> int:
-        """Something of this hall changed (callable from any thread); returns the waiters woken."""
-        with self._lock:
-            self._generations[hall_id] += 1
-            waiters = self._waiters.pop(hall_id, set())
-        for loop, future in waiters:
-            loop.call_soon_threadsafe(_settle, future)
-        return len(waiters)
 
-    async def wait(self, hall_id: int, timeout_s: float) -> bool:
-        """Until the hall's next change (True) or the timeout (False)."""
+class LivePages:
+    def __init__(self, wakeups: Wakeups):
+        self.wakeups = wakeups
+        self._woken_all = 0
+        self._woken_hall: dict[int, int] = defaultdict(int)
+        self._waiters: dict[int, set[asyncio.Future[None]]] = defaultdict(set)
+        wakeups.subscribe(TICKETS, self._woken)
+
+    async def start(self) -> None:
+        """Before the first read: wake-ups reach this process from then on (idempotent)."""
+        await self.wakeups.start()
+
+    def generation(self, hall_id: int) -> Generation:
+        # (the epoch: a listener that reconnected may have missed wake-ups; reads before it are stale)
+        return (self.wakeups.epoch, self._woken_all, self._woken_hall.get(hall_id, 0))
+
+    async def wait(self, hall_id: int, seen: Generation | None, timeout_s: float) -> bool:
+        """Until the hall's generation moves past `seen` (True) or the timeout (False); at once
+        if it already has (or `seen` is None: not known)."""
+        if self.generation(hall_id) != seen:
+            return True
         if timeout_s <= 0:
             return False
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[None] = loop.create_future()
-        item = (loop, future)
-        with self._lock:
-            self._waiters[hall_id].add(item)
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters[hall_id].add(future)
         try:
             await asyncio.wait_for(future, timeout_s)
             return True
         except TimeoutError:
-            return False
+            return self.generation(hall_id) != seen
         finally:
-            with self._lock:
-                waiting = self._waiters.get(hall_id)
-                if waiting is not None:
-                    waiting.discard(item)
-                    if not waiting:
-                        self._waiters.pop(hall_id, None)
+            waiting = self._waiters.get(hall_id)
+            if waiting is not None:
+                waiting.discard(future)
+                if not waiting:
+                    del self._waiters[hall_id]
 
-    def generation(self, hall_id: int) -> int:
-        """How many changes of this hall were notified: a read made at one generation is current
-        until the next notify."""
-        with self._lock:
-            return self._generations[hall_id]
-
-    def waiting(self) -> int:
-        with self._lock:
-            return sum(len(w) for w in self._waiters.values())
-
-
-def _settle(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_result(None)
+    def _woken(self, keys: Keys) -> None:
+        if keys is None:
+            self._woken_all += 1
+            halls = list(self._waiters)
+        else:
+            halls = []
+            for k in keys:
+                with contextlib.suppress(ValueError):
+                    hall_id = int(k)
+                    self._woken_hall[hall_id] += 1
+                    halls.append(hall_id)
+        for hall_id in halls:
+            for future in self._waiters.pop(hall_id, ()):
+                if not future.done():
+                    future.set_result(None)

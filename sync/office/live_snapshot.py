@@ -1,10 +1,11 @@
 """One read of a hall's open tickets per push, shared by all its open ticket pages.
 
-A push wakes every long-polling page of that hall (sync/office/live.py). Each page asking the
-database for its own ticket and the people ahead of it would be a thousand queries per push
-with a thousand residents waiting; instead the first page to wake reads the hall's open tickets
-of today and yesterday once (the queue order as sync/office/store.ticket_status counts it) and
-every page of that hall takes its own state from that read. Pages of closed tickets (served,
+A push wakes every long-polling page of that hall in every server process (sync/office/live.py).
+Each page asking the database for its own ticket and the people ahead of it would be a thousand
+queries per push with a thousand residents waiting; instead the first page to wake reads the
+hall's open tickets of today and yesterday once (the queue order as
+sync/office/store.ticket_status counts it) and every page of that hall takes its own state from
+that read. Pages of closed tickets (served,
 cancelled, expired) are not in it and read their own ticket, as before.
 """
 
@@ -29,14 +30,14 @@ OPEN_STATES = ("waiting", "called", "serving", "skipped", "held")
 
 @dataclass
 class HallSnapshot:
-    generation: int
+    generation: Any  # the hall's wake-up generation when read (sync/office/live.py)
     statuses: dict[str, TicketStatus]  # the hall's open tickets by uid
     made_at: float = 0.0  # time.monotonic()
 
 
-def read_hall(session: Session, hall_id: int, generation: int, today: date) -> HallSnapshot:
+def read_hall(session: Session, hall_id: int, generation: Any, today: date) -> HallSnapshot:
     hall = session.get(Hall, hall_id)
-    names = business_names(session)
+    names = business_names(session, hall_id)  # (as ticket_status names them: this hall's own)
     rows = session.execute(
         select(Ticket.uid, Ticket.label, Ticket.business_code, Ticket.state, Ticket.window_number, Ticket.priority,
                Ticket.issued_at, Ticket.service_day)
@@ -65,15 +66,15 @@ class HallSnapshots:
     """The latest read per hall, made once per push however many pages ask (single flight), and
     again after `max_age_s` (the hall's last contact moves on without a push: "大厅离线")."""
 
-    def __init__(self, db: Any, wakeups: Any, tz: Any, max_age_s: float = 10.0):
+    def __init__(self, db: Any, pages: Any, tz: Any, max_age_s: float = 10.0):
         self.db = db
         self.max_age_s = max_age_s
-        self.wakeups = wakeups
+        self.pages = pages
         self.tz = tz
-        self._reads: dict[int, tuple[int, asyncio.Task[HallSnapshot]]] = {}
+        self._reads: dict[int, tuple[Any, asyncio.Task[HallSnapshot]]] = {}
 
     async def get(self, hall_id: int) -> HallSnapshot:
-        generation = self.wakeups.generation(hall_id)
+        generation = self.pages.generation(hall_id)
         held = self._reads.get(hall_id)
         if held is None or held[0] != generation or self._expired(held[1]):
             task = asyncio.ensure_future(run_in_threadpool(self._read, hall_id, generation))
@@ -88,7 +89,7 @@ class HallSnapshots:
             return True  # (the error went to the pages that waited for it; try again)
         return time.monotonic() - task.result().made_at > self.max_age_s
 
-    def _read(self, hall_id: int, generation: int) -> HallSnapshot:
+    def _read(self, hall_id: int, generation: Any) -> HallSnapshot:
         with self.db.sessions() as s:
             return read_hall(s, hall_id, generation, utcnow().astimezone(self.tz).date())
 

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sync import wire
+from sync.office import wakeups
 from sync.office.models import FollowUp, Hall, Rating, Ticket, utcnow
 from sync.office.store import Caller, OfficeError
 
@@ -77,6 +78,7 @@ def rate_from_phone(session: Session, ticket_uid: str, level: str, reasons: list
     payload = wire.RatingPayload(ticket_uid=ticket_uid, level=level, reasons=reasons, comment=comment,  # type: ignore[arg-type]
                                  source="phone", rated_at=utcnow(), window_number=ticket.window_number,
                                  business_code=ticket.business_code)  # the clerk: known to the hall only
+    wakeups.note(session, wakeups.TICKETS, [ticket.hall_id])  # the page shows "rated" once this commits
     return _add(session, ticket.hall_id, payload, ticket, follow_up_days, tz)
 
 

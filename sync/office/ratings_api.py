@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from sync import wire
 from sync.office import pages, ratings, store
-from sync.office.live import HallWakeups
+from sync.office.live import LivePages
 from sync.office.live_snapshot import HallSnapshots
 from sync.office.models import Ticket, utcnow
 from sync.office.store import Caller, OfficeError
@@ -46,7 +46,7 @@ class AdvanceBody(BaseModel):
 
 
 def ratings_router(db: Any, *, transaction: Callable[[Callable[[Session], Any]], Any], admin_caller: Any,
-                   hall_caller: Any, session: Any, tz: ZoneInfo, wakeups: HallWakeups, follow_up_days: int = 7,
+                   hall_caller: Any, session: Any, tz: ZoneInfo, follow_up_days: int = 7,
                    near_ahead: int = 3, offline_after_s: float = 90.0, phone_per_minute: int = 5) -> APIRouter:
     from sync.office.api import ERRORS, HTML_ERRORS, Day, _day  # (here: api.py includes this router)
 
@@ -60,7 +60,8 @@ def ratings_router(db: Any, *, transaction: Callable[[Callable[[Session], Any]],
         422: {"description": "invalid rating", **html_or_json}, 429: {"description": "too many ratings", **html}}
     router = APIRouter()
     phones = RateLimit(phone_per_minute, 60.0)
-    snapshots = HallSnapshots(db, wakeups, tz)
+    live_pages = LivePages(db.wakeups)  # woken by the hall's pushes, whichever process took them
+    snapshots = HallSnapshots(db, live_pages, tz)
     halls_of: dict[str, int] = {}  # ticket uid -> hall id, for the shared reads (bounded below)
     options = {"follow_up_days": follow_up_days, "tz": tz}
 
@@ -91,7 +92,7 @@ def ratings_router(db: Any, *, transaction: Callable[[Callable[[Session], Any]],
         return HTMLResponse(pages.not_found_page(
             "没有这张号票，或大厅尚未同步。No such ticket, or the hall has not synced it yet."), status_code=404)
 
-    Uid = Annotated[str, UrlPath(max_length=36)]
+    Uid = Annotated[str, UrlPath(max_length=36, json_schema_extra={"format": "uuid"})]
     html_404 = {404: {"description": "not found", "content": {"text/html": {}}}, 422: HTML_ERRORS[422]}
 
     @router.get("/t/{uid}", response_class=HTMLResponse, responses=html_404, tags=["public"])
@@ -107,13 +108,19 @@ def ratings_router(db: Any, *, transaction: Callable[[Callable[[Session], Any]],
     async def live(uid: Uid, v: Annotated[str, Query(max_length=40)] = "") -> Response:
         """Long poll: answers at once when the ticket's state differs from version `v`, else when the
         hall next pushes something (or after 25 s with the same state)."""
+        await live_pages.start()
+        hall_id = halls_of.get(uid)
+        seen = live_pages.generation(hall_id) if hall_id is not None else None
         found = await current(uid)
         if found is None:
             return JSONResponse({"detail": {"message": "no such ticket", "entry": None}}, status_code=404)
         hall_id, t = found
+        # (seen None: this process did not know the ticket's hall before that read, so a wake-up
+        # during it could be lost; the wait below looks once more, through the hall's shared read)
         deadline = time.monotonic() + POLL_WAIT_S
         # a push of the hall wakes every page of it; a page whose ticket did not change waits on
-        while t.version == v and await wakeups.wait(hall_id, deadline - time.monotonic()):
+        while t.version == v and await live_pages.wait(hall_id, seen, deadline - time.monotonic()):
+            seen = live_pages.generation(hall_id)  # before the read: a push during it wakes us again
             found = await current(uid)
             if found is None:
                 return JSONResponse({"detail": {"message": "no such ticket", "entry": None}}, status_code=404)
@@ -148,11 +155,10 @@ def ratings_router(db: Any, *, transaction: Callable[[Callable[[Session], Any]],
             err = exc.errors()[0]
             return back(f"请检查：{'.'.join(str(p) for p in err['loc'])}: {err['msg']}", 422)
         try:
-            hall_id = await run_in_threadpool(transaction, lambda s: ratings.rate_from_phone(
-                s, uid, payload.level, list(payload.reasons), payload.comment, **options).hall_id)
+            await run_in_threadpool(transaction, lambda s: ratings.rate_from_phone(
+                s, uid, payload.level, list(payload.reasons), payload.comment, **options))
         except OfficeError as exc:
             return back(exc.message, exc.status)
-        wakeups.notify(hall_id)
         return RedirectResponse(f"/t/{uid}", status_code=303)
 
     # --- follow-ups and satisfaction ---

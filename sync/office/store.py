@@ -204,7 +204,7 @@ def _feed(session: Session, hall_ids: Sequence[int], uids: Sequence[str]) -> Non
     session.execute(Feed.__table__.insert(), [
         {"txid": txid, "hall_id": h, "record_uid": u} for h in hall_ids for u in uids
     ])
-    wakeups.note(session, "feed", hall_ids)  # their waiting pulls answer once this commits
+    wakeups.note(session, wakeups.FEED, hall_ids)  # their waiting pulls answer once this commits
 
 
 def _halls_of(session: Session, uids: Sequence[str]) -> dict[str, list[int]]:
@@ -295,7 +295,7 @@ def publish(session: Session, records: Sequence[dict[str, Any]], halls: Sequence
             if (h, u) not in have or u in changed_set]
     if rows:
         _insert_many(session, Feed.__table__, rows)
-        wakeups.note(session, "feed", None if halls == "all" else {r["hall_id"] for r in rows})
+        wakeups.note(session, wakeups.FEED, None if halls == "all" else {r["hall_id"] for r in rows})
     return results
 
 
@@ -348,6 +348,9 @@ def push(session: Session, hall: Caller, batch: wire.PushBatch, **rating_options
     if batch.hall_state is not None:
         report_state(session, hall.id, batch.hall_state)
     ratings = [e for e in fresh if isinstance(e, wire.RatingEntry)]
+    # Every push: ticket events, ratings, and the hall's "last seen" the pages show. Announced
+    # with this transaction, so every server process's pages hear of it only once it commits.
+    wakeups.note(session, wakeups.TICKETS, [hall.id])
     results.update(_push_tickets(session, hall, tickets))
     results.update(_push_contents(session, hall, contents))
     if ratings:  # after the tickets: a batch carries the 办结 before its rating

@@ -29,7 +29,7 @@ from sync import wire
 from sync.office import store
 from sync.office.db import OfficeDB
 from sync.office.store import Caller
-from sync.office.wakeups import Keys
+from sync.office.wakeups import FEED, Keys
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ class PullWaiters:
         self.settled: dict[int, tuple[str, tuple[int, ...]]] = {}  # hall -> (cursor, stamp)
         self._touch: set[int] = set()
         self._toucher: asyncio.Task[None] | None = None
-        db.wakeups.subscribe("feed", self._woken)
+        db.wakeups.subscribe(FEED, self._woken)
 
     def _stamp(self, hall_id: int) -> tuple[int, int, int]:
         # (and the time, coarsely: nothing is trusted for longer than SETTLED_FOR_S)

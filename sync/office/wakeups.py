@@ -13,8 +13,9 @@ or a listener that reconnected and may have missed something). Waiters must ther
 wake-up as "look again", never as the change itself: a wake-up too many costs a query, one
 too few costs a wait until the waiter's own timeout.
 
-The hall's waiting pulls (sync/office/waiting.py) use topic "feed" with hall ids as keys; the
-residents' live ticket pages can use e.g. topic "ticket" with ticket uids.
+Topics: "feed" (hall ids) wakes the halls' waiting pulls (sync/office/waiting.py); TICKETS,
+"hall-tickets" (hall ids), wakes the residents' live ticket pages of those halls
+(sync/office/live.py). One mechanism for both.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ log = logging.getLogger(__name__)
 Keys = frozenset[str] | None  # None: everything under the topic
 Subscriber = Callable[[Keys], None]
 
+FEED = "feed"  # a hall's feed grew: its waiting pull answers
+TICKETS = "hall-tickets"  # a hall's tickets (or its sync) changed: its live ticket pages look again
 CHANNEL = "yizhan_wakeups"
 MAX_PAYLOAD = 7000  # PostgreSQL refuses NOTIFY payloads of 8000 bytes and more
 _NOTES = "yizhan_wakeups"  # session.info key

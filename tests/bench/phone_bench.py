@@ -13,7 +13,7 @@
   call_vs_get_p95 is the ratio. (The page before this change reloaded every 15 s: 7.5 s on
   average after the hall's next sync.)
 
-The office runs in its own process on SQLite (one worker: the wake-ups are in-process).
+The office runs in its own process on SQLite (one worker: its wake-ups are handed over in process).
 usage: .venv/bin/python tests/bench/phone_bench.py [--quick]
 """
 

@@ -7,7 +7,7 @@ import socket
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -122,6 +122,7 @@ class TicketMaker:
     prefix: str = "A"
     business: str = "labor"
     count: int = 0
+    tickets: dict[str, dict[str, Any]] = field(default_factory=dict)  # uid -> the ticket as last written
 
     def issue(self, *, day: date | None = None, at: datetime | None = None, events: int = 1) -> str:
         from sync.cache.models import Outbox
@@ -136,19 +137,36 @@ class TicketMaker:
             for i, kind in enumerate(kinds):
                 ev_uid = str(uuid.uuid4())
                 when = at + timedelta(minutes=5 * i)
+                ticket = {"uid": ticket_uid, "label": f"{self.prefix}{self.count:03d}", "prefix": self.prefix,
+                          "number": self.count, "service_day": day.isoformat(), "business_code": self.business,
+                          "priority": False, "state": states[kind],
+                          "window_number": 1 if kind != "issued" else None,
+                          "issued_at": at.isoformat(),
+                          "called_at": (at + timedelta(minutes=5)).isoformat() if i >= 1 else None,
+                          "finished_at": (at + timedelta(minutes=10)).isoformat() if i >= 2 else None}
                 s.add(Outbox(uid=ev_uid, kind="ticket_event", payload={
-                    "ticket": {"uid": ticket_uid, "label": f"{self.prefix}{self.count:03d}", "prefix": self.prefix,
-                               "number": self.count, "service_day": day.isoformat(), "business_code": self.business,
-                               "priority": False, "state": states[kind],
-                               "window_number": 1 if kind != "issued" else None,
-                               "issued_at": at.isoformat(),
-                               "called_at": (at + timedelta(minutes=5)).isoformat() if i >= 1 else None,
-                               "finished_at": (at + timedelta(minutes=10)).isoformat() if i >= 2 else None},
+                    "ticket": ticket,
                     "event": {"uid": ev_uid, "kind": kind, "at": when.isoformat(),
                               "window_number": 1 if kind != "issued" else None,
                               "business_code": self.business, "detail": {}},
                 }))
+                self.tickets[ticket_uid] = ticket
         return ticket_uid
+
+    def call(self, ticket_uid: str, window: int = 1, *, at: datetime | None = None) -> None:
+        """The ticket issued earlier is called to `window` (one more outbox entry)."""
+        from sync.cache.models import Outbox
+
+        at = at or datetime.fromisoformat(self.tickets[ticket_uid]["issued_at"]) + timedelta(minutes=5)
+        ticket = {**self.tickets[ticket_uid], "state": "called", "window_number": window,
+                  "called_at": at.isoformat()}
+        ev_uid = str(uuid.uuid4())
+        with self.cache.transaction() as s:
+            s.add(Outbox(uid=ev_uid, kind="ticket_event", payload={
+                "ticket": ticket,
+                "event": {"uid": ev_uid, "kind": "called", "at": at.isoformat(), "window_number": window,
+                          "business_code": self.business, "detail": {}}}))
+        self.tickets[ticket_uid] = ticket
 
 
 def office_tickets(db: Any, hall_code: str | None = None) -> dict[str, tuple]:

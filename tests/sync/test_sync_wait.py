@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -25,6 +26,7 @@ from kiosk.lan.client import hall_status
 from sync.cache.models import ContentRevision, Outbox
 from sync.client import SyncWorker, wait_until
 from sync.office import store, wakeups
+from sync.office.ratings_api import POLL_WAIT_S
 from tests.sync.faultproxy import FaultProxy, Relay, read_request
 from tests.sync.office_world import (
     PG_URL,
@@ -170,7 +172,8 @@ office_server(create_app(db), host="127.0.0.1", port=int(sys.argv[3]), log_level
 def start_process(schema: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-c", SERVE, PG_URL, schema, str(port)], cwd=ROOT,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+                            env={**os.environ, "PYTHONPATH": os.pathsep.join(
+                                filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))})
     url = f"http://127.0.0.1:{port}"
     if not wait_until(lambda: _listening(port) or proc.poll() is not None, 30) or proc.poll() is not None:
         raise RuntimeError("office process did not start")
@@ -219,6 +222,53 @@ def test_a_publish_on_one_process_wakes_a_hall_waiting_on_another(make_cache):
         finally:
             worker.stop()
             other.stop()
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait(10)
+        db.close()
+        drop_pg_schema(schema)
+
+
+@pytest.mark.postgres
+def test_a_call_pushed_through_one_process_answers_a_ticket_page_waiting_on_another(make_cache):
+    """The residents' live ticket pages wake through the same mechanism as the halls' pulls."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    db = pg_schema_db(schema)
+    procs = []
+    try:
+        with db.sessions.begin() as s:
+            _hall, token = store.add_hall(s, "幸福", "xingfu")
+        (p1, url1), (p2, url2) = start_process(schema), start_process(schema)
+        procs = [p1, p2]
+        cache = make_cache()
+        hall = SyncWorker(cache, url2, token, apply_content=record_apply, interval_s=600)  # pushes to process 2
+        maker = TicketMaker(cache)
+        now = datetime.now(UTC)
+        mine = maker.issue(day=now.astimezone(ZoneInfo("Asia/Shanghai")).date(), at=now)
+        hall.sync_once()
+        page = requests.get(f"{url1}/t/{mine}/live", timeout=10).json()  # the page, on process 1
+        assert page["state"] == "waiting"
+
+        answer: dict = {}
+
+        def long_poll() -> None:
+            started = time.monotonic()
+            r = requests.get(f"{url1}/t/{mine}/live", params={"v": page["version"]}, timeout=60)
+            answer.update(r.json(), took=time.monotonic() - started)
+
+        poller = threading.Thread(target=long_poll)
+        poller.start()
+        time.sleep(1.5)  # the page's poll is held by process 1
+        assert not answer, "the page's poll answered without a change"
+        maker.call(mine, window=3)
+        called_at = time.monotonic()
+        hall.sync_once()  # the call goes to process 2
+        poller.join(POLL_WAIT_S + 10)
+        assert answer, "the page's poll never answered"
+        assert answer["state"] == "called" and answer["window"] == 3
+        # well before the poll's own timeout (25 s): process 2's commit woke process 1
+        assert time.monotonic() - called_at < POLL_WAIT_S / 3 and answer["took"] < POLL_WAIT_S - 5, answer
     finally:
         for p in procs:
             p.terminate()

@@ -17,7 +17,7 @@ from kiosk.lan.api import HallApiServer
 from kiosk.services.queue import QueueService
 from sync.client import SyncWorker
 from sync.content import SAMPLE_DIR
-from sync.office import store
+from sync.office import store, wakeups
 from sync.office.api import create_app
 from sync.office.config import RatingsSection
 from sync.office.db import OfficeDB
@@ -96,7 +96,7 @@ def wait(driver, check, timeout=10):
 
 
 def test_the_call_and_almost_your_turn_show_without_reloading(browser, world, tmp_path):
-    db, app, server, hall_id, q, worker = world
+    db, _app, server, hall_id, q, worker = world
     business = q.businesses()[0].code
     window = next(w.number for w in q.windows() if business in w.business_codes)
     for _ in range(3):
@@ -131,7 +131,7 @@ def test_the_call_and_almost_your_turn_show_without_reloading(browser, world, tm
     # the hall stops syncing: the page says so with the last update time
     with db.sessions.begin() as s:
         s.execute(update(Hall).where(Hall.id == hall_id).values(last_seen_at=utcnow() - timedelta(minutes=10)))
-    app.state.wakeups.notify(hall_id)
+        wakeups.note(s, wakeups.TICKETS, [hall_id])  # (as a push would: the pages look again)
     wait(browser, lambda d: shown(d, "offline"))
     assert "大厅离线，最后更新" in text_of(browser, "offline").text
     assert ":" in text_of(browser, "last-update").text
