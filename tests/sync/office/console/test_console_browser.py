@@ -27,7 +27,8 @@ from sync.office.console import accounts
 from tests.sync.office_world import TicketMaker, record_apply
 
 REPO = Path(__file__).resolve().parents[4]
-SHOTS = REPO / "docs" / "img"
+# The screenshots in docs/img are remade with YIZHAN_SHOTS=docs/img; else a test run writes none.
+SHOTS = os.environ.get("YIZHAN_SHOTS", "")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 ADMIN_PW = "街道办-correct-horse"
@@ -78,9 +79,9 @@ def submit(driver, button) -> None:
 
 
 def shot(driver, name: str, backend: str) -> None:
-    if backend == "sqlite":  # one set of pictures is enough
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        driver.save_screenshot(str(SHOTS / f"office-console-{name}.png"))
+    if backend == "sqlite" and SHOTS:  # one set of pictures is enough
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        driver.save_screenshot(str(Path(SHOTS) / f"office-console-{name}.png"))
 
 
 def test_console_end_to_end(office, browser, make_cache, sample_records):
