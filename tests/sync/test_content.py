@@ -168,12 +168,12 @@ TEXT = st.text(st.characters(blacklist_categories=("Cc", "Cs"), blacklist_charac
                | st.sampled_from("\n\t :#'\"-|>"), min_size=1, max_size=50).map(str.strip).filter(bool)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 def _typed(key: str) -> st.SearchStrategy[str]:
     # ...that the shared text rules accept in that field (no markup, no script links, one line where due)
     return TEXT.filter(lambda t: text_problem(t, key) is None)
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 @given(title=_typed("title"), body=_typed("body"), keywords=st.lists(_typed("keywords"), max_size=4),
        fees=st.one_of(st.just(""), _typed("fees")))
 def test_round_trip_of_any_text(sample: ContentBundle, tmp_path_factory: pytest.TempPathFactory,
