@@ -12,7 +12,7 @@ from kiosk.ui.resident.common import Screen, english, label, or_none, qr_caption
 from kiosk.ui.widgets.qr import QrWidget
 from kiosk.ui.widgets.read_aloud_bar import ReadAloudBar
 from kiosk.ui.widgets.tiles import Badge, clear_layout
-from kiosk.ui.widgets.word_wrap import WordWrapButton, unbroken
+from kiosk.ui.widgets.word_wrap import WordWrapButton, keep_whole, unbroken
 
 
 def form_text(form: str) -> str:
@@ -147,6 +147,13 @@ class GuideScreen(Screen):
             self.qr.set_side(260 if t.large else 300)
         return card
 
+    def _keep_names(self, text: str) -> str:
+        names = [c.name for c in self.kiosk.catalog.categories()]
+        queue = getattr(self.kiosk, "queue", None)
+        if queue is not None:
+            names += [b.name for b in queue.businesses()]
+        return keep_whole(text, names)
+
     def _section(self, col: QVBoxLayout, title: str) -> QVBoxLayout:
         card = QFrame()
         card.setProperty("role", "card")
@@ -184,7 +191,8 @@ class GuideScreen(Screen):
             (Q.translate("Kiosk", "监督投诉电话"), or_none(d.complaint_phone)),
         ])
 
-        self._section(col, Q.translate("Kiosk", "受理条件")).addWidget(label(or_none(d.conditions)))
+        whole = self._keep_names  # hall names in running text stay on one line
+        self._section(col, Q.translate("Kiosk", "受理条件")).addWidget(label(whole(or_none(d.conditions))))
 
         mats = self._section(col, Q.translate("Kiosk", "申请材料"))
         if not d.materials:
@@ -198,12 +206,12 @@ class GuideScreen(Screen):
                 box = label("", "box")
                 box.setFixedSize(t.px(30), t.px(30))
                 grid.addWidget(box, i, 0, Qt.AlignmentFlag.AlignTop)
-                name = label(f"{i + 1}. {m.name}", "strong")
+                name = label(whole(f"{i + 1}. {m.name}"), "strong")
                 grid.addWidget(name, i, 1, Qt.AlignmentFlag.AlignTop)
                 copies = Q.translate("Kiosk", "%n 份", None, m.copies) if m.copies else ""
                 grid.addWidget(label("  ".join(p for p in (copies, form_text(m.form)) if p), "body", wrap=False),
                                i, 2, Qt.AlignmentFlag.AlignTop)
-                grid.addWidget(label(m.notes, "muted"), i, 3, Qt.AlignmentFlag.AlignTop)
+                grid.addWidget(label(whole(m.notes), "muted"), i, 3, Qt.AlignmentFlag.AlignTop)
             grid.setColumnStretch(1, 3)
             grid.setColumnStretch(3, 2)
             mats.addLayout(grid)
@@ -216,10 +224,10 @@ class GuideScreen(Screen):
             line.setSpacing(16)
             number = Badge(str(i), t.primary, t.px(42), t.on_primary, text_ratio=0.55)
             line.addWidget(number, 0, Qt.AlignmentFlag.AlignTop)
-            line.addWidget(label(step), 1)
+            line.addWidget(label(whole(step)), 1)
             steps.addLayout(line)
 
-        self._section(col, Q.translate("Kiosk", "特殊环节")).addWidget(label(or_none(d.special_steps)))
+        self._section(col, Q.translate("Kiosk", "特殊环节")).addWidget(label(whole(or_none(d.special_steps))))
 
         basis = self._section(col, Q.translate("Kiosk", "实施主体与设定依据"))
         self._facts(basis, [(Q.translate("Kiosk", "实施主体"), or_none(d.authority)),
@@ -229,5 +237,5 @@ class GuideScreen(Screen):
         if not d.faqs:
             faq.addWidget(label(or_none("")))
         for q, a in d.faqs:
-            faq.addWidget(label(Q.translate("Kiosk", "问：") + q, "strong"))
-            faq.addWidget(label(Q.translate("Kiosk", "答：") + or_none(a), "body"))
+            faq.addWidget(label(Q.translate("Kiosk", "问：") + whole(q), "strong"))
+            faq.addWidget(label(Q.translate("Kiosk", "答：") + whole(or_none(a)), "body"))

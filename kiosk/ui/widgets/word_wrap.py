@@ -47,6 +47,13 @@ def unbroken(name: str) -> str:
     return name if any(ch.isspace() for ch in name) else WORD_JOINER.join(name)
 
 
+def keep_whole(text: str, words: list[str]) -> str:
+    """Running text with each of `words` (the hall's names: areas, businesses) kept on one line."""
+    for word in sorted({w for w in words if len(w) > 1 and not any(ch.isspace() for ch in w)}, key=len, reverse=True):
+        text = text.replace(word, unbroken(word))
+    return text
+
+
 def widest_unit(text: str, metrics: QFontMetrics) -> int:
     return max((metrics.horizontalAdvance(u.rstrip()) for p in text.split("\n") for u in units(p)), default=0)
 

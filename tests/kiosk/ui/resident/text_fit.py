@@ -27,6 +27,8 @@ def protected_spans(text: str, chinese_words: list[str]) -> list[tuple[int, int]
 
 def broken_words(lines: list[str], text: str, chinese_words: list[str]) -> list[str]:
     """The words `lines` (a wrapping of `text`) break across two lines."""
+    # Word joiners keep a name whole (kiosk/ui/widgets/word_wrap.py): judge the text without them.
+    text, lines = text.replace("\u2060", ""), [line.replace("\u2060", "") for line in lines]
     spans = protected_spans(text, chinese_words)
     broken, position = [], 0
     for line in lines[:-1]:
