@@ -871,7 +871,10 @@ def _ensure_rolled_up(session: Session, since: date | None, last: date) -> date 
         first = max(first, since) if since else first
         if first > last:
             return None
-        wanted = {first + timedelta(days=i) for i in range((last - first).days + 1)}
+        # Only days with tickets: a hall with a wrong clock (a ticket of the year 1 or 9999) must not
+        # make one transaction walk every day between (it held the write lock past 30 s).
+        wanted = set(s.scalars(select(Ticket.service_day).where(
+            Ticket.service_day >= first, Ticket.service_day <= last).distinct()))
         done = set(s.scalars(select(RolledUpDay.service_day).where(
             RolledUpDay.service_day >= first, RolledUpDay.service_day <= last)))
         roll_up_days(s, sorted(wanted - done))
