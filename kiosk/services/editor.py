@@ -25,14 +25,7 @@ from sqlalchemy.orm import Session
 from kiosk.services.auth import StaffSession, audit
 from sync import content_rules
 from sync.cache import models as m
-from sync.content_rules import (  # noqa: F401 - the rules live in sync; the editor's tests name them here
-    HARD_LIMIT,
-    MULTILINE,
-    PHONE_FIELDS,
-    normalize,
-    phone_problem,
-    text_problem,
-)
+from sync.content_rules import HARD_LIMIT, normalize
 from sync.content_rules import dotted as _dotted
 from sync.content_rules import walk_strings as _walk_strings
 from sync.problems import Invalid, invalid

@@ -15,11 +15,10 @@ from kiosk.services.editor import (
     StaleEdit,
     ValidationFailed,
     diff_records,
-    phone_problem,
-    text_problem,
 )
 from sync.cache import models as m
 from sync.content import derive_uid
+from sync.content_rules import phone_problem, text_problem
 from sync.problems import invalid
 from tests.kiosk.services.editor_world import build_template, copy_hall
 
