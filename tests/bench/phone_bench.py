@@ -165,7 +165,8 @@ def main() -> None:
         # load, then PAGES residents behind them whose pages are open; every call moves each of
         # those pages ("前面还有 N 人" - 1)
         mine_all = [q.issue_ticket(business) for _ in range(CALLS)]
-        for _ in range(int(LOAD_S / CALL_EVERY_S) + 5):
+        load_calls = int((LOAD_S + 60) / CALL_EVERY_S)  # (the load generator first catches its halls up)
+        for _ in range(load_calls):
             q.issue_ticket(business)
         others = [q.issue_ticket(business).uid for _ in range(PAGES)]
         worker.sync_once()
@@ -212,7 +213,9 @@ def main() -> None:
         calling = threading.Event()
 
         def call_meanwhile() -> None:
-            while not calling.wait(CALL_EVERY_S):
+            for _ in range(load_calls):
+                if calling.wait(CALL_EVERY_S):
+                    return
                 changes.append(time.monotonic())
                 q.call_next(window)
                 q.finish(window)
