@@ -1,7 +1,7 @@
 """Qt translations for the kiosk: Chinese source strings, English in kiosk_en.ts / kiosk_en.qm.
 
-Regenerate after changing UI strings with `python -m kiosk.i18n.update` (runs pyside6-lupdate
-and pyside6-lrelease). If the compiled .qm is missing, the .ts is read directly, still through
+Regenerate after changing UI strings with `python -m kiosk.i18n.update` (collects the strings
+with Python's parser, keeps every translation, runs pyside6-lrelease). If the compiled .qm is missing, the .ts is read directly, still through
 Qt's translate() mechanism, so the kiosk never shows a half-translated screen for that reason.
 """
 

@@ -307,10 +307,6 @@
         <translation>Clear</translation>
     </message>
     <message>
-        <source>拼音全拼或首字母都可以，例如：低保 → dibao 或 db</source>
-        <translation>Full pinyin or initials both work, e.g. 低保 → dibao or db</translation>
-    </message>
-    <message>
         <source>常用办事指南</source>
         <translation>Popular guides</translation>
     </message>
@@ -357,14 +353,6 @@
         <translation>Staff sign-in</translation>
     </message>
     <message>
-        <source>还没有工作人员账户。请在电脑上运行 yizhan staff add 创建。</source>
-        <translation>No staff accounts yet. Create one with: yizhan staff add</translation>
-    </message>
-    <message>
-        <source>请选择您的名字：</source>
-        <translation>Choose your name:</translation>
-    </message>
-    <message>
         <source>请输入 PIN</source>
         <translation>Enter your PIN</translation>
     </message>
@@ -395,10 +383,6 @@
     <message>
         <source>返回自助服务</source>
         <translation>Back to the kiosk</translation>
-    </message>
-    <message>
-        <source>请先选择您的名字</source>
-        <translation>Choose your name first</translation>
     </message>
     <message>
         <source>验证服务不可用</source>

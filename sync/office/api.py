@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sync import wire
 from sync.office import pages, proposals_api, store
+from sync.office import ratings as good_and_bad  # 好差评
 from sync.office.db import OfficeDB
 from sync.office.models import utcnow
 from sync.office.store import Caller, OfficeError
@@ -184,6 +185,15 @@ class HallRow(BaseModel):
     last_seen_at: Any = None
 
 
+class SatisfactionFigures(BaseModel):
+    """好差评 of the row's tickets: ratings, how many were 满意 or better, and the rate (None: none rated)."""
+
+    rated: int
+    satisfied: int
+    rate: float | None
+    levels: dict[str, int]
+
+
 class StatsRow(BaseModel):
     hall: str
     business: str
@@ -192,6 +202,7 @@ class StatsRow(BaseModel):
     served: int
     avg_wait_min: float | None
     avg_service_min: float | None
+    satisfaction: SatisfactionFigures
 
 
 # A day in a query: strictly YYYY-MM-DD (no numbers taken for timestamps).
@@ -439,8 +450,12 @@ def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shan
     def stats(who: Annotated[Caller, Depends(admin_caller)], s: Annotated[Session, Depends(session)],
               since: Day = None, until: Day = None,
               hall: Annotated[str | None, Query(max_length=40)] = None) -> list[StatsRow]:
-        """Tickets per hall, business and day, with mean waiting and service minutes."""
-        return [StatsRow(**r.__dict__) for r in store.statistics(s, _day(since, "since"), _day(until, "until"), hall)]
+        """Tickets per hall, business and day, with mean waiting and service minutes and 满意率."""
+        first, last = _day(since, "since"), _day(until, "until")
+        rated = good_and_bad.satisfaction_by_day(s, first, last, hall)
+        none = good_and_bad.Satisfaction()
+        return [StatsRow(**r.__dict__, satisfaction=rated.get((r.hall, r.business, r.day), none).as_dict())
+                for r in store.statistics(s, first, last, hall)]
 
     @app.get("/stats", response_class=HTMLResponse, responses=HTML_ERRORS, tags=["admin"])
     def stats_html(who: Annotated[Caller, Depends(admin_caller)], s: Annotated[Session, Depends(session)],

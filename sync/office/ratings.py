@@ -77,7 +77,7 @@ def rate_from_phone(session: Session, ticket_uid: str, level: str, reasons: list
         raise OfficeError(409, "这张号票已经评价过了，谢谢 This ticket was already rated, thank you")
     payload = wire.RatingPayload(ticket_uid=ticket_uid, level=level, reasons=reasons, comment=comment,  # type: ignore[arg-type]
                                  source="phone", rated_at=utcnow(), window_number=ticket.window_number,
-                                 business_code=ticket.business_code)  # the clerk: known to the hall only
+                                 business_code=ticket.business_code, clerk=ticket.clerk or "")
     wakeups.note(session, wakeups.TICKETS, [ticket.hall_id])  # the page shows "rated" once this commits
     return _add(session, ticket.hall_id, payload, ticket, follow_up_days, tz)
 
@@ -158,9 +158,7 @@ class Satisfaction:
                 "levels": self.levels or {k: 0 for k in wire.RATING_LEVELS}}
 
 
-def satisfaction(session: Session, since: date | None = None, until: date | None = None,
-                 hall_code: str | None = None) -> dict[str, Any]:
-    """满意率 per hall, window, clerk, business and month (the ticket's service day decides the month)."""
+def _ratings(session: Session, since: date | None, until: date | None, hall_code: str | None):
     q = select(Rating.level, Rating.window_number, Rating.clerk, Rating.business_code, Rating.service_day,
                Hall.code).join(Hall, Hall.id == Rating.hall_id)
     if since:
@@ -169,10 +167,25 @@ def satisfaction(session: Session, since: date | None = None, until: date | None
         q = q.where(Rating.service_day <= until)
     if hall_code:
         q = q.where(Hall.code == hall_code)
+    return session.execute(q)
+
+
+def satisfaction_by_day(session: Session, since: date | None = None, until: date | None = None,
+                        hall_code: str | None = None) -> dict[tuple[str, str, date], Satisfaction]:
+    """满意率 per hall, business and service day: the `satisfaction` object of `/api/v1/stats` rows."""
+    out: dict[tuple[str, str, date], Satisfaction] = defaultdict(Satisfaction)
+    for level, _window, _clerk, business, day, hall in _ratings(session, since, until, hall_code):
+        out[(hall, business or "", day)].add(level)
+    return out
+
+
+def satisfaction(session: Session, since: date | None = None, until: date | None = None,
+                 hall_code: str | None = None) -> dict[str, Any]:
+    """满意率 per hall, window, clerk, business and month (the ticket's service day decides the month)."""
     total = Satisfaction()
     groups: dict[str, dict[Any, Satisfaction]] = {k: defaultdict(Satisfaction)
                                                   for k in ("hall", "window", "clerk", "business", "month")}
-    for level, window, clerk, business, day, hall in session.execute(q):
+    for level, window, clerk, business, day, hall in _ratings(session, since, until, hall_code):
         total.add(level)
         groups["hall"][(hall,)].add(level)
         groups["window"][(hall, window)].add(level)

@@ -41,6 +41,16 @@ class Hall:
         self.writer: asyncio.StreamWriter | None = None
 
     async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
+        try:
+            return await self._request(method, path, body)
+        except ConnectionError:
+            # the office closed the kept-alive connection as we sent (its keep-alive timeout, a
+            # restart): a new connection and once more, as the hall's HTTP client does (a push is
+            # safe to repeat: the office keeps each entry once)
+            self.writer = None
+            return await self._request(method, path, body)
+
+    async def _request(self, method: str, path: str, body: bytes) -> tuple[int, bytes]:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         head = (f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\nAuthorization: Bearer {self.token}\r\n"
@@ -50,6 +60,8 @@ class Hall:
         self.writer.write(head.encode() + b"\r\n" + body)
         await self.writer.drain()
         status_line = await self.reader.readline()
+        if not status_line:
+            raise ConnectionResetError("the office closed the connection")
         length = 0
         while True:
             line = await self.reader.readline()

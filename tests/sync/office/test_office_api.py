@@ -185,7 +185,10 @@ def test_public_pages_and_statistics(office, make_cache, sample_records):
 
     stats = requests.get(f"{office.url}/api/v1/stats", headers=hdr(office.admin_token), timeout=10).json()
     assert stats == [{"hall": "xingfu", "business": "labor", "day": "2026-11-25", "tickets": 3, "served": 1,
-                      "avg_wait_min": 5.0, "avg_service_min": 5.0}]
+                      "avg_wait_min": 5.0, "avg_service_min": 5.0,
+                      "satisfaction": {"rated": 0, "satisfied": 0, "rate": None, "levels": {
+                          "very_satisfied": 0, "satisfied": 0, "basic": 0, "dissatisfied": 0,
+                          "very_dissatisfied": 0}}}]
     html = requests.get(f"{office.url}/stats", auth=("x", office.admin_token), timeout=10)
     assert html.status_code == 200 and "<td>xingfu</td>" in html.text
     unauth = requests.get(f"{office.url}/stats", timeout=10)

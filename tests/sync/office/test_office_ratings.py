@@ -106,7 +106,7 @@ def test_counter_rating_reaches_the_office_once_and_a_bad_one_is_followed_up(off
 
 
 def test_phone_first_then_counter_keeps_the_phone_rating(office, hall):
-    h, q, ratings, worker, (clerk_id, _clerk), business, window, _token = hall
+    h, q, ratings, worker, (clerk_id, clerk), business, window, _token = hall
     ticket = served(q, business, window, clerk_id)
     waiting = q.issue_ticket(business)
     worker.sync_once()
@@ -125,8 +125,9 @@ def test_phone_first_then_counter_keeps_the_phone_rating(office, hall):
     with h.cache.reading() as s:
         assert s.scalar(select(Outbox.result).where(Outbox.kind == "rating")) == "duplicate"
     with office.db.sessions() as s:
-        assert [(r.level, r.source, r.reasons) for r in s.scalars(select(Rating))] == [
-            ("satisfied", "phone", ["long_wait"])]
+        # the phone does not know who served; the office does, from the hall's ticket events
+        assert [(r.level, r.source, r.reasons, r.window_number, r.clerk, r.business_code)
+                for r in s.scalars(select(Rating))] == [("satisfied", "phone", ["long_wait"], window, clerk, business)]
         assert s.scalar(select(FollowUp.id)) is None  # a good rating opens none
 
 
@@ -168,6 +169,18 @@ def test_satisfaction_per_hall_window_clerk_business_and_month(office, hall):
     assert len(sat["by_month"]) == 1 and sat["by_month"][0]["satisfied"] == 3
     assert requests.get(f"{office.url}/api/v1/stats/satisfaction", params={"hall": "nowhere"}, headers=admin(office),
                         timeout=10).json()["satisfaction"]["total"]["rate"] is None
+    # the same figures inside /api/v1/stats, on the row of the tickets' hall, business and day
+    rows = requests.get(f"{office.url}/api/v1/stats", headers=admin(office), timeout=10).json()
+    rated = [r for r in rows if r["satisfaction"]["rated"]]
+    assert [(r["hall"], r["business"], r["served"]) for r in rated] == [("xingfu", business, 4)]
+    assert rated[0]["satisfaction"] == {"rated": 4, "satisfied": 3, "rate": 0.75, "levels": {
+        "very_satisfied": 1, "satisfied": 1, "basic": 1, "dissatisfied": 1, "very_dissatisfied": 0}}
+    other = next(b.code for b in q.businesses() if b.code != business)
+    q.issue_ticket(other)  # waiting, not rated
+    worker.sync_once()
+    rows = requests.get(f"{office.url}/api/v1/stats", headers=admin(office), timeout=10).json()
+    assert [(r["business"], r["satisfaction"]["rated"], r["satisfaction"]["rate"]) for r in rows
+            if r["business"] == other] == [(other, 0, None)]
     bad = requests.get(f"{office.url}/api/v1/stats/satisfaction", params={"since": "2026-13-01"},
                        headers=admin(office), timeout=10)
     assert bad.status_code == 422 and "since" in bad.text
