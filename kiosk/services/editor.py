@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kiosk.services.auth import StaffSession, audit
-from sync import content_rules
+from sync import content_rules, wire
 from sync.cache import models as m
 from sync.content_rules import HARD_LIMIT, normalize
 from sync.content_rules import dotted as _dotted
@@ -447,9 +447,10 @@ class EditorService:
                 row.updated_by = staff.name
         session.add(m.ContentRevision(kind=kind, record_uid=uid, version=version, data=data,
                                       author=staff.name, action=action))
-        session.add(m.Outbox(kind="content", payload={
-            "kind": kind, "uid": uid, "base_version": base_version if outbox_base is None else outbox_base,
-            "version": version, "data": data, "author": staff.name}))
+        payload = wire.ContentEditPayload.model_construct(
+            kind=kind, uid=uid, base_version=base_version if outbox_base is None else outbox_base,
+            version=version, data=data, author=staff.name)
+        session.add(m.Outbox(kind="content", payload=payload.model_dump(mode="json")))
         changes = [c.field for c in diff_records(kind, old, data)]
         audit(session, staff.name, action, f"{kind}:{uid}", kind=kind, title=record_title(kind, data),
               version=version, fields=changes, **audit_detail)

@@ -36,6 +36,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from kiosk.config import HallConfig, QueueSection
+from sync import wire
 from sync.cache.models import (
     AuditLog,
     BusinessType,
@@ -919,23 +920,24 @@ class QueueService:
                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                (uid, ticket.id, kind, at, window.id if window else None, staff_id, ticket.business_type_id,
                 db.c.json_in(detail)))
-        payload = {
-            "ticket": {
-                "uid": ticket.uid, "label": ticket.label, "prefix": ticket.prefix, "number": ticket.number,
-                "service_day": ticket.service_day.isoformat(), "business_code": ticket.business_code,
-                "priority": ticket.priority, "state": ticket.state,
-                "window_number": ticket.window_number if ticket.window_id else None,
-                "issued_at": _iso(ticket.issued_at), "called_at": _iso(ticket.called_at),
-                "finished_at": _iso(ticket.finished_at),
-            },
-            "event": {"uid": uid, "kind": kind, "at": _iso(now),
-                      "window_number": window.number if window else None,
-                      "business_code": ticket.business_code, "detail": detail},
-        }
+        event = {"uid": uid, "kind": kind, "at": _utc(now), "window_number": window.number if window else None,
+                 "business_code": ticket.business_code, "detail": detail}
         if staff_id is not None:  # the office's statistics per clerk (a primary-key lookup)
             row = db.one("SELECT name FROM staff WHERE id = ?", (staff_id,))
             if row is not None:
-                payload["event"]["clerk"] = str(row[0])[:50]
+                event["clerk"] = str(row[0])[:50]
+        # The wire's own shape, not validated here: a row the office would refuse is set aside
+        # by the sync worker with its reason (sync/client.py), it never stops a ticket.
+        payload = wire.TicketEventPayload.model_construct(
+            ticket=wire.TicketData.model_construct(
+                uid=ticket.uid, label=ticket.label, prefix=ticket.prefix, number=ticket.number,
+                service_day=ticket.service_day, business_code=ticket.business_code,
+                priority=ticket.priority, state=ticket.state,
+                window_number=ticket.window_number if ticket.window_id else None,
+                issued_at=_utc(ticket.issued_at), called_at=_utc(ticket.called_at),
+                finished_at=_utc(ticket.finished_at)),
+            event=wire.EventData.model_construct(**event),
+        ).model_dump(mode="json", exclude_unset=True)
         db.run("INSERT INTO outbox (uid, kind, payload, created_at, attempts, last_error, result)"
                " VALUES (?, 'ticket_event', ?, ?, 0, '', '')", (uid, db.c.json_in(payload), at))
         return uid
@@ -961,8 +963,8 @@ def _short(name: str) -> str:
     return name.removesuffix("业务") or name
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).isoformat() if value is not None else None
+def _utc(value: datetime | None) -> datetime | None:
+    return value.astimezone(UTC) if value is not None else None
 
 
 # -- the hot path: plain SQL on the cache's own connections -------------------------------------
