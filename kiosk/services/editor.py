@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kiosk.services.auth import StaffSession, audit
+from kiosk.services.events import ContentChanged
 from sync import content_rules, wire
 from sync.cache import models as m
 from sync.content_rules import HARD_LIMIT, normalize
@@ -472,7 +473,7 @@ class EditorService:
         if self.events is None:
             return
         for kind, uid in changed:
-            self.events.publish("content.changed", kind=kind, uid=uid)
+            self.events.publish(ContentChanged(kind, uid))
 
     # --- history -----------------------------------------------------------------------
 

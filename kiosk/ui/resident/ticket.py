@@ -14,6 +14,7 @@ from PySide6.QtCore import QCoreApplication as Q
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
+from kiosk.services.events import TicketEvent
 from kiosk.services.links import hall_public_url, ticket_url
 from kiosk.ui.resident import priority
 from kiosk.ui.resident.common import Screen, english, label, qr_caption
@@ -45,7 +46,7 @@ class TicketScreen(Screen):
         hall = getattr(kiosk, "hall", None)
         if hall is not None:
             changed = self._queue_changed  # the bus keeps no reference to this widget
-            hall.events.subscribe("*", lambda topic, _data: topic.startswith("ticket.") and changed.set())
+            hall.events.subscribe(TicketEvent, lambda _event: changed.set())
         self._live_timer = QTimer(self)
         self._live_timer.timeout.connect(self._follow_queue)
         self._live_timer.start(250)
