@@ -17,6 +17,7 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from kiosk.errors import HallError
 from kiosk.lan import schema
 from kiosk.lan.schema import HallStatus, ReprintResult, Staff
 from kiosk.services.queue import BusinessInfo, QueueError, TicketView, WindowInfo, WindowState
@@ -27,13 +28,13 @@ __all__ = ["ActionNotDone", "ActionUnconfirmed", "CounterClient", "HallStatus", 
 log = logging.getLogger(__name__)
 
 
-class HallUnreachable(Exception):
+class HallUnreachable(HallError):
     """The hall PC does not answer (network, hall app stopped); the console retries.
 
     `sent` is False when no connection was made at all, so the hall cannot have acted on it."""
 
     def __init__(self, message: str, *, sent: bool = True):
-        super().__init__(message)
+        super().__init__(message, "hall_unreachable")
         self.sent = sent
 
 
@@ -50,7 +51,7 @@ class ActionNotDone(QueueError):
     """settle(): the hall never applied the action, and now never will."""
 
 
-class LoginError(Exception):
+class LoginError(HallError):
     """Login refused; str() is the Chinese message (wraps kiosk.services.auth.AuthError remotely)."""
 
 

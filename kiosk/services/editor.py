@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kiosk.errors import HallError
 from kiosk.services.auth import StaffSession, audit
 from kiosk.services.events import ContentChanged
 from sync import content_rules, wire
@@ -67,7 +68,7 @@ FIELD_LABELS: dict[str, dict[str, str]] = {
 }
 FORM_NAMES = {"original": "原件", "copy": "复印件", "both": "原件和复印件"}
 
-class EditorError(Exception):
+class EditorError(HallError):
     """Something the editor refuses; str() is a Chinese message for the screen."""
 
 

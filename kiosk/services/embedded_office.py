@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from kiosk.errors import HallError
 from kiosk.services.events import ContentChanged, ContentConflict, Event, SyncDone, SyncNumbers
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,7 @@ OFFICE_LOG_MAX_BYTES = 5 * 2**20  # the embedded office logs only warnings; one 
 DEFAULT_PORT = 8700  # kiosk/services/links.py assumes it; a busy port falls back to a free one
 
 
-class EmbeddedOfficeError(RuntimeError):
+class EmbeddedOfficeError(HallError, RuntimeError):
     pass
 
 

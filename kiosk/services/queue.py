@@ -36,6 +36,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from kiosk.config import HallConfig, QueueSection
+from kiosk.errors import HallError
 from kiosk.services import events as ev
 from sync import wire
 from sync.cache.models import (
@@ -56,15 +57,10 @@ ACTIVE = ("called", "serving")  # a ticket at a window right now
 OPEN = ("waiting", "called", "serving", "skipped", "held")  # not finished yet: finished_at is NULL
 
 
-class QueueError(Exception):
+class QueueError(HallError):
     """An action that cannot be done; str() is a Chinese message for the screen. `code` and
     `params` say the same for a screen in another language (the kiosk's 取号 turns them into
     text: a resident reading English gets English)."""
-
-    def __init__(self, message: str, code: str = "", **params: object):
-        super().__init__(message)
-        self.code = code
-        self.params = params
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 
+from kiosk.errors import HallError
 from kiosk.services.events import RatingAdded
 from sync import wire
 from sync.cache.models import BusinessType, Outbox, Rating, Staff, Ticket, TicketEvent, Window, new_seq_uid
@@ -26,11 +27,11 @@ LEVEL_NAMES = wire.RATING_LEVELS
 REASON_NAMES = wire.RATING_REASONS
 
 
-class RatingError(Exception):
+class RatingError(HallError):
     """A rating that cannot be taken; str() is a Chinese message for the screen."""
 
-    def __init__(self, message: str, status: int = 409):
-        super().__init__(message)
+    def __init__(self, message: str, status: int = 409, code: str = "", **params: object):
+        super().__init__(message, code, **params)
         self.status = status  # 404 no such ticket/window, 409 not now, 422 bad input, 429 too many
 
 

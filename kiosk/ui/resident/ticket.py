@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QPushButton, QVB
 
 from kiosk.services.events import TicketEvent
 from kiosk.services.links import hall_public_url, ticket_url
+from kiosk.ui.error_text import error_text
 from kiosk.ui.resident import priority
 from kiosk.ui.resident.common import Screen, english, label, qr_caption
 from kiosk.ui.widgets.qr import QrWidget
@@ -79,21 +80,6 @@ class TicketScreen(Screen):
         self.error = ""
         self.pending = ""
 
-    def _refusal_text(self, exc: Exception) -> str:
-        """Why no ticket was issued, in the screen's language (the error's Chinese text for a
-        refusal the kiosk has no words of its own for)."""
-        code, params = getattr(exc, "code", ""), getattr(exc, "params", {})
-        name = str(params.get("name", ""))
-        if english(self.kiosk):
-            name = str(params.get("name_en") or name)
-        if code == "sold_out":
-            return Q.translate("Kiosk", "今日%1的号已取完，请明天再来或咨询工作人员").replace("%1", name)
-        if code == "business_paused":
-            return Q.translate("Kiosk", "%1暂停取号，请咨询工作人员").replace("%1", name)
-        if code == "unknown_business":
-            return Q.translate("Kiosk", "没有这项业务，请返回重新选择")
-        return str(exc)
-
     def _issue(self, business_code: str, wants_priority: bool = False) -> None:
         queue = self.kiosk.queue
         if queue is None:
@@ -105,7 +91,7 @@ class TicketScreen(Screen):
             ticket = queue.issue_ticket(business_code, priority=wants_priority)
         except QueueError as exc:  # its code and parameters, worded in the screen's language
             log.warning("could not issue a ticket for %s: %s", business_code, exc)
-            self.error, self.ticket = self._refusal_text(exc), None
+            self.error, self.ticket = error_text(exc, english=english(self.kiosk)), None
             return
         except Exception:
             log.exception("issuing a ticket for %s failed", business_code)
