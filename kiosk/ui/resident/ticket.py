@@ -7,7 +7,6 @@ screen says so and shows no number at all.
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 
 from PySide6.QtCore import QCoreApplication as Q
@@ -19,6 +18,7 @@ from kiosk.services.links import hall_public_url, ticket_url
 from kiosk.ui.error_text import error_text
 from kiosk.ui.resident import priority
 from kiosk.ui.resident.common import Screen, english, label, qr_caption
+from kiosk.ui.tasks import tasks
 from kiosk.ui.widgets.qr import QrWidget
 from kiosk.ui.widgets.read_aloud_bar import ReadAloudBar
 from kiosk.ui.widgets.tiles import BadgeMark, Tile, clear_layout
@@ -33,12 +33,6 @@ class TicketScreen(Screen):
         super().__init__(kiosk)
         self.print_message = ""
         self.print_label = None
-        # The printing thread only puts its answer here; a GUI-thread timer shows it (no Qt
-        # object is touched off the GUI thread).
-        self._printed: queue.SimpleQueue[tuple[str, str]] = queue.SimpleQueue()
-        self._print_timer = QTimer(self)
-        self._print_timer.timeout.connect(self._drain_printed)
-        self._print_timer.start(100)
         # Calls, skips and new tickets (any console, the LAN API) change the waiting counts and a
         # ticket's people ahead: the queue's events set a flag on their thread; this GUI-thread
         # timer redraws the screen on show within a quarter of a second.
@@ -109,20 +103,13 @@ class TicketScreen(Screen):
             return
         self.print_message = Q.translate("Kiosk", "正在打印号票……")
 
-        def work() -> None:
-            try:
-                result = printer.print_ticket(ticket)
-                message = result.message
-            except Exception:
-                log.exception("printing ticket %s failed", ticket.label)
-                message = Q.translate("Kiosk", "号票未能打印，请记下您的号码")
-            self._printed.put((ticket.uid, message))
+        def failed(exc: BaseException) -> None:
+            log.error("printing ticket %s failed", ticket.label, exc_info=exc)
+            self._on_printed(ticket.uid, Q.translate("Kiosk", "号票未能打印，请记下您的号码"))
 
-        threading.Thread(target=work, name=f"print-{ticket.label}", daemon=True).start()
-
-    def _drain_printed(self) -> None:
-        while not self._printed.empty():
-            self._on_printed(*self._printed.get_nowait())
+        # the answer comes back on the GUI thread (kiosk/ui/tasks.py); no Qt object is touched off it
+        tasks().run(printer.print_ticket, ticket, owner=self).on_done(
+            lambda result: self._on_printed(ticket.uid, result.message)).on_error(failed)
 
     def _on_printed(self, uid: str, message: str) -> None:
         if self.ticket is not None and self.ticket.uid == uid:
