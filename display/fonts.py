@@ -22,6 +22,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from display.errors import DisplayError
+
 FONT_DIR = Path(__file__).resolve().parent.parent / "assets" / "fonts"
 UNIFONT_PATH = FONT_DIR / "unifont.hex"
 WQY12_PATH = FONT_DIR / "wenquanyi_9pt.pcf"
@@ -31,7 +33,7 @@ SIZES = (12, 16, 24, 32)
 heights of a BX card's 24- and 32-dot fonts, so the virtual board draws what a card would)."""
 
 
-class FontError(Exception):
+class FontError(DisplayError):
     """A font file is missing or damaged (names the file and what is wrong)."""
 
 

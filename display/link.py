@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 import serial
 import serial.rs485
 
+from display.errors import DisplayError
 from display.protocols import Ack, BoardProtocol, ProtocolError, get_protocol
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class LinkDown(Exception):
+class LinkDown(DisplayError):
     """The line stopped answering: reopen the port."""
 
 

@@ -44,12 +44,16 @@ def run_hall(args: argparse.Namespace) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv)
     collect_on_gui_thread(app)  # worker threads must never free Qt objects
+    parts: dict[str, Any] = {}
+    from kiosk.ui.crash_hook import CrashHook
+
+    # An error nobody caught (a slot, a worker thread): logged, and 暂停服务 rather than a vanished kiosk.
+    crash_hook = parts["crash_hook"] = CrashHook(app, parts, offscreen=args.offscreen).install()
     # A service manager's stop, a shutdown or Ctrl+C: leave as the staff's "关闭程序" does, saving
     # the view counts and the snapshot and stopping every worker (the handler runs with the next
     # Python timer, within half a second).
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: app.exit(0))
-    parts: dict[str, Any] = {}
     from kiosk.ui.service_watch import feed_watchdog
 
     parts["watchdog"] = feed_watchdog(app)  # systemd restarts a frozen GUI: pings only while this thread turns
@@ -62,6 +66,7 @@ def run_hall(args: argparse.Namespace) -> int:
         install_ui_font(app, Path(early.settings.ui_font))
         window = KioskWindow(early=early, lockdown=True)
         _show_kiosk(window, early.settings, offscreen=args.offscreen)
+        crash_hook.kiosk = window
 
     def start() -> None:
         nonlocal window
@@ -73,6 +78,7 @@ def run_hall(args: argparse.Namespace) -> int:
         except SystemExit as exc:  # the config's problems are printed already
             app.exit(int(exc.code or 2))
             return
+        crash_hook.config = config
         from kiosk.ui.paused import pause_if_crashing
 
         if args.screenshots is None and pause_if_crashing(app, parts, config, window, offscreen=args.offscreen):
@@ -100,7 +106,7 @@ def run_hall(args: argparse.Namespace) -> int:
         board_window = parts["board_window"] = start_board(hall)
         if window is None:
             # The resident kiosk: locked down (frameless, on top, no escape keys) unless taking screenshots.
-            window = KioskWindow(hall, lockdown=args.screenshots is None)
+            window = crash_hook.kiosk = KioskWindow(hall, lockdown=args.screenshots is None)
             after_first_paint(window.screens["home"], home_painted)
             _show_kiosk(window, KioskSettings.of(config), offscreen=args.offscreen or args.screenshots is not None)
         else:
@@ -139,6 +145,7 @@ def run_hall(args: argparse.Namespace) -> int:
     else:
         QTimer.singleShot(0, start_or_exit)
     code = app.exec()
+    crash_hook.uninstall()
     if "counters" in parts:
         parts["counters"].close()
     if parts.get("board_window") is not None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from kiosk.config import HallConfig
-from kiosk.services.events import EventBus
+from kiosk.services.events import EventBus, SyncNumbers
 from sync.cache.backups import list_backups
 from sync.cache.db import Cache, open_cache
 from sync.cache.numbers import started_path, write_durably
@@ -47,7 +47,7 @@ class Hall:
             write_durably(started, "this hall has started: the sample staff are never created again\n")
         self.cache_note = self._cache_note()
         # the sync worker notes in the report whether the office's ticket numbers could be asked
-        self.events.subscribe("sync.numbers", lambda _topic, _data: setattr(self, "cache_note", self._cache_note()))
+        self.events.subscribe(SyncNumbers, lambda _event: setattr(self, "cache_note", self._cache_note()))
 
     def is_first_start(self) -> bool:
         """Never started before: no start marker, no ticket mark, no backup, no rebuilt cache."""

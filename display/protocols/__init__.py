@@ -24,6 +24,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from display.errors import DisplayError
+
 if TYPE_CHECKING:
     from display.board import AreaContent
     from display.config import BoardConfig
@@ -42,7 +44,7 @@ def possible_states(shown: ShownState) -> list[BoardContentLike | None]:
     return list(shown) or [None]
 
 
-class ProtocolError(ValueError):
+class ProtocolError(DisplayError, ValueError):
     """Bytes that are not a valid frame of the protocol; says what is wrong and where."""
 
 

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, FastAPI, Header, Request
@@ -32,12 +32,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from kiosk.lan.client import LocalCounterClient, LoginError, Staff, to_json
+from kiosk.lan.client import LocalCounterClient, LoginError
 from kiosk.lan.once import Answer, RequestLog, StillRunning
+from kiosk.lan.schema import HallStatus, Ping, ReprintResult, Settled, Staff, TicketReply
 from kiosk.services.console_sessions import ConsoleSessions, SessionEnded, SignedIn
-from kiosk.services.queue import QueueError
+from kiosk.services.queue import BusinessInfo, QueueError, WindowInfo, WindowState
 
 log = logging.getLogger(__name__)
+R = TypeVar("R")
 
 ACTIONS = ("call_next", "recall", "skip", "finish", "hold", "transfer", "bring_back", "call_ticket",
            "pause", "resume")
@@ -82,6 +84,15 @@ class LoginBody(BaseModel):
 WindowNumber = Annotated[int, UrlPath(ge=1, le=999, description="the window's number")]
 
 REQUEST_ID = Header("", max_length=64, description="the console's id for this press (retries reuse it)")
+
+
+class _Replayed(Exception):
+    """A repeated request id whose first answer was a refusal: the same refusal again."""
+
+    def __init__(self, status: int, body: Any):
+        super().__init__(status)
+        self.status = status
+        self.body = body
 
 
 def queue_error_status(exc: QueueError) -> int:
@@ -150,7 +161,11 @@ def create_app(counter: LocalCounterClient, token: str, *, hall_name: str = "",
 
         app.include_router(rating_router(ratings, check_token))
 
-    def once(who: Staff, request_id: str, action: Callable[[], Any]) -> Any:
+    @app.exception_handler(_Replayed)
+    async def _replayed(_r: Request, exc: _Replayed) -> JSONResponse:
+        return JSONResponse(exc.body, status_code=exc.status)
+
+    def once(who: Staff, request_id: str, action: Callable[[], R]) -> R:
         """Run a counter action at most once per request id (none given: just run it)."""
         if not request_id:
             return action()
@@ -162,42 +177,44 @@ def create_app(counter: LocalCounterClient, token: str, *, hall_name: str = "",
                 return queue_error_status(exc), {"error": str(exc)}
 
         status, body = requests_log.run(who.session, request_id, answer)
-        return body if status == 200 else JSONResponse(body, status_code=status)
+        if status != 200:
+            raise _Replayed(status, body)
+        return body
 
     @app.get("/api/v1/ping", dependencies=auth)
-    def ping() -> dict[str, Any]:
-        return {"hall": hall_name, "time": datetime.now(UTC).isoformat(), "timezone": timezone}
+    def ping() -> Ping:
+        return Ping(hall=hall_name, time=datetime.now(UTC).isoformat(), timezone=timezone)
 
     @app.get("/api/v1/staff", dependencies=auth)
     def staff_names() -> list[str]:
         return counter.staff_names()
 
     @app.post("/api/v1/login", dependencies=auth)
-    def login(body: LoginBody) -> dict[str, Any]:
+    def login(body: LoginBody) -> Staff:
         s = counter.login(body.name, body.pin)
         key = secrets.token_urlsafe(24)
         sessions.open(key, SignedIn(s.staff_id, s.name, s.role), counter.account_stamp(s.staff_id) or "")
-        return to_json(Staff(s.staff_id, s.name, s.role, key))
+        return Staff(s.staff_id, s.name, s.role, key)
 
     @app.get("/api/v1/windows", dependencies=auth)
-    def windows() -> Any:
-        return to_json(counter.windows())
+    def windows() -> list[WindowInfo]:
+        return counter.windows()
 
     @app.get("/api/v1/businesses", dependencies=auth)
-    def businesses() -> Any:
-        return to_json(counter.businesses())
+    def businesses() -> list[BusinessInfo]:
+        return counter.businesses()
 
     @app.get("/api/v1/windows/{number}/state", dependencies=auth)
-    def window_state(number: WindowNumber) -> Any:
-        return to_json(counter.window_state(number))
+    def window_state(number: WindowNumber) -> WindowState:
+        return counter.window_state(number)
 
     @app.get("/api/v1/status", dependencies=auth)
-    def status() -> Any:
-        return to_json(counter.status())
+    def status() -> HallStatus:
+        return counter.status()
 
     @app.post("/api/v1/windows/{number}/{action}", dependencies=auth)
     async def act(number: WindowNumber, action: str, body: Body | None = None, who: Staff = Depends(staff),
-                  x_request_id: str = REQUEST_ID) -> Any:
+                  x_request_id: str = REQUEST_ID) -> TicketReply:
         body = body or Body()
         calls: dict[str, Callable[[], Any]] = {
             "call_next": lambda: counter.call_next(who, number),
@@ -213,30 +230,30 @@ def create_app(counter: LocalCounterClient, token: str, *, hall_name: str = "",
             "resume": lambda: counter.resume(who, number),
         }
         if action not in calls:
-            return JSONResponse({"error": f"没有这个操作：{action}（可用：{', '.join(ACTIONS)}）"}, status_code=404)
+            raise QueueError(f"没有这个操作：{action}（可用：{', '.join(ACTIONS)}）")  # (a 404)
         # The action itself (a write and its fsync) goes to the thread pool: the one hop.
-        return await run_in_threadpool(once, who, x_request_id, lambda: {"ticket": to_json(calls[action]())})
+        return await run_in_threadpool(once, who, x_request_id, lambda: TicketReply(ticket=calls[action]()))
 
     @app.post("/api/v1/tickets/{label}/{action}", dependencies=auth)
     async def ticket_action(label: str, action: str, body: Body | None = None, who: Staff = Depends(staff),
-                      x_request_id: str = REQUEST_ID) -> Any:
+                      x_request_id: str = REQUEST_ID) -> TicketReply | ReprintResult:
         body = body or Body()
-        calls: dict[str, Callable[[], Any]] = {
-            "return": lambda: {"ticket": to_json(counter.return_skipped(who, label))},
-            "cancel": lambda: {"ticket": to_json(counter.cancel(who, label, body.reason))},
-            "reprint": lambda: to_json(counter.reprint(who, label)),
+        calls: dict[str, Callable[[], TicketReply | ReprintResult]] = {
+            "return": lambda: TicketReply(ticket=counter.return_skipped(who, label)),
+            "cancel": lambda: TicketReply(ticket=counter.cancel(who, label, body.reason)),
+            "reprint": lambda: counter.reprint(who, label),
         }
         if action not in calls:
-            return JSONResponse({"error": f"没有这个操作：{action}（可用：return, cancel, reprint）"}, status_code=404)
+            raise QueueError(f"没有这个操作：{action}（可用：return, cancel, reprint）")  # (a 404)
         return await run_in_threadpool(once, who, x_request_id, calls[action])
 
-    @app.post("/api/v1/requests/{request_id}/settle", dependencies=auth)
-    def settle(request_id: str, who: Staff = Depends(staff)) -> Any:
+    @app.post("/api/v1/requests/{request_id}/settle", dependencies=auth, response_model_exclude_unset=True)
+    def settle(request_id: str, who: Staff = Depends(staff)) -> Settled:
         """Was this action done? {"done": false} is final: the request will never be applied."""
         answer = requests_log.settle(who.session, request_id[:64])
         if answer is None:
-            return {"done": False}
-        return {"done": True, "status": answer[0], "body": answer[1]}
+            return Settled(done=False)
+        return Settled(done=True, status=answer[0], body=answer[1])
 
     return app
 

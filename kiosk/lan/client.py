@@ -13,22 +13,28 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from kiosk.errors import HallError
+from kiosk.lan import schema
+from kiosk.lan.schema import HallStatus, ReprintResult, Staff
 from kiosk.services.queue import BusinessInfo, QueueError, TicketView, WindowInfo, WindowState
+
+__all__ = ["ActionNotDone", "ActionUnconfirmed", "CounterClient", "HallStatus", "HallUnreachable",
+           "LocalCounterClient", "LoginError", "RemoteCounterClient", "ReprintResult", "Staff", "hall_status"]
 
 log = logging.getLogger(__name__)
 
 
-class HallUnreachable(Exception):
+class HallUnreachable(HallError):
     """The hall PC does not answer (network, hall app stopped); the console retries.
 
     `sent` is False when no connection was made at all, so the hall cannot have acted on it."""
 
     def __init__(self, message: str, *, sent: bool = True):
-        super().__init__(message)
+        super().__init__(message, "hall_unreachable")
         self.sent = sent
 
 
@@ -45,38 +51,8 @@ class ActionNotDone(QueueError):
     """settle(): the hall never applied the action, and now never will."""
 
 
-class LoginError(Exception):
+class LoginError(HallError):
     """Login refused; str() is the Chinese message (wraps kiosk.services.auth.AuthError remotely)."""
-
-
-@dataclass(frozen=True)
-class Staff:
-    staff_id: int
-    name: str
-    role: str
-    session: str = ""  # the LAN API's session key (remote only)
-
-
-@dataclass(frozen=True)
-class HallStatus:
-    """The status line of a console: office sync, LED board link, ticket printer."""
-
-    sync_text: str
-    sync_ok: bool
-    board_text: str
-    board_ok: bool
-    printer_text: str
-    printer_alarm: bool
-    disk_text: str = ""  # a low-disk warning (kiosk/services/disk.py); "" when there is room
-    voice_text: str = ""  # 语音: "" from a hall that does not report it
-    voice_ok: bool = True
-    qr_warning: str = ""  # QR codes point at the hall PC itself: residents' phones cannot open them
-
-
-@dataclass(frozen=True)
-class ReprintResult:
-    printed: bool
-    message: str
 
 
 class CounterClient(Protocol):
@@ -255,26 +231,6 @@ class LocalCounterClient:
 # -- over the hall LAN ----------------------------------------------------------------------
 
 
-def _dt(v: str | None) -> datetime | None:
-    return datetime.fromisoformat(v) if v else None
-
-
-def ticket_from(d: dict[str, Any] | None) -> TicketView | None:
-    if d is None:
-        return None
-    return TicketView(**{**d, "issued_at": _dt(d["issued_at"]), "called_at": _dt(d["called_at"]),
-                         "finished_at": _dt(d["finished_at"]), "service_day": date.fromisoformat(d["service_day"])})
-
-
-def state_from(d: dict[str, Any]) -> WindowState:
-    return WindowState(**{
-        **d, "current": ticket_from(d["current"]),
-        "waiting": [ticket_from(t) for t in d["waiting"]],
-        "skipped": [ticket_from(t) for t in d["skipped"]],
-        "held": [ticket_from(t) for t in d["held"]],
-    })
-
-
 class RemoteCounterClient:
     """The console on a clerk's own PC, talking to the hall PC's LAN API."""
 
@@ -335,37 +291,38 @@ class RemoteCounterClient:
     def settle(self, staff: Staff, unconfirmed: ActionUnconfirmed) -> Any:
         """The answer of an action that raised ActionUnconfirmed, now that the hall answers:
         its result, its QueueError, or ActionNotDone (it was not done and never will be)."""
-        reply = self._call("POST", f"/requests/{unconfirmed.request_id}/settle", staff=staff)
-        if not reply["done"]:
+        reply = schema.read(schema.Settled, self._call("POST", f"/requests/{unconfirmed.request_id}/settle",
+                                                       staff=staff))
+        if not reply.done:
             raise ActionNotDone("大厅主机没有收到，请重新操作")
-        status, body = reply["status"], reply["body"]
+        status, body = reply.status, reply.body
         if status == 200:
             return unconfirmed.decode(body)
         message = body.get("error", "") if isinstance(body, dict) else str(body)
         raise QueueError(message if status in (404, 409, 422) else f"大厅主机出错（HTTP {status}）：{message}")
 
     def ping(self) -> dict[str, Any]:
-        return self._call("GET", "/ping")
+        return schema.read(schema.Ping, self._call("GET", "/ping")).model_dump()
 
     def staff_names(self) -> list[str]:
-        return self._call("GET", "/staff", anonymous=True)
+        return schema.read(list[str], self._call("GET", "/staff", anonymous=True))
 
     def login(self, name: str, pin: str) -> Staff:
-        staff = Staff(**self._call("POST", "/login", anonymous=True, name=name, pin=pin))
+        staff = schema.read(Staff, self._call("POST", "/login", anonymous=True, name=name, pin=pin))
         self.session = staff.session
         return staff
 
     def windows(self) -> list[WindowInfo]:
-        return [WindowInfo(**w) for w in self._call("GET", "/windows")]
+        return schema.read(list[WindowInfo], self._call("GET", "/windows"))
 
     def businesses(self) -> list[BusinessInfo]:
-        return [BusinessInfo(**b) for b in self._call("GET", "/businesses")]
+        return schema.read(list[BusinessInfo], self._call("GET", "/businesses"))
 
     def window_state(self, window: int) -> WindowState:
-        return state_from(self._call("GET", f"/windows/{window}/state"))
+        return schema.read(WindowState, self._call("GET", f"/windows/{window}/state"))
 
     def status(self) -> HallStatus:
-        return HallStatus(**self._call("GET", "/status"))
+        return schema.read(HallStatus, self._call("GET", "/status"))
 
     def _act(self, staff: Staff, window: int, action: str, **body: Any) -> TicketView | None:
         return self._once(f"/windows/{window}/{action}", staff, _ticket, **body)
@@ -408,11 +365,11 @@ class RemoteCounterClient:
         self._act(staff, window, "resume")
 
     def reprint(self, staff: Staff, label: str) -> ReprintResult:
-        return self._once(f"/tickets/{label}/reprint", staff, lambda d: ReprintResult(**d))
+        return self._once(f"/tickets/{label}/reprint", staff, lambda d: schema.read(ReprintResult, d))
 
 
-def _ticket(reply: dict[str, Any]) -> TicketView | None:
-    return ticket_from(reply["ticket"])
+def _ticket(reply: Any) -> TicketView | None:
+    return schema.read(schema.TicketReply, reply).ticket
 
 
 def _error_message(r: Any) -> str:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from kiosk.errors import HallError
 from kiosk.lan.client import HallUnreachable, _error_message
 
 
-class RatingRefused(Exception):
+class RatingRefused(HallError):
     """The hall refused the rating; str() is its Chinese message (already rated, too many, ...)."""
 
     def __init__(self, message: str, status: int):
-        super().__init__(message)
+        super().__init__(message, "rating_refused", status=status)
         self.status = status
 
 

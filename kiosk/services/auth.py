@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kiosk.errors import HallError
 from sync.cache.models import AuditLog, Staff, utcnow
 from sync.checks import check_name
 from sync.passwords import SCRYPT_N, SCRYPT_P, SCRYPT_R, hash_secret, verify_secret  # noqa: F401
@@ -62,14 +63,9 @@ def check_role(role: str) -> str:
     return role
 
 
-class AuthError(Exception):
+class AuthError(HallError):
     """Login or account problem; str() is a Chinese message fit for the screen. `code` and
-    `params` say the same for a screen in another language (kiosk/i18n turns them into text)."""
-
-    def __init__(self, message: str, code: str = "", **params: object):
-        super().__init__(message)
-        self.code = code
-        self.params = params
+    `params` say the same for a screen in another language (kiosk/ui/error_text.py)."""
 
 
 class PermissionDenied(AuthError):

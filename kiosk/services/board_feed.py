@@ -17,11 +17,9 @@ from typing import Any, Protocol
 from display.board import BoardContent, QueueView, compose, compose_strip, next_refresh
 from display.config import BoardConfig
 from kiosk.services.catalog import valid_notices
+from kiosk.services.events import ContentEvent, Event, TicketEvent, WindowEvent
 
 log = logging.getLogger(__name__)
-
-# Topic families after which the board may look different (any queue action, notices).
-TOPIC_PREFIXES = ("ticket.", "window.", "content.")
 
 
 class Board(Protocol):
@@ -74,17 +72,17 @@ class BoardFeed:
             lambda now: notice_texts(hall.cache, now.date()),
             lambda: datetime.now(hall.tz),
         )
-        hall.events.subscribe("*", feed.poke)
+        for kind in (TicketEvent, WindowEvent, ContentEvent):  # after these the board may look different
+            hall.events.subscribe(kind, feed.poke)
         return feed
 
     def start(self) -> BoardFeed:
         self._thread.start()
         return self
 
-    def poke(self, topic: str = "", _data: dict | None = None) -> None:
+    def poke(self, _event: Event | None = None) -> None:
         """Something changed: refresh soon (on the feed's thread, never the caller's)."""
-        if not topic or topic.startswith(TOPIC_PREFIXES):
-            self._wake.set()
+        self._wake.set()
 
     def refresh(self) -> datetime | None:
         """Compute the board now and send it; returns when it next changes by time alone."""

@@ -52,6 +52,7 @@ from kiosk.services.catalog_items import (
     MaterialItem,
     NoticeInfo,
 )
+from kiosk.services.events import ContentChanged, SyncDone
 
 log = logging.getLogger(__name__)
 
@@ -572,19 +573,19 @@ class Catalog:
     # building
 
     def attach(self, events: Any) -> None:
-        events.subscribe("content.changed", self._on_content_changed)
-        events.subscribe("sync.done", self._on_sync_done)
+        events.subscribe(ContentChanged, self._on_content_changed)
+        events.subscribe(SyncDone, self._on_sync_done)
 
     def on_changed(self, callback: Callable[[], None]) -> None:
         self._listeners.append(callback)
 
-    def _on_content_changed(self, _topic: str, data: dict[str, Any]) -> None:
-        if data.get("source") == "office":
+    def _on_content_changed(self, event: ContentChanged) -> None:
+        if event.source == "office":
             self._office_changed = True
             return
         self._refresh()
 
-    def _on_sync_done(self, _topic: str, _data: dict[str, Any]) -> None:
+    def _on_sync_done(self, _event: SyncDone) -> None:
         if self._office_changed:
             self._office_changed = False
             self._refresh()

@@ -18,16 +18,17 @@ from datetime import UTC, datetime, timedelta, tzinfo
 
 from sqlalchemy import delete, select
 
+from kiosk.errors import HallError
 from sync.cache.models import ConsoleSession, Staff
 
 TOUCH_EVERY_S = 60.0  # last use is written at most once a minute: a poll every second stays a read
 
 
-class SessionEnded(Exception):
+class SessionEnded(HallError):
     """Why a session key no longer signs anyone in: `reason` is unknown, day, idle or account."""
 
     def __init__(self, reason: str):
-        super().__init__(reason)
+        super().__init__(reason, "session_ended", reason=reason)
         self.reason = reason
 
 

@@ -22,8 +22,10 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kiosk.errors import HallError
 from kiosk.services.auth import StaffSession, audit
-from sync import content_rules
+from kiosk.services.events import ContentChanged
+from sync import content_rules, wire
 from sync.cache import models as m
 from sync.content_rules import HARD_LIMIT, normalize
 from sync.content_rules import dotted as _dotted
@@ -66,7 +68,7 @@ FIELD_LABELS: dict[str, dict[str, str]] = {
 }
 FORM_NAMES = {"original": "原件", "copy": "复印件", "both": "原件和复印件"}
 
-class EditorError(Exception):
+class EditorError(HallError):
     """Something the editor refuses; str() is a Chinese message for the screen."""
 
 
@@ -447,9 +449,10 @@ class EditorService:
                 row.updated_by = staff.name
         session.add(m.ContentRevision(kind=kind, record_uid=uid, version=version, data=data,
                                       author=staff.name, action=action))
-        session.add(m.Outbox(kind="content", payload={
-            "kind": kind, "uid": uid, "base_version": base_version if outbox_base is None else outbox_base,
-            "version": version, "data": data, "author": staff.name}))
+        payload = wire.ContentEditPayload.model_construct(
+            kind=kind, uid=uid, base_version=base_version if outbox_base is None else outbox_base,
+            version=version, data=data, author=staff.name)
+        session.add(m.Outbox(kind="content", payload=payload.model_dump(mode="json")))
         changes = [c.field for c in diff_records(kind, old, data)]
         audit(session, staff.name, action, f"{kind}:{uid}", kind=kind, title=record_title(kind, data),
               version=version, fields=changes, **audit_detail)
@@ -471,7 +474,7 @@ class EditorService:
         if self.events is None:
             return
         for kind, uid in changed:
-            self.events.publish("content.changed", kind=kind, uid=uid)
+            self.events.publish(ContentChanged(kind, uid))
 
     # --- history -----------------------------------------------------------------------
 

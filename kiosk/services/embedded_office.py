@@ -17,13 +17,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from kiosk.errors import HallError
+from kiosk.services.events import ContentChanged, ContentConflict, Event, SyncDone, SyncNumbers
+
 log = logging.getLogger(__name__)
 
 OFFICE_LOG_MAX_BYTES = 5 * 2**20  # the embedded office logs only warnings; one old file is kept
 DEFAULT_PORT = 8700  # kiosk/services/links.py assumes it; a busy port falls back to a free one
 
 
-class EmbeddedOfficeError(RuntimeError):
+class EmbeddedOfficeError(HallError, RuntimeError):
     pass
 
 
@@ -117,12 +120,14 @@ def _start(hall: Any) -> None:
     if embedded is not None:
         worker.closers.append(embedded.stop)
 
-    def on_local_change(topic: str, _data: dict[str, Any]) -> None:
-        if not topic.startswith("sync.") and topic not in ("content.changed", "content.conflict"):
+    def on_local_change(event: Event) -> None:
+        # its own announcements do not wake it; a record published here does (not one from the office)
+        if isinstance(event, SyncDone | SyncNumbers | ContentConflict):
+            return
+        if not isinstance(event, ContentChanged) or event.source != "office":
             worker.wake()
 
-    hall.events.subscribe("*", on_local_change)
-    hall.events.subscribe("content.changed", lambda _t, d: worker.wake() if d.get("source") != "office" else None)
+    hall.events.subscribe(Event, on_local_change)
     hall.sync = worker
     worker.start()
 

@@ -22,6 +22,8 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from kiosk.errors import HallError
+
 log = logging.getLogger(__name__)
 
 MODEL = Path("/usr/share/tegaki/models/zinnia/handwriting-zh_CN.model")
@@ -33,7 +35,7 @@ Point = tuple[float, float]
 Stroke = Sequence[Point]
 
 
-class HandwritingUnavailable(RuntimeError):
+class HandwritingUnavailable(HallError, RuntimeError):
     """Zinnia or its model is not installed here; the message says which and how to fix it."""
 
 

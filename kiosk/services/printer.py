@@ -21,6 +21,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from kiosk.config import HallConfig, PrinterSection
+from kiosk.services.events import PrinterStatusChanged
 
 log = logging.getLogger(__name__)
 
@@ -303,7 +304,7 @@ class TicketPrinter:
         if detail:
             log.warning("printer %s: %s", state, detail)
         if old.state != state and self.events is not None:
-            self.events.publish("printer.status", status=self._status)
+            self.events.publish(PrinterStatusChanged(self._status))
         return self._status
 
     # printing ----------------------------------------------------------------------------

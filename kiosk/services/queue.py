@@ -36,6 +36,9 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from kiosk.config import HallConfig, QueueSection
+from kiosk.errors import HallError
+from kiosk.services import events as ev
+from sync import wire
 from sync.cache.models import (
     AuditLog,
     BusinessType,
@@ -54,15 +57,10 @@ ACTIVE = ("called", "serving")  # a ticket at a window right now
 OPEN = ("waiting", "called", "serving", "skipped", "held")  # not finished yet: finished_at is NULL
 
 
-class QueueError(Exception):
+class QueueError(HallError):
     """An action that cannot be done; str() is a Chinese message for the screen. `code` and
     `params` say the same for a screen in another language (the kiosk's 取号 turns them into
     text: a resident reading English gets English)."""
-
-    def __init__(self, message: str, code: str = "", **params: object):
-        super().__init__(message)
-        self.code = code
-        self.params = params
 
 
 @dataclass(frozen=True)
@@ -190,7 +188,7 @@ class QueueService:
         today = self.service_day(now)
         total = 0
         while True:
-            published: list[tuple[str, dict[str, Any]]] = []
+            published: list[ev.Event] = []
             with self._unit() as db:
                 ids = sorted(r[0] for r in db.all(_EARLIER_OPEN, (db.c.day_in(today),) * 3 + (EXPIRE_CHUNK,)))
                 for ticket_id in ids:
@@ -204,7 +202,7 @@ class QueueService:
         self._open_day = today
         return total
 
-    def _expire(self, db: _Db, ticket: _Row, now: datetime, published: list[tuple[str, dict[str, Any]]]) -> None:
+    def _expire(self, db: _Db, ticket: _Row, now: datetime, published: list[ev.Event]) -> None:
         was = ticket.state
         ticket.state = "expired"
         ticket.finished_at = min(now, self._day_start(ticket.service_day + timedelta(days=1)))
@@ -212,7 +210,7 @@ class QueueService:
                (db.c.dt_in(ticket.finished_at), ticket.id))
         self._write_event(db, ticket, "expired", now, None, None, {"from_state": was})
         view = ticket.view()
-        published.append(("ticket.expired", {"ticket": view, "window_number": view.window_number}))
+        published.append(ev.TicketExpired(view, view.window_number))
 
     # -- catalogue --------------------------------------------------------------------------
 
@@ -272,14 +270,14 @@ class QueueService:
             self._write_event(db, ticket, "issued", now, None, None, {"priority": priority})
             wait = self._estimate(db, business.id, business.avg_service_minutes, today, ahead)
             issued = IssuedTicket(ticket.uid, ticket.label, business.code, business.name, priority, ahead, wait, now)
-        self.events.publish("ticket.issued", ticket=issued, window_number=None)
+        self.events.publish(ev.TicketIssued(issued, None))
         return issued
 
     # -- calling ----------------------------------------------------------------------------
 
     def call_next(self, window_number: int, *, staff_id: int | None = None) -> TicketView | None:
         """Call the next resident to this window; None when nobody waits for it."""
-        published: list[tuple[str, dict[str, Any]]] = []
+        published: list[ev.Event] = []
         now = self._now()
         with self._unit() as db:
             window = self._window_row(db, window_number, for_calling=True)
@@ -301,7 +299,7 @@ class QueueService:
             ticket.call_count += 1
             self._event(s, ticket, "recalled", now, window, staff_id, {"call_count": ticket.call_count})
             view = self._view(ticket, window)
-        self.events.publish("ticket.recalled", ticket=view, window_number=window_number)
+        self.events.publish(ev.TicketRecalled(view, window_number))
         return view
 
     def skip(self, window_number: int, *, staff_id: int | None = None) -> TicketView:
@@ -314,7 +312,7 @@ class QueueService:
             ticket.finished_at = None
             self._event(s, ticket, "skipped", now, window, staff_id, {})
             view = self._view(ticket, window)
-        self.events.publish("ticket.skipped", ticket=view, window_number=window_number)
+        self.events.publish(ev.TicketSkipped(view, window_number))
         return view
 
     def return_skipped(self, label: str, *, staff_id: int | None = None) -> TicketView:
@@ -341,7 +339,7 @@ class QueueService:
             ticket.window = None
             self._event(s, ticket, "returned", now, None, staff_id, {"rule": self.rules.skip_return})
             view = self._view(ticket, None)
-        self.events.publish("ticket.returned", ticket=view, window_number=None)
+        self.events.publish(ev.TicketReturned(view, None))
         return view
 
     def call_ticket(
@@ -351,7 +349,7 @@ class QueueService:
         reason = reason.strip()
         if not reason:
             raise QueueError("请填写不按顺序叫号的原因")
-        published: list[tuple[str, dict[str, Any]]] = []
+        published: list[ev.Event] = []
         now = self._now()
         with self.cache.transaction() as s:
             db = self._db(s)
@@ -371,7 +369,7 @@ class QueueService:
 
     def finish(self, window_number: int, *, staff_id: int | None = None) -> TicketView:
         """办结: the resident was served."""
-        published: list[tuple[str, dict[str, Any]]] = []
+        published: list[ev.Event] = []
         now = self._now()
         with self._unit() as db:
             window = self._window_row(db, window_number)
@@ -422,8 +420,8 @@ class QueueService:
             }
             self._event(s, ticket, "transferred", now, window, staff_id, detail)
             view = self._view(ticket, target)
-        self.events.publish("ticket.transferred", ticket=view, window_number=window_number,
-                            to_window=to_window, business_code=business.code)
+        self.events.publish(ev.TicketTransferred(view, window_number, to_window=to_window,
+                                                 business_code=business.code))
         return view
 
     def hold(self, window_number: int, *, staff_id: int | None = None) -> TicketView:
@@ -435,12 +433,12 @@ class QueueService:
             ticket.state = "held"
             self._event(s, ticket, "held", now, window, staff_id, {})
             view = self._view(ticket, window)
-        self.events.publish("ticket.held", ticket=view, window_number=window_number)
+        self.events.publish(ev.TicketHeld(view, window_number))
         return view
 
     def bring_back(self, window_number: int, label: str, *, staff_id: int | None = None) -> TicketView:
         """Bring a held ticket back to the window (it is called again)."""
-        published: list[tuple[str, dict[str, Any]]] = []
+        published: list[ev.Event] = []
         now = self._now()
         with self.cache.transaction() as s:
             db = self._db(s)
@@ -465,7 +463,7 @@ class QueueService:
             ticket.finished_at = now
             self._event(s, ticket, "cancelled", now, window, staff_id, {"reason": reason})
             view = self._view(ticket, window)
-        self.events.publish("ticket.cancelled", ticket=view, window_number=view.window_number)
+        self.events.publish(ev.TicketCancelled(view, view.window_number))
         return view
 
     def pause(self, window_number: int, *, staff_id: int | None = None) -> None:
@@ -483,7 +481,7 @@ class QueueService:
             window.paused = paused
             s.add(AuditLog(actor=self._actor(staff_id), action="window_paused" if paused else "window_resumed",
                            target=f"window {window_number}"))
-        self.events.publish("window.paused" if paused else "window.resumed", ticket=None, window_number=window_number)
+        self.events.publish(ev.WindowPaused(window_number) if paused else ev.WindowResumed(window_number))
 
     # -- queries ----------------------------------------------------------------------------
 
@@ -631,9 +629,9 @@ class QueueService:
         finally:
             pooled.close()  # back to the pool (which rolls back anything left open)
 
-    def _publish(self, published: list[tuple[str, dict[str, Any]]]) -> None:
-        for topic, data in published:
-            self.events.publish(topic, **data)
+    def _publish(self, published: list[ev.Event]) -> None:
+        for event in published:
+            self.events.publish(event)
 
     def _actor(self, staff_id: int | None) -> str:
         return f"staff:{staff_id}" if staff_id is not None else "counter"
@@ -731,7 +729,7 @@ class QueueService:
         return db.ticket_row(r) if r is not None else None
 
     def _clear_window(self, db: _Db, window: _WindowRow, now: datetime, staff_id: int | None,
-                      published: list[tuple[str, dict[str, Any]]]) -> None:
+                      published: list[ev.Event]) -> None:
         """Before a new call: finish the ticket still at the window, or refuse (per config)."""
         current = self._current_row(db, window)
         if current is None:
@@ -741,7 +739,7 @@ class QueueService:
         self._finish(db, current, window, now, staff_id, published)
 
     def _finish(self, db: _Db, ticket: _Row, window: _WindowRow, now: datetime, staff_id: int | None,
-                published: list[tuple[str, dict[str, Any]]]) -> TicketView:
+                published: list[ev.Event]) -> TicketView:
         ticket.state = "served"
         ticket.finished_at = now
         db.run("UPDATE ticket SET state = 'served', finished_at = ? WHERE id = ?", (db.c.dt_in(now), ticket.id))
@@ -749,11 +747,11 @@ class QueueService:
         self._write_event(db, ticket, "served", now, window, staff_id,
                           {"service_minutes": None if minutes is None else round(minutes, 2)})
         view = ticket.view()
-        published.append(("ticket.finished", {"ticket": view, "window_number": window.number}))
+        published.append(ev.TicketFinished(view, window.number))
         return view
 
     def _call(self, db: _Db, ticket: _Row, window: _WindowRow, now: datetime, staff_id: int | None,
-              kind: str, detail: dict[str, Any], published: list[tuple[str, dict[str, Any]]]) -> TicketView:
+              kind: str, detail: dict[str, Any], published: list[ev.Event]) -> TicketView:
         ticket.state = "called"
         ticket.window_id = window.id
         ticket.window_number = window.number
@@ -764,7 +762,7 @@ class QueueService:
                " WHERE id = ?", (window.id, db.c.dt_in(now), ticket.call_count, ticket.id))
         self._write_event(db, ticket, kind, now, window, staff_id, detail)
         view = ticket.view()
-        published.append(("ticket.called", {"ticket": view, "window_number": window.number}))
+        published.append(ev.TicketCalled(view, window.number))
         return view
 
     def _first(self, db: _Db, day: str, business_id: int, priority: bool, window: _WindowRow) -> int | None:
@@ -919,23 +917,24 @@ class QueueService:
                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                (uid, ticket.id, kind, at, window.id if window else None, staff_id, ticket.business_type_id,
                 db.c.json_in(detail)))
-        payload = {
-            "ticket": {
-                "uid": ticket.uid, "label": ticket.label, "prefix": ticket.prefix, "number": ticket.number,
-                "service_day": ticket.service_day.isoformat(), "business_code": ticket.business_code,
-                "priority": ticket.priority, "state": ticket.state,
-                "window_number": ticket.window_number if ticket.window_id else None,
-                "issued_at": _iso(ticket.issued_at), "called_at": _iso(ticket.called_at),
-                "finished_at": _iso(ticket.finished_at),
-            },
-            "event": {"uid": uid, "kind": kind, "at": _iso(now),
-                      "window_number": window.number if window else None,
-                      "business_code": ticket.business_code, "detail": detail},
-        }
+        event = {"uid": uid, "kind": kind, "at": _utc(now), "window_number": window.number if window else None,
+                 "business_code": ticket.business_code, "detail": detail}
         if staff_id is not None:  # the office's statistics per clerk (a primary-key lookup)
             row = db.one("SELECT name FROM staff WHERE id = ?", (staff_id,))
             if row is not None:
-                payload["event"]["clerk"] = str(row[0])[:50]
+                event["clerk"] = str(row[0])[:50]
+        # The wire's own shape, not validated here: a row the office would refuse is set aside
+        # by the sync worker with its reason (sync/client.py), it never stops a ticket.
+        payload = wire.TicketEventPayload.model_construct(
+            ticket=wire.TicketData.model_construct(
+                uid=ticket.uid, label=ticket.label, prefix=ticket.prefix, number=ticket.number,
+                service_day=ticket.service_day, business_code=ticket.business_code,
+                priority=ticket.priority, state=ticket.state,
+                window_number=ticket.window_number if ticket.window_id else None,
+                issued_at=_utc(ticket.issued_at), called_at=_utc(ticket.called_at),
+                finished_at=_utc(ticket.finished_at)),
+            event=wire.EventData.model_construct(**event),
+        ).model_dump(mode="json", exclude_unset=True)
         db.run("INSERT INTO outbox (uid, kind, payload, created_at, attempts, last_error, result)"
                " VALUES (?, 'ticket_event', ?, ?, 0, '', '')", (uid, db.c.json_in(payload), at))
         return uid
@@ -961,8 +960,8 @@ def _short(name: str) -> str:
     return name.removesuffix("业务") or name
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).isoformat() if value is not None else None
+def _utc(value: datetime | None) -> datetime | None:
+    return value.astimezone(UTC) if value is not None else None
 
 
 # -- the hot path: plain SQL on the cache's own connections -------------------------------------

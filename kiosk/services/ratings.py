@@ -17,6 +17,8 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 
+from kiosk.errors import HallError
+from kiosk.services.events import RatingAdded
 from sync import wire
 from sync.cache.models import BusinessType, Outbox, Rating, Staff, Ticket, TicketEvent, Window, new_seq_uid
 from sync.ratelimit import RateLimit
@@ -25,11 +27,11 @@ LEVEL_NAMES = wire.RATING_LEVELS
 REASON_NAMES = wire.RATING_REASONS
 
 
-class RatingError(Exception):
+class RatingError(HallError):
     """A rating that cannot be taken; str() is a Chinese message for the screen."""
 
-    def __init__(self, message: str, status: int = 409):
-        super().__init__(message)
+    def __init__(self, message: str, status: int = 409, code: str = "", **params: object):
+        super().__init__(message, code, **params)
         self.status = status  # 404 no such ticket/window, 409 not now, 422 bad input, 429 too many
 
 
@@ -84,7 +86,7 @@ class RatingService:
         self.offer = timedelta(minutes=offer_minutes)  # how long after 办结 a pad still asks
         self.limit = RateLimit(per_window_per_minute, 60.0)
         self._clock = clock or (lambda: datetime.now(UTC))
-        self.events = events  # the hall's EventBus: "rating.added" wakes the sync worker
+        self.events = events  # the hall's EventBus: RatingAdded wakes the sync worker
 
     def now(self) -> datetime:
         return self._clock().astimezone(UTC)
@@ -140,7 +142,7 @@ class RatingService:
                                          business_code=business_code, clerk=clerk or "")
             s.add(Outbox(uid=new_seq_uid(), kind="rating", payload=payload.model_dump(mode="json"), created_at=now))
         if self.events is not None:
-            self.events.publish("rating.added", ticket_uid=ticket_uid, level=level)
+            self.events.publish(RatingAdded(ticket_uid, level))
         return RatingDone(ticket_uid, ticket.label, level, reasons, comment, now)
 
     def month_rate(self, *, now: datetime | None = None, tz: Any = UTC) -> tuple[int, int]:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.config import ASSETS, HallConfig, VoiceSection
+from kiosk.services.events import TicketCalled, TicketRecalled
 
 log = logging.getLogger(__name__)
 
@@ -102,13 +103,12 @@ class VoiceCaller:
 
     def attach(self, events: Any) -> None:
         """Speak every call and recall the queue announces."""
-        events.subscribe("ticket.called", self._on_call)
-        events.subscribe("ticket.recalled", self._on_call)
+        events.subscribe(TicketCalled, self._on_call)
+        events.subscribe(TicketRecalled, self._on_call)
 
-    def _on_call(self, topic: str, data: dict[str, Any]) -> None:
-        ticket, window = data.get("ticket"), data.get("window_number")
-        if ticket is not None and window is not None:
-            self.announce(ticket.label, int(window))
+    def _on_call(self, event: TicketCalled | TicketRecalled) -> None:
+        if event.window_number is not None:
+            self.announce(event.ticket.label, int(event.window_number))
 
     # -- calls ---------------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""暂停服务: the calm screen the kiosk shows after repeated crashes (kiosk/runs.py).
+"""暂停服务: the calm screen the kiosk shows after repeated crashes (kiosk/runs.py), or after an
+unexpected error while running (kiosk/ui/crash_hook.py).
 
 Residents see that the machine is paused and where to go instead; staff see why, in small
 text below, and what to run. The screen keeps the watchdog fed (the app is responsive) and
@@ -19,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 class PausedScreen(QWidget):
-    def __init__(self, paused: Paused, hall_name: str):
+    def __init__(self, paused: Paused, hall_name: str, *, staff_text: str = ""):
         super().__init__()
         self.setObjectName("paused")
         self.setWindowTitle(f"暂停服务 · {hall_name}")
@@ -39,9 +40,10 @@ class PausedScreen(QWidget):
             ("title_en", "Service paused"),
             ("advice", f"本机暂时无法使用，请到窗口办理或咨询工作人员。\n{hall_name}"),
             ("advice_en", "This machine is resting for a moment. Please go to a counter; the staff will help you."),
-            ("staff", f"工作人员 staff: the hall app stopped unexpectedly {paused.crashes} times in a short while; "
-                      f"it tries again in about {minutes} min. Last reason: {paused.reason}\n"
-                      "Check with: yizhan doctor · journalctl -u yizhan-hall"),
+            ("staff", staff_text or (
+                f"工作人员 staff: the hall app stopped unexpectedly {paused.crashes} times in a short while; "
+                f"it tries again in about {minutes} min. Last reason: {paused.reason}\n"
+                "Check with: yizhan doctor · journalctl -u yizhan-hall")),
         ]
         for name, text in texts:
             label = QLabel(text)

@@ -139,6 +139,7 @@ def main() -> None:
 
     from kiosk.config import HallConfig
     from kiosk.hall import Hall
+    from kiosk.services.events import Event, SyncDone, SyncNumbers
     from kiosk.services.queue import QueueService
     from sync.client import SyncWorker
 
@@ -155,7 +156,7 @@ def main() -> None:
     hall = Hall(config)
     q = QueueService(hall.cache, hall.events, tz=hall.tz, config=hall.config)
     worker = SyncWorker(hall.cache, url, office.token, apply_content=lambda *a: None, interval_s=15.0)
-    hall.events.subscribe("*", lambda topic, _d: None if topic.startswith("sync.") else worker.wake())
+    hall.events.subscribe(Event, lambda e: None if isinstance(e, SyncDone | SyncNumbers) else worker.wake())
     business = q.businesses()[0].code
     window = next(w.number for w in q.windows() if business in w.business_codes)
     pages = None

@@ -12,6 +12,7 @@ from kiosk.hall import Hall
 from kiosk.services.auth import StaffSession
 from kiosk.services.content import apply_content
 from kiosk.services.editor import EditorService
+from kiosk.services.events import ContentChanged, ContentConflict
 from kiosk.services.queue import QueueService
 from sync.cache import models as m
 from sync.client import SyncError, SyncWorker
@@ -99,8 +100,8 @@ def test_offline_day_then_catch_up(office, tmp_path, hall_config, sample_records
     hall = make_hall(tmp_path, hall_config, "hall")
     clock = Clock(datetime(2026, 11, 25, 0, 30, tzinfo=UTC))
     queue = QueueService(hall.cache, hall.events, tz=hall.tz, clock=clock)
-    conflicts: list[dict] = []
-    hall.events.subscribe("content.conflict", lambda _t, d: conflicts.append(d))
+    conflicts: list[ContentConflict] = []
+    hall.events.subscribe(ContentConflict, conflicts.append)
 
     # The network is down all day: the hall keeps working, the outbox fills up.
     offline = worker_for(hall, "http://127.0.0.1:9", token)
@@ -117,15 +118,15 @@ def test_offline_day_then_catch_up(office, tmp_path, hall_config, sample_records
     office.publish([changed], "all")
 
     online = worker_for(hall, office.url, token)
-    changes: list[dict] = []
-    hall.events.subscribe("content.changed", lambda _t, d: changes.append(d))
+    changes: list[ContentChanged] = []
+    hall.events.subscribe(ContentChanged, changes.append)
     result = online.sync_once()
     assert result.pushed == status.waiting
     assert online.status().waiting == 0 and online.status().online
     assert local_tickets(hall) == office_tickets(office.db)
     assert local_ticket_events(hall) == office_events(office.db)
     assert local_content(hall) == office_content(office, "xingfu")
-    assert {"kind": "guide", "uid": guide["data"]["uid"], "source": "office"} in changes
+    assert ContentChanged("guide", guide["data"]["uid"], source="office") in changes
     assert conflicts == []
     # Statistics on the office reflect the day.
     stats = requests.get(f"{office.url}/api/v1/stats", headers={"Authorization": f"Bearer {office.admin_token}"},
@@ -143,8 +144,8 @@ def test_content_conflict_resolved_through_the_editor(office, tmp_path, hall_con
     h2 = make_hall(tmp_path, hall_config, "h2")
     w2 = worker_for(h2, office.url, t2)
     w2.sync_once()
-    conflicts: list[dict] = []
-    h2.events.subscribe("content.conflict", lambda _t, d: conflicts.append(d))
+    conflicts: list[ContentConflict] = []
+    h2.events.subscribe(ContentConflict, conflicts.append)
     guide = next(r for r in sample_records if r["kind"] == "guide")
     guide_uid = guide["data"]["uid"]
 

@@ -15,6 +15,7 @@ from kiosk.hall import Hall
 from kiosk.services.auth import StaffSession
 from kiosk.services.content import apply_content
 from kiosk.services.editor import EditorService
+from kiosk.services.events import ContentProposal
 from sync.client import SyncWorker
 from sync.content import derive_uid
 from sync.office.models import ContentRecord, Feed, Proposal
@@ -84,8 +85,8 @@ def test_an_edit_of_a_shared_guide_becomes_a_proposal_and_is_rejected(office, tw
     h1, h2, w1, w2, t1, _t2 = two_halls
     original_version, original = office_record(office, LD001)
     feeds = feed_rows(office)
-    events: list[dict] = []
-    h1.events.subscribe("content.proposal", lambda _t, d: events.append(d))
+    events: list[ContentProposal] = []
+    h1.events.subscribe(ContentProposal, events.append)
 
     assert edit(h1, fees=BAD_FEES) == original_version + 1
     result = w1.sync_once()
@@ -100,7 +101,7 @@ def test_an_edit_of_a_shared_guide_becomes_a_proposal_and_is_rejected(office, tw
     assert data["fees"] == original["fees"] and version == original_version
     state, line = EditorService.for_hall(h1).proposal_note("guide", LD001)
     assert state == "pending" and "已提交审核" in line
-    assert events and events[-1]["state"] == "pending"
+    assert events and events[-1].state == "pending"
 
     # Office editors see it with the field that differs.
     [row] = admin(office, "GET", "", params={"state": "pending"}).json()
@@ -113,7 +114,7 @@ def test_an_edit_of_a_shared_guide_becomes_a_proposal_and_is_rejected(office, tw
     assert w1.sync_once().decided == 1
     state, line = EditorService.for_hall(h1).proposal_note("guide", LD001)
     assert state == "rejected" and "已驳回" in line and "不得自行增加" in line
-    assert events[-1]["state"] == "rejected"
+    assert events[-1].state == "rejected"
     assert office_record(office, LD001) == (original_version, original)
     # Nothing pending: a round asks nothing more about proposals.
     assert w1.sync_once().requests == 1

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QStackedWidget, QWidget
 
 from kiosk.services.auth import AuthService, StaffSession
 from kiosk.services.editor import EditorService
+from kiosk.services.events import ContentConflict, ContentProposal, Event
 
 
 class _EventBridge(QObject):
@@ -18,20 +19,20 @@ class _EventBridge(QObject):
     timer turns it into `arrived` (no Qt object is touched off the GUI thread)."""
 
     arrived = Signal()
-    TOPICS = ("content.conflict", "content.proposal")  # a proposal's state changed: the record shows it
+    KINDS = (ContentConflict, ContentProposal)  # a proposal's state changed: the record shows it
 
     def __init__(self, events: Any, parent: QObject):
         super().__init__(parent)
         self.events = events
         self._pending = threading.Event()
-        for topic in self.TOPICS:
-            self.events.subscribe(topic, self._on_event)
+        for kind in self.KINDS:
+            self.events.subscribe(kind, self._on_event)
         parent.destroyed.connect(self._detach)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._deliver)
         self._timer.start(200)
 
-    def _on_event(self, _topic: str, _data: dict[str, Any]) -> None:
+    def _on_event(self, _event: Event) -> None:
         self._pending.set()
 
     def _deliver(self) -> None:
@@ -40,8 +41,8 @@ class _EventBridge(QObject):
             self.arrived.emit()
 
     def _detach(self) -> None:
-        for topic in self.TOPICS:
-            self.events.unsubscribe(topic, self._on_event)
+        for kind in self.KINDS:
+            self.events.unsubscribe(kind, self._on_event)
 
 
 def open_editor(hall: Any, staff_session: StaffSession) -> QWidget:

@@ -17,22 +17,11 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.services.auth import KioskBackoff
+from kiosk.ui.error_text import error_text
 from kiosk.ui.resident.common import label
 from kiosk.ui.widgets.tiles import clear_layout
 
 log = logging.getLogger(__name__)
-
-
-def auth_error_text(exc: Exception) -> str:
-    """An AuthError in the screen's language (its code and parameters; the message otherwise)."""
-    code = getattr(exc, "code", "")
-    params = getattr(exc, "params", {})
-    if code == "wrong_number_or_pin":
-        return Q.translate("Kiosk", "工号或 PIN 不正确")
-    if code == "locked":
-        return Q.translate("Kiosk", "账户已锁定，请在 %n 分钟后再试，或请站长重置 PIN", None,
-                           int(params.get("minutes", 1)))
-    return str(exc)
 
 
 class StaffOverlay(QFrame):
@@ -67,6 +56,9 @@ class StaffOverlay(QFrame):
         self.col.setSpacing(14)
         self.hide()
 
+
+    def _english(self) -> bool:
+        return getattr(self.window(), "language", "") == "en"  # the kiosk window it covers
     def open(self) -> None:
         self.number, self.pin, self.field, self.session = "", "", "number", None
         self.setGeometry(self.parentWidget().rect())
@@ -196,7 +188,7 @@ class StaffOverlay(QFrame):
             self.backoff.failed()
             self.pin, self.field = "", "pin"
             self._show_fields()
-            self._say(auth_error_text(exc))
+            self._say(error_text(exc, english=self._english()))
             return
         self.backoff.succeeded()
         self.pin = ""

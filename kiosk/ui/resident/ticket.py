@@ -7,16 +7,18 @@ screen says so and shows no number at all.
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 
 from PySide6.QtCore import QCoreApplication as Q
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
+from kiosk.services.events import TicketEvent
 from kiosk.services.links import hall_public_url, ticket_url
+from kiosk.ui.error_text import error_text
 from kiosk.ui.resident import priority
 from kiosk.ui.resident.common import Screen, english, label, qr_caption
+from kiosk.ui.tasks import tasks
 from kiosk.ui.widgets.qr import QrWidget
 from kiosk.ui.widgets.read_aloud_bar import ReadAloudBar
 from kiosk.ui.widgets.tiles import BadgeMark, Tile, clear_layout
@@ -31,12 +33,6 @@ class TicketScreen(Screen):
         super().__init__(kiosk)
         self.print_message = ""
         self.print_label = None
-        # The printing thread only puts its answer here; a GUI-thread timer shows it (no Qt
-        # object is touched off the GUI thread).
-        self._printed: queue.SimpleQueue[tuple[str, str]] = queue.SimpleQueue()
-        self._print_timer = QTimer(self)
-        self._print_timer.timeout.connect(self._drain_printed)
-        self._print_timer.start(100)
         # Calls, skips and new tickets (any console, the LAN API) change the waiting counts and a
         # ticket's people ahead: the queue's events set a flag on their thread; this GUI-thread
         # timer redraws the screen on show within a quarter of a second.
@@ -45,7 +41,7 @@ class TicketScreen(Screen):
         hall = getattr(kiosk, "hall", None)
         if hall is not None:
             changed = self._queue_changed  # the bus keeps no reference to this widget
-            hall.events.subscribe("*", lambda topic, _data: topic.startswith("ticket.") and changed.set())
+            hall.events.subscribe(TicketEvent, lambda _event: changed.set())
         self._live_timer = QTimer(self)
         self._live_timer.timeout.connect(self._follow_queue)
         self._live_timer.start(250)
@@ -78,21 +74,6 @@ class TicketScreen(Screen):
         self.error = ""
         self.pending = ""
 
-    def _refusal_text(self, exc: Exception) -> str:
-        """Why no ticket was issued, in the screen's language (the error's Chinese text for a
-        refusal the kiosk has no words of its own for)."""
-        code, params = getattr(exc, "code", ""), getattr(exc, "params", {})
-        name = str(params.get("name", ""))
-        if english(self.kiosk):
-            name = str(params.get("name_en") or name)
-        if code == "sold_out":
-            return Q.translate("Kiosk", "今日%1的号已取完，请明天再来或咨询工作人员").replace("%1", name)
-        if code == "business_paused":
-            return Q.translate("Kiosk", "%1暂停取号，请咨询工作人员").replace("%1", name)
-        if code == "unknown_business":
-            return Q.translate("Kiosk", "没有这项业务，请返回重新选择")
-        return str(exc)
-
     def _issue(self, business_code: str, wants_priority: bool = False) -> None:
         queue = self.kiosk.queue
         if queue is None:
@@ -104,7 +85,7 @@ class TicketScreen(Screen):
             ticket = queue.issue_ticket(business_code, priority=wants_priority)
         except QueueError as exc:  # its code and parameters, worded in the screen's language
             log.warning("could not issue a ticket for %s: %s", business_code, exc)
-            self.error, self.ticket = self._refusal_text(exc), None
+            self.error, self.ticket = error_text(exc, english=english(self.kiosk)), None
             return
         except Exception:
             log.exception("issuing a ticket for %s failed", business_code)
@@ -122,20 +103,13 @@ class TicketScreen(Screen):
             return
         self.print_message = Q.translate("Kiosk", "正在打印号票……")
 
-        def work() -> None:
-            try:
-                result = printer.print_ticket(ticket)
-                message = result.message
-            except Exception:
-                log.exception("printing ticket %s failed", ticket.label)
-                message = Q.translate("Kiosk", "号票未能打印，请记下您的号码")
-            self._printed.put((ticket.uid, message))
+        def failed(exc: BaseException) -> None:
+            log.error("printing ticket %s failed", ticket.label, exc_info=exc)
+            self._on_printed(ticket.uid, Q.translate("Kiosk", "号票未能打印，请记下您的号码"))
 
-        threading.Thread(target=work, name=f"print-{ticket.label}", daemon=True).start()
-
-    def _drain_printed(self) -> None:
-        while not self._printed.empty():
-            self._on_printed(*self._printed.get_nowait())
+        # the answer comes back on the GUI thread (kiosk/ui/tasks.py); no Qt object is touched off it
+        tasks().run(printer.print_ticket, ticket, owner=self).on_done(
+            lambda result: self._on_printed(ticket.uid, result.message)).on_error(failed)
 
     def _on_printed(self, uid: str, message: str) -> None:
         if self.ticket is not None and self.ticket.uid == uid:

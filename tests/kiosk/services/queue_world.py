@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from kiosk.config import QueueSection
-from kiosk.services.events import EventBus
+from kiosk.services.events import Event, EventBus
 from kiosk.services.queue import QueueService
 from sync.cache.models import BusinessType, Window, WindowService
 
@@ -49,11 +49,11 @@ class Clock:
 
 class Recorder:
     def __init__(self, bus: EventBus):
-        self.seen: list[tuple[str, dict]] = []
-        bus.subscribe("*", lambda topic, data: self.seen.append((topic, data)))
+        self.seen: list[Event] = []
+        bus.subscribe(Event, self.seen.append)
 
     def topics(self) -> list[str]:
-        return [t for t, _ in self.seen]
+        return [e.topic for e in self.seen]
 
 
 def make_queue(cache, clock=None, **rules) -> tuple[QueueService, EventBus]:

@@ -16,6 +16,7 @@ from kiosk.services.editor import (
     ValidationFailed,
     diff_records,
 )
+from kiosk.services.events import ContentChanged
 from sync.cache import models as m
 from sync.content import derive_uid
 from sync.content_rules import phone_problem, text_problem
@@ -50,7 +51,7 @@ def editor(hall):
 @pytest.fixture
 def events(hall):
     seen = []
-    hall.events.subscribe("content.changed", lambda topic, data: seen.append(data))
+    hall.events.subscribe(ContentChanged, seen.append)
     return seen
 
 
@@ -85,7 +86,7 @@ def test_publish_writes_record_revision_outbox_audit_and_tells_the_kiosk(hall, e
         log = s.scalars(select(m.AuditLog).where(m.AuditLog.action == "publish")).one()
         assert log.actor == "王芳" and log.detail["version"] == 2
         assert log.detail["fields"] == ["materials", "steps"]
-    assert events == [{"kind": "guide", "uid": DIBAO}]
+    assert events == [ContentChanged("guide", DIBAO)]
     detail = catalog.guide(DIBAO)  # the kiosk's catalogue reloaded on the event
     assert detail.materials[-1].name == "银行卡复印件" and detail.version == 2
     assert detail.steps[0] == data["steps"][0]
@@ -264,7 +265,7 @@ def test_history_diff_and_restore(hall, editor, people, events):
     restored = editor.load("guide", DIBAO)
     assert restored.base_version == 4 and restored.data == original
     assert [c.field for c in editor.diff_versions("guide", DIBAO, 4)] == ["materials", "phone"]
-    assert events == [{"kind": "guide", "uid": DIBAO}]
+    assert events == [ContentChanged("guide", DIBAO)]
     with hall.cache.sessions() as session:
         log = session.scalars(select(m.AuditLog).where(m.AuditLog.action == "restore")).one()
         assert log.detail["restored"] == 1 and log.detail["version"] == 4
@@ -311,7 +312,7 @@ def test_conflict_merge_field_by_field(hall, editor, people, events):
         assert c.resolved_by == "王芳" and c.resolved_at is not None
         log = session.scalars(select(m.AuditLog).where(m.AuditLog.action == "resolve_conflict")).one()
         assert log.detail["choice"] == "merge"
-    assert events == [{"kind": "guide", "uid": DIBAO}]
+    assert events == [ContentChanged("guide", DIBAO)]
     with pytest.raises(EditorError, match="已被处理"):
         editor.resolve_conflict(people["editor"], cid, "mine")
 
@@ -348,7 +349,7 @@ def test_business_type_chooses_the_guides_that_lead_to_it(hall, editor, people, 
     editor.publish(people["head"], state, lead_guides=[DIBAO])
     assert editor.guides_leading_to("dibao") == [DIBAO]
     assert editor.load("guide", DIBAO).data["business"] == "dibao"
-    assert {e["kind"] for e in events} == {"business_type", "guide"}
+    assert {e.kind for e in events} == {"business_type", "guide"}
     with hall.cache.sessions() as session:
         row = session.scalar(select(m.ServiceGuide).where(m.ServiceGuide.uid == DIBAO))
         assert row.business_type.code == "dibao" and row.version == 2

@@ -206,11 +206,11 @@ def test_network_printer_offline_and_online(tmp_path):
 
 
 def test_status_change_is_published(tmp_path):
-    from kiosk.services.events import EventBus
+    from kiosk.services.events import EventBus, PrinterStatusChanged
 
     bus = EventBus()
     seen = []
-    bus.subscribe("printer.status", lambda t, d: seen.append(d["status"].state))
+    bus.subscribe(PrinterStatusChanged, lambda e: seen.append(e.status.state))
     p = printer(tmp_path, connection="serial", device=str(tmp_path / "nope"))
     p.events = bus
     p.print_ticket(ticket())

@@ -7,6 +7,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select
 
+from kiosk.services.events import TicketCalled, TicketIssued
 from kiosk.services.queue import QueueError
 from sync.cache.models import AuditLog, Outbox, Ticket, TicketEvent
 from tests.kiosk.services.queue_world import TZ, Clock, Recorder, make_queue, seed_hall
@@ -339,13 +340,13 @@ def test_events_published_after_commit_only(cache, clock):
     q.resume(1)
     assert rec.topics() == ["ticket.issued", "ticket.called", "ticket.recalled", "ticket.finished",
                             "window.paused", "window.resumed"]
-    called = rec.seen[1][1]
-    assert called["window_number"] == 1 and called["ticket"].label == "A001"
+    called = rec.seen[1]
+    assert isinstance(called, TicketCalled) and called.window_number == 1 and called.ticket.label == "A001"
 
-    def explode(topic, data):
+    def explode(_event):
         raise RuntimeError("listener bug")  # one listener failing must not undo the commit
 
-    bus.subscribe("ticket.issued", explode)
+    bus.subscribe(TicketIssued, explode)
     q.issue_ticket("labor")
     assert q.ticket("A002").state == "waiting"
     rec.seen.clear()

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from kiosk.services.queue import QueueService
+from sync import wire
 from sync.cache.models import Outbox, Ticket, TicketEvent, new_seq_uid
 from tests.kiosk.services.queue_world import make_queue, seed_hall
 
@@ -41,11 +42,12 @@ def test_rows_read_back_through_the_orm_as_written(q, cache, clock):
             ("served", t.window_id, {"service_minutes": 7.0})]
         assert events[1].at == called.called_at
         payload = s.scalar(select(Outbox.payload).where(Outbox.uid == events[2].uid))
-    assert payload["ticket"] == {
-        "uid": issued.uid, "label": "A001", "prefix": "A", "number": 1, "service_day": t.service_day.isoformat(),
-        "business_code": "labor", "priority": True, "state": "served", "window_number": 1,
-        "issued_at": issued.issued_at.isoformat(), "called_at": called.called_at.isoformat(),
-        "finished_at": finished.finished_at.isoformat()}
+    # the wire's JSON (wire.TicketData: UTC times as "...Z"), read back as the office reads it
+    assert wire.TicketData.model_validate(payload["ticket"]) == wire.TicketData(
+        uid=issued.uid, label="A001", prefix="A", number=1, service_day=t.service_day,
+        business_code="labor", priority=True, state="served", window_number=1,
+        issued_at=issued.issued_at, called_at=called.called_at, finished_at=finished.finished_at)
+    assert set(payload["ticket"]) == set(wire.TicketData.model_fields)
     assert payload["event"]["kind"] == "served" and payload["event"]["window_number"] == 1
 
     # stored text is byte-for-byte the ORM's own format (string comparisons in SQL depend on it)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -105,7 +105,7 @@ def test_every_expiry_has_its_outbox_entry_in_the_wire_format(q, cache, clock):
                                               "payload": entry.payload})
         ticket, ev = entry.payload["ticket"], entry.payload["event"]
         assert ticket["state"] == "expired" and ticket["service_day"] == "2026-11-25"
-        assert ticket["finished_at"] == "2026-11-25T16:00:00+00:00"  # local midnight
+        assert datetime.fromisoformat(ticket["finished_at"]) == datetime(2026, 11, 25, 16, tzinfo=UTC)  # local midnight
         assert ev["kind"] == "expired" and ev["window_number"] is None
         assert ev["detail"]["from_state"] == before[ticket["label"]]
         assert event.window_id is None  # not a window's action: no window counts it

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from kiosk.services.events import RatingAdded
 from kiosk.services.ratings import RatingError, RatingService
 from sync import wire
 from sync.cache.models import Outbox, Rating, Staff
@@ -18,7 +19,7 @@ def hall(cache, clock):
     add_clerks(cache)
     q, bus = make_queue(cache, clock)
     seen = []
-    bus.subscribe("rating.added", lambda _t, d: seen.append(d))
+    bus.subscribe(RatingAdded, seen.append)
     return q, RatingService(cache, clock=clock, events=bus, per_window_per_minute=3), seen
 
 
@@ -47,7 +48,7 @@ def test_the_pad_asks_about_the_ticket_just_finished_and_it_goes_out_once(hall, 
     done = ratings.rate(1, prompt.ticket_uid, "dissatisfied", ["long_wait", "attitude"], "  等了一个小时  ")
     assert done.comment == "等了一个小时" and done.reasons == ["long_wait", "attitude"]
     assert ratings.pending(1) is None  # rated: back to idle
-    assert seen == [{"ticket_uid": prompt.ticket_uid, "level": "dissatisfied"}]  # wakes the sync worker
+    assert seen == [RatingAdded(prompt.ticket_uid, "dissatisfied")]  # wakes the sync worker
     with cache.reading() as s:
         assert s.scalar(select(Rating.level)) == "dissatisfied"
         entries = s.scalars(select(Outbox).where(Outbox.kind == "rating")).all()
