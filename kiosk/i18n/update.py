@@ -24,8 +24,8 @@ from xml.sax.saxutils import escape as _escape
 
 from kiosk.i18n import I18N_DIR, qm_path, ts_path
 
-SOURCES = [I18N_DIR.parent / "ui" / "resident", I18N_DIR.parent / "ui" / "widgets"]
-CONTEXTS = ("Kiosk", "Input")  # the resident's screens; the staff's consoles stay in Chinese
+SOURCES = [I18N_DIR.parent / "ui"]
+CONTEXTS = ("Kiosk", "Input")  # what residents read; the staff's consoles stay in Chinese
 
 
 @dataclass(frozen=True)
