@@ -793,9 +793,9 @@ def _live_select(session: Session, by: Sequence[str], ranges: Ranges, hall_code:
 def ticket_parts(session: Session, by: Sequence[str], ranges: Ranges, hall_code: str | None = None,
                  hall_codes: Sequence[str] | None = None, *, cached: bool = True) -> dict[int, dict[tuple[Any, ...], list[Any]]]:
     """The tickets of these days per hall id, grouped by `by`: per group [issued, served, not
-    shown, waiting, wait sum, waits, service times]. Kept between requests where the database
-    has a live_figures cache (`cached`): only the halls whose tickets changed are read again.
-    Shared with that cache: read, never change."""
+    shown, waiting, wait sum, waits, service times (sorted), their _service_total]. Kept between
+    requests where the database has a live_figures cache (`cached`): only the halls whose tickets
+    changed are read again. Shared with that cache: read, never change."""
     n = len(by)
 
     def read(hall_ids: Sequence[int] | None) -> dict[int, dict[tuple[Any, ...], list[Any]]]:
@@ -806,6 +806,10 @@ def ticket_parts(session: Session, by: Sequence[str], ranges: Ranges, hall_code:
             if a is None:
                 a = part[tuple(row[1:n + 1])] = [0, 0, 0, 0, 0.0, 0, []]
             _count(a, *row[n + 1:])
+        for part in parts.values():  # kept sorted, with their exact sum: requests only merge
+            for a in part.values():
+                a[6].sort()
+                a.append(_service_total(a[6]))
         return parts
 
     if not ranges:
@@ -826,11 +830,12 @@ def _live(session: Session, by: Sequence[str], since: date | None, until: date |
         for key, a in part.items():
             b = acc.get(key)
             if b is None:
-                acc[key] = [*a[:6], list(a[6])]
+                acc[key] = [*a[:6], list(a[6]), a[7]]
             else:
                 for i in range(6):
                     b[i] += a[i]
                 b[6].extend(a[6])
+                b[7] += a[7]
 
 
 def _gaps(days: Sequence[date], since: date | None, until: date | None) -> list[tuple[date | None, date | None]]:
@@ -1046,9 +1051,9 @@ def ticket_figures(session: Session, since: date | None = None, until: date | No
         r, v = rolled.get(key), live.get(key)
         sums = [x + y for x, y in zip(r[:6], v[:6], strict=True)] if r and v else list((r or v)[:6])  # type: ignore[index]
         old = r[6] if r else empty
-        new = sorted(v[6]) if v else []
+        new = sorted(v[6]) if v else []  # sorted runs, one per hall: near linear
         n = len(old) + len(new)
-        total = (r[7] if r else 0) + _service_total(new)
+        total = (r[7] if r else 0) + (v[7] if v else 0)
         median, p90 = _percentile2(old, new, 0.5), _percentile2(old, new, 0.9)
         out.append(Figures(
             dict(zip(by, key, strict=True)), sums[0], sums[1], sums[2], sums[3],
