@@ -847,8 +847,10 @@ def _gaps(days: Sequence[date], since: date | None, until: date | None) -> list[
     out: list[tuple[date | None, date | None]] = []
     lo = since
     for d in days:
-        if lo is None or d > lo:
+        if (lo is None or d > lo) and d > date.min:  # (a hall with a wrong clock: a ticket of the year 1)
             out.append((lo, d - timedelta(days=1)))
+        if d == date.max:
+            return out
         lo = d + timedelta(days=1)
     if until is None or lo is None or lo <= until:
         out.append((lo, until))

@@ -161,6 +161,7 @@ def test_gaps_between_rolled_up_days():
     assert store._gaps(days, None, None) == [(None, d), (d + timedelta(days=3), d + timedelta(days=4)),
                                              (d + timedelta(days=6), None)]
     assert store._gaps([d], d, d) == []
+    assert store._gaps([date.min, date.max], None, None) == [(date.min + timedelta(days=1), date.max - timedelta(days=1))]
 
 
 def test_halls_rows_escape_what_halls_report():
