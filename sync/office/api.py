@@ -5,6 +5,7 @@ Every refusal is a 4xx with `{"detail": {"message": ..., "entry": ...}}` and cha
 
 # No `from __future__ import annotations`: FastAPI must see the local dependency functions.
 
+import asyncio
 import base64
 import contextlib
 import logging
@@ -33,6 +34,7 @@ from sync.office import pages, proposals_api, store
 from sync.office import ratings as good_and_bad  # 好差评
 from sync.office.db import OfficeDB
 from sync.office.models import utcnow
+from sync.office.rollup import ROLL_UP_EVERY_S, Roller
 from sync.office.store import Caller, OfficeError
 from sync.office.throttle import WrongTokenThrottle
 from sync.office.waiting import PullWaiters
@@ -249,16 +251,26 @@ class TokenCache:
 
 def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shanghai",
                token_ttl_s: float = 30.0, wrong_token_limit: int = 10, wrong_token_window_s: float = 60.0,
-               silent_after_min: int = 10, ratings: Any = None) -> FastAPI:
-    """The office app on an open database; `ratings` is the config's [ratings] section (defaults if None)."""
+               silent_after_min: int = 10, ratings: Any = None,
+               roll_up_every_s: float | None = ROLL_UP_EVERY_S) -> FastAPI:
+    """The office app on an open database; `ratings` is the config's [ratings] section (defaults if None);
+    `roll_up_every_s` None: no statistics roll-up in the background (figures are then counted live)."""
     from sync.office.config import RatingsSection
     tz = ZoneInfo(timezone)
     rating_options = ratings or RatingsSection()
     tokens = TokenCache(ttl_s=token_ttl_s)
+    roller = Roller(db.sessions, roll_up_every_s) if roll_up_every_s else None
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Listening from the start: the other processes' ticket changes reach live_figures.
+        await db.wakeups.start()
+        if roller is not None:  # the statistics' roll-up, never on a request's time
+            roller.start()
         yield
         app.state.waiters.release_all()
+        if roller is not None:
+            await asyncio.to_thread(roller.stop)
         await db.wakeups.stop()
 
     throttle = WrongTokenThrottle(wrong_token_limit, wrong_token_window_s)

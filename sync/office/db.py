@@ -15,6 +15,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from sync.office.live_figures import LiveFigures
 from sync.office.wakeups import Wakeups
 from sync.schema_guard import refuse_newer_schema
 
@@ -107,6 +108,9 @@ class OfficeDB:
         # Commits that change a hall's feed wake its waiting pull, in every server process.
         self.wakeups = Wakeups(url, schema=schema)
         self.wakeups.attach(self.sessions)
+        # Today's statistics per hall, read again only for the halls whose tickets changed.
+        self.live_figures = LiveFigures()
+        self.live_figures.attach(self.sessions, self.wakeups)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import re
 import secrets
 import threading
@@ -17,15 +18,31 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import repeat
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import and_, delete, func, literal_column, or_, select, text, tuple_, update
+from sqlalchemy import (
+    Date,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    column,
+    delete,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sync import content_rules, wire
-from sync.office import content_checks, proposals, wakeups
+from sync.office import content_checks, live_figures, proposals, wakeups
 from sync.office.db import current_txid, is_postgres
 from sync.office.errors import OfficeError  # noqa: F401 - callers name it store.OfficeError
 from sync.office.models import (
@@ -733,9 +750,10 @@ def _percentile(sorted_values: Sequence[float], q: float) -> float | None:
     return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (pos - low)
 
 
-# Days at least this old (in UTC dates) are rolled up; younger ones are always counted live. A
-# hall's day (China, UTC+8) is never behind the UTC date, so today's tickets never touch the
-# roll-up; a ticket for an older day drops that day's roll-up (forget_roll_up).
+# Days at least this old (in UTC dates) are rolled up (in the background, sync/office/rollup.py);
+# younger ones are always counted live. A hall's day (China, UTC+8) is never behind the UTC date,
+# so today's tickets never touch the roll-up; a ticket for an older day drops that day's roll-up
+# (forget_roll_up) and the day is counted live until it is rolled up again.
 ROLL_UP_AFTER_DAYS = 1
 
 
@@ -752,23 +770,91 @@ def _filters(q: Any, day_column: Any, since: date | None, until: date | None, ha
     return q
 
 
-def _live(session: Session, by: Sequence[str], since: date | None, until: date | None, hall_code: str | None,
-          hall_codes: Sequence[str] | None, acc: dict[tuple[Any, ...], list[Any]]) -> None:
-    """Add the tickets themselves to the accumulator (state, wait and service minutes each)."""
+Ranges = Sequence[tuple[date | None, date | None]]  # days from, to (None: open)
+
+
+def _live_select(session: Session, by: Sequence[str], ranges: Ranges, hall_code: str | None,
+                 hall_codes: Sequence[str] | None, hall_ids: Sequence[int] | None = None) -> Any:
+    """The tickets of these days: hall id, the `by` columns, state, wait and service minutes."""
     columns = {"hall": Hall.code, "business": Ticket.business_code, "window": Ticket.window_number,
                "clerk": Ticket.clerk, "day": Ticket.service_day}
     # Durations are computed by the database: reading three timestamps per ticket into Python
     # costs more than the whole query.
-    q = (select(*(columns[d] for d in by), Ticket.state,
+    q = (select(Ticket.hall_id, *(columns[d] for d in by), Ticket.state,
                 minutes_between(session, Ticket.issued_at, Ticket.called_at),
                 minutes_between(session, Ticket.called_at, Ticket.finished_at))
          .join(Hall, Hall.id == Ticket.hall_id))
+    # One index range per stretch of days (the rolled-up days between are not read).
+    stretches = [[*([Ticket.service_day >= lo] if lo else []), *([Ticket.service_day <= hi] if hi else [])]
+                 for lo, hi in ranges]
+    if all(stretches):  # (an open range is every day)
+        q = q.where(or_(*(and_(*c) for c in stretches)))
+    if hall_ids is not None:
+        q = q.where(Ticket.hall_id.in_(list(hall_ids)))
+    return _filters(q, Ticket.service_day, None, None, hall_code, hall_codes)
+
+
+def ticket_parts(session: Session, by: Sequence[str], ranges: Ranges, hall_code: str | None = None,
+                 hall_codes: Sequence[str] | None = None, *, cached: bool = True) -> dict[int, dict[tuple[Any, ...], list[Any]]]:
+    """The tickets of these days per hall id, grouped by `by`: per group [issued, served, not
+    shown, waiting, wait sum, waits, service times (sorted), their _service_total]. Kept between
+    requests where the database has a live_figures cache (`cached`): only the halls whose tickets
+    changed are read again. Shared with that cache: read, never change."""
     n = len(by)
-    for row in session.execute(_filters(q, Ticket.service_day, since, until, hall_code, hall_codes)):
-        a = acc.get(row[:n])
-        if a is None:
-            a = acc[tuple(row[:n])] = [0, 0, 0, 0, 0.0, 0, []]
-        _count(a, *row[n:])
+
+    def read(hall_ids: Sequence[int] | None) -> dict[int, dict[tuple[Any, ...], list[Any]]]:
+        parts: dict[int, dict[tuple[Any, ...], list[Any]]] = defaultdict(dict)
+        for row in session.execute(_live_select(session, by, ranges, hall_code, hall_codes, hall_ids)):
+            part = parts[row[0]]
+            a = part.get(row[1:n + 1])
+            if a is None:
+                a = part[tuple(row[1:n + 1])] = [0, 0, 0, 0, 0.0, 0, []]
+            _count(a, *row[n + 1:])
+        for part in parts.values():  # kept sorted, with their exact sum: requests only merge
+            for a in part.values():
+                a[6].sort()
+                a.append(_service_total(a[6]))
+        return parts
+
+    if not ranges:
+        return {}
+    cache = live_figures.of(session) if cached else None
+    if cache is None:
+        return read(None)
+    key = ("parts", tuple(by), tuple(ranges), hall_code, tuple(hall_codes) if hall_codes is not None else None)
+    return cache.parts(key, read)
+
+
+def _live(session: Session, by: Sequence[str], since: date | None, until: date | None, hall_code: str | None,
+          hall_codes: Sequence[str] | None, acc: dict[tuple[Any, ...], list[Any]], *,
+          skip_days: Sequence[date] = (), cached: bool = True) -> None:
+    """Add the tickets themselves (but those of `skip_days`, rolled up) to the accumulator."""
+    ranges = _gaps(skip_days, since, until) if skip_days else [(since, until)]
+    for part in ticket_parts(session, by, ranges, hall_code, hall_codes, cached=cached).values():
+        for key, a in part.items():
+            b = acc.get(key)
+            if b is None:
+                acc[key] = [*a[:6], list(a[6]), a[7]]
+            else:
+                for i in range(6):
+                    b[i] += a[i]
+                b[6].extend(a[6])
+                b[7] += a[7]
+
+
+def _gaps(days: Sequence[date], since: date | None, until: date | None) -> list[tuple[date | None, date | None]]:
+    """The ranges of [since, until] (None: open) not covered by `days` (sorted, within the range)."""
+    out: list[tuple[date | None, date | None]] = []
+    lo = since
+    for d in days:
+        if (lo is None or d > lo) and d > date.min:  # (a hall with a wrong clock: a ticket of the year 1)
+            out.append((lo, d - timedelta(days=1)))
+        if d == date.max:
+            return out
+        lo = d + timedelta(days=1)
+    if until is None or lo is None or lo <= until:
+        out.append((lo, until))
+    return out
 
 
 def _count(a: list[Any], state: str, wait: float | None, service: float | None) -> None:
@@ -787,51 +873,92 @@ def _count(a: list[Any], state: str, wait: float | None, service: float | None) 
         a[5] += 1
 
 
-def _rolled(session: Session, by: Sequence[str], since: date | None, until: date | None, hall_code: str | None,
+def _rolled(session: Session, by: Sequence[str], days: Sequence[date], hall_code: str | None,
             hall_codes: Sequence[str] | None, acc: dict[tuple[Any, ...], list[Any]]) -> None:
-    """Add rolled-up days to the accumulator."""
+    """Add these rolled-up days to the accumulator (service times unsorted)."""
     f = TicketDayFigures
     columns = {"hall": Hall.code, "business": f.business_code, "window": f.window_number, "clerk": f.clerk,
                "day": f.service_day}
+    # The service times as the stored JSON text, parsed once per group: a month of a thousand
+    # halls is 120,000 rows, and a JSON parse per row cost most of the time.
     q = (select(*(columns[d] for d in by), f.issued, f.served, f.not_shown, f.waiting, f.wait_sum, f.wait_n,
-                f.services).join(Hall, Hall.id == f.hall_id))
+                cast(f.services, Text)).join(Hall, Hall.id == f.hall_id).where(f.service_day.in_(list(days))))
     n = len(by)
-    for row in session.execute(_filters(q, f.service_day, since, until, hall_code, hall_codes)):
-        a = acc.get(row[:n])
+    texts: dict[tuple[Any, ...], list[str]] = defaultdict(list)
+    for row in session.execute(_filters(q, f.service_day, None, None, hall_code, hall_codes)):
+        key = tuple(row[:n])
+        a = acc.get(key)
         if a is None:
-            a = acc[tuple(row[:n])] = [0, 0, 0, 0, 0.0, 0, array("d")]
+            a = acc[key] = [0, 0, 0, 0, 0.0, 0, array("d")]
         for i in range(6):
             a[i] += row[n + i]
-        a[6].extend(row[n + 6])
+        inner = row[n + 6].strip()[1:-1].strip()
+        if inner:
+            texts[key].append(inner)
+    for key, parts in texts.items():
+        acc[key][6].extend(json.loads("[" + ",".join(parts) + "]"))
 
 
 # The rolled-up part of the last few questions, per process: a month of a thousand halls is a
 # million service times to merge. An entry is used only while the days it covers are rolled up
-# exactly as then (same marks, same times): a late ticket drops a day's mark, and a new key.
+# exactly as then (same days, same times): a late ticket drops a day's mark, and a new key.
 _ROLLED_CACHE: dict[tuple[Any, ...], dict[tuple[Any, ...], list[Any]]] = {}
-_ROLLED_CACHE_SIZE = 4
+_ROLLED_CACHE_SIZE = 8
 _ROLLED_LOCK = threading.Lock()
 
 
-def _rolled_cached(session: Session, by: Sequence[str], first: date, last: date, hall_code: str | None,
-                   hall_codes: Sequence[str] | None) -> dict[tuple[Any, ...], list[Any]]:
-    marks = session.execute(select(func.count(), func.max(RolledUpDay.rolled_up_at)).where(
-        RolledUpDay.service_day >= first, RolledUpDay.service_day <= last)).one()
-    key = (id(session.get_bind()), tuple(by), first, last, hall_code,
-           tuple(hall_codes) if hall_codes is not None else None, marks[0], marks[1])
+def _rolled_cached(session: Session, by: Sequence[str], marks: Sequence[tuple[date, datetime]],
+                   hall_code: str | None, hall_codes: Sequence[str] | None) -> dict[tuple[Any, ...], list[Any]]:
+    """The rolled-up days `marks` (day, when rolled up), grouped by `by`: per group the six sums
+    and the sorted service times. Shared, read only: the live days are merged in, not appended."""
+    key = (id(session.get_bind()), tuple(by), tuple(marks), hall_code,
+           tuple(hall_codes) if hall_codes is not None else None)
     with _ROLLED_LOCK:
         hit = _ROLLED_CACHE.get(key)
     if hit is None:
         hit = {}
-        _rolled(session, by, first, last, hall_code, hall_codes, hit)
-        for a in hit.values():  # sorted once: with the live days appended, sorting is near linear
+        _rolled(session, by, [d for d, _at in marks], hall_code, hall_codes, hit)
+        for a in hit.values():
             a[6] = array("d", sorted(a[6]))
+            a.append(_service_total(a[6]))
         with _ROLLED_LOCK:
             while len(_ROLLED_CACHE) >= _ROLLED_CACHE_SIZE:
                 _ROLLED_CACHE.pop(next(iter(_ROLLED_CACHE)))
             _ROLLED_CACHE[key] = hit
-    # A copy: the live days are added to it.
-    return {k: [*a[:6], array("d", a[6])] for k, a in hit.items()}
+    return hit
+
+
+def _service_total(services: Iterable[float]) -> int:
+    """The sum of service minutes in 1/10,000 minutes (they are rounded to 4 places): an exact
+    integer, so a sum made of parts (rolled-up and live) equals the sum made at once."""
+    return sum(map(round, map(operator.mul, services, repeat(10000))))
+
+
+def _kth(a: Sequence[float], b: Sequence[float], k: int) -> float:
+    """The k-th smallest (from 0) of two sorted sequences together, without merging them: a
+    month of a hall's service times is thousands, today's a few dozen."""
+    lo, hi = max(0, k + 1 - len(b)), min(k + 1, len(a))
+    while lo < hi:  # i values from a, k + 1 - i from b make up the k + 1 smallest
+        i = (lo + hi) // 2
+        j = k + 1 - i
+        if j > 0 and i < len(a) and b[j - 1] > a[i]:
+            lo = i + 1
+        else:
+            hi = i
+    i, j = lo, k + 1 - lo
+    return max(a[i - 1] if i > 0 else float("-inf"), b[j - 1] if j > 0 else float("-inf"))
+
+
+def _percentile2(a: Sequence[float], b: Sequence[float], q: float) -> float | None:
+    """_percentile of two sorted sequences taken together."""
+    n = len(a) + len(b)
+    if not n:
+        return None
+    pos = (n - 1) * q
+    low = int(pos)
+    high = min(low + 1, n - 1)
+    lo_v = _kth(a, b, low)
+    return lo_v + (_kth(a, b, high) - lo_v) * (pos - low)
 
 
 def roll_up_days(session: Session, days: Iterable[date]) -> int:
@@ -857,36 +984,49 @@ def roll_up_days(session: Session, days: Iterable[date]) -> int:
     return written
 
 
-def _ensure_rolled_up(session: Session, since: date | None, last: date) -> date | None:
-    """Roll up the days from `since` (or the first ticket's) to `last` not rolled up yet; returns
-    the first day the roll-up covers, or None when it cannot be used (count live instead).
+def ticket_days(session: Session, first: date, last: date) -> list[date]:
+    """The days from `first` to `last` that have tickets: one index step per such day (a range
+    from the year 1 to 9999 with a month of tickets is a month of steps, not a scan)."""
+    q = text(
+        "WITH RECURSIVE d(day) AS ("
+        " SELECT min(service_day) FROM ticket WHERE service_day >= :first AND service_day <= :last"
+        " UNION ALL"
+        " SELECT (SELECT min(t.service_day) FROM ticket t WHERE t.service_day > d.day AND t.service_day <= :last)"
+        " FROM d WHERE d.day IS NOT NULL"
+        ") SELECT day FROM d WHERE day IS NOT NULL"
+    ).bindparams(bindparam("first", type_=Date), bindparam("last", type_=Date)).columns(column("day", Date))
+    return list(session.scalars(q, {"first": first, "last": last}))
 
-    Written in a transaction of its own, before `session` reads anything (on SQLite every
-    transaction takes the write lock: a second one opened later would wait for the first)."""
-    def work(s: Session) -> date | None:
-        # Never before the first ticket: a range from the year 1 must not mean 700,000 days.
-        first = s.scalar(select(func.min(Ticket.service_day)))
-        if first is None:
-            return None
-        first = max(first, since) if since else first
-        if first > last:
-            return None
-        # Only days with tickets: a hall with a wrong clock (a ticket of the year 1 or 9999) must not
-        # make one transaction walk every day between (it held the write lock past 30 s).
-        wanted = set(s.scalars(select(Ticket.service_day).where(
-            Ticket.service_day >= first, Ticket.service_day <= last).distinct()))
-        done = set(s.scalars(select(RolledUpDay.service_day).where(
-            RolledUpDay.service_day >= first, RolledUpDay.service_day <= last)))
-        roll_up_days(s, sorted(wanted - done))
-        return first
 
-    if session.in_transaction():  # the caller's own transaction: write there, it commits
-        return work(session)
-    try:
-        with Session(session.get_bind()) as writer, writer.begin():
-            return work(writer)
-    except IntegrityError:  # another request rolled up the same day at the same moment
-        return None
+def days_to_roll_up(session: Session, first: date | None = None) -> list[date]:
+    """Finished days that have tickets and no roll-up (yet, or any more after a late ticket)."""
+    cutoff = utcnow().date() - timedelta(days=ROLL_UP_AFTER_DAYS)
+    first = first or session.scalar(select(func.min(Ticket.service_day)))
+    if first is None or first > cutoff:
+        return []
+    done = set(session.scalars(select(RolledUpDay.service_day).where(RolledUpDay.service_day >= first)))
+    return [d for d in ticket_days(session, first, cutoff) if d not in done]
+
+
+def roll_up_finished(session_factory: Any, *, max_days: int | None = None) -> int:
+    """Roll up the finished days that are not, one transaction per day (the write lock of an
+    SQLite office is held for one day's tickets at a time); returns the days rolled up. Run by
+    the server in the background (sync/office/rollup.py), never by a request."""
+    with session_factory() as s:
+        days = days_to_roll_up(s)
+    if max_days is not None:
+        days = days[:max_days]
+    done = 0
+    for day in days:
+        try:
+            with session_factory.begin() as s:
+                if s.get(RolledUpDay, day) is not None:
+                    continue  # another process was first
+                roll_up_days(s, [day])
+            done += 1
+        except IntegrityError:  # another process rolled up the same day at the same moment
+            continue
+    return done
 
 
 def ticket_figures(session: Session, since: date | None = None, until: date | None = None,
@@ -896,35 +1036,43 @@ def ticket_figures(session: Session, since: date | None = None, until: date | No
     still waiting, mean waiting (issue → call) and service (call → end) minutes, and the median
     and 90th percentile of the service minutes. One computation for the API, the console and CSV.
 
-    Finished days come from the daily roll-up (made here on first use, in its own transaction),
-    the last days from the tickets themselves; `roll_up=False` counts every ticket live.
+    Days already rolled up (roll_up_finished, in the background) come from the roll-up, every
+    other day from the tickets themselves; `roll_up=False` counts every ticket live. Only reads.
     """
     unknown = [d for d in by if d not in DIMENSIONS]
     if unknown:
         raise OfficeError(422, f"cannot group by {', '.join(unknown)}; use {', '.join(DIMENSIONS)}")
-    acc: dict[tuple[Any, ...], list[Any]] = {}
-    cutoff = utcnow().date() - timedelta(days=ROLL_UP_AFTER_DAYS)  # days <= cutoff may be rolled up
-    live_since = since
-    if roll_up and (since is None or since <= cutoff):
-        last = min(until, cutoff) if until else cutoff
-        first = _ensure_rolled_up(session, since, last)
-        if first is not None:
-            acc = _rolled_cached(session, by, first, last, hall_code, hall_codes)
-            live_since = last + timedelta(days=1)
-    if until is None or live_since is None or live_since <= until:
-        _live(session, by, live_since, until, hall_code, hall_codes, acc)
+    rolled: dict[tuple[Any, ...], list[Any]] = {}
+    marks: list[tuple[date, datetime]] = []
+    if roll_up:
+        q = select(RolledUpDay.service_day, RolledUpDay.rolled_up_at).order_by(RolledUpDay.service_day)
+        if since:
+            q = q.where(RolledUpDay.service_day >= since)
+        if until:
+            q = q.where(RolledUpDay.service_day <= until)
+        marks = [(d, at) for d, at in session.execute(q)]
+        if marks:
+            rolled = _rolled_cached(session, by, marks, hall_code, hall_codes)
+    live: dict[tuple[Any, ...], list[Any]] = {}
+    _live(session, by, since, until, hall_code, hall_codes, live, skip_days=[d for d, _at in marks], cached=roll_up)
     out = []
 
-    def order(item: tuple[tuple[Any, ...], list[Any]]) -> tuple[Any, ...]:
-        return tuple((v is None, v if v is not None else 0) for v in item[0])
+    def order(key: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple((v is None, v if v is not None else 0) for v in key)
 
-    for key, a in sorted(acc.items(), key=order):
-        services = sorted(a[6])
-        median, p90 = _percentile(services, 0.5), _percentile(services, 0.9)
+    empty = array("d")
+    for key in sorted(rolled.keys() | live.keys(), key=order):
+        r, v = rolled.get(key), live.get(key)
+        sums = [x + y for x, y in zip(r[:6], v[:6], strict=True)] if r and v else list((r or v)[:6])  # type: ignore[index]
+        old = r[6] if r else empty
+        new = sorted(v[6]) if v else []  # sorted runs, one per hall: near linear
+        n = len(old) + len(new)
+        total = (r[7] if r else 0) + (v[7] if v else 0)
+        median, p90 = _percentile2(old, new, 0.5), _percentile2(old, new, 0.9)
         out.append(Figures(
-            dict(zip(by, key, strict=True)), a[0], a[1], a[2], a[3],
-            round(a[4] / a[5], 1) if a[5] else None,
-            round(sum(services) / len(services), 1) if services else None,
+            dict(zip(by, key, strict=True)), sums[0], sums[1], sums[2], sums[3],
+            round(sums[4] / sums[5], 1) if sums[5] else None,
+            round(total / 10000 / n, 1) if n else None,
             round(median, 1) if median is not None else None, round(p90, 1) if p90 is not None else None))
     return out
 

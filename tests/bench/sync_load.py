@@ -5,18 +5,22 @@ Simulates N halls against an office: each hall keeps one keep-alive connection, 
 events instead. Prints one JSON line: completed requests, errors, latencies (ms) percentiles.
 
 usage: python tests/bench/sync_load.py URL TOKENS_FILE DURATION_S PERIOD_S PUSH_EVERY [HALLS]
-(PERIOD_S 0: closed loop, every hall polls again as soon as it has its answer)
+(PERIOD_S 0: closed loop, every hall polls again as soon as it has its answer;
+SYNC_LOAD_DAY=YYYY-MM-DD: the pushed tickets' day, default 2026-11-25)
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import sys
 import time
 import uuid
 from urllib.parse import quote, urlsplit
+
+DAY = os.environ.get("SYNC_LOAD_DAY", "2026-11-25")
 
 
 def push_body() -> bytes:
@@ -25,10 +29,10 @@ def push_body() -> bytes:
     for seq, (kind, state) in enumerate((("issued", "waiting"), ("called", "called")), start=1):
         ev = str(uuid.uuid4())
         entries.append({"id": ev, "seq": seq, "kind": "ticket_event", "payload": {
-            "ticket": {"uid": ticket, "label": "A001", "prefix": "A", "number": 1, "service_day": "2026-11-25",
+            "ticket": {"uid": ticket, "label": "A001", "prefix": "A", "number": 1, "service_day": DAY,
                        "business_code": "labor", "priority": False, "state": state, "window_number": 1,
-                       "issued_at": "2026-11-25T01:00:00+00:00", "called_at": None, "finished_at": None},
-            "event": {"uid": ev, "kind": kind, "at": "2026-11-25T01:00:00+00:00", "window_number": 1,
+                       "issued_at": f"{DAY}T01:00:00+00:00", "called_at": None, "finished_at": None},
+            "event": {"uid": ev, "kind": kind, "at": f"{DAY}T01:00:00+00:00", "window_number": 1,
                       "business_code": "labor", "detail": {}}}})
     return json.dumps({"wire": 1, "entries": entries}).encode()
 

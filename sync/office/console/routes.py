@@ -167,7 +167,8 @@ def install(app: FastAPI, db: OfficeDB, *, tz: ZoneInfo, transaction: Callable[[
     def halls_page(request: Request, who: Annotated[SignedIn, Depends(viewer)]) -> HTMLResponse:
         with db.sessions() as s:
             rows = halls.glance(s, today(), utcnow(), silent_after_min)
-        return render("halls.html", request, who, halls=rows, silent_after_min=silent_after_min, today=today())
+        return render("halls.html", request, who, halls=rows, silent_after_min=silent_after_min, today=today(),
+                      rows_html=halls.rows_html(rows, may_edit=who.may("edit"), csrf=who.csrf))
 
     @app.get("/console/halls.json", include_in_schema=False)
     def halls_json(who: Annotated[SignedIn, Depends(viewer)]) -> JSONResponse:

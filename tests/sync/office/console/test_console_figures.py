@@ -44,10 +44,14 @@ def test_roll_up_equals_live_and_late_tickets_count(office_db_factory, backend):
     groupings = [["hall"], ["day"], ["business", "window"], ["clerk"], ["hall", "business", "day"]]
     with db.sessions() as s:
         live = {tuple(by): store.ticket_figures(s, None, None, None, by, roll_up=False) for by in groupings}
-    with db.sessions() as s:
-        rolled = {tuple(by): store.ticket_figures(s, None, None, None, by) for by in groupings}
+    with db.sessions() as s:  # nothing rolled up yet: every day counted live, same numbers
+        assert {tuple(by): store.ticket_figures(s, None, None, None, by) for by in groupings} == live
+    assert store.roll_up_finished(db.sessions) == 9 - store.ROLL_UP_AFTER_DAYS  # what the server does, in the background
     with db.sessions() as s:
         assert len(s.scalars(select(RolledUpDay)).all()) == 9 - store.ROLL_UP_AFTER_DAYS
+    assert store.roll_up_finished(db.sessions) == 0
+    with db.sessions() as s:
+        rolled = {tuple(by): store.ticket_figures(s, None, None, None, by) for by in groupings}
     assert rolled == live
     (row,) = live[("hall",)]
     assert (row.issued, row.served, row.not_shown, row.waiting) == (216, 108, 54, 54)
@@ -78,6 +82,7 @@ def test_a_range_from_the_year_one_rolls_up_only_days_with_tickets(office_db_fac
         hall, _token = store.add_hall(s, "幸福", "xingfu")
         store.push(s, store.Caller("hall", hall.id, "xingfu", "幸福"),
                    wire.PushBatch.model_validate({"entries": [ticket_entry(day, 1, "served", 4, 1, None)]}))
+    assert store.roll_up_finished(db.sessions) == 1
     with db.sessions() as s:
         (row,) = store.ticket_figures(s, date(1, 1, 1), date(9999, 12, 31), None, ["day"])
         assert (row.key["day"], row.issued) == (day, 1)
