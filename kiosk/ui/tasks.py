@@ -6,6 +6,9 @@ its result or exception comes back through ONE inbox of the GUI thread, where `o
 can be read there, so a quick task cannot finish "too early". A task whose `owner` widget is
 gone by then is dropped (no call into a deleted widget); a failure with no `on_error` is logged.
 
+`tasks().post(callback, owner=w)`, from any thread, calls `callback()` on the GUI thread through
+the same inbox (news from the sync worker's thread, say).
+
 `tasks().lane(owner=w)` gives tasks that must not overlap (a console's action, then the refresh
 after it) a queue of their own: they run one at a time, in order, on the same runner.
 
@@ -72,6 +75,16 @@ class TaskRunner(QObject):
                 thread.start()
             self._jobs.put((task, fn, args, kwargs))
         return task
+
+    def post(self, callback: Callable[[], None], owner: QObject | None = None) -> None:
+        """From any thread: `callback()` on the GUI thread, through the inbox (dropped once `owner` is gone)."""
+        task = Task(getattr(callback, "__qualname__", repr(callback)), owner).on_done(lambda _r: callback())
+        self._inbox.put((task, None, None))
+        del task  # (the inbox's is the last reference: let go of on the GUI thread)
+        try:
+            self._arrived.emit()
+        except RuntimeError:  # the runner is gone (the app is quitting): nobody to tell
+            pass
 
     def lane(self, owner: QObject | None = None) -> Lane:
         """A queue of tasks that run one after another, in order (see Lane)."""

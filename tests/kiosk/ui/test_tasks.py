@@ -79,6 +79,22 @@ def test_several_tasks_run_at_once_on_a_few_workers(qtbot, runner):
     qtbot.waitUntil(lambda: sorted(done) == [0, 1, 2])
 
 
+def test_post_calls_back_on_the_gui_thread_from_any_thread(qtbot, runner):
+    called_on, gone = [], QLabel("冲突")
+    keep = QLabel("冲突")
+    thread = threading.Thread(target=lambda: (runner.post(lambda: called_on.append(threading.current_thread()), keep),
+                                              runner.post(lambda: called_on.append(gone.text()), gone)))
+    gone.deleteLater()
+    qtbot.waitUntil(lambda: not shiboken6.isValid(gone))
+    thread.start()
+    thread.join()
+    qtbot.waitUntil(lambda: called_on == [threading.main_thread()])
+    later = []
+    runner.run(lambda: "after").on_done(later.append)  # the inbox is read past the dropped call
+    qtbot.waitUntil(lambda: later == ["after"])
+    assert called_on == [threading.main_thread()]
+
+
 def test_a_lane_runs_its_tasks_one_at_a_time_in_order(qtbot, runner):
     release, running, answers = threading.Event(), [], []
 
