@@ -4,8 +4,11 @@ The pad carries the hall's LAN token like a counter console but no staff sign-in
 uses it. It is bound to its window by the URL and can only rate the ticket last finished at
 that window (kiosk/services/ratings.py), so a pad cannot rate other windows' tickets.
 
-    GET  /api/v1/windows/{n}/rating  -> {"prompt": {ticket_uid, label, business_name, ...} | null}
-    POST /api/v1/windows/{n}/rating  {ticket_uid, level, reasons, comment} -> {"rating": {...}}
+    GET  /api/v1/windows/{n}/rating  -> PromptReply {"prompt": {ticket_uid, label, business_name, ...} | null}
+    POST /api/v1/windows/{n}/rating  {ticket_uid, level, reasons, comment} -> RatedReply {"rating": {...}}
+
+The answers are kiosk/lan/schema.py's, read back by the pad's client (kiosk/lan/rating_client.py).
+A refusal is {"error": "<Chinese message>"} with the service's status (404, 409, 422, 429).
 """
 
 # No `from __future__ import annotations`: FastAPI must see the path parameter's type.
@@ -17,7 +20,7 @@ from fastapi import Path as UrlPath
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from kiosk.lan.client import to_json
+from kiosk.lan.schema import PromptReply, RatedReply
 from kiosk.services.ratings import RatingError, RatingService
 
 
@@ -40,19 +43,20 @@ def rating_router(ratings: RatingService, check_token: Any) -> APIRouter:
     def refused(exc: RatingError) -> JSONResponse:
         return JSONResponse({"error": str(exc)}, status_code=exc.status)
 
-    @router.get("/api/v1/windows/{number}/rating")
-    def prompt(number: WindowNumber) -> Any:
+    # (response_model named: the annotation also lets a refusal through as a plain JSONResponse)
+    @router.get("/api/v1/windows/{number}/rating", response_model=PromptReply)
+    def prompt(number: WindowNumber) -> PromptReply | JSONResponse:
         try:
-            return {"prompt": to_json(ratings.pending(number))}
+            return PromptReply(prompt=ratings.pending(number))
         except RatingError as exc:
             return refused(exc)
 
-    @router.post("/api/v1/windows/{number}/rating")
-    def rate(number: WindowNumber, body: RatingBody) -> Any:
+    @router.post("/api/v1/windows/{number}/rating", response_model=RatedReply)
+    def rate(number: WindowNumber, body: RatingBody) -> RatedReply | JSONResponse:
         try:
             done = ratings.rate(number, body.ticket_uid, body.level, body.reasons, body.comment)
         except RatingError as exc:
             return refused(exc)
-        return {"rating": to_json(done)}
+        return RatedReply(rating=done)
 
     return router

@@ -1,11 +1,17 @@
-"""The counter rating pad's view of the hall LAN API (kiosk/lan/rating_api.py)."""
+"""The counter rating pad's view of the hall LAN API (kiosk/lan/rating_api.py).
+
+Both clients answer with the rating service's own objects (RatingPrompt, RatingDone): over the
+LAN they are read back through kiosk/lan/schema.py's messages, the ones the routes declare.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from kiosk.errors import HallError
+from kiosk.lan import schema
 from kiosk.lan.client import HallUnreachable, _error_message
+from kiosk.services.ratings import RatingDone, RatingPrompt
 
 
 class RatingRefused(HallError):
@@ -40,13 +46,14 @@ class RemoteRatingClient:
             raise RatingRefused(_error_message(r), r.status_code)
         raise HallUnreachable(f"大厅主机出错（HTTP {r.status_code}）：{_error_message(r)}")
 
-    def prompt(self) -> dict[str, Any] | None:
-        """The ticket to rate at this window now ({ticket_uid, label, business_name, ...}), or None."""
-        return self._call("GET")["prompt"]
+    def prompt(self) -> RatingPrompt | None:
+        """The ticket to rate at this window now, or None."""
+        return schema.read(schema.PromptReply, self._call("GET")).prompt
 
-    def rate(self, ticket_uid: str, level: str, reasons: list[str], comment: str) -> dict[str, Any]:
-        return self._call("POST", {"ticket_uid": ticket_uid, "level": level, "reasons": reasons,
-                                   "comment": comment})["rating"]
+    def rate(self, ticket_uid: str, level: str, reasons: list[str], comment: str) -> RatingDone:
+        answer = self._call("POST", {"ticket_uid": ticket_uid, "level": level, "reasons": reasons,
+                                     "comment": comment})
+        return schema.read(schema.RatedReply, answer).rating
 
 
 class LocalRatingClient:
@@ -56,16 +63,13 @@ class LocalRatingClient:
         self.ratings = ratings
         self.window = window
 
-    def prompt(self) -> dict[str, Any] | None:
-        from kiosk.lan.client import to_json
+    def prompt(self) -> RatingPrompt | None:
+        return self.ratings.pending(self.window)
 
-        return to_json(self.ratings.pending(self.window))
-
-    def rate(self, ticket_uid: str, level: str, reasons: list[str], comment: str) -> dict[str, Any]:
-        from kiosk.lan.client import to_json
+    def rate(self, ticket_uid: str, level: str, reasons: list[str], comment: str) -> RatingDone:
         from kiosk.services.ratings import RatingError
 
         try:
-            return to_json(self.ratings.rate(self.window, ticket_uid, level, reasons, comment))
+            return self.ratings.rate(self.window, ticket_uid, level, reasons, comment)
         except RatingError as exc:
             raise RatingRefused(str(exc), exc.status) from None

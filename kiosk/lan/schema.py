@@ -1,6 +1,6 @@
 """The hall LAN API's messages, one definition for both ends: the hall's routes
-(kiosk/lan/api.py) declare them as their answers, and the consoles' client (kiosk/lan/client.py)
-reads every answer through them, so a field renamed at one end fails the tests of both.
+(kiosk/lan/api.py, the rating pad's kiosk/lan/rating_api.py) declare them as their answers, and
+the clients (kiosk/lan/client.py, kiosk/lan/rating_client.py) read every answer through them, so a field renamed at one end fails the tests of both.
 
 The bodies are the queue's own dataclasses (TicketView, WindowState, ...): pydantic reads stdlib
 dataclasses, ISO text back into datetimes and dates, so the console gets the same objects in
@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, TypeAdapter
 
 from kiosk.services.queue import TicketView
+from kiosk.services.ratings import RatingDone, RatingPrompt
 
 T = TypeVar("T")
 
@@ -70,6 +71,16 @@ class Settled(BaseModel):
     done: bool
     status: int | None = None
     body: Any = None
+
+
+class PromptReply(BaseModel):
+    """The rating pad's question: the ticket just finished at its window (None: nothing to rate)."""
+
+    prompt: RatingPrompt | None
+
+
+class RatedReply(BaseModel):
+    rating: RatingDone
 
 
 class Refusal(BaseModel):

@@ -6,6 +6,12 @@ its result or exception comes back through ONE inbox of the GUI thread, where `o
 can be read there, so a quick task cannot finish "too early". A task whose `owner` widget is
 gone by then is dropped (no call into a deleted widget); a failure with no `on_error` is logged.
 
+`tasks().post(callback, owner=w)`, from any thread, calls `callback()` on the GUI thread through
+the same inbox (news from the sync worker's thread, say).
+
+`tasks().lane(owner=w)` gives tasks that must not overlap (a console's action, then the refresh
+after it) a queue of their own: they run one at a time, in order, on the same runner.
+
 Workers never touch Qt objects: they only run `fn` and put its outcome in the inbox, then wake
 the GUI thread with a queued signal (no polling timer). Worker threads are daemons: a printer
 that hangs does not hold up the app's exit.
@@ -16,6 +22,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -69,6 +76,20 @@ class TaskRunner(QObject):
             self._jobs.put((task, fn, args, kwargs))
         return task
 
+    def post(self, callback: Callable[[], None], owner: QObject | None = None) -> None:
+        """From any thread: `callback()` on the GUI thread, through the inbox (dropped once `owner` is gone)."""
+        task = Task(getattr(callback, "__qualname__", repr(callback)), owner).on_done(lambda _r: callback())
+        self._inbox.put((task, None, None))
+        del task  # (the inbox's is the last reference: let go of on the GUI thread)
+        try:
+            self._arrived.emit()
+        except RuntimeError:  # the runner is gone (the app is quitting): nobody to tell
+            pass
+
+    def lane(self, owner: QObject | None = None) -> Lane:
+        """A queue of tasks that run one after another, in order (see Lane)."""
+        return Lane(self, owner)
+
     def _work(self) -> None:
         while True:
             with self._lock:
@@ -105,6 +126,42 @@ class TaskRunner(QObject):
             task._error(exc)
         else:
             log.error("task %s failed", task.name, exc_info=exc)
+
+
+class Lane:
+    """Tasks of one owner that run one at a time, in the order given, on the runner's workers.
+
+    The next task starts when the previous one's answer reaches the GUI thread, before that
+    answer is handed over: a handler that opens a dialog (a nested event loop) does not hold up
+    the tasks queued behind it, and their answers still come in order.
+    """
+
+    def __init__(self, runner: TaskRunner, owner: QObject | None):
+        self.runner = runner
+        self.owner = owner
+        self._waiting: deque[tuple[Task, Callable[..., Any], tuple, dict]] = deque()
+        self._busy = False
+
+    def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Task:
+        task = Task(getattr(fn, "__qualname__", repr(fn)), self.owner)
+        self._waiting.append((task, fn, args, kwargs))
+        if not self._busy:
+            self._next()
+        return task
+
+    def _next(self) -> None:
+        if not self._waiting:
+            self._busy = False
+            return
+        self._busy = True
+        task, fn, args, kwargs = self._waiting.popleft()
+        # (no owner on the runner's task: the lane goes on even if this answer is dropped)
+        self.runner.run(fn, *args, **kwargs).on_done(lambda r: self._answer(task, r, None)) \
+            .on_error(lambda e: self._answer(task, None, e))
+
+    def _answer(self, task: Task, result: Any, exc: BaseException | None) -> None:
+        self._next()
+        self.runner._deliver(task, result, exc)
 
 
 _runners: dict[int, TaskRunner] = {}

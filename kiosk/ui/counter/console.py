@@ -45,7 +45,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.lan.calls import Calls
 from kiosk.lan.client import (
     ActionNotDone,
     ActionUnconfirmed,
@@ -57,12 +56,12 @@ from kiosk.lan.client import (
     Staff,
 )
 from kiosk.services.queue import QueueError, TicketView, WindowState
+from kiosk.ui.tasks import tasks
 
 log = logging.getLogger(__name__)
 
 POLL_MS = 1000
 STATUS_EVERY = 3  # polls between status (sync/board/printer) refreshes
-CALLS_MS = 50  # how often the GUI thread takes the answers of calls made on the worker thread
 LOST = "与大厅主机失去连接，正在重连…"
 
 STYLE = """
@@ -358,8 +357,8 @@ class Unconfirmed:
 class CounterConsole(QWidget):
     """One window's console. `client` is local or remote; `window_number` is fixed per console.
 
-    Calls to a remote hall run on a worker thread (kiosk.lan.calls); their results are taken
-    on the GUI thread by `calls_timer`. One action at a time: while it is on its way the action
+    Calls to a remote hall run off the GUI thread on the app's task runner (kiosk/ui/tasks.py),
+    one at a time and in order (an action, then the refresh after it). One action at a time: while it is on its way the action
     buttons are off, so a second press cannot call the next resident twice.
     """
 
@@ -396,8 +395,8 @@ class CounterConsole(QWidget):
         self._gen = 0  # +1 at each login/logout: answers for the previous clerk are dropped
         if background is None:
             background = not getattr(client, "in_process", False)
-        self.calls = Calls(background=background, name=f"counter-{window_number}-calls")
-        self._handlers: dict[int, Callable[[Any, BaseException | None], None]] = {}
+        # in process the calls are local and quick: run at once on the GUI thread
+        self.calls = tasks().lane(owner=self) if background else None
         self.setWindowTitle(f"一站 · {window_number}号窗口叫号 · {client.description}")
         self.stack = QStackedWidget()
         self.login_page = LoginPage(self)
@@ -409,10 +408,6 @@ class CounterConsole(QWidget):
         for _key, _text, shortcut, method in ACTIONS:
             sc = QShortcut(QKeySequence(shortcut), self)
             sc.activated.connect(getattr(self, method))
-        self.calls_timer = QTimer(self)
-        self.calls_timer.timeout.connect(self._take_results)
-        if background:
-            self.calls_timer.start(CALLS_MS)
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.refresh)
         self._poll = poll
@@ -426,21 +421,19 @@ class CounterConsole(QWidget):
                 *args: Any, **kwargs: Any) -> None:
         """Call `fn` (a client method or a plain function of the client: never anything holding
         a widget) off the GUI thread; `handler(result, exception)` runs on the GUI thread."""
-        job = self.calls.submit(fn, *args, **kwargs)
-        self._handlers[job] = handler
-        if not self.calls.background:
-            self._take_results()
-
-    def _take_results(self) -> None:
-        while (done := self.calls.take_one()) is not None:
-            job, result, exc = done
-            handler = self._handlers.pop(job, None)
-            if handler is not None:
-                handler(result, exc)
+        if self.calls is not None:
+            self.calls.run(fn, *args, **kwargs).on_done(lambda r: handler(r, None)) \
+                .on_error(lambda e: handler(None, e))
+            return
+        try:
+            result = fn(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - the handler decides, as for a remote call
+            handler(None, exc)
+        else:
+            handler(result, None)
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
         self.timer.stop()  # a closed console stops asking the hall; shown again, it starts again
-        self.calls.close()
         super().closeEvent(event)
 
     def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name

@@ -6,17 +6,19 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QStackedWidget, QWidget
 
 from kiosk.services.auth import AuthService, StaffSession
 from kiosk.services.editor import EditorService
 from kiosk.services.events import ContentConflict, ContentProposal, Event
+from kiosk.ui.tasks import tasks
 
 
 class _EventBridge(QObject):
-    """Sync events arrive on the worker's thread. Only a flag crosses threads; a GUI-thread
-    timer turns it into `arrived` (no Qt object is touched off the GUI thread)."""
+    """Sync events arrive on the worker's thread: the first of a burst wakes the GUI thread through
+    the task runner's inbox (kiosk/ui/tasks.py), which emits `arrived` there once for them all.
+    No Qt object is touched off the GUI thread, and no timer polls."""
 
     arrived = Signal()
     KINDS = (ContentConflict, ContentProposal)  # a proposal's state changed: the record shows it
@@ -24,21 +26,24 @@ class _EventBridge(QObject):
     def __init__(self, events: Any, parent: QObject):
         super().__init__(parent)
         self.events = events
-        self._pending = threading.Event()
+        self.runner = tasks()  # (taken here, on the GUI thread)
+        self._pending = False  # a wake-up is on its way: later events of the burst ride on it
+        self._lock = threading.Lock()
         for kind in self.KINDS:
             self.events.subscribe(kind, self._on_event)
         parent.destroyed.connect(self._detach)
-        self._timer = QTimer(self)
-        self._timer.timeout.connect(self._deliver)
-        self._timer.start(200)
 
     def _on_event(self, _event: Event) -> None:
-        self._pending.set()
+        with self._lock:
+            if self._pending:
+                return
+            self._pending = True
+        self.runner.post(self._deliver, owner=self)
 
     def _deliver(self) -> None:
-        if self._pending.is_set():
-            self._pending.clear()
-            self.arrived.emit()
+        with self._lock:
+            self._pending = False  # an event from now on asks for a refresh of its own
+        self.arrived.emit()
 
     def _detach(self) -> None:
         for kind in self.KINDS:

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.lan.client import HallUnreachable
 from kiosk.lan.rating_client import RatingRefused
+from kiosk.services.ratings import RatingPrompt
 from sync import wire
 
 log = logging.getLogger(__name__)
@@ -55,9 +56,9 @@ QPlainTextEdit{font-size:20px;background:white;border:1px solid #bbb;border-radi
 class _Worker(QObject):
     """Asks the hall every `poll_s` and runs submissions, off the GUI thread."""
 
-    prompt = Signal(object)  # dict | None
+    prompt = Signal(object)  # RatingPrompt | None
     offline = Signal(str)
-    rated = Signal(object)  # the hall's answer
+    rated = Signal(object)  # RatingDone
     refused = Signal(str, int)
 
     def __init__(self, client: Any, poll_s: float):
@@ -107,7 +108,7 @@ class RatingPad(QWidget):
         self.setWindowTitle(f"{window}号窗口 服务评价")
         self.setStyleSheet(STYLE)
         self.window_number = window
-        self.current: dict[str, Any] | None = None  # the ticket being rated
+        self.current: RatingPrompt | None = None  # the ticket being rated
         self.dismissed: set[str] = set()  # tickets not to ask again (rated, or left untouched)
         self.level = ""
         self.stack = QStackedWidget(self)
@@ -237,7 +238,7 @@ class RatingPad(QWidget):
         for button in self.level_buttons.values():
             button.setEnabled(False)
         self.idle_timer.start()
-        self.worker.jobs.put(("rate", (self.current["ticket_uid"], self.level, reasons, comment)))
+        self.worker.jobs.put(("rate", (self.current.ticket_uid, self.level, reasons, comment)))
 
     def _limit_comment(self) -> None:
         text = self.comment.toPlainText()
@@ -248,15 +249,15 @@ class RatingPad(QWidget):
 
     # --- what the hall says ---
 
-    def _on_prompt(self, prompt: dict[str, Any] | None) -> None:
+    def _on_prompt(self, prompt: RatingPrompt | None) -> None:
         self.idle_note.setText("")
         if self.stack.currentWidget() is not self.idle_page:
             return  # busy with a ticket, or saying thanks
-        if prompt is None or prompt["ticket_uid"] in self.dismissed:
+        if prompt is None or prompt.ticket_uid in self.dismissed:
             return
         self.current = prompt
         self.level = ""
-        self.ask_ticket.setText(f"{prompt['label']} · {prompt['business_name']}")
+        self.ask_ticket.setText(f"{prompt.label} · {prompt.business_name}")
         for box in self.reason_boxes.values():
             box.setChecked(False)
         self.comment.setPlainText("")
@@ -265,7 +266,7 @@ class RatingPad(QWidget):
 
     def _on_rated(self, _answer: Any) -> None:
         if self.current is not None:
-            self.dismissed.add(self.current["ticket_uid"])
+            self.dismissed.add(self.current.ticket_uid)
         self.current = None
         self._show(self.thanks_page)
         self.idle_timer.stop()
@@ -274,7 +275,7 @@ class RatingPad(QWidget):
     def _on_refused(self, message: str, status: int) -> None:
         self._set_enabled(True)
         if status == 409 and self.current is not None:  # already rated (or too late): nothing to do here
-            self.dismissed.add(self.current["ticket_uid"])
+            self.dismissed.add(self.current.ticket_uid)
             self.current = None
             self.idle_note.setText(message)
             self.show_idle()
@@ -304,7 +305,7 @@ class RatingPad(QWidget):
     def _give_up(self) -> None:
         """Nobody touched the pad for a while: back to idle, and do not ask about that ticket again."""
         if self.current is not None:
-            self.dismissed.add(self.current["ticket_uid"])
+            self.dismissed.add(self.current.ticket_uid)
         self.current = None
         self.show_idle()
 

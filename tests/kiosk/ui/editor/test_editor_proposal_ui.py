@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
 from kiosk.services.auth import StaffSession
 from kiosk.services.editor import EditorService
-from kiosk.ui.editor import open_editor
+from kiosk.ui.editor import _EventBridge, open_editor
 from sync.cache import models as m
 from sync.content import derive_uid
 
@@ -35,3 +39,26 @@ def test_proposal_state_is_shown_with_the_record(qtbot, hall):
         p.state, p.decided_by, p.note = "rejected", "街道办 张科长", "收费须按统一标准"
     page.select(LD001)
     assert "已驳回" in page.proposal.text() and "收费须按统一标准" in page.proposal.text()
+
+
+def test_the_sync_workers_news_refreshes_the_editor_once_per_burst(qtbot, hall):
+    window = open_editor(hall, StaffSession(1, "王芳", "editor"))
+    qtbot.addWidget(window)
+    bridge = window.findChild(_EventBridge)
+    assert bridge.findChildren(QTimer) == []  # woken through the task runner's inbox, not by polling
+    refreshes = []
+    bridge.arrived.connect(lambda: refreshes.append(threading.current_thread()))
+
+    def sync_worker():  # announces as the sync worker does, on its own thread, several at once
+        for state in ("rejected", "accepted", "partial"):
+            hall.events.publish("content.proposal", kind="guide", uid=LD001, proposal=8, state=state)
+
+    worker = threading.Thread(target=sync_worker)
+    worker.start()
+    worker.join()  # all three announced before the GUI thread reads its inbox
+    qtbot.waitUntil(lambda: len(refreshes) == 1)
+    QApplication.processEvents()
+    assert refreshes == [threading.main_thread()]  # one refresh for the burst, on the GUI thread
+
+    hall.events.publish("content.conflict", kind="guide", uid=LD001)  # a later event: a refresh of its own
+    qtbot.waitUntil(lambda: len(refreshes) == 2)
