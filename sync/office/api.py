@@ -29,8 +29,9 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sync import wire
-from sync.office import pages, proposals_api, store
+from sync.office import pages, proposals_api, store, wakeups
 from sync.office.db import OfficeDB
+from sync.office.held_pulls import HeldPulls
 from sync.office.models import utcnow
 from sync.office.store import Caller, OfficeError
 from sync.office.throttle import WrongTokenThrottle
@@ -211,29 +212,46 @@ def _day(value: str | None, name: str) -> date | None:
 
 
 class TokenCache:
-    """Token -> caller for a couple of seconds: a poll need not hit the hall table every time.
+    """Token -> caller for a while: a request need not hit the hall table every time.
 
-    A revoked token stops working within `ttl_s` (30 s in the app).
+    A revoked token stops working within `ttl_s` (30 s in the app), and at once where every
+    revocation is heard (`trusted()`: PostgreSQL with this process's wake-up listener up, see
+    sync/office/wakeups.py TOKENS): there a known token is kept for `trusted_ttl_s`, so that
+    thousands of halls renewing their waiting pulls cost no query.
     """
 
-    def __init__(self, ttl_s: float = 2.0):
+    def __init__(self, ttl_s: float = 2.0, trusted_ttl_s: float = 0.0,
+                 trusted: Callable[[], bool] = lambda: False):
         self.ttl_s = ttl_s
-        self._items: dict[str, tuple[float, Caller | None]] = {}
+        self.trusted_ttl_s = max(ttl_s, trusted_ttl_s)
+        self.trusted = trusted
+        self._items: dict[str, tuple[float, Caller | None]] = {}  # token -> (when put, caller)
         self._lock = threading.Lock()
+        self.generation = 0  # bumped by forget(): a lookup begun before may not be put
 
     def get(self, token: str) -> tuple[bool, Caller | None]:
         """(hit, caller): a miss must be looked up and `put`."""
-        with self._lock:
-            hit = self._items.get(token)
-        if hit is not None and hit[0] > time.monotonic():
+        hit = self._items.get(token)
+        if hit is None:
+            return False, None
+        ttl = self.trusted_ttl_s if hit[1] is not None and self.trusted() else self.ttl_s
+        if time.monotonic() - hit[0] < ttl:
             return True, hit[1]
         return False, None
 
-    def put(self, token: str, caller: Caller | None) -> None:
+    def put(self, token: str, caller: Caller | None, generation: int | None = None) -> None:
         with self._lock:
-            if len(self._items) > 10_000:
+            if generation is not None and generation != self.generation:
+                return  # a revocation was heard meanwhile: what we read may be stale
+            if len(self._items) > 200_000:
                 self._items.clear()
-            self._items[token] = (time.monotonic() + self.ttl_s, caller)
+            self._items[token] = (time.monotonic(), caller)
+
+    def forget(self, _keys: object = None) -> None:
+        """A token was revoked or replaced somewhere: forget every token."""
+        with self._lock:
+            self.generation += 1
+            self._items.clear()
 
 
 def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shanghai",
@@ -243,7 +261,9 @@ def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shan
     from sync.office.config import RatingsSection
     tz = ZoneInfo(timezone)
     rating_options = ratings or RatingsSection()
-    tokens = TokenCache(ttl_s=token_ttl_s)
+    # Known tokens for 10 min where every revocation is heard at once (wake-ups, TOKENS).
+    tokens = TokenCache(ttl_s=token_ttl_s, trusted_ttl_s=600.0, trusted=lambda: db.wakeups.listening)
+    db.wakeups.subscribe(wakeups.TOKENS, tokens.forget)
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
@@ -257,12 +277,14 @@ def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shan
         version=str(wire.WIRE_VERSION),
         description="Sync API for community halls, content publishing, public guide and ticket pages.",
     )
+    waiters = PullWaiters(db)
+    app.state.waiters = waiters
     # Level 5 as the halls compress: level 9 costs ~1.5 ms per page for a few % fewer bytes.
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
     app.add_middleware(BodyLimit, authorize=lambda scope: check_token(Request(scope)))
+    # Outermost: the halls' held pulls skip the rest (sync/office/held_pulls.py).
+    app.add_middleware(HeldPulls, waiters=waiters, known_hall=lambda scope: known_hall(scope))
     app.state.db = db
-    waiters = PullWaiters(db)
-    app.state.waiters = waiters
 
     def session() -> Any:
         with db.sessions() as s:
@@ -283,7 +305,9 @@ def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shan
         raise AssertionError("unreachable")
 
     def bearer(request: Request) -> str:
-        header = request.headers.get("authorization", "")
+        return bearer_of(request.headers.get("authorization", ""))
+
+    def bearer_of(header: str) -> str:
         scheme, _, value = header.partition(" ")
         if scheme.lower() == "bearer" and value.strip():
             return value.strip()
@@ -309,8 +333,9 @@ def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shan
                               headers={"Retry-After": str(wait)})
         hit, found = tokens.get(token)
         if not hit:  # the database lookup runs in the thread pool, never on the event loop
+            generation = tokens.generation
             found = await run_in_threadpool(load_caller, token)
-            tokens.put(token, found)
+            tokens.put(token, found, generation)
         if found is None:
             count = throttle.failed(source)
             # The guess itself is never logged: it may be a real token with a typo.
@@ -318,6 +343,16 @@ def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shan
                         request.url.path, count, throttle.window_s)
             raise OfficeError(401, "unknown or revoked token")
         return found
+
+    def known_hall(scope: Scope) -> Caller | None:
+        """The hall behind a request's token if the cache knows it (HeldPulls), else None."""
+        header = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
+        token = bearer_of(header.decode("latin-1"))
+        client = scope.get("client")
+        if not token or throttle.retry_after(client[0] if client else "unknown"):
+            return None
+        hit, found = tokens.get(token)
+        return found if hit and found is not None and found.kind == "hall" else None
 
     async def caller(request: Request) -> Caller:
         return await check_token(request)

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from sync import content_rules, wire
 from sync.office import content_checks, proposals, wakeups
-from sync.office.db import current_txid, is_postgres
+from sync.office.db import OFFICE_LOCK, current_txid, is_postgres
 from sync.office.errors import OfficeError  # noqa: F401 - callers name it store.OfficeError
 from sync.office.models import (
     AdminToken,
@@ -83,12 +83,14 @@ def new_hall_token(session: Session, code: str) -> str:
     token = new_token(TOKEN_PREFIX_HALL)
     hall.token_hash = hash_token(token)
     hall.revoked_at = None
+    wakeups.note(session, wakeups.TOKENS, None)  # the old one stops working in every process's cache
     return token
 
 
 def revoke_hall(session: Session, code: str) -> Hall:
     hall = _hall_by_code(session, code)
     hall.revoked_at = utcnow()
+    wakeups.note(session, wakeups.TOKENS, None)
     return hall
 
 
@@ -101,6 +103,7 @@ def add_admin(session: Session, name: str) -> str:
 def revoke_admin(session: Session, name: str) -> int:
     result = session.execute(update(AdminToken).where(AdminToken.name == name, AdminToken.revoked_at.is_(None))
                              .values(revoked_at=utcnow()))
+    wakeups.note(session, wakeups.TOKENS, None)
     return result.rowcount
 
 
@@ -115,6 +118,7 @@ def revoke_admin_id(session: Session, token_id: int) -> AdminToken:
         raise OfficeError(404, f"no admin token #{token_id}")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
+        wakeups.note(session, wakeups.TOKENS, None)
     return token
 
 
@@ -525,7 +529,25 @@ def pull(session: Session, hall: Caller, cursor: str, limit: int = wire.DEFAULT_
     return pull_settled(session, hall, cursor, limit)[0]
 
 
-XMIN = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+# Feed rows below this transaction id are readable for good (PostgreSQL): no transaction that
+# could still add one below it is running. That is the snapshot's xmin, except that running
+# transactions of connections that are not this office's (other databases or schemas of the
+# cluster: every office connection holds a lock saying so, sync/office/db.py) cannot write
+# this feed and need not be waited for. One read of pg_locks (a consistent view of the lock
+# table, taken after the statement's snapshot): a transaction still in the snapshot but gone
+# from the locks ended meanwhile, and is waited for like an office one.
+HORIZON = f"""(WITH locks AS MATERIALIZED (
+    SELECT locktype, pid, transactionid::text::bigint AS xid, classid::bigint AS k1, objid::bigint AS k2,
+           objsubid, database, mode FROM pg_locks
+    WHERE granted AND pid IS NOT NULL AND locktype IN ('transactionid', 'advisory')),
+  office AS (SELECT pid FROM locks WHERE locktype = 'advisory' AND k1 = {OFFICE_LOCK}
+             AND k2 = (hashtext(current_setting('search_path'))::bigint & 4294967295) AND objsubid = 2
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())),
+  foreign_xids AS (SELECT xid FROM locks WHERE locktype = 'transactionid' AND mode = 'ExclusiveLock'
+                   AND pid NOT IN (SELECT pid FROM office))
+  SELECT coalesce(min(x.v), pg_snapshot_xmax(pg_current_snapshot())::text::bigint)
+  FROM (SELECT x::text::bigint AS v FROM pg_snapshot_xip(pg_current_snapshot()) AS x) AS x
+  WHERE x.v % 4294967296 NOT IN (SELECT xid FROM foreign_xids))"""
 
 
 def pull_settled(session: Session, hall: Caller, cursor: str,
@@ -536,7 +558,7 @@ def pull_settled(session: Session, hall: Caller, cursor: str,
     limit = max(1, min(limit, wire.MAX_PULL_LIMIT))
     postgres = is_postgres(session)
     q = (select(Feed.txid, Feed.id, Feed.record_uid,
-                literal_column(XMIN if postgres else "NULL").label("xmin"))
+                literal_column(HORIZON if postgres else "NULL").label("xmin"))
          .where(Feed.hall_id == hall.id, tuple_(Feed.txid, Feed.id) > tuple_(*after))
          .order_by(Feed.txid, Feed.id).limit(limit + 1))
     rows, settled = _readable(session.execute(q).all())
@@ -585,7 +607,7 @@ def pull_many(session: Session, wants: Sequence[tuple[int, str, int]]
     keys = list(dict.fromkeys((w[0], *parsed[w]) for w in wants))
     if is_postgres(session):
         q = text(
-            f"SELECT w.hall_id, w.txid AS after_txid, w.id AS after_id, f.txid, f.id, f.record_uid, {XMIN} AS xmin "
+            f"SELECT w.hall_id, w.txid AS after_txid, w.id AS after_id, f.txid, f.id, f.record_uid, {HORIZON} AS xmin "
             "FROM unnest(CAST(:halls AS bigint[]), CAST(:txids AS bigint[]), CAST(:ids AS bigint[])) "
             "AS w(hall_id, txid, id) "
             "CROSS JOIN LATERAL (SELECT feed.txid, feed.id, feed.record_uid FROM feed "

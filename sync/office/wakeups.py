@@ -15,7 +15,8 @@ too few costs a wait until the waiter's own timeout.
 
 Topics: "feed" (hall ids) wakes the halls' waiting pulls (sync/office/waiting.py); TICKETS,
 "hall-tickets" (hall ids), wakes the residents' live ticket pages of those halls
-(sync/office/live.py). One mechanism for both.
+(sync/office/live.py). One mechanism for both. TOKENS ("tokens", no keys) says a token was
+revoked or replaced: the processes' token caches forget what they knew (sync/office/api.py).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ Subscriber = Callable[[Keys], None]
 
 FEED = "feed"  # a hall's feed grew: its waiting pull answers
 TICKETS = "hall-tickets"  # a hall's tickets (or its sync) changed: its live ticket pages look again
+TOKENS = "tokens"  # a token stopped (or started) working: token caches forget
 CHANNEL = "yizhan_wakeups"
 MAX_PAYLOAD = 7000  # PostgreSQL refuses NOTIFY payloads of 8000 bytes and more
 _NOTES = "yizhan_wakeups"  # session.info key
@@ -92,6 +94,8 @@ class Wakeups:
         # Bumped whenever wake-ups may have been missed (the listener reconnects): what waiters
         # concluded before is no longer to be trusted.
         self.epoch = 0
+        # PostgreSQL: listening now, so every commit's wake-ups reach us (caches may trust them).
+        self.listening = False
 
     # --- the sending side (any thread) -------------------------------------------------------
 
@@ -172,15 +176,19 @@ class Wakeups:
                 async with conn:
                     await conn.execute(f'LISTEN "{self.channel}"')
                     delay = 0.5
+                    self.listening = True
                     # Whatever was announced while we were not listening: everyone looks again.
                     self.epoch += 1
                     self._dispatch_all()
                     async for n in conn.notifies():
                         self.notifications += 1
                         self._dispatch(*decode(n.payload))
+                self.listening = False
             except asyncio.CancelledError:
+                self.listening = False
                 raise
             except Exception as exc:  # noqa: BLE001 - the database restarts, the network drops
+                self.listening = False
                 self.epoch += 1
                 log.warning("wake-up listener lost its connection (%s); retrying in %.1f s", exc, delay)
                 await asyncio.sleep(delay)
