@@ -254,6 +254,21 @@ class TokenCache:
             self._items.clear()
 
 
+class OfficeApp(FastAPI):
+    """The office app; the halls' held pulls are served before FastAPI's own per-request work."""
+
+    held_pulls: HeldPulls | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.held_pulls is not None:
+            await self.held_pulls(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+    async def call_fastapi(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await super().__call__(scope, receive, send)
+
+
 def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shanghai",
                token_ttl_s: float = 30.0, wrong_token_limit: int = 10, wrong_token_window_s: float = 60.0,
                silent_after_min: int = 10, ratings: Any = None) -> FastAPI:
@@ -271,7 +286,7 @@ def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shan
         await db.wakeups.stop()
 
     throttle = WrongTokenThrottle(wrong_token_limit, wrong_token_window_s)
-    app = FastAPI(
+    app = OfficeApp(
         lifespan=lifespan,
         title="一站 Yizhan street office",
         version=str(wire.WIRE_VERSION),
@@ -282,8 +297,8 @@ def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shan
     # Level 5 as the halls compress: level 9 costs ~1.5 ms per page for a few % fewer bytes.
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
     app.add_middleware(BodyLimit, authorize=lambda scope: check_token(Request(scope)))
-    # Outermost: the halls' held pulls skip the rest (sync/office/held_pulls.py).
-    app.add_middleware(HeldPulls, waiters=waiters, known_hall=lambda scope: known_hall(scope))
+    # In front of FastAPI itself: the halls' held pulls skip the rest (sync/office/held_pulls.py).
+    app.held_pulls = HeldPulls(app.call_fastapi, waiters, lambda scope: known_hall(scope))
     app.state.db = db
 
     def session() -> Any:

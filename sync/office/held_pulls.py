@@ -3,7 +3,7 @@
 Thousands of halls renew their waiting pull every minute and are all answered at once by a
 publish to all; through FastAPI (routing, dependencies, validation, the gzip middleware) each
 such request costs about a millisecond of CPU, most of the office's idle CPU. This ASGI
-middleware, in front of everything, serves exactly that request itself: the same checks, the
+app, in front of FastAPI (sync/office/api.py OfficeApp), serves exactly that request itself: the same checks, the
 same waiters (sync/office/waiting.py), the same answer. Anything else, or anything it is not
 sure of (an unknown or expired token, an odd query, a throttled address), goes on to FastAPI,
 which answers or refuses it as before.
@@ -11,7 +11,9 @@ which answers or refuses it as before.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
+import logging
 import re
 from collections.abc import Callable
 from urllib.parse import parse_qsl
@@ -22,6 +24,8 @@ from sync import wire
 from sync.office import store
 from sync.office.store import Caller, OfficeError
 from sync.office.waiting import PullWaiters
+
+log = logging.getLogger(__name__)
 
 PATH = "/api/v1/pull"
 GZIP_OVER = 1024  # as the app's GZipMiddleware
@@ -46,7 +50,18 @@ class HeldPulls:
         if query is None or who is None:
             return await self.app(scope, receive, send)
         cursor, limit, wait_s = query
-        page = await self.waiters.pull(who, cursor, limit, wait_s)
+        try:
+            page = await self.waiters.pull(who, cursor, limit, wait_s)
+        except asyncio.CancelledError:  # the server is stopping: an empty answer, the hall asks again
+            page = wire.PullPage(changes=[], cursor=cursor or store.make_cursor(0, 0), more=False,
+                                 office_time=store.utcnow())
+        except Exception:  # (outside FastAPI: say so as its error middleware would)
+            log.exception("a waiting pull of hall %s failed", who.code)
+            body = b'{"detail":{"message":"the office could not read the feed; try again","entry":null}}'
+            await send({"type": "http.response.start", "status": 500, "headers": [
+                (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body})
+            return
         body = page.model_dump_json().encode()
         headers = [(b"content-type", b"application/json"), (b"x-yizhan-waited", b"1")]
         if len(body) >= GZIP_OVER and _accepts_gzip(scope):

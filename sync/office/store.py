@@ -580,16 +580,23 @@ def _records(session: Session, uids: set[str]) -> dict[str, Any]:
     return {r.uid: r for r in session.scalars(select(ContentRecord).where(ContentRecord.uid.in_(uids)))}
 
 
-def _page(cursor: str, rows: Sequence[Any], limit: int, records: dict[str, Any]) -> wire.PullPage:
-    """A page from feed rows (txid, id, record_uid), at most `limit` of them (one more: `more`)."""
+def _page(cursor: str, rows: Sequence[Any], limit: int, records: dict[str, Any],
+          made: dict[str, wire.Change] | None = None) -> wire.PullPage:
+    """A page from feed rows (txid, id, record_uid), at most `limit` of them (one more: `more`).
+    `made`: changes already built for other halls' pages (a publish to thousands: one each)."""
     more = len(rows) > limit
     rows = rows[:limit]
     if not rows:
         return wire.PullPage(changes=[], cursor=cursor or make_cursor(0, 0), more=False,
                              office_time=utcnow())
     uids = list(dict.fromkeys(r.record_uid for r in rows))
-    changes = [wire.Change(kind=records[u].kind, uid=u, version=records[u].version, data=records[u].data)
-               for u in uids if u in records]
+    made = {} if made is None else made
+    changes = []
+    for u in uids:
+        if u in records:
+            if u not in made:
+                made[u] = wire.Change(kind=records[u].kind, uid=u, version=records[u].version, data=records[u].data)
+            changes.append(made[u])
     last = rows[-1]
     return wire.PullPage(changes=changes, cursor=make_cursor(last.txid, last.id), more=more, office_time=utcnow())
 
@@ -639,9 +646,10 @@ def pull_many(session: Session, wants: Sequence[tuple[int, str, int]]
     readable = {k: _readable(rows) for k, rows in found.items()}
     records = _records(session, {r.record_uid for rows, _ in readable.values() for r in rows})
     out = {}
+    made: dict[str, wire.Change] = {}
     for w in wants:
         rows, settled = readable.get((w[0], *parsed[w]), ([], True))
-        out[w] = (_page(w[1], rows, max(1, min(w[2], wire.MAX_PULL_LIMIT)), records), settled)
+        out[w] = (_page(w[1], rows, max(1, min(w[2], wire.MAX_PULL_LIMIT)), records, made), settled)
     return out
 
 

@@ -151,6 +151,7 @@ async def main(url: str, tokens: list[str], admin: str, wait_s: float, idle_s: f
                 push_errors += 1
                 h.writer = None
 
+    say(event="publishes_start")
     pushers = [asyncio.create_task(pusher(i)) for i in range(4)] if push_rate > 0 else []
     fanout: list[float] = []
     publish_ms: list[float] = []  # the admin's publish request alone
@@ -175,12 +176,13 @@ async def main(url: str, tokens: list[str], admin: str, wait_s: float, idle_s: f
         say(event="published", i=i, all_ms=round(fanout[-1], 1), publish_ms=round(publish_ms[-1], 1),
             first_ms=round(first, 1), missing=len(halls) - len(got))
         await asyncio.sleep(0.5)
+    say(event="publishes_end")
     pushing.set()
     stop.set()
     for task in tasks + pushers:
         task.cancel()
     await asyncio.gather(*tasks, *pushers, return_exceptions=True)
-    return {"waiting_halls": waiting, "halls": len(halls), "idle_answers": idle_answers,
+    return {"waiting_halls": waiting, "halls": len(halls), "idle_answers": idle_answers, "publishes": publishes,
             "publish_to_all_p50_ms": pct(fanout, 0.5), "publish_to_all_p99_ms": pct(fanout, 0.99),
             "publish_to_all_max_ms": round(max(fanout), 1), "publish_missing": missing,
             "publish_request_p50_ms": pct(publish_ms, 0.5), "publish_request_p99_ms": pct(publish_ms, 0.99),
