@@ -23,6 +23,7 @@ import requests
 from sqlalchemy import func, select
 
 from kiosk.lan.client import hall_status
+from sync import wire
 from sync.cache.models import ContentRevision, Outbox
 from sync.client import SyncWorker, wait_until
 from sync.office import store, wakeups
@@ -162,6 +163,38 @@ def test_a_change_behind_a_longer_transaction_reaches_the_waiting_hall_once_read
         assert wait_until(lambda: pulled(cache, rec["data"]["uid"]), WAIT_S / 3)
     finally:
         worker.stop()
+
+
+def test_the_held_pulls_short_road_answers_and_refuses_as_fastapi_does(office):
+    """A waiting pull from a known token is served in front of FastAPI (sync/office/held_pulls.py):
+    the same page (gzip when large), and every odd request still gets FastAPI's refusal."""
+    token = office.add_hall("幸福", "xingfu")
+    auth = {"Authorization": f"Bearer {token}"}
+    office.publish([notice(f"通知 {i}") for i in range(12)], "all")  # a page well over 1 KB
+
+    def get(**params) -> requests.Response:
+        return requests.get(f"{office.url}/api/v1/pull", params=params, headers=auth, timeout=30)
+
+    now = get()  # FastAPI (and the token is known from here on)
+    assert now.status_code == 200 and now.headers["content-encoding"] == "gzip"
+    held = get(wait_s=5, limit=500)
+    assert held.status_code == 200 and held.headers["x-yizhan-waited"] == "1"
+    assert held.headers["content-encoding"] == "gzip"
+    assert held.json()["changes"] == now.json()["changes"] and held.json()["cursor"] == now.json()["cursor"]
+    started = time.monotonic()
+    empty = get(cursor=held.json()["cursor"], wait_s=0.5)
+    assert empty.status_code == 200 and empty.json()["changes"] == [] and time.monotonic() - started >= 0.4
+    assert empty.json()["cursor"] == held.json()["cursor"]
+    for params, status in (({"wait_s": 5, "cursor": "v2.1.1"}, 400), ({"wait_s": 5, "limit": 0}, 422),
+                           ({"wait_s": "soon"}, 422), ({"wait_s": 5, "limit": 5000}, 422),
+                           ({"wait_s": wire.MAX_WAIT_S + 1}, 422), ({"wait_s": 5, "extra": 1}, 200)):
+        r = get(**params) if status != 200 else get(wait_s=0.2, cursor=held.json()["cursor"], extra=1)
+        assert r.status_code == status, (params, r.status_code, r.text)
+        if status != 200:
+            assert r.json()["detail"]["message"], r.text
+    stranger = requests.get(f"{office.url}/api/v1/pull", params={"wait_s": 5}, timeout=30,
+                            headers={"Authorization": "Bearer yzh_not-a-token"})
+    assert stranger.status_code == 401
 
 
 @pytest.mark.postgres
