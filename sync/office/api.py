@@ -225,33 +225,39 @@ class TokenCache:
         self.ttl_s = ttl_s
         self.trusted_ttl_s = max(ttl_s, trusted_ttl_s)
         self.trusted = trusted
-        self._items: dict[str, tuple[float, Caller | None]] = {}  # token -> (when put, caller)
+        # token -> (when put, caller, read with no revocation heard since)
+        self._items: dict[str, tuple[float, Caller | None, bool]] = {}
         self._lock = threading.Lock()
-        self.generation = 0  # bumped by forget(): a lookup begun before may not be put
+        self.generation = 0  # bumped by forget()
 
     def get(self, token: str) -> tuple[bool, Caller | None]:
         """(hit, caller): a miss must be looked up and `put`."""
         hit = self._items.get(token)
         if hit is None:
             return False, None
-        ttl = self.trusted_ttl_s if hit[1] is not None and self.trusted() else self.ttl_s
+        ttl = self.trusted_ttl_s if hit[1] is not None and hit[2] and self.trusted() else self.ttl_s
         if time.monotonic() - hit[0] < ttl:
             return True, hit[1]
         return False, None
 
     def put(self, token: str, caller: Caller | None, generation: int | None = None) -> None:
+        """`generation`: as it was when the lookup began; if a revocation was heard since, what
+        was read may be stale, and is kept only `ttl_s` (as where revocations are not heard)."""
         with self._lock:
-            if generation is not None and generation != self.generation:
-                return  # a revocation was heard meanwhile: what we read may be stale
             if len(self._items) > 200_000:
                 self._items.clear()
-            self._items[token] = (time.monotonic(), caller)
+            fresh = generation is not None and generation == self.generation and self.trusted()
+            self._items[token] = (time.monotonic(), caller, fresh)
 
-    def forget(self, _keys: object = None) -> None:
-        """A token was revoked or replaced somewhere: forget every token."""
+    def forget(self, keys: frozenset[str] | None = None) -> None:
+        """A token was revoked or replaced somewhere: forget every token. None: the listener
+        (re)connected and may have missed that: forget what was kept for long on its word."""
         with self._lock:
             self.generation += 1
-            self._items.clear()
+            if keys is None:
+                self._items = {t: v for t, v in self._items.items() if not v[2]}
+            else:
+                self._items.clear()
 
 
 class OfficeApp(FastAPI):

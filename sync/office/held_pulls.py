@@ -41,6 +41,7 @@ class HeldPulls:
         self.app = app
         self.waiters = waiters
         self.known_hall = known_hall
+        self.served = 0  # held pulls answered here (tests, the bench)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET" or scope["path"] != PATH:
@@ -50,6 +51,7 @@ class HeldPulls:
         if query is None or who is None:
             return await self.app(scope, receive, send)
         cursor, limit, wait_s = query
+        self.served += 1
         try:
             page = await self.waiters.pull(who, cursor, limit, wait_s)
         except asyncio.CancelledError:  # the server is stopping: an empty answer, the hall asks again

@@ -96,14 +96,14 @@ def new_hall_token(session: Session, code: str) -> str:
     token = new_token(TOKEN_PREFIX_HALL)
     hall.token_hash = hash_token(token)
     hall.revoked_at = None
-    wakeups.note(session, wakeups.TOKENS, None)  # the old one stops working in every process's cache
+    wakeups.note(session, wakeups.TOKENS, ["revoked"])  # the old one stops working in every process's cache
     return token
 
 
 def revoke_hall(session: Session, code: str) -> Hall:
     hall = _hall_by_code(session, code)
     hall.revoked_at = utcnow()
-    wakeups.note(session, wakeups.TOKENS, None)
+    wakeups.note(session, wakeups.TOKENS, ["revoked"])
     return hall
 
 
@@ -116,7 +116,7 @@ def add_admin(session: Session, name: str) -> str:
 def revoke_admin(session: Session, name: str) -> int:
     result = session.execute(update(AdminToken).where(AdminToken.name == name, AdminToken.revoked_at.is_(None))
                              .values(revoked_at=utcnow()))
-    wakeups.note(session, wakeups.TOKENS, None)
+    wakeups.note(session, wakeups.TOKENS, ["revoked"])
     return result.rowcount
 
 
@@ -131,7 +131,7 @@ def revoke_admin_id(session: Session, token_id: int) -> AdminToken:
         raise OfficeError(404, f"no admin token #{token_id}")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
-        wakeups.note(session, wakeups.TOKENS, None)
+        wakeups.note(session, wakeups.TOKENS, ["revoked"])
     return token
 
 
@@ -675,7 +675,8 @@ def touch_halls(session: Session, hall_ids: Sequence[int]) -> None:
         session.execute(text("SET LOCAL synchronous_commit TO OFF"))
         # one array parameter: thousands of bound parameters cost more to build than the update
         ids = bindparam("ids", list(hall_ids), type_=ARRAY(BigInteger))
-        session.execute(update(Hall).where(Hall.id == func.any(ids)).values(last_seen_at=utcnow()))
+        session.execute(update(Hall).where(Hall.id == func.any(ids)).values(last_seen_at=utcnow())
+                        .execution_options(synchronize_session=False))
         return
     session.execute(update(Hall).where(Hall.id.in_(list(hall_ids))).values(last_seen_at=utcnow()))
 

@@ -198,6 +198,30 @@ def test_the_held_pulls_short_road_answers_and_refuses_as_fastapi_does(office):
 
 
 @pytest.mark.postgres
+def test_a_token_kept_on_the_listeners_word_stops_at_once_when_revoked(start_office):
+    """Where revocations are heard (PostgreSQL, the listener up), a known token is kept for long:
+    waiting halls' renewals cost no query. Revoking it is heard, and it stops at once."""
+    office = start_office("postgres")  # its token cache: 1 s where revocations are not heard
+    token = office.add_hall("幸福", "xingfu")
+
+    def pull() -> int:
+        return requests.get(f"{office.url}/api/v1/pull", params={"wait_s": 0.1}, timeout=30,
+                            headers={"Authorization": f"Bearer {token}"}).status_code
+
+    assert pull() == 200
+    assert wait_until(lambda: office.db.wakeups.listening, 10)
+    time.sleep(1.5)  # what was looked up before the listener was up is kept 1 s only
+    assert pull() == 200  # looked up with the listener up: kept on its word
+    served = office.server.app.held_pulls.served
+    time.sleep(1.5)
+    assert pull() == 200
+    assert office.server.app.held_pulls.served == served + 1, "a known token's renewal was looked up again"
+    with office.db.sessions.begin() as s:
+        store.revoke_hall(s, "xingfu")
+    assert wait_until(lambda: pull() == 401, 10), "a revoked token kept working"
+
+
+@pytest.mark.postgres
 def test_only_the_offices_own_older_transactions_hold_its_feed_back():
     """Another database's (or schema's) long write transaction on the same PostgreSQL cannot
     write this feed: the office does not wait for it. Its own connections' ones it waits for."""
