@@ -22,6 +22,7 @@ was revoked or replaced: the processes' token caches forget what they knew (sync
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import re
 import threading
@@ -43,6 +44,22 @@ TOKENS = "tokens"  # a token stopped (or started) working: token caches forget
 CHANNEL = "yizhan_wakeups"
 MAX_PAYLOAD = 7000  # PostgreSQL refuses NOTIFY payloads of 8000 bytes and more
 _NOTES = "yizhan_wakeups"  # session.info key
+
+
+def channel_for(schema: str) -> str:
+    if not schema:
+        return CHANNEL
+    name = f"{CHANNEL}_{re.sub(r'[^a-z0-9_]', '_', schema.lower())}"
+    # (a channel is an identifier: at most 63 bytes)
+    return name if len(name) <= 63 else f"{CHANNEL}_{hashlib.sha1(schema.encode()).hexdigest()[:20]}"
+
+
+def _search_path(url: Any) -> str:
+    """The search_path a URL's `options=-csearch_path=...` sets, else ""."""
+    options = url.query.get("options", "") if url is not None else ""
+    options = " ".join(options) if isinstance(options, tuple) else options
+    found = re.search(r"search_path\s*=\s*([^\s]+)", options)
+    return found.group(1) if found else ""
 
 
 def note(session: Session, topic: str, keys: Iterable[Any] | None) -> None:
@@ -84,8 +101,9 @@ class Wakeups:
         self.postgres = parsed is not None and parsed.get_backend_name() == "postgresql"
         self._conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False) \
             if self.postgres and parsed is not None else ""
-        # Several office databases in one PostgreSQL (tests use a schema each): a channel each.
-        self.channel = CHANNEL + (f"_{re.sub(r'[^a-z0-9_]', '_', schema.lower())}" if schema else "")
+        # Several office databases in one PostgreSQL (a schema each: tests, benches, offices set
+        # apart by search_path in the URL): a channel each, or every office would wake the others.
+        self.channel = channel_for(schema or _search_path(parsed))
         self._subscribers: dict[str, list[Subscriber]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._listener: asyncio.Task[None] | None = None

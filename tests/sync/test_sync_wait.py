@@ -267,6 +267,17 @@ def test_only_the_offices_own_older_transactions_hold_its_feed_back():
         drop_pg_schema(schema)
 
 
+def test_offices_apart_by_search_path_hear_only_their_own_wakeups():
+    """Offices (benches, tests) sharing one PostgreSQL database, set apart by the URL's
+    search_path or a schema, get a channel each: one's publishes do not wake the other's halls."""
+    base = f"{PG_URL}?options=-csearch_path%3D"
+    channels = {wakeups.Wakeups(base + "office_a").channel, wakeups.Wakeups(base + "office_b").channel,
+                wakeups.Wakeups(PG_URL).channel, wakeups.Wakeups(PG_URL, schema="office_c").channel}
+    assert len(channels) == 4
+    assert wakeups.Wakeups(base + "office_a").channel == wakeups.Wakeups(base + "office_a").channel
+    assert len(wakeups.Wakeups(base + "x" * 80).channel) <= 63
+
+
 def test_wakeup_payloads():
     assert wakeups.decode(wakeups.encode("feed", {"3", "12"})) == ("feed", frozenset({"3", "12"}))
     assert wakeups.decode(wakeups.encode("feed", None)) == ("feed", None)
