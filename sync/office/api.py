@@ -287,6 +287,9 @@ def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shan
     db.wakeups.subscribe(wakeups.TOKENS, tokens.forget)
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Listening before the halls come: tokens looked up meanwhile are kept on its word
+        # (otherwise thousands of halls connecting at once would all be looked up again).
+        await db.wakeups.start()
         yield
         app.state.waiters.release_all()
         await db.wakeups.stop()
