@@ -30,9 +30,10 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sync import wire
-from sync.office import pages, proposals_api, store
+from sync.office import pages, proposals_api, store, wakeups
 from sync.office import ratings as good_and_bad  # 好差评
 from sync.office.db import OfficeDB
+from sync.office.held_pulls import HeldPulls
 from sync.office.models import utcnow
 from sync.office.rollup import ROLL_UP_EVERY_S, Roller
 from sync.office.store import Caller, OfficeError
@@ -224,29 +225,67 @@ def _day(value: str | None, name: str) -> date | None:
 
 
 class TokenCache:
-    """Token -> caller for a couple of seconds: a poll need not hit the hall table every time.
+    """Token -> caller for a while: a request need not hit the hall table every time.
 
-    A revoked token stops working within `ttl_s` (30 s in the app).
+    A revoked token stops working within `ttl_s` (30 s in the app), and at once where every
+    revocation is heard (`trusted()`: PostgreSQL with this process's wake-up listener up, see
+    sync/office/wakeups.py TOKENS): there a known token is kept for `trusted_ttl_s`, so that
+    thousands of halls renewing their waiting pulls cost no query.
     """
 
-    def __init__(self, ttl_s: float = 2.0):
+    def __init__(self, ttl_s: float = 2.0, trusted_ttl_s: float = 0.0,
+                 trusted: Callable[[], bool] = lambda: False):
         self.ttl_s = ttl_s
-        self._items: dict[str, tuple[float, Caller | None]] = {}
+        self.trusted_ttl_s = max(ttl_s, trusted_ttl_s)
+        self.trusted = trusted
+        # token -> (when put, caller, read with no revocation heard since)
+        self._items: dict[str, tuple[float, Caller | None, bool]] = {}
         self._lock = threading.Lock()
+        self.generation = 0  # bumped by forget()
 
     def get(self, token: str) -> tuple[bool, Caller | None]:
         """(hit, caller): a miss must be looked up and `put`."""
-        with self._lock:
-            hit = self._items.get(token)
-        if hit is not None and hit[0] > time.monotonic():
+        hit = self._items.get(token)
+        if hit is None:
+            return False, None
+        ttl = self.trusted_ttl_s if hit[1] is not None and hit[2] and self.trusted() else self.ttl_s
+        if time.monotonic() - hit[0] < ttl:
             return True, hit[1]
         return False, None
 
-    def put(self, token: str, caller: Caller | None) -> None:
+    def put(self, token: str, caller: Caller | None, generation: int | None = None) -> None:
+        """`generation`: as it was when the lookup began; if a revocation was heard since, what
+        was read may be stale, and is kept only `ttl_s` (as where revocations are not heard)."""
         with self._lock:
-            if len(self._items) > 10_000:
+            if len(self._items) > 200_000:
                 self._items.clear()
-            self._items[token] = (time.monotonic() + self.ttl_s, caller)
+            fresh = generation is not None and generation == self.generation and self.trusted()
+            self._items[token] = (time.monotonic(), caller, fresh)
+
+    def forget(self, keys: frozenset[str] | None = None) -> None:
+        """A token was revoked or replaced somewhere: forget every token. None: the listener
+        (re)connected and may have missed that: forget what was kept for long on its word."""
+        with self._lock:
+            self.generation += 1
+            if keys is None:
+                self._items = {t: v for t, v in self._items.items() if not v[2]}
+            else:
+                self._items.clear()
+
+
+class OfficeApp(FastAPI):
+    """The office app; the halls' held pulls are served before FastAPI's own per-request work."""
+
+    held_pulls: HeldPulls | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.held_pulls is not None:
+            await self.held_pulls(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+    async def call_fastapi(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await super().__call__(scope, receive, send)
 
 
 def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shanghai",
@@ -258,12 +297,16 @@ def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shan
     from sync.office.config import RatingsSection
     tz = ZoneInfo(timezone)
     rating_options = ratings or RatingsSection()
-    tokens = TokenCache(ttl_s=token_ttl_s)
+    # Known tokens for 10 min where every revocation is heard at once (wake-ups, TOKENS).
+    tokens = TokenCache(ttl_s=token_ttl_s, trusted_ttl_s=600.0, trusted=lambda: db.wakeups.listening)
+    db.wakeups.subscribe(wakeups.TOKENS, tokens.forget)
     roller = Roller(db.sessions, roll_up_every_s) if roll_up_every_s else None
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # Listening from the start: the other processes' ticket changes reach live_figures.
+        # Listening before the halls come: tokens looked up meanwhile are kept on its word
+        # (otherwise thousands of halls connecting at once would all be looked up again), and
+        # the other processes' ticket changes reach live_figures.
         await db.wakeups.start()
         if roller is not None:  # the statistics' roll-up, never on a request's time
             roller.start()
@@ -274,18 +317,20 @@ def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shan
         await db.wakeups.stop()
 
     throttle = WrongTokenThrottle(wrong_token_limit, wrong_token_window_s)
-    app = FastAPI(
+    app = OfficeApp(
         lifespan=lifespan,
         title="一站 Yizhan street office",
         version=str(wire.WIRE_VERSION),
         description="Sync API for community halls, content publishing, public guide and ticket pages.",
     )
+    waiters = PullWaiters(db)
+    app.state.waiters = waiters
     # Level 5 as the halls compress: level 9 costs ~1.5 ms per page for a few % fewer bytes.
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
     app.add_middleware(BodyLimit, authorize=lambda scope: check_token(Request(scope)))
+    # In front of FastAPI itself: the halls' held pulls skip the rest (sync/office/held_pulls.py).
+    app.held_pulls = HeldPulls(app.call_fastapi, waiters, lambda scope: known_hall(scope))
     app.state.db = db
-    waiters = PullWaiters(db)
-    app.state.waiters = waiters
 
     def session() -> Any:
         with db.sessions() as s:
@@ -306,7 +351,9 @@ def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shan
         raise AssertionError("unreachable")
 
     def bearer(request: Request) -> str:
-        header = request.headers.get("authorization", "")
+        return bearer_of(request.headers.get("authorization", ""))
+
+    def bearer_of(header: str) -> str:
         scheme, _, value = header.partition(" ")
         if scheme.lower() == "bearer" and value.strip():
             return value.strip()
@@ -332,8 +379,9 @@ def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shan
                               headers={"Retry-After": str(wait)})
         hit, found = tokens.get(token)
         if not hit:  # the database lookup runs in the thread pool, never on the event loop
+            generation = tokens.generation
             found = await run_in_threadpool(load_caller, token)
-            tokens.put(token, found)
+            tokens.put(token, found, generation)
         if found is None:
             count = throttle.failed(source)
             # The guess itself is never logged: it may be a real token with a typo.
@@ -341,6 +389,16 @@ def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shan
                         request.url.path, count, throttle.window_s)
             raise OfficeError(401, "unknown or revoked token")
         return found
+
+    def known_hall(scope: Scope) -> Caller | None:
+        """The hall behind a request's token if the cache knows it (HeldPulls), else None."""
+        header = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
+        token = bearer_of(header.decode("latin-1"))
+        client = scope.get("client")
+        if not token or throttle.retry_after(client[0] if client else "unknown"):
+            return None
+        hit, found = tokens.get(token)
+        return found if hit and found is not None and found.kind == "hall" else None
 
     async def caller(request: Request) -> Caller:
         return await check_token(request)

@@ -52,8 +52,24 @@ def make_engine(url: str, *, schema: str | None = None, pool_size: int = 10) -> 
     connect_args = {"options": f"-csearch_path={schema}"} if schema else {}
     # No pre-ping (a round trip per request); connections are recycled hourly instead, and a
     # request that meets a dead connection fails with 5xx once and the hall retries.
-    return create_engine(url, connect_args=connect_args, pool_size=pool_size, max_overflow=20,
-                         pool_recycle=3600)
+    engine = create_engine(url, connect_args=connect_args, pool_size=pool_size, max_overflow=20,
+                           pool_recycle=3600)
+    event.listen(engine, "connect", _mark_office_connection)
+    return engine
+
+
+# pg_advisory_lock_shared(OFFICE_LOCK, hashtext(current_setting('search_path'))): held by every connection of
+# this office database for its whole life (see store.HORIZON).
+OFFICE_LOCK = 1499102797
+
+
+def _mark_office_connection(dbapi_conn, _record: object) -> None:  # type: ignore[no-untyped-def]
+    """Say "this connection may write this office's feed", before it ever writes anything: a
+    session-level lock, shared, never waited for. A feed reader then need not wait for the
+    write transactions of the cluster's other databases (tests, other offices) to end."""
+    with dbapi_conn.cursor() as cur:
+        cur.execute(f"SELECT pg_advisory_lock_shared({OFFICE_LOCK}, hashtext(current_setting('search_path')))")
+    dbapi_conn.commit()
 
 
 def alembic_config() -> Config:

@@ -23,6 +23,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Date,
     Text,
     and_,
@@ -38,12 +39,13 @@ from sqlalchemy import (
     tuple_,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sync import content_rules, wire
 from sync.office import content_checks, live_figures, proposals, wakeups
-from sync.office.db import current_txid, is_postgres
+from sync.office.db import OFFICE_LOCK, current_txid, is_postgres
 from sync.office.errors import OfficeError  # noqa: F401 - callers name it store.OfficeError
 from sync.office.models import (
     AdminToken,
@@ -100,12 +102,14 @@ def new_hall_token(session: Session, code: str) -> str:
     token = new_token(TOKEN_PREFIX_HALL)
     hall.token_hash = hash_token(token)
     hall.revoked_at = None
+    wakeups.note(session, wakeups.TOKENS, ["revoked"])  # the old one stops working in every process's cache
     return token
 
 
 def revoke_hall(session: Session, code: str) -> Hall:
     hall = _hall_by_code(session, code)
     hall.revoked_at = utcnow()
+    wakeups.note(session, wakeups.TOKENS, ["revoked"])
     return hall
 
 
@@ -118,6 +122,7 @@ def add_admin(session: Session, name: str) -> str:
 def revoke_admin(session: Session, name: str) -> int:
     result = session.execute(update(AdminToken).where(AdminToken.name == name, AdminToken.revoked_at.is_(None))
                              .values(revoked_at=utcnow()))
+    wakeups.note(session, wakeups.TOKENS, ["revoked"])
     return result.rowcount
 
 
@@ -132,6 +137,7 @@ def revoke_admin_id(session: Session, token_id: int) -> AdminToken:
         raise OfficeError(404, f"no admin token #{token_id}")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
+        wakeups.note(session, wakeups.TOKENS, ["revoked"])
     return token
 
 
@@ -542,7 +548,25 @@ def pull(session: Session, hall: Caller, cursor: str, limit: int = wire.DEFAULT_
     return pull_settled(session, hall, cursor, limit)[0]
 
 
-XMIN = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+# Feed rows below this transaction id are readable for good (PostgreSQL): no transaction that
+# could still add one below it is running. That is the snapshot's xmin, except that running
+# transactions of connections that are not this office's (other databases or schemas of the
+# cluster: every office connection holds a lock saying so, sync/office/db.py) cannot write
+# this feed and need not be waited for. One read of pg_locks (a consistent view of the lock
+# table, taken after the statement's snapshot): a transaction still in the snapshot but gone
+# from the locks ended meanwhile, and is waited for like an office one.
+HORIZON = f"""(WITH locks AS MATERIALIZED (
+    SELECT locktype, pid, transactionid::text::bigint AS xid, classid::bigint AS k1, objid::bigint AS k2,
+           objsubid, database, mode FROM pg_locks
+    WHERE granted AND pid IS NOT NULL AND locktype IN ('transactionid', 'advisory')),
+  office AS (SELECT pid FROM locks WHERE locktype = 'advisory' AND k1 = {OFFICE_LOCK}
+             AND k2 = (hashtext(current_setting('search_path'))::bigint & 4294967295) AND objsubid = 2
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())),
+  foreign_xids AS (SELECT xid FROM locks WHERE locktype = 'transactionid' AND mode = 'ExclusiveLock'
+                   AND pid NOT IN (SELECT pid FROM office))
+  SELECT coalesce(min(x.v), pg_snapshot_xmax(pg_current_snapshot())::text::bigint)
+  FROM (SELECT x::text::bigint AS v FROM pg_snapshot_xip(pg_current_snapshot()) AS x) AS x
+  WHERE x.v % 4294967296 NOT IN (SELECT xid FROM foreign_xids))"""
 
 
 def pull_settled(session: Session, hall: Caller, cursor: str,
@@ -553,7 +577,7 @@ def pull_settled(session: Session, hall: Caller, cursor: str,
     limit = max(1, min(limit, wire.MAX_PULL_LIMIT))
     postgres = is_postgres(session)
     q = (select(Feed.txid, Feed.id, Feed.record_uid,
-                literal_column(XMIN if postgres else "NULL").label("xmin"))
+                literal_column(HORIZON if postgres else "NULL").label("xmin"))
          .where(Feed.hall_id == hall.id, tuple_(Feed.txid, Feed.id) > tuple_(*after))
          .order_by(Feed.txid, Feed.id).limit(limit + 1))
     rows, settled = _readable(session.execute(q).all())
@@ -575,16 +599,23 @@ def _records(session: Session, uids: set[str]) -> dict[str, Any]:
     return {r.uid: r for r in session.scalars(select(ContentRecord).where(ContentRecord.uid.in_(uids)))}
 
 
-def _page(cursor: str, rows: Sequence[Any], limit: int, records: dict[str, Any]) -> wire.PullPage:
-    """A page from feed rows (txid, id, record_uid), at most `limit` of them (one more: `more`)."""
+def _page(cursor: str, rows: Sequence[Any], limit: int, records: dict[str, Any],
+          made: dict[str, wire.Change] | None = None) -> wire.PullPage:
+    """A page from feed rows (txid, id, record_uid), at most `limit` of them (one more: `more`).
+    `made`: changes already built for other halls' pages (a publish to thousands: one each)."""
     more = len(rows) > limit
     rows = rows[:limit]
     if not rows:
         return wire.PullPage(changes=[], cursor=cursor or make_cursor(0, 0), more=False,
                              office_time=utcnow())
     uids = list(dict.fromkeys(r.record_uid for r in rows))
-    changes = [wire.Change(kind=records[u].kind, uid=u, version=records[u].version, data=records[u].data)
-               for u in uids if u in records]
+    made = {} if made is None else made
+    changes = []
+    for u in uids:
+        if u in records:
+            if u not in made:
+                made[u] = wire.Change(kind=records[u].kind, uid=u, version=records[u].version, data=records[u].data)
+            changes.append(made[u])
     last = rows[-1]
     return wire.PullPage(changes=changes, cursor=make_cursor(last.txid, last.id), more=more, office_time=utcnow())
 
@@ -602,7 +633,7 @@ def pull_many(session: Session, wants: Sequence[tuple[int, str, int]]
     keys = list(dict.fromkeys((w[0], *parsed[w]) for w in wants))
     if is_postgres(session):
         q = text(
-            f"SELECT w.hall_id, w.txid AS after_txid, w.id AS after_id, f.txid, f.id, f.record_uid, {XMIN} AS xmin "
+            f"SELECT w.hall_id, w.txid AS after_txid, w.id AS after_id, f.txid, f.id, f.record_uid, {HORIZON} AS xmin "
             "FROM unnest(CAST(:halls AS bigint[]), CAST(:txids AS bigint[]), CAST(:ids AS bigint[])) "
             "AS w(hall_id, txid, id) "
             "CROSS JOIN LATERAL (SELECT feed.txid, feed.id, feed.record_uid FROM feed "
@@ -634,9 +665,10 @@ def pull_many(session: Session, wants: Sequence[tuple[int, str, int]]
     readable = {k: _readable(rows) for k, rows in found.items()}
     records = _records(session, {r.record_uid for rows, _ in readable.values() for r in rows})
     out = {}
+    made: dict[str, wire.Change] = {}
     for w in wants:
         rows, settled = readable.get((w[0], *parsed[w]), ([], True))
-        out[w] = (_page(w[1], rows, max(1, min(w[2], wire.MAX_PULL_LIMIT)), records), settled)
+        out[w] = (_page(w[1], rows, max(1, min(w[2], wire.MAX_PULL_LIMIT)), records, made), settled)
     return out
 
 
@@ -647,6 +679,11 @@ def touch_halls(session: Session, hall_ids: Sequence[int]) -> None:
         return
     if is_postgres(session):
         session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+        # one array parameter: thousands of bound parameters cost more to build than the update
+        ids = bindparam("ids", list(hall_ids), type_=ARRAY(BigInteger))
+        session.execute(update(Hall).where(Hall.id == func.any(ids)).values(last_seen_at=utcnow())
+                        .execution_options(synchronize_session=False))
+        return
     session.execute(update(Hall).where(Hall.id.in_(list(hall_ids))).values(last_seen_at=utcnow()))
 
 

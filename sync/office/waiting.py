@@ -20,6 +20,7 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,7 +36,10 @@ log = logging.getLogger(__name__)
 
 # After a wake-up that found nothing readable yet (a transaction that began earlier still runs:
 # on a busy office, pushes keep one open most of the time): about a minute of looks, batched.
-RECHECK_S = (0.05, 0.2, 0.5, 1.0, 2.0, 3.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0)
+# Densely at first: a recheck is ONE query for every hall due then (a publish to all: all of
+# them), and any write transaction of the PostgreSQL cluster (other databases' too) holds the
+# horizon back for as long as it runs.
+RECHECK_S = (0.05, 0.1, 0.1, 0.15, 0.2, 0.2, 0.2) + (0.25,) * 8 + (0.5,) * 8 + (1.0,) * 10 + (2.0,) * 5 + (5.0,) * 6
 BATCH = 2000  # halls per feed query
 TOUCH_EVERY_S = 30.0
 SETTLED_FOR_S = 600.0
@@ -97,34 +101,22 @@ class PullWaiters:
         waiter = Waiter(who.id, cursor, limit, loop.create_future())
         # Registered BEFORE the first look: a commit between the look and the wait still wakes it.
         self.waiting[who.id].add(waiter)
+        timer = loop.call_later(wait_s, self._time_out, waiter)
         try:
-            stamp = self._stamp(who.id)
-            if self.settled.get(who.id) == (cursor or store.make_cursor(0, 0), stamp):
-                # Nothing since we last looked for this hall: no query.
-                page = wire.PullPage(changes=[], cursor=cursor or store.make_cursor(0, 0), more=False,
-                                     office_time=store.utcnow())
-            else:
-                page, settled = await run_in_threadpool(self._first_look, who, cursor, limit)
-                if page.changes or waiter.future.done():
-                    if page.changes and settled and not page.more:
-                        self._note_settled(who.id, page.cursor, stamp)
-                    return page if page.changes else waiter.future.result()
-                if settled:
-                    self._note_settled(who.id, page.cursor, stamp)
-                else:  # committed rows not readable yet: look again shortly
-                    waiter.rechecks += 1
-                    loop.call_later(RECHECK_S[0], self._recheck, waiter)
-            try:
-                return await asyncio.wait_for(asyncio.shield(waiter.future), wait_s)
-            except TimeoutError:
-                return wire.PullPage(changes=[], cursor=page.cursor, more=False, office_time=store.utcnow())
+            if self.settled.get(who.id) != (cursor or store.make_cursor(0, 0), self._stamp(who.id)):
+                # A first look, batched with the other halls' (a restarted process: thousands).
+                self.looks += 1
+                self._mark([waiter])
+            # else nothing since we last looked for this hall: no query, just wait.
+            return await waiter.future
         finally:
+            timer.cancel()
             self._forget(waiter)
 
-    def _first_look(self, who: Caller, cursor: str, limit: int) -> tuple[wire.PullPage, bool]:
-        self.looks += 1
-        with self.db.sessions() as s:
-            return store.pull_settled(s, who, cursor, limit)
+    def _time_out(self, waiter: Waiter) -> None:
+        if not waiter.future.done():
+            waiter.future.set_result(wire.PullPage(changes=[], cursor=waiter.cursor or store.make_cursor(0, 0),
+                                                   more=False, office_time=store.utcnow()))
 
     async def _touch_loop(self) -> None:
         while True:
@@ -171,6 +163,13 @@ class PullWaiters:
                     continue
                 self._woken_hall[hall_id] += 1
                 self._marked.update(self.waiting.get(hall_id, ()))
+        self._kick()
+
+    def _mark(self, waiters: Iterable[Waiter]) -> None:
+        self._marked.update(waiters)
+        self._kick()
+
+    def _kick(self) -> None:
         if self._marked and not self._flushing:
             self._flushing = True
             asyncio.get_running_loop().create_task(self._flush())
@@ -188,8 +187,9 @@ class PullWaiters:
                 stamps = {w.hall_id: self._stamp(w.hall_id) for w in batch}
                 try:
                     pages = await run_in_threadpool(self._look_many, wants)
-                except Exception:  # noqa: BLE001 - the waiters stay; their timeout or the next wake-up answers
+                except Exception:  # noqa: BLE001 - the waiters stay and are looked at again (or time out)
                     log.exception("could not read the feed of %d waiting halls", len(wants))
+                    self._marked.update(batch)
                     await asyncio.sleep(0.5)
                     continue
                 for w in batch:
@@ -210,10 +210,7 @@ class PullWaiters:
     def _recheck(self, waiter: Waiter) -> None:
         if waiter.future.done() or waiter not in self.waiting.get(waiter.hall_id, ()):
             return
-        self._marked.add(waiter)
-        if not self._flushing:
-            self._flushing = True
-            asyncio.get_running_loop().create_task(self._flush())
+        self._mark([waiter])
 
     def _look_many(self, wants: list[tuple[int, str, int]]) -> dict[tuple[int, str, int], Any]:
         self.queries += 1

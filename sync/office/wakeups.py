@@ -15,12 +15,14 @@ too few costs a wait until the waiter's own timeout.
 
 Topics: "feed" (hall ids) wakes the halls' waiting pulls (sync/office/waiting.py); TICKETS,
 "hall-tickets" (hall ids), wakes the residents' live ticket pages of those halls
-(sync/office/live.py). One mechanism for both.
+(sync/office/live.py). One mechanism for both. TOKENS ("tokens", key "revoked") says a token
+was revoked or replaced: the processes' token caches forget what they knew (sync/office/api.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import re
 import threading
@@ -38,9 +40,26 @@ Subscriber = Callable[[Keys], None]
 
 FEED = "feed"  # a hall's feed grew: its waiting pull answers
 TICKETS = "hall-tickets"  # a hall's tickets (or its sync) changed: its live ticket pages look again
+TOKENS = "tokens"  # a token stopped (or started) working: token caches forget
 CHANNEL = "yizhan_wakeups"
 MAX_PAYLOAD = 7000  # PostgreSQL refuses NOTIFY payloads of 8000 bytes and more
 _NOTES = "yizhan_wakeups"  # session.info key
+
+
+def channel_for(schema: str) -> str:
+    if not schema:
+        return CHANNEL
+    name = f"{CHANNEL}_{re.sub(r'[^a-z0-9_]', '_', schema.lower())}"
+    # (a channel is an identifier: at most 63 bytes)
+    return name if len(name) <= 63 else f"{CHANNEL}_{hashlib.sha1(schema.encode()).hexdigest()[:20]}"
+
+
+def _search_path(url: Any) -> str:
+    """The search_path a URL's `options=-csearch_path=...` sets, else ""."""
+    options = url.query.get("options", "") if url is not None else ""
+    options = " ".join(options) if isinstance(options, tuple) else options
+    found = re.search(r"search_path\s*=\s*([^\s]+)", options)
+    return found.group(1) if found else ""
 
 
 def note(session: Session, topic: str, keys: Iterable[Any] | None) -> None:
@@ -82,8 +101,9 @@ class Wakeups:
         self.postgres = parsed is not None and parsed.get_backend_name() == "postgresql"
         self._conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False) \
             if self.postgres and parsed is not None else ""
-        # Several office databases in one PostgreSQL (tests use a schema each): a channel each.
-        self.channel = CHANNEL + (f"_{re.sub(r'[^a-z0-9_]', '_', schema.lower())}" if schema else "")
+        # Several office databases in one PostgreSQL (a schema each: tests, benches, offices set
+        # apart by search_path in the URL): a channel each, or every office would wake the others.
+        self.channel = channel_for(schema or _search_path(parsed))
         self._subscribers: dict[str, list[Subscriber]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._listener: asyncio.Task[None] | None = None
@@ -92,6 +112,8 @@ class Wakeups:
         # Bumped whenever wake-ups may have been missed (the listener reconnects): what waiters
         # concluded before is no longer to be trusted.
         self.epoch = 0
+        # PostgreSQL: listening now, so every commit's wake-ups reach us (caches may trust them).
+        self.listening = False
 
     # --- the sending side (any thread) -------------------------------------------------------
 
@@ -172,15 +194,19 @@ class Wakeups:
                 async with conn:
                     await conn.execute(f'LISTEN "{self.channel}"')
                     delay = 0.5
+                    self.listening = True
                     # Whatever was announced while we were not listening: everyone looks again.
                     self.epoch += 1
                     self._dispatch_all()
                     async for n in conn.notifies():
                         self.notifications += 1
                         self._dispatch(*decode(n.payload))
+                self.listening = False
             except asyncio.CancelledError:
+                self.listening = False
                 raise
             except Exception as exc:  # noqa: BLE001 - the database restarts, the network drops
+                self.listening = False
                 self.epoch += 1
                 log.warning("wake-up listener lost its connection (%s); retrying in %.1f s", exc, delay)
                 await asyncio.sleep(delay)

@@ -19,7 +19,9 @@
   everyone waits with nothing to say, % of ONE core; <= 10 %). SYNC_BENCH_WAIT_HALLS is a
   comma list of hall counts (default 4000); `wait_scale` has each count's figures, the
   top-level keys are the first count's. SYNC_BENCH_WAIT_S (default 60) is the halls' wait, and
-  the idle window is as long, so each hall renews once in it.
+  the idle window is as long, so each hall renews once in it. Also per count: `publish_cpu_ms`
+  (office CPU per publish to all, pushes included) and `publish_phase_cpu_pct`, which other
+  work on the machine hardly moves, and `publish_request_p50_ms` (the admin's request alone).
 
 usage: .venv/bin/python tests/bench/sync_bench.py [--quick]
 (SYNC_BENCH_WAIT_ONLY=1: only the waiting-halls part)
@@ -334,7 +336,7 @@ def bench_wait(tmp: Path, halls: int, wait_s: float) -> dict:
             result: dict = {}
             for line in gen.stdout:
                 msg = json.loads(line)
-                if msg.get("event") in ("idle_start", "idle_end"):
+                if msg.get("event") in ("idle_start", "idle_end", "publishes_start", "publishes_end"):
                     cpu[msg["event"]] = (time.monotonic(), cpu_seconds(processes))
                 elif "waiting_halls" in msg:
                     result = msg
@@ -348,7 +350,12 @@ def bench_wait(tmp: Path, halls: int, wait_s: float) -> dict:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin_engine.dispose()
     (t0, c0), (t1, c1) = cpu["idle_start"], cpu["idle_end"]
+    (p0, pc0), (p1, pc1) = cpu["publishes_start"], cpu["publishes_end"]
     return {**result, "idle_cpu_pct": round((c1 - c0) / (t1 - t0) * 100, 1), "idle_s": round(t1 - t0, 1),
+            # CPU the office spent per publish to all (with the pushes meanwhile): unlike the
+            # latencies, hardly moved by other work on the machine
+            "publish_cpu_ms": round((pc1 - pc0) * 1000 / max(1, result.get("publishes", 20)), 1),
+            "publish_phase_cpu_pct": round((pc1 - pc0) / (p1 - p0) * 100, 1),
             "office_workers": workers, "wait_s": wait_s}
 
 

@@ -151,8 +151,10 @@ async def main(url: str, tokens: list[str], admin: str, wait_s: float, idle_s: f
                 push_errors += 1
                 h.writer = None
 
+    say(event="publishes_start")
     pushers = [asyncio.create_task(pusher(i)) for i in range(4)] if push_rate > 0 else []
     fanout: list[float] = []
+    publish_ms: list[float] = []  # the admin's publish request alone
     missing = 0
     for i in range(publishes):
         rec = notice(f"街道通知 {i}")
@@ -160,6 +162,7 @@ async def main(url: str, tokens: list[str], admin: str, wait_s: float, idle_s: f
         body = json.dumps({"records": [rec], "halls": "all"}).encode()
         t = time.perf_counter()
         status = await admin_request(host, port, admin, body)
+        answered = time.perf_counter()
         if status != 200:
             raise RuntimeError(f"publish answered {status}")
         deadline = t + 3 * wait_s
@@ -168,16 +171,21 @@ async def main(url: str, tokens: list[str], admin: str, wait_s: float, idle_s: f
         got = [h.seen[uid] for h in halls if uid in h.seen]
         missing += len(halls) - len(got)
         fanout.append((max(got) - t) * 1000 if got else float("inf"))
-        say(event="published", i=i, all_ms=round(fanout[-1], 1), missing=len(halls) - len(got))
+        publish_ms.append((answered - t) * 1000)
+        first = (min(got) - t) * 1000 if got else float("inf")
+        say(event="published", i=i, all_ms=round(fanout[-1], 1), publish_ms=round(publish_ms[-1], 1),
+            first_ms=round(first, 1), missing=len(halls) - len(got))
         await asyncio.sleep(0.5)
+    say(event="publishes_end")
     pushing.set()
     stop.set()
     for task in tasks + pushers:
         task.cancel()
     await asyncio.gather(*tasks, *pushers, return_exceptions=True)
-    return {"waiting_halls": waiting, "halls": len(halls), "idle_answers": idle_answers,
+    return {"waiting_halls": waiting, "halls": len(halls), "idle_answers": idle_answers, "publishes": publishes,
             "publish_to_all_p50_ms": pct(fanout, 0.5), "publish_to_all_p99_ms": pct(fanout, 0.99),
             "publish_to_all_max_ms": round(max(fanout), 1), "publish_missing": missing,
+            "publish_request_p50_ms": pct(publish_ms, 0.5), "publish_request_p99_ms": pct(publish_ms, 0.99),
             "pushes": len(push_latencies), "push_errors": push_errors,
             "push_p50_ms": pct(push_latencies, 0.5), "push_p99_ms": pct(push_latencies, 0.99),
             "hall_errors": sum(h.errors for h in halls), "hall_error_kinds": STATUSES}
