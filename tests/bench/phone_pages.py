@@ -16,7 +16,12 @@ import asyncio
 import json
 import sys
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script by phone_bench.py
+
+from tests.bench.sync_load import read_answer  # noqa: E402
 
 
 class Page:
@@ -33,16 +38,7 @@ class Page:
         self.writer.write(f"GET /t/{self.uid}/live?v={self.version} HTTP/1.1\r\nHost: {self.host}\r\n"
                           f"User-Agent: phone-bench\r\n\r\n".encode())
         await self.writer.drain()
-        status = int((await self.reader.readline()).split()[1])
-        length = 0
-        while True:
-            line = await self.reader.readline()
-            if line in (b"\r\n", b""):
-                break
-            name, _, value = line.decode("latin-1").partition(":")
-            if name.lower() == "content-length":
-                length = int(value)
-        body = await self.reader.readexactly(length) if length else b""
+        status, body = await read_answer(self.reader)
         if status != 200:
             raise ValueError(f"status {status}")
         return json.loads(body)["version"]

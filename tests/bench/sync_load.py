@@ -37,6 +37,23 @@ def push_body() -> bytes:
     return json.dumps({"wire": 1, "entries": entries}).encode()
 
 
+async def read_answer(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    """One HTTP/1.1 answer with a Content-Length: (status, body)."""
+    status_line = await reader.readline()
+    if not status_line:
+        raise ConnectionResetError("the office closed the connection")
+    length = 0
+    while True:
+        line = await reader.readline()
+        if line in (b"\r\n", b""):
+            break
+        name, _, value = line.decode("latin-1").partition(":")
+        if name.lower() == "content-length":
+            length = int(value)
+    data = await reader.readexactly(length) if length else b""
+    return int(status_line.split()[1]), data
+
+
 class Hall:
     def __init__(self, host: str, port: int, token: str):
         self.host, self.port, self.token = host, port, token
@@ -63,19 +80,7 @@ class Hall:
             head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
         self.writer.write(head.encode() + b"\r\n" + body)
         await self.writer.drain()
-        status_line = await self.reader.readline()
-        if not status_line:
-            raise ConnectionResetError("the office closed the connection")
-        length = 0
-        while True:
-            line = await self.reader.readline()
-            if line in (b"\r\n", b""):
-                break
-            name, _, value = line.decode("latin-1").partition(":")
-            if name.lower() == "content-length":
-                length = int(value)
-        data = await self.reader.readexactly(length) if length else b""
-        return int(status_line.split()[1]), data
+        return await read_answer(self.reader)
 
     async def pull(self) -> int:
         status, data = await self.request("GET", f"/api/v1/pull?cursor={quote(self.cursor)}")
