@@ -160,9 +160,15 @@ class AuthService:
         """What a sign-in depends on: the PIN hash of an active account (None: removed or disabled).
 
         A LAN session compares it on every request, so a PIN reset or a disabled account ends it.
+        One statement on the driver's connection (a WAL snapshot, no transaction to wait for):
+        through an ORM session it was ~2 ms of every counter press over the LAN, on the event loop.
         """
-        with self.cache.reading() as session:
-            row = session.execute(select(Staff.pin_hash, Staff.active).where(Staff.id == staff_id)).first()
+        pooled = self.cache.engine.raw_connection()
+        try:
+            row = pooled.driver_connection.execute(
+                f"SELECT pin_hash, active FROM {Staff.__tablename__} WHERE id = ?", (staff_id,)).fetchone()
+        finally:
+            pooled.close()
         return row[0] if row is not None and row[1] else None
     def login_at_kiosk(self, number: int | str, pin: str, *, device: str = "kiosk") -> StaffSession:
         """Staff number (工号, the account's number in `yizhan staff list`) and PIN at a public
