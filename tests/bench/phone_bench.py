@@ -29,6 +29,7 @@ usage: .venv/bin/python tests/bench/phone_bench.py [--quick]
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import resource
@@ -90,11 +91,11 @@ class OpenPages:
 
     def lags(self, changes: list[float], since: float = 0.0, until: float = float("inf")) -> list[float]:
         """Each page update between `since` and `until`: the time since the last change on the hall before it."""
-        out = []
+        out = []  # (changes are in time order: the last one before each update by bisection)
         for at in self.updates:
-            before = [c for c in changes if c <= at]
-            if since <= at <= until and before:
-                out.append(at - before[-1])
+            i = bisect.bisect_right(changes, at)
+            if since <= at <= until and i:
+                out.append(at - changes[i - 1])
         return out
 
 

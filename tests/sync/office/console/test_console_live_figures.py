@@ -16,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from sync import wire
+from sync.client import wait_until
 from sync.office import store
 from sync.office.api import create_app
 from sync.office.console.halls import HallGlance, glance, rows_html
@@ -118,12 +119,7 @@ def test_the_server_rolls_up_finished_days_in_the_background(office_db_factory):
     with db.sessions() as s:
         assert len(store.days_to_roll_up(s)) == 4 - store.ROLL_UP_AFTER_DAYS
     with TestClient(create_app(db, roll_up_every_s=0.2)):  # the app's lifespan starts the roller
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            with db.sessions() as s:
-                if not store.days_to_roll_up(s):
-                    break
-            time.sleep(0.1)
+        assert wait_until(lambda: rolled_up(db), 20)
         # A late ticket of a rolled-up day: counted live at once, rolled up again soon after.
         old = today - timedelta(days=2)
         push(db, hall, [ticket_entry(old, 50, "served", 4, 1, None)])
@@ -131,15 +127,15 @@ def test_the_server_rolls_up_finished_days_in_the_background(office_db_factory):
             assert store.days_to_roll_up(s) == [old]
             (row,) = store.ticket_figures(s, old, old, None, ["day"])
             assert row.issued == 4
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            with db.sessions() as s:
-                if not store.days_to_roll_up(s):
-                    break
-            time.sleep(0.1)
+        assert wait_until(lambda: rolled_up(db), 20)
     with db.sessions() as s:
         assert store.days_to_roll_up(s) == []
     assert figures(db) == figures(db, roll_up=False)
+
+
+def rolled_up(db) -> bool:
+    with db.sessions() as s:
+        return not store.days_to_roll_up(s)
 
 
 def test_percentiles_of_two_sorted_parts_are_those_of_all_values():
