@@ -17,7 +17,10 @@ import sys
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kiosk.hall import Hall
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +47,12 @@ def run_hall(args: argparse.Namespace) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv)
     collect_on_gui_thread(app)  # worker threads must never free Qt objects
-    parts: dict[str, Any] = {}
+    from kiosk.ui.app_parts import AppParts
     from kiosk.ui.crash_hook import CrashHook
 
+    parts = AppParts()  # everything the app builds below, closed in reverse after the event loop
     # An error nobody caught (a slot, a worker thread): logged, and 暂停服务 rather than a vanished kiosk.
-    crash_hook = parts["crash_hook"] = CrashHook(app, parts, offscreen=args.offscreen).install()
+    crash_hook = parts.crash_hook = CrashHook(app, parts, offscreen=args.offscreen).install()
     # A service manager's stop, a shutdown or Ctrl+C: leave as the staff's "关闭程序" does, saving
     # the view counts and the snapshot and stopping every worker (the handler runs with the next
     # Python timer, within half a second).
@@ -56,20 +60,17 @@ def run_hall(args: argparse.Namespace) -> int:
         signal.signal(signum, lambda *_: app.exit(0))
     from kiosk.ui.service_watch import feed_watchdog
 
-    parts["watchdog"] = feed_watchdog(app)  # systemd restarts a frozen GUI: pings only while this thread turns
+    parts.watchdog = feed_watchdog(app)  # systemd restarts a frozen GUI: pings only while this thread turns
 
     def home_painted() -> None:
         log.info("kiosk home on screen %.2f s after start", time.perf_counter() - started)
 
-    window: Any = None
     if early is not None:
         install_ui_font(app, Path(early.settings.ui_font))
-        window = KioskWindow(early=early, lockdown=True)
-        _show_kiosk(window, early.settings, offscreen=args.offscreen)
-        crash_hook.kiosk = window
+        parts.kiosk = crash_hook.kiosk = KioskWindow(early=early, lockdown=True)
+        _show_kiosk(parts.kiosk, early.settings, offscreen=args.offscreen)
 
     def start() -> None:
-        nonlocal window
         from kiosk.commands.common import hall_config
         from kiosk.hall import Hall
 
@@ -81,32 +82,30 @@ def run_hall(args: argparse.Namespace) -> int:
         crash_hook.config = config
         from kiosk.ui.paused import pause_if_crashing
 
-        if args.screenshots is None and pause_if_crashing(app, parts, config, window, offscreen=args.offscreen):
+        if args.screenshots is None and pause_if_crashing(app, parts, config, parts.kiosk, offscreen=args.offscreen):
             if args.exit_when_ready:  # checking an installation: say so now, not in 10 minutes
                 QTimer.singleShot(0, lambda: app.exit(75))
             return  # crashed too often lately: 暂停服务 instead of another crash in front of residents
         if args.screenshots is not None:
             config.hall.data_dir = scratch_copy(config)
-        if window is None:
+        if parts.kiosk is None:
             install_ui_font(app, config.ui_font())
-        hall = parts["hall"] = Hall(config)
-        if args.screenshots is None:
-            hall.start_backups()  # hourly by default, and one at every clean shutdown (hall.close)
-        from kiosk.services.embedded_office import start_sync
-
-        start_sync(hall)  # in the background: the office (embedded if none is configured) and the sync worker
+        # The hall and its services, in order: the queue, accounts and ratings; then backups (hourly
+        # by default, and one at every clean shutdown; none for screenshots), the printer, the
+        # voice call, the LAN API for consoles on other PCs, the LED board and, in the background,
+        # the office (embedded if none is configured) and the sync worker.
+        hall = parts.hall = Hall(config)
+        hall.start(backups=args.screenshots is None)
         from kiosk.ui.counter import CounterSide
 
-        # One counter console per window in this process, the ticket printer, the voice call and the
-        # hall LAN API for consoles on other PCs; sets hall.queue / hall.printer / hall.voice.
         # Consoles on the hall PC only for the windows [counter] lists (every one for screenshots).
-        counters = parts["counters"] = CounterSide(
+        counters = parts.counters = CounterSide(
             hall, windows=None if args.screenshots is not None else config.counter.consoles)
-        # Held here for the app's life: a window only referenced by a local would be collected.
-        board_window = parts["board_window"] = start_board(hall)
+        board_window = parts.board_window = board_window_of(hall)
+        window = parts.kiosk
         if window is None:
             # The resident kiosk: locked down (frameless, on top, no escape keys) unless taking screenshots.
-            window = crash_hook.kiosk = KioskWindow(hall, lockdown=args.screenshots is None)
+            window = parts.kiosk = crash_hook.kiosk = KioskWindow(hall, lockdown=args.screenshots is None)
             after_first_paint(window.screens["home"], home_painted)
             _show_kiosk(window, KioskSettings.of(config), offscreen=args.offscreen or args.screenshots is not None)
         else:
@@ -137,26 +136,15 @@ def run_hall(args: argparse.Namespace) -> int:
             start()
         except Exception as exc:  # in a Qt callback an exception would leave a kiosk that never gets ready
             log.exception("the hall app could not start: %s", exc)
-            parts["crash"] = f"{type(exc).__name__}: {exc}"  # for the 暂停服务 screen if it happens again
+            parts.crash = f"{type(exc).__name__}: {exc}"  # for the 暂停服务 screen if it happens again
             app.exit(1)
 
-    if window is not None:  # the resident sees the home first, then the rest starts
-        after_first_paint(window.screens["home"], lambda: (home_painted(), start_or_exit()))
+    if parts.kiosk is not None:  # the resident sees the home first, then the rest starts
+        after_first_paint(parts.kiosk.screens["home"], lambda: (home_painted(), start_or_exit()))
     else:
         QTimer.singleShot(0, start_or_exit)
     code = app.exec()
-    crash_hook.uninstall()
-    if "counters" in parts:
-        parts["counters"].close()
-    if parts.get("board_window") is not None:
-        parts["board_window"].close()
-    hall = parts.get("hall")
-    if hall is not None:
-        if hall.board is not None:
-            hall.board.close()
-        hall.close()
-    if "runs" in parts:
-        parts["runs"].ended(clean=code == 0, reason=parts.get("crash", f"exit code {code}"))
+    parts.close(code)
     log.info("hall app stopped")
     return code
 
@@ -189,7 +177,7 @@ def _show_kiosk(window: Any, settings: Any, *, offscreen: bool) -> None:
         window.show()
 
 
-def take_screenshots(app: Any, hall: Any, window: Any, counters: Any, board_window: Any, out: Path) -> None:
+def take_screenshots(app: Any, hall: Hall, window: Any, counters: Any, board_window: Any, out: Path) -> None:
     from PySide6.QtCore import QTimer
 
     from kiosk.ui.screenshots import ShotContext, take_all
@@ -210,16 +198,10 @@ def take_screenshots(app: Any, hall: Any, window: Any, counters: Any, board_wind
     QTimer.singleShot(100, capture)
 
 
-def start_board(hall):  # type: ignore[no-untyped-def]
-    """Drive the LED board from the queue; on the embedded default also build the virtual board.
-
-    Returns the virtual board's window, if there is one (shown by window_roles.show_beside_kiosk)."""
-    if not hall.config.board.enabled:
-        return None
-    from kiosk.services.board_feed import HallBoard
-
-    hall.board = HallBoard(hall, hall.queue)
-    if hall.board.virtual is None:
+def board_window_of(hall: Hall) -> Any:
+    """The virtual LED board's window, on the embedded default (None with a real board or none);
+    shown beside the kiosk by window_roles.show_beside_kiosk."""
+    if hall.board is None or hall.board.virtual is None:
         return None
     from display.simulator_window import BoardWidget
 

@@ -1,14 +1,23 @@
-"""The hall, without Qt: configuration, the local cache and the domain services, wired once.
+"""The hall, without Qt: the one place that builds the hall's services, owns them and stops them.
 
-The Qt app (kiosk/app.py), the command line and the tests all build a `Hall`; widgets only
-show its state and call its services.
+`Hall(config)` opens the cache and builds the domain services every screen shares (the queue,
+the staff accounts, the ratings). `hall.start()` then starts, in this order, what runs beside
+them: automatic backups, the ticket printer and the voice call (they hear the queue's events),
+the counter client, the LAN API for consoles on other PCs, the LED board and the sync worker.
+`hall.close()` stops them in the reverse order and closes the cache last.
+
+The Qt app (kiosk/app.py) builds a Hall after the kiosk's first paint and hands it to the
+windows; the tests build one too. Widgets only show its state and call its services; none of
+them builds a service of its own.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from kiosk.config import HallConfig
@@ -17,20 +26,39 @@ from sync.cache.backups import list_backups
 from sync.cache.db import Cache, open_cache
 from sync.cache.numbers import started_path, write_durably
 
+if TYPE_CHECKING:  # the services' modules load with the hall, after the kiosk's first paint
+    from kiosk.lan.api import HallApiServer
+    from kiosk.lan.client import LocalCounterClient
+    from kiosk.services.auth import AuthService
+    from kiosk.services.board_feed import HallBoard
+    from kiosk.services.printer import TicketPrinter
+    from kiosk.services.queue import QueueService
+    from kiosk.services.ratings import RatingService
+    from kiosk.services.voice import VoiceCaller
+    from sync.cache.backups import BackupTimer
+    from sync.client import SyncWorker
+
 log = logging.getLogger(__name__)
 
 
 class Hall:
+    # Started by start() (None until then, or when the config has them off); close() stops them.
+    backups: BackupTimer | None
+    printer: TicketPrinter | None
+    voice: VoiceCaller | None
+    counter: LocalCounterClient | None  # the consoles' way to the queue, in this process
+    lan: HallApiServer | None
+    board: HallBoard | None
+    sync: SyncWorker | None
+
     def __init__(self, config: HallConfig, cache: Cache | None = None):
         self.config = config
         self.tz = ZoneInfo(config.hall.timezone)
         self.cache = cache or open_cache(config.cache_path())
         self.events = EventBus()
-        # Filled in by the app's wiring when present; screens show their status() if set.
-        self.sync = None  # sync.client.SyncWorker
+        self.backups = self.printer = self.voice = self.counter = self.lan = self.board = self.sync = None
         self.sync_starting = False  # while start_sync connects in the background: no status to show yet
-        self.board = None  # display.link.BoardLink
-        self.backups = None  # sync.cache.backups.BackupTimer, started by start_backups()
+        self._printer_watch: threading.Event | None = None
         self._lock = take_hall_lock(self.cache.path)  # `yizhan db restore` refuses while it is held
         if self.cache.recovery:
             log.error(
@@ -48,6 +76,14 @@ class Hall:
         self.cache_note = self._cache_note()
         # the sync worker notes in the report whether the office's ticket numbers could be asked
         self.events.subscribe(SyncNumbers, lambda _event: setattr(self, "cache_note", self._cache_note()))
+        from kiosk.services.auth import AuthService
+        from kiosk.services.queue import QueueService
+        from kiosk.services.ratings import RatingService
+
+        # The domain services every screen, console and the LAN API share: one of each.
+        self.queue: QueueService = QueueService(self.cache, self.events, tz=self.tz, config=config)
+        self.auth: AuthService = AuthService.for_hall(self)
+        self.ratings: RatingService = RatingService(self.cache, events=self.events)
 
     def is_first_start(self) -> bool:
         """Never started before: no start marker, no ticket mark, no backup, no rebuilt cache."""
@@ -119,8 +155,31 @@ class Hall:
             note += "；街道办暂不可达，号码只按本机记录续排"
         return note
 
+    def start(self, *, backups: bool = True, lan: bool = True, board: bool = True, sync: bool = True) -> None:
+        """Start what runs beside the cache, in order (close() stops it in reverse). The flags
+        leave parts out (screenshots take no backups; tests start only what they look at)."""
+        if backups:
+            self.start_backups()
+        self.start_printer()
+        from kiosk.lan.client import LocalCounterClient
+        from kiosk.services.voice import VoiceCaller
+
+        self.voice = VoiceCaller(self.config)
+        self.voice.attach(self.events)
+        self.counter = LocalCounterClient(self.queue, self.auth, self.printer, self)
+        if lan:
+            self.start_lan()
+        if board and self.config.board.enabled:
+            from kiosk.services.board_feed import HallBoard
+
+            self.board = HallBoard(self)
+        if sync:
+            from kiosk.services.embedded_office import start_sync
+
+            start_sync(self)  # in the background: the office (embedded if none is configured), then the worker
+
     def start_backups(self) -> None:
-        """Automatic backups every [backup] interval (the app calls this; a clean close takes one too)."""
+        """Automatic backups every [backup] interval (a clean close takes one too)."""
         from sync.cache.backups import BackupTimer
 
         section = self.config.backup
@@ -128,9 +187,43 @@ class Hall:
         if section.interval_minutes > 0:  # (0: only the shutdown's backup)
             self.backups.start()
 
+    def start_printer(self) -> None:
+        """The ticket printer per [printer]; paper low or out and a cover left open show on the
+        consoles even between tickets, so a real printer's status is asked every 30 s."""
+        if self.config.printer.connection == "none":
+            return
+        from kiosk.services.links import hall_public_url, ticket_url
+        from kiosk.services.printer import TicketPrinter
+
+        self.printer = TicketPrinter(self.config, events=self.events, tz=self.tz,
+                                     url_for=lambda uid: ticket_url(hall_public_url(self), uid))
+        if self.config.printer.connection in ("serial", "usb", "network"):
+            self._printer_watch = threading.Event()
+            threading.Thread(target=_watch_printer, args=(self.printer, self._printer_watch),
+                             name="printer-status", daemon=True).start()
+
+    def start_lan(self) -> None:
+        """The hall LAN API per [lan], for consoles and rating pads on other PCs. The hall runs
+        without it if its port is taken (logged)."""
+        from kiosk.lan.api import start_hall_api
+
+        try:
+            self.lan = start_hall_api(self, self.counter)
+        except Exception:
+            log.exception("the hall LAN API could not start; consoles on other PCs cannot connect")
+
     def close(self) -> None:
+        """Stop what start() started, in reverse, then take the shutdown backup and close the cache."""
         if self.sync is not None:
             self.sync.stop()  # also ends the embedded office server, if one was started
+        if self.board is not None:
+            self.board.close()
+        if self.lan is not None:
+            self.lan.stop()
+        if self.voice is not None:
+            self.voice.close()
+        if self._printer_watch is not None:
+            self._printer_watch.set()
         if self.backups is not None:
             self.backups.stop()
             self.backups.backup_now()  # every clean shutdown leaves a fresh backup
@@ -138,6 +231,15 @@ class Hall:
         if self._lock is not None:
             os.close(self._lock)
             self._lock = None
+
+
+def _watch_printer(printer: TicketPrinter, stop: threading.Event, every_s: float = 30.0) -> None:
+    while not stop.is_set():
+        try:
+            printer.refresh_status()
+        except Exception:
+            log.exception("printer status query failed")
+        stop.wait(every_s)
 
 
 def take_hall_lock(cache_path: Path) -> int | None:

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, FastAPI, Header, Request
@@ -37,6 +37,9 @@ from kiosk.lan.once import Answer, RequestLog, StillRunning
 from kiosk.lan.schema import HallStatus, Ping, ReprintResult, Settled, Staff, TicketReply
 from kiosk.services.console_sessions import ConsoleSessions, SessionEnded, SignedIn
 from kiosk.services.queue import BusinessInfo, QueueError, WindowInfo, WindowState
+
+if TYPE_CHECKING:
+    from kiosk.hall import Hall
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
@@ -308,14 +311,11 @@ class HallApiServer:
             self.thread.join(timeout=5)
 
 
-def start_hall_api(hall: Any, counter: LocalCounterClient) -> HallApiServer | None:
+def start_hall_api(hall: Hall, counter: LocalCounterClient) -> HallApiServer | None:
     """Serve the LAN API per the [lan] config; None when disabled."""
     config = hall.config
     if not config.lan.enabled:
         return None
-    from kiosk.services.ratings import RatingService
-
-    hall.ratings = getattr(hall, "ratings", None) or RatingService(hall.cache, events=hall.events)
     app = create_app(counter, lan_token(config), hall_name=config.hall.name, timezone=config.hall.timezone,
                      session_idle_hours=config.lan.session_idle_hours, ratings=hall.ratings)
     return HallApiServer(app, config.lan.host, config.lan.port).start()

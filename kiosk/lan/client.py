@@ -15,12 +15,18 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kiosk.errors import HallError
 from kiosk.lan import schema
 from kiosk.lan.schema import HallStatus, ReprintResult, Staff
 from kiosk.services.queue import BusinessInfo, QueueError, TicketView, WindowInfo, WindowState
+
+if TYPE_CHECKING:
+    from kiosk.hall import Hall
+    from kiosk.services.auth import AuthService
+    from kiosk.services.printer import TicketPrinter
+    from kiosk.services.queue import QueueService
 
 __all__ = ["ActionNotDone", "ActionUnconfirmed", "CounterClient", "HallStatus", "HallUnreachable",
            "LocalCounterClient", "LoginError", "RemoteCounterClient", "ReprintResult", "Staff", "hall_status"]
@@ -84,16 +90,17 @@ class CounterClient(Protocol):
 # -- status texts (shared by the local client and the API) ----------------------------------
 
 
-def hall_status(hall: Any, printer: Any) -> HallStatus:
-    sync = getattr(hall, "sync", None) if hall is not None else None
-    if sync is None and getattr(hall, "sync_starting", False):
+def hall_status(hall: Hall | None, printer: TicketPrinter | None) -> HallStatus:
+    """The status line of a console; `hall` None for a queue on its own (tests, tools)."""
+    sync = hall.sync if hall is not None else None
+    if hall is not None and sync is None and hall.sync_starting:
         sync_text, sync_ok = "同步：连接中", True
     elif sync is None:
         sync_text, sync_ok = "同步：未启用", True
     else:
         try:
             st = sync.status()
-            when = f"，上次 {st.last_success.astimezone(hall.tz):%H:%M}" if st.last_success else ""
+            when = f"，上次 {st.last_success.astimezone(hall.tz):%H:%M}" if hall and st.last_success else ""
             if st.online:
                 # Polling although waiting was asked for: something between hall and office cuts
                 # long requests, so office changes arrive at the next poll, not at once.
@@ -104,10 +111,10 @@ def hall_status(hall: Any, printer: Any) -> HallStatus:
                 sync_ok = False
         except Exception as exc:
             sync_text, sync_ok = f"同步：状态未知（{exc}）", False
-    note = getattr(hall, "cache_note", "") if hall is not None else ""
+    note = hall.cache_note if hall is not None else ""
     if note:  # a rebuilt cache (and what it lost) stays on every console's status line
         sync_text, sync_ok = f"{sync_text} · {note}", False
-    board = getattr(hall, "board", None) if hall is not None else None
+    board = hall.board if hall is not None else None
     if board is None:
         board_text, board_ok = "LED屏：未接入", True
     else:
@@ -123,10 +130,10 @@ def hall_status(hall: Any, printer: Any) -> HallStatus:
         ps = printer.status()
         printer_text, alarm = f"打印机：{ps.message}", ps.alarm
     disk_text = ""
-    voice = getattr(hall, "voice", None) if hall is not None else None
+    voice = hall.voice if hall is not None else None
     voice_text, voice_ok = voice.status() if voice is not None else ("", True)
     qr_warning = ""
-    if hall is not None and getattr(hall, "config", None) is not None:
+    if hall is not None:
         from kiosk.services.disk import low_disk_text
         from kiosk.services.links import hall_public_url, loopback_warning
 
@@ -145,7 +152,8 @@ class LocalCounterClient:
     description = "本机"
     in_process = True  # quick local calls: the console makes them on its GUI thread
 
-    def __init__(self, queue: Any, auth: Any = None, printer: Any = None, hall: Any = None):
+    def __init__(self, queue: QueueService, auth: AuthService | None = None, printer: TicketPrinter | None = None,
+                 hall: Hall | None = None):
         self.queue = queue
         self.auth = auth
         self.printer = printer

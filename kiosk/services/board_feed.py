@@ -12,12 +12,15 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from display.board import BoardContent, QueueView, compose, compose_strip, next_refresh
 from display.config import BoardConfig
 from kiosk.services.catalog import valid_notices
 from kiosk.services.events import ContentEvent, Event, TicketEvent, WindowEvent
+
+if TYPE_CHECKING:
+    from kiosk.hall import Hall
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +66,12 @@ class BoardFeed:
         self.last_strips: dict[int, BoardContent] = {}
 
     @classmethod
-    def for_hall(cls, hall: Any, board: Board, queue: Any) -> BoardFeed:
+    def for_hall(cls, hall: Hall, board: Board) -> BoardFeed:
         """Wire to a Hall: its queue's board view, its notices, its local clock and events."""
         feed = cls(
             board,
             hall.config.board,
-            queue.board_view,
+            hall.queue.board_view,
             lambda now: notice_texts(hall.cache, now.date()),
             lambda: datetime.now(hall.tz),
         )
@@ -120,7 +123,7 @@ class BoardFeed:
 class HallBoard:
     """The running board of a hall: link, feed and, on the embedded default, the virtual board."""
 
-    def __init__(self, hall: Any, queue: Any):
+    def __init__(self, hall: Hall):
         from display.link import BoardLink
 
         config = hall.config.board
@@ -134,7 +137,7 @@ class HallBoard:
             self.virtual, self._transport = serve_virtual_board(config)
             url = self._transport.url
         self.link = BoardLink(config, url=url).start()
-        self.feed = BoardFeed.for_hall(hall, self.link, queue).start()
+        self.feed = BoardFeed.for_hall(hall, self.link).start()
 
     def status(self) -> Any:
         return self.link.status()

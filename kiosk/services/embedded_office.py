@@ -15,10 +15,13 @@ import sys
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.errors import HallError
 from kiosk.services.events import ContentChanged, ContentConflict, Event, SyncDone, SyncNumbers
+
+if TYPE_CHECKING:
+    from kiosk.hall import Hall
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +81,7 @@ class EmbeddedOffice:
         self.process = None
 
 
-def start_sync(hall: Any, *, background: bool = True) -> threading.Thread | None:
+def start_sync(hall: Hall, *, background: bool = True) -> threading.Thread | None:
     """Give `hall` a running sync worker (hall.sync), starting the embedded office if needed.
 
     Runs in a background thread by default so the hall's screens never wait for it.
@@ -102,7 +105,7 @@ def start_sync(hall: Any, *, background: bool = True) -> threading.Thread | None
     return thread
 
 
-def _start(hall: Any) -> None:
+def _start(hall: Hall) -> None:
     from kiosk.services.content import apply_content
     from sync.client import sync_worker_for
 
@@ -132,7 +135,7 @@ def _start(hall: Any) -> None:
     worker.start()
 
 
-def hall_state(hall: Any) -> Any:
+def hall_state(hall: Hall) -> Any:
     """The LED board, printer and voice as the counter console's status line shows them, for the
     office (the sync worker adds its outbox counts)."""
     from importlib.metadata import PackageNotFoundError, version
@@ -140,7 +143,7 @@ def hall_state(hall: Any) -> Any:
     from kiosk.lan.client import hall_status
     from sync import wire
 
-    st = hall_status(hall, getattr(hall, "printer", None))
+    st = hall_status(hall, hall.printer)
     try:
         app_version = version("yizhan")
     except PackageNotFoundError:
@@ -154,6 +157,6 @@ def hall_state(hall: Any) -> Any:
     )
 
 
-def stop_sync(hall: Any) -> None:
-    if getattr(hall, "sync", None) is not None:
+def stop_sync(hall: Hall) -> None:
+    if hall.sync is not None:
         hall.sync.stop()

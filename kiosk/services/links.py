@@ -7,8 +7,11 @@ phones can reach), else `office.url`, else the embedded office on loopback.
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
+
+if TYPE_CHECKING:
+    from kiosk.hall import Hall
 
 EMBEDDED_OFFICE_URL = "http://127.0.0.1:8700"  # sync/office/config.py's default host and port
 
@@ -35,10 +38,10 @@ def ticket_url(config_or_base: Any, ticket_uid: str, embedded_url: str | None = 
     return f"{office_public_url(config_or_base, embedded_url)}/t/{quote(ticket_uid, safe='')}"
 
 
-def hall_public_url(hall: Any) -> str:
+def hall_public_url(hall: Hall) -> str:
     """The base for a running hall: the config, else the office its sync worker really reached
     (the embedded office may have moved to a free port)."""
-    embedded = getattr(getattr(hall, "sync", None), "public_url", None) or None
+    embedded = hall.sync.public_url if hall.sync is not None else None
     return office_public_url(hall.config, embedded)
 
 

@@ -15,11 +15,14 @@ import sys
 import threading
 import traceback
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from kiosk.runs import Paused
+
+if TYPE_CHECKING:
+    from kiosk.ui.app_parts import AppParts
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +35,11 @@ class CrashHook(QObject):
 
     crashed = Signal(str)  # "Type: message", emitted on the thread that failed, shown on the GUI's
 
-    def __init__(self, app: Any, parts: dict[str, Any], *, offscreen: bool = False,
+    def __init__(self, app: Any, parts: AppParts, *, offscreen: bool = False,
                  restart_after_s: float = RESTART_AFTER_S):
         super().__init__()
         self.app = app
-        self.parts = parts  # the app's parts: "crash" (the reason run_hall records), "paused" (the screen)
+        self.parts = parts  # the app's: its crash (the reason run_hall records) and paused (the screen)
         self.offscreen = offscreen
         self.restart_after_s = restart_after_s
         self.config: Any = None  # the hall config, once loaded: the hall's name, orientation, fullscreen
@@ -73,7 +76,8 @@ class CrashHook(QObject):
 
     def _pause(self, reason: str) -> None:
         """On the GUI thread: the 暂停服务 screen over the kiosk, then a restart."""
-        self.parts.setdefault("crash", reason)  # the first error is the one that matters
+        if self.parts.crash is None:  # the first error is the one that matters
+            self.parts.crash = reason
         if self.screen is not None:
             return
         from kiosk.ui.paused import PausedScreen
@@ -83,7 +87,7 @@ class CrashHook(QObject):
         minutes = max(1, round(self.restart_after_s / 60))
         staff = (f"工作人员 staff: the hall app met an unexpected error and restarts in about {minutes} min. "
                  f"Reason: {reason}\nCheck with: yizhan doctor · journalctl -u yizhan-hall")
-        screen = self.screen = self.parts["paused"] = PausedScreen(
+        screen = self.screen = self.parts.paused = PausedScreen(
             Paused(1, reason, self.restart_after_s), hall_name, staff_text=staff)
         landscape = config is None or config.kiosk.orientation == "landscape"
         screen.resize(1920 if landscape else 1080, 1080 if landscape else 1920)

@@ -9,12 +9,15 @@ after the crash window has passed the app exits to be restarted and tried again.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from kiosk.runs import Paused, RunLog
+
+if TYPE_CHECKING:
+    from kiosk.ui.app_parts import AppParts
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +58,9 @@ class PausedScreen(QWidget):
                 layout.addStretch(1)
 
 
-def pause_if_crashing(app: Any, parts: dict[str, Any], config: Any, early_window: Any, *, offscreen: bool) -> bool:
+def pause_if_crashing(app: Any, parts: AppParts, config: Any, early_window: Any, *, offscreen: bool) -> bool:
     """Show 暂停服务 instead of starting the hall when it crashed too often lately (True then);
-    otherwise record this start in parts["runs"] (marked clean at a clean exit) and return False."""
+    otherwise record this start in parts.runs (marked clean at a clean exit) and return False."""
     from PySide6.QtCore import QTimer
 
     from kiosk.service_manager import notify
@@ -66,11 +69,11 @@ def pause_if_crashing(app: Any, parts: dict[str, Any], config: Any, early_window
     paused = runs.paused()
     if paused is None:
         runs.started()
-        parts["runs"] = runs
+        parts.runs = runs
         return False
     log.error("暂停服务 service paused: the hall app stopped unexpectedly %d times within %.0f s; last reason: %s; "
               "trying again in %.0f s", paused.crashes, runs.window_s, paused.reason, paused.retry_in_s)
-    screen = parts["paused"] = PausedScreen(paused, config.hall.name)
+    screen = parts.paused = PausedScreen(paused, config.hall.name)
     if early_window is not None:
         early_window.hide()
     landscape = config.kiosk.orientation == "landscape"

@@ -12,10 +12,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
+
+if TYPE_CHECKING:
+    from kiosk.hall import Hall
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +35,7 @@ SHOT_MODULES: list[str] = [  # e.g. "kiosk.ui.resident.shots"; each calls `shot(
 @dataclass
 class ShotContext:
     app: QApplication
-    hall: Any  # kiosk.hall.Hall
+    hall: Hall
     windows: dict[str, QWidget] = field(default_factory=dict)  # "kiosk", "counter-1", "board", ...
     made: list[QWidget] = field(default_factory=list)  # windows the shots created, kept alive
 

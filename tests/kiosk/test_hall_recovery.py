@@ -15,7 +15,6 @@ import pytest
 from kiosk.config import HallConfig
 from kiosk.hall import Hall
 from kiosk.services.auth import AuthError, AuthService
-from kiosk.services.queue import QueueService
 
 ROOT = Path(__file__).resolve().parents[2]
 YIZHAN = [sys.executable, "-m", "kiosk.cli"]
@@ -30,7 +29,7 @@ from kiosk.services.queue import QueueService
 config = HallConfig()
 config.hall.data_dir = sys.argv[1]
 hall = Hall(config)
-queue = QueueService(hall.cache, hall.events, tz=hall.tz, config=config)
+queue = hall.queue
 codes = [b.code for b in queue.businesses()][:2]
 for i in range(int(sys.argv[2])):
     print(queue.issue_ticket(codes[i % 2]).label, flush=True)
@@ -121,7 +120,7 @@ def test_reset_pin_then_damage_keeps_the_pin_and_never_brings_back_the_sample(tm
     try:
         assert hall.cache.recovery is not None
         assert hall.cache.recovery.damaged_copy.exists()  # set aside, never deleted
-        auth = AuthService(hall.cache)
+        auth = hall.auth
         with pytest.raises(AuthError):
             auth.login("王建国", "3333")  # the published PIN never works again
         staff = auth.list_staff()
@@ -137,7 +136,7 @@ def test_reset_pin_then_damage_keeps_the_pin_and_never_brings_back_the_sample(tm
         conn.close()
         assert kept >= reference
         # no number twice: the next ticket follows every number residents hold
-        queue = QueueService(hall.cache, hall.events, tz=hall.tz, config=hall.config)
+        queue = hall.queue
         codes = [b.code for b in queue.businesses()][:2]
         after = [number(queue.issue_ticket(c).label) for c in codes]
         held = [number(label) for label in shown]
@@ -164,7 +163,7 @@ def test_lost_wal_after_kill_is_detected_and_numbering_skips_past_it(tmp_path, c
     hall = Hall(config_for(tmp_path))
     try:
         assert hall.cache.recovery is not None and "WAL" in hall.cache.recovery.reason
-        queue = QueueService(hall.cache, hall.events, tz=hall.tz, config=hall.config)
+        queue = hall.queue
         codes = [b.code for b in queue.businesses()][:2]
         after = {number(queue.issue_ticket(c).label) for c in codes}
         assert not after & {number(label) for label in shown}
@@ -176,12 +175,12 @@ def test_lost_wal_after_kill_is_detected_and_numbering_skips_past_it(tmp_path, c
 
 def test_a_clean_restart_numbers_on_without_a_gap(tmp_path):
     hall = Hall(config_for(tmp_path))
-    queue = QueueService(hall.cache, hall.events, tz=hall.tz, config=hall.config)
+    queue = hall.queue
     code = queue.businesses()[0].code
     first = queue.issue_ticket(code).label
     hall.close()
     hall = Hall(config_for(tmp_path))
-    queue = QueueService(hall.cache, hall.events, tz=hall.tz, config=hall.config)
+    queue = hall.queue
     second = queue.issue_ticket(code).label
     hall.close()
     assert number(second)[1] == number(first)[1] + 1

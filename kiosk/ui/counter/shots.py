@@ -10,11 +10,14 @@ from __future__ import annotations
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QWidget
 
 from kiosk.ui.screenshots import ShotContext, settle, shot
+
+if TYPE_CHECKING:
+    from kiosk.hall import Hall
 
 SIZE = (1440, 860)
 
@@ -39,7 +42,7 @@ class _OutOfPaper:
         raise RuntimeError("demo printer")
 
 
-def demo_console(hall: Any, window: int = 3) -> QWidget:
+def demo_console(hall: Hall, window: int = 3) -> QWidget:
     """A console on a throw-away copy of the hall cache with a realistic morning queue."""
     from kiosk.lan.client import LocalCounterClient
     from kiosk.services.auth import AuthService

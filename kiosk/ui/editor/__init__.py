@@ -4,15 +4,18 @@ staff menu calls after a PIN login; `EditorApp` adds its own login screen in fro
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QStackedWidget, QWidget
 
-from kiosk.services.auth import AuthService, StaffSession
+from kiosk.services.auth import StaffSession
 from kiosk.services.editor import EditorService
 from kiosk.services.events import ContentConflict, ContentProposal, Event
 from kiosk.ui.tasks import tasks
+
+if TYPE_CHECKING:
+    from kiosk.hall import Hall
 
 
 class _EventBridge(QObject):
@@ -50,11 +53,11 @@ class _EventBridge(QObject):
             self.events.unsubscribe(kind, self._on_event)
 
 
-def open_editor(hall: Any, staff_session: StaffSession) -> QWidget:
+def open_editor(hall: Hall, staff_session: StaffSession) -> QWidget:
     """The editor window for someone already signed in (permissions are checked again by the service)."""
     from kiosk.ui.editor.window import EditorWindow
 
-    window = EditorWindow(EditorService.for_hall(hall), staff_session, getattr(hall, "tz", None), hall)
+    window = EditorWindow(EditorService.for_hall(hall), staff_session, hall.tz, hall)
     bridge = _EventBridge(hall.events, window)
     bridge.arrived.connect(window.refresh)
     return window
@@ -63,12 +66,12 @@ def open_editor(hall: Any, staff_session: StaffSession) -> QWidget:
 class EditorApp(QStackedWidget):
     """Login screen, then the editor."""
 
-    def __init__(self, hall: Any):
+    def __init__(self, hall: Hall):
         super().__init__()
         from kiosk.ui.editor.login import LoginWidget
 
         self.hall = hall
-        self.login = LoginWidget(AuthService.for_hall(hall))
+        self.login = LoginWidget(hall.auth)
         self.login.logged_in.connect(self._open)
         self.addWidget(self.login)
         self.editor: QWidget | None = None

@@ -8,13 +8,16 @@ kiosk; if that screen cannot be built, by a plain-text rendering with the same s
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
 from kiosk.services.catalog import Catalog, GuideDetail, MaterialItem
 from kiosk.services.editor import FORM_NAMES
 from kiosk.ui.editor.forms import plain_label
+
+if TYPE_CHECKING:
+    from kiosk.hall import Hall
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +74,7 @@ class _DraftCatalog(Catalog):
 class KioskPreview(QWidget):
     """The real kiosk guide screen (kiosk.ui.resident), fed the unpublished guide."""
 
-    def __init__(self, hall: Any):
+    def __init__(self, hall: Hall):
         super().__init__()
         from PySide6.QtCore import Qt
 
@@ -101,7 +104,7 @@ class KioskPreview(QWidget):
         return "\n".join(lb.text() for lb in screen.findChildren(QLabel) if lb.isVisibleTo(screen) and lb.text())
 
 
-def make_preview(hall: Any | None) -> QWidget:
+def make_preview(hall: Hall | None) -> QWidget:
     """The kiosk's own guide screen when the resident UI is available, else GuidePreview."""
     if hall is not None:
         try:

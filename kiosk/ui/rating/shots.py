@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QWidget
 
 from kiosk.ui.screenshots import ShotContext, settle, shot
 
+if TYPE_CHECKING:
+    from kiosk.hall import Hall
+
 SIZE = (600, 900)
 
 
-def _demo_pad(hall: Any) -> Any:
+def _demo_pad(hall: Hall) -> Any:
     from kiosk.lan.rating_client import LocalRatingClient
     from kiosk.services.events import EventBus
     from kiosk.services.queue import QueueService

@@ -34,6 +34,9 @@ from kiosk.ui.resident.tap_gesture import TapGesture
 from kiosk.ui.theme import Theme, style_sheet, theme_for
 
 if TYPE_CHECKING:
+    from kiosk.hall import Hall
+
+if TYPE_CHECKING:
     from kiosk.ui.resident.staff import StaffOverlay
 
 log = logging.getLogger(__name__)
@@ -52,16 +55,6 @@ class HallNameLabel(QLabel):
         # Quick taps on a real screen: Qt turns every second press into a double click.
         self.tapped.emit()
         super().mouseDoubleClickEvent(event)
-
-
-def default_queue(hall: Any) -> Any:
-    try:
-        from kiosk.services.queue import QueueService
-
-        return QueueService(hall.cache, hall.events, tz=hall.tz, config=hall.config)
-    except Exception:
-        log.exception("the queue service is not available; the kiosk cannot issue tickets")
-        return None
 
 
 # Every screen but home is imported when first opened: their modules pull in the search index,
@@ -98,13 +91,13 @@ class KioskWindow(QMainWindow):
     """The resident kiosk. Built on a `Hall`, or first on a start-up snapshot alone (`early`):
     then it shows the home screen at once and `attach(hall)` brings in the live services."""
 
-    def __init__(self, hall: Any = None, *, early: StartupSnapshot | None = None, orientation: str | None = None,
+    def __init__(self, hall: Hall | None = None, *, early: StartupSnapshot | None = None, orientation: str | None = None,
                  catalog: Any = None, queue: Any = "default", auth: Any = "default", lockdown: bool = True,
                  pinyin_process: bool = True):
         super().__init__()
         if hall is None and early is None:
             raise TypeError("KioskWindow needs a hall or a start-up snapshot")
-        self.hall: Any = None
+        self.hall: Hall | None = None
         self.settings = early.settings if hall is None else KioskSettings.of(hall.config)
         # The hall's zone; from a snapshot, its saved offset until attach() (see StartupSnapshot.zone).
         self.tz: tzinfo = early.zone() if hall is None else hall.tz
@@ -186,20 +179,20 @@ class KioskWindow(QMainWindow):
     def config(self) -> Any:  # kiosk.config.HallConfig, once a hall is attached
         return self.hall.config if self.hall is not None else None
 
-    def _connect(self, hall: Any, catalog: Any, queue: Any) -> None:
+    def _connect(self, hall: Hall, catalog: Any, queue: Any) -> None:
         from kiosk.services.catalog import Catalog
 
         self.hall = hall
         # The index loads pinyin in a helper process, so the kiosk keeps ~55 MB less all day.
         self.catalog = catalog or Catalog(hall.cache, hall.events, lazy_index=True,
                                           pinyin_process=self._pinyin_process)
-        # The same queue service as the counters (kiosk/app.py sets hall.queue first), if any.
-        self.queue = (getattr(hall, "queue", None) or default_queue(hall)) if queue == "default" else queue
+        # The hall's queue, the counters' too (the editor's preview has none: it issues no ticket).
+        self.queue = hall.queue if queue == "default" else queue
         self.catalog.on_changed(self._content_changed.set)
         # Pinyin and the search index load while the resident looks at the home screen.
         QTimer.singleShot(0, self.catalog.build_index_in_background)
 
-    def attach(self, hall: Any, *, catalog: Any = None, queue: Any = "default") -> None:
+    def attach(self, hall: Hall, *, catalog: Any = None, queue: Any = "default") -> None:
         """The live hall, after a first paint from the snapshot: its catalogue replaces the
         snapshot's, and the home screen is redrawn only if what it shows has changed."""
         shown = self.catalog
@@ -239,14 +232,8 @@ class KioskWindow(QMainWindow):
     # --- services ------------------------------------------------------------------------------
 
     def auth(self) -> Any:
-        if self._auth == "default" and self.hall is not None:
-            try:
-                from kiosk.services.auth import AuthService
-
-                self._auth = AuthService.for_hall(self.hall)
-            except Exception:
-                log.exception("the staff login service is not available")
-                self._auth = None
+        if self._auth == "default":  # the hall's accounts (one lockout count for every sign-in screen)
+            return self.hall.auth if self.hall is not None else None
         return self._auth
 
     # --- bars ----------------------------------------------------------------------------------
@@ -350,10 +337,10 @@ class KioskWindow(QMainWindow):
             self._reload_content()
 
     def _update_online(self) -> None:
-        if self.hall is None or getattr(self.hall, "sync_starting", False):  # starting: nothing to say yet
+        if self.hall is None or self.hall.sync_starting:  # starting: nothing to say yet
             self.online_label.setText("")
             return
-        sync = getattr(self.hall, "sync", None)
+        sync = self.hall.sync
         if sync is None:
             self.online_label.setText("○ " + Q.translate("Kiosk", "本机运行"))
             return

@@ -10,8 +10,6 @@ import pytest
 from kiosk.hall import Hall
 from kiosk.lan.api import HallApiServer, create_app
 from kiosk.lan.client import LocalCounterClient, RemoteCounterClient
-from kiosk.services.auth import AuthService
-from kiosk.services.queue import QueueService
 from sync.client import SyncWorker
 from tests.sync.writelock import write_lock_held
 
@@ -26,8 +24,8 @@ def refuse(*_args) -> None:
 def counters(hall_config):
     hall = Hall(hall_config)  # the bundled sample: businesses and windows
     hall.sync = SyncWorker(hall.cache, "http://127.0.0.1:9", "t", apply_content=refuse)  # never started
-    auth = AuthService(hall.cache)  # (the sample has counter staff)
-    queue = QueueService(hall.cache, hall.events, tz=hall.tz, config=hall.config)
+    auth = hall.auth  # (the sample has counter staff)
+    queue = hall.queue
     business = queue.businesses()[0].code
     queue.issue_ticket(business)
     queue.issue_ticket(business)

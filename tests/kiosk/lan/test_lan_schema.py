@@ -11,8 +11,6 @@ from kiosk.lan import schema
 from kiosk.lan.api import HallApiServer, create_app
 from kiosk.lan.client import LocalCounterClient, RemoteCounterClient
 from kiosk.lan.rating_client import LocalRatingClient, RatingRefused, RemoteRatingClient
-from kiosk.services.auth import AuthService
-from kiosk.services.queue import QueueService
 from kiosk.services.ratings import RatingDone, RatingPrompt, RatingService
 
 TOKEN = "lan-schema-token"
@@ -21,15 +19,15 @@ TOKEN = "lan-schema-token"
 @pytest.fixture
 def counters(hall_config):
     hall = Hall(hall_config)  # the bundled sample: businesses, windows, counter staff
-    auth = AuthService(hall.cache)
+    auth = hall.auth
     auth.add_staff("测试员", "clerk", "2468")
-    queue = QueueService(hall.cache, hall.events, tz=hall.tz, config=hall.config)
+    queue = hall.queue
     business = queue.businesses()[0].code
     window = next(w.number for w in queue.windows() if business in w.business_codes)
     for _ in range(3):
         queue.issue_ticket(business)
     local = LocalCounterClient(queue, auth, None, hall)
-    ratings = RatingService(hall.cache, events=hall.events)
+    ratings = hall.ratings
     server = HallApiServer(create_app(local, TOKEN, hall_name="测试大厅", ratings=ratings)).start()
     try:
         yield local, RemoteCounterClient(server.url, TOKEN), window, server, ratings

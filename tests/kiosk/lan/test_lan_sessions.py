@@ -11,8 +11,6 @@ import requests
 from kiosk.hall import Hall
 from kiosk.lan.api import HallApiServer, create_app
 from kiosk.lan.client import LocalCounterClient
-from kiosk.services.auth import AuthService
-from kiosk.services.queue import QueueService
 
 TOKEN = "lan-sessions-token"
 
@@ -32,8 +30,8 @@ class Clock:
 @pytest.fixture
 def lan(hall_config):
     hall = Hall(hall_config)  # the sample: 李文 (clerk, 1111) and windows
-    auth = AuthService(hall.cache)
-    queue = QueueService(hall.cache, hall.events, tz=hall.tz, config=hall.config)
+    auth = hall.auth
+    queue = hall.queue
     clock = Clock()
     app = create_app(LocalCounterClient(queue, auth, None, hall), TOKEN, session_idle_hours=4,
                      now=clock.now, monotonic=clock.monotonic)
@@ -103,7 +101,7 @@ def restart(server, hall, clock, auth):  # type: ignore[no-untyped-def]
     """Stop the LAN server and start a new app on the same hall cache and port: a hall restart."""
     port = server.port
     server.stop()
-    queue = QueueService(hall.cache, hall.events, tz=hall.tz, config=hall.config)
+    queue = hall.queue
     app = create_app(LocalCounterClient(queue, auth, None, hall), TOKEN, session_idle_hours=4,
                      now=clock.now, monotonic=clock.monotonic)
     return HallApiServer(app, port=port).start()
@@ -112,9 +110,9 @@ def restart(server, hall, clock, auth):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def lan_hall(hall_config):
     hall = Hall(hall_config)
-    auth = AuthService(hall.cache)
+    auth = hall.auth
     clock = Clock()
-    queue = QueueService(hall.cache, hall.events, tz=hall.tz, config=hall.config)
+    queue = hall.queue
     servers = [HallApiServer(create_app(LocalCounterClient(queue, auth, None, hall), TOKEN, session_idle_hours=4,
                                         now=clock.now, monotonic=clock.monotonic)).start()]
     try:

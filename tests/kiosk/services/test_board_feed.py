@@ -4,7 +4,6 @@ over a real socket -> the virtual controller's face shows it."""
 from display.render import render_board
 from kiosk.hall import Hall
 from kiosk.services.board_feed import HallBoard
-from kiosk.services.queue import QueueService
 
 
 def shows(board, expected):
@@ -13,8 +12,8 @@ def shows(board, expected):
 
 def test_a_call_appears_on_the_virtual_board(hall_config):
     hall = Hall(hall_config)
-    queue = QueueService(hall.cache, hall.events, tz=hall.tz, config=hall.config)
-    board = HallBoard(hall, queue)
+    queue = hall.queue
+    board = HallBoard(hall)
     try:
         business = queue.businesses()[0]
         ticket = queue.issue_ticket(business.code)

@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtWidgets import QLabel, QPushButton
 
 from kiosk.config import HallConfig
+from kiosk.ui.app_parts import AppParts
 from kiosk.ui.crash_hook import EXIT_RESTART, CrashHook
 
 
@@ -25,7 +26,7 @@ class AppExit:
 
 @pytest.fixture
 def hooked(qapp):
-    app, parts = AppExit(), {}
+    app, parts = AppExit(), AppParts()
     hook = CrashHook(app, parts, offscreen=True, restart_after_s=0.2).install()
     config = HallConfig()
     config.hall.name = "幸福社区工作站"
@@ -60,7 +61,7 @@ def test_an_error_in_a_slot_shows_the_paused_screen_and_restarts(qtbot, hooked, 
     assert "RuntimeError: printer driver returned nonsense" in shown["staff"]
     assert not kiosk.isVisible()
     assert "broken_slot" in caplog.text and "Traceback" in caplog.text  # logged with where it happened
-    assert parts["crash"] == "RuntimeError: printer driver returned nonsense"  # run_hall records it as a crash
+    assert parts.crash == "RuntimeError: printer driver returned nonsense"  # run_hall records it as a crash
     qtbot.waitUntil(lambda: app.codes == [EXIT_RESTART])
 
 

@@ -3,6 +3,8 @@ outages: test_console_outage.py)."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QPushButton
@@ -205,15 +207,19 @@ def test_reconnect_banner_goes_away(qtbot, world, monkeypatch):
     qtbot.waitUntil(lambda: not console.work.banner.isVisible(), timeout=3000)
 
 
-def test_a_filling_disk_is_on_the_status_line_before_the_cache_cannot_write(qtbot, world, tmp_path, monkeypatch):
-    from types import SimpleNamespace
+def status_hall(config: HallConfig, voice=None) -> SimpleNamespace:
+    """What the status line reads of a Hall (kiosk/hall.py), with no sync, board or printer."""
+    return SimpleNamespace(config=config, tz=TZ, sync=None, sync_starting=False, board=None, voice=voice,
+                           cache_note="")
 
+
+def test_a_filling_disk_is_on_the_status_line_before_the_cache_cannot_write(qtbot, world, tmp_path, monkeypatch):
     import kiosk.services.disk as disk
 
     q, _, client = world
     config = HallConfig()
     config.hall.data_dir = tmp_path
-    client.hall = SimpleNamespace(config=config, sync=None, board=None)
+    client.hall = status_hall(config)
     console = make_console(qtbot, client)
     login(console)
     console._polls = 0
@@ -226,23 +232,25 @@ def test_a_filling_disk_is_on_the_status_line_before_the_cache_cannot_write(qtbo
     assert "#c62828" in console.work.sync.styleSheet()
 
 
-def test_voice_failure_shows_on_the_console(qtbot, world):
-    from types import SimpleNamespace
-
+def test_voice_failure_shows_on_the_console(qtbot, world, tmp_path):
     from kiosk.config import VoiceSection
     from kiosk.services.voice import VoiceCaller
 
     q, _, client = world
     voice = VoiceCaller(VoiceSection(), player=[])  # no audio player on this PC
-    client.hall = SimpleNamespace(voice=voice, sync=None, board=None, tz=TZ)
+    config = HallConfig()
+    config.hall.data_dir = tmp_path
+    config.office.public_url = "http://192.168.1.20:8700"  # phones in the hall can reach it
+    client.hall = status_hall(config, voice)
     try:
         console = make_console(qtbot, client)
         login(console)
         console.refresh()
         assert console.work.voice.text().startswith("语音：故障") and "找不到播放器" in console.work.voice.text()
         assert "#c62828" in console.work.voice.styleSheet()
-        assert not console.work.qr_warning.isVisible()  # no hall config here: nothing to warn about
-        client.hall = SimpleNamespace(voice=voice, sync=None, board=None, tz=TZ, config=HallConfig())
+        assert not console.work.qr_warning.isVisible()  # QR links phones can open: nothing to warn about
+        config.office.public_url = ""  # the embedded office on loopback
+        client.hall = status_hall(config, voice)
         console._polls = 0  # the status is asked for on the next poll
         console.refresh()
         assert console.work.qr_warning.isVisible() and "手机打不开" in console.work.qr_warning.text()

@@ -1,8 +1,10 @@
-"""The hall app's counter side: one console per window, the LAN API with the hall's token,
-shared services on the Hall, the board's view of a call made from a console."""
+"""The hall app's counter side: one console per window over the Hall's services, the LAN API
+with the hall's token, the board's view of a call made from a console; the hall stops what it
+started, in reverse."""
 
 from __future__ import annotations
 
+import pytest
 import requests
 
 from kiosk.hall import Hall
@@ -15,15 +17,18 @@ def test_counter_side_wires_consoles_api_and_services(qtbot, hall_config):
     hall_config.lan.port = 0
     hall_config.voice.enabled = False
     hall = Hall(hall_config)
+    hall.start(backups=False, board=False, sync=False)
     side = CounterSide(hall)
     try:
         assert sorted(side.consoles) == [f"counter-{n}" for n in range(1, 6)]  # the sample's five windows
-        assert hall.queue is side.queue and hall.voice is side.voice and hall.printer is None
+        # one queue for every console, the kiosk and the LAN API; no printer configured
+        assert all(c.client is hall.counter for c in side.consoles.values())
+        assert hall.counter.queue is hall.queue and hall.printer is None and hall.voice is not None
         token = lan_token(hall_config)
-        r = requests.get(f"{side.api.url}/api/v1/windows", headers={"Authorization": f"Bearer {token}"}, timeout=5)
+        r = requests.get(f"{hall.lan.url}/api/v1/windows", headers={"Authorization": f"Bearer {token}"}, timeout=5)
         assert r.status_code == 200 and len(r.json()) == 5
         ticket = hall.queue.issue_ticket("labor")
-        remote = RemoteCounterClient(side.api.url, token)
+        remote = RemoteCounterClient(hall.lan.url, token)
         assert remote.window_state(1).waiting[0].label == ticket.label
         hall.queue.call_next(1)
         view = hall.queue.board_view()
@@ -34,3 +39,25 @@ def test_counter_side_wires_consoles_api_and_services(qtbot, hall_config):
     finally:
         side.close()
         hall.close()
+
+
+def test_the_hall_stops_what_it_started_in_reverse(hall_config):
+    """Nothing on the way down may call a part already stopped: the sync worker (which asks the
+    board's and the printer's state for the office) first, the cache last."""
+    hall_config.lan.port = 0
+    hall_config.voice.enabled = False
+    hall = Hall(hall_config)
+    hall.start(backups=True, board=True, sync=False)
+    order: list[str] = []
+    for name in ("board", "lan", "voice", "backups"):
+        part = getattr(hall, name)
+        stop = "stop" if name in ("lan", "backups") else "close"
+        real = getattr(part, stop)
+        setattr(part, stop, lambda real=real, name=name: (order.append(name), real())[1])
+    real_close = hall.cache.close
+    hall.cache.close = lambda: (order.append("cache"), real_close())[1]
+    lan_url = hall.lan.url
+    hall.close()
+    assert order == ["board", "lan", "voice", "backups", "cache"]
+    with pytest.raises(requests.ConnectionError):  # the LAN API's port is closed
+        requests.get(f"{lan_url}/api/v1/ping", timeout=2)

@@ -11,8 +11,6 @@ from kiosk.hall import Hall
 from kiosk.lan.api import HallApiServer, create_app
 from kiosk.lan.client import LocalCounterClient
 from kiosk.lan.rating_client import RatingRefused, RemoteRatingClient
-from kiosk.services.queue import QueueService
-from kiosk.services.ratings import RatingService
 from kiosk.ui.rating.pad import RatingPad
 from sync.cache.models import Outbox, Rating
 from sync.client import SyncError, SyncWorker
@@ -25,8 +23,8 @@ def lan(hall_config):
     hall = Hall(hall_config)  # the bundled sample
     # the street office is unreachable: nothing here needs it
     hall.sync = SyncWorker(hall.cache, "http://127.0.0.1:9", "t", apply_content=lambda *a: None, timeout_s=1)
-    queue = QueueService(hall.cache, hall.events, tz=hall.tz, config=hall.config)
-    ratings = RatingService(hall.cache, events=hall.events)
+    queue = hall.queue
+    ratings = hall.ratings
     server = HallApiServer(create_app(LocalCounterClient(queue, None, None, hall), TOKEN, ratings=ratings)).start()
     business = queue.businesses()[0].code
     window = next(w.number for w in queue.windows() if business in w.business_codes)
