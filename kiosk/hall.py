@@ -160,7 +160,7 @@ class Hall:
         leave parts out (screenshots take no backups; tests start only what they look at)."""
         if backups:
             self.start_backups()
-        self.start_printer()
+        self._start_printer()
         from kiosk.lan.client import LocalCounterClient
         from kiosk.services.voice import VoiceCaller
 
@@ -168,7 +168,7 @@ class Hall:
         self.voice.attach(self.events)
         self.counter = LocalCounterClient(self.queue, self.auth, self.printer, self)
         if lan:
-            self.start_lan()
+            self._start_lan()
         if board and self.config.board.enabled:
             from kiosk.services.board_feed import HallBoard
 
@@ -187,7 +187,7 @@ class Hall:
         if section.interval_minutes > 0:  # (0: only the shutdown's backup)
             self.backups.start()
 
-    def start_printer(self) -> None:
+    def _start_printer(self) -> None:
         """The ticket printer per [printer]; paper low or out and a cover left open show on the
         consoles even between tickets, so a real printer's status is asked every 30 s."""
         if self.config.printer.connection == "none":
@@ -202,7 +202,7 @@ class Hall:
             threading.Thread(target=_watch_printer, args=(self.printer, self._printer_watch),
                              name="printer-status", daemon=True).start()
 
-    def start_lan(self) -> None:
+    def _start_lan(self) -> None:
         """The hall LAN API per [lan], for consoles and rating pads on other PCs. The hall runs
         without it if its port is taken (logged)."""
         from kiosk.lan.api import start_hall_api
