@@ -25,7 +25,7 @@ from kiosk.services.auth import StaffSession
 from kiosk.services.editor import KIND_NAMES, ConflictInfo, EditorError, EditorService
 from kiosk.ui.editor.forms import plain_label
 from kiosk.ui.editor.history import ADDED, REMOVED
-from kiosk.ui.tasks import tasks
+from kiosk.ui.tasks import SLOW_MS, tasks
 
 
 def _side_text(change_lines: list[tuple[str, str]], side: str, fallback: str) -> str:
@@ -45,6 +45,7 @@ class ConflictView(QWidget):
         self.tz = tz  # the hall's time zone; None = this PC's
         self.conflicts: list[ConflictInfo] = []
         self.groups: list[tuple[str, QButtonGroup]] = []
+        self.resolving = False  # a resolution on its way: the buttons wait for its answer
         layout = QVBoxLayout(self)
         head = QHBoxLayout()
         self.picker = QComboBox()
@@ -96,7 +97,7 @@ class ConflictView(QWidget):
                                 f"街道办第 {c.office_version} 版）")
         self.picker.blockSignals(False)
         enabled = bool(self.conflicts)
-        self._enable(enabled)
+        self._enable(enabled and not self.resolving)
         if not enabled:
             self.table.setRowCount(0)
             self.explain.setText("没有待处理的冲突。")
@@ -157,15 +158,18 @@ class ConflictView(QWidget):
         if c is None:
             raise EditorError("没有待处理的冲突 (no open conflict)")
         chosen = choice or self.choices()
+        self.resolving = True
         self._enable(False)  # until the answer: one resolution per press
-        self.message.setText("正在发布……")
+        QTimer.singleShot(SLOW_MS, self, lambda: self.resolving and self.message.setText("正在发布……"))
 
         def resolved(version: int) -> None:
+            self.resolving = False
             self.reload()
             self.message.setText(f"已处理：“{c.title}”发布为第 {version} 版，并将发送给街道办。")
             self.resolved.emit(version)
 
         def failed(exc: BaseException) -> None:
+            self.resolving = False
             self._enable(bool(self.conflicts))
             self.message.setText(str(exc) if isinstance(exc, EditorError) else f"未能发布，请稍后再试：{exc}")
 

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from kiosk.services.auth import StaffSession
 from kiosk.services.editor import EditorError, EditorService, FieldChange, Revision
 from kiosk.ui.editor.forms import plain_label
-from kiosk.ui.tasks import tasks
+from kiosk.ui.tasks import SLOW_MS, tasks
 
 ACTION_NAMES = {"publish": "发布", "restore": "恢复", "import": "导入或同步的版本", "office": "街道办版本",
                 "resolve_conflict": "处理冲突"}
@@ -83,6 +83,7 @@ class HistoryView(QWidget):
         self.kind = ""
         self.uid = ""
         self.revisions: list[Revision] = []
+        self.restoring = False  # a restore on its way
         layout = QVBoxLayout(self)
         self.title = plain_label()
         self.title.setStyleSheet("font-size: 14pt; font-weight: bold;")
@@ -160,14 +161,17 @@ class HistoryView(QWidget):
             raise EditorError("请先选择一个版本 (choose a version)")
         kind, uid = self.kind, self.uid
         self.restore_button.setEnabled(False)  # until the answer: one restore per press
-        self.message.setText("正在恢复……")
+        self.restoring = True
+        QTimer.singleShot(SLOW_MS, self, lambda: self.restoring and self.message.setText("正在恢复……"))
 
         def restored(new_version: int) -> None:
+            self.restoring = False
             self.load(kind, uid, self.title.text().removeprefix("修改历史："))
             self.restored.emit(new_version)  # the page reloads (and may reload this view) first
             self.message.setText(f"已将第 {version} 版恢复为第 {new_version} 版并发布")
 
         def failed(exc: BaseException) -> None:
+            self.restoring = False
             self.restore_button.setEnabled(True)
             self.message.setText(str(exc) if isinstance(exc, EditorError) else f"未能恢复，请稍后再试：{exc}")
 

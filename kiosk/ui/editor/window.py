@@ -48,7 +48,7 @@ from kiosk.ui.editor.conflict import ConflictView
 from kiosk.ui.editor.forms import ERROR_STYLE, RecordForm, plain_label
 from kiosk.ui.editor.history import HistoryView
 from kiosk.ui.editor.preview import detail_from_data, make_preview
-from kiosk.ui.tasks import tasks
+from kiosk.ui.tasks import SLOW_MS, tasks
 from sync.problems import Invalid
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,6 @@ PROPOSAL_STYLES = {  # under a shared record's heading: where this hall's propos
     "rejected": f"background: #ffebee; color: #c62828; {_BOX}",
 }
 UNSAVED_STYLE = "color: #b45309; font-weight: bold;"
-SLOW_MS = 300  # a write answered sooner needs no "正在……" on the status line (it would only flicker)
 
 
 def ask_unsaved(parent: QWidget, title: str) -> str:

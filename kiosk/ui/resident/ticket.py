@@ -23,14 +23,12 @@ from kiosk.services.links import hall_public_url, ticket_url
 from kiosk.ui.error_text import error_text
 from kiosk.ui.resident import priority
 from kiosk.ui.resident.common import Screen, english, label, qr_caption
-from kiosk.ui.tasks import tasks
+from kiosk.ui.tasks import SLOW_MS, tasks
 from kiosk.ui.widgets.qr import QrWidget
 from kiosk.ui.widgets.read_aloud_bar import ReadAloudBar
 from kiosk.ui.widgets.tiles import BadgeMark, Tile, clear_layout
 
 log = logging.getLogger(__name__)
-
-SLOW_MS = 300  # an answer sooner than this needs no "正在取号……" (it would only flicker)
 
 
 def waiting_counts(queue) -> list[tuple[str, int, bool]]:  # type: ignore[no-untyped-def]
@@ -172,10 +170,10 @@ class TicketScreen(Screen):
 
     def _follow_queue(self) -> None:
         """The queue changed: re-read the ticket or the counts off the GUI thread, redraw if they differ."""
-        if self._following or not self._queue_changed.is_set():
-            return  # (news meanwhile keeps the flag set: the next tick reads again)
+        if self._following or self.issuing or not self._queue_changed.is_set():
+            return  # (the flag stays set: read once the answer on its way is in)
         self._queue_changed.clear()
-        if self.kiosk.current() is not self or self.error or self.issuing or self.pending:
+        if self.kiosk.current() is not self or self.error:
             return
         queue, shown = self.kiosk.queue, self.ticket
         if shown is not None:
@@ -195,7 +193,7 @@ class TicketScreen(Screen):
                     shown.people_ahead, shown.estimated_wait_minutes):
                 return  # e.g. our own new ticket: nothing on screen changed
             self.ticket = fresh
-        elif self.pending or fresh == self._shown_counts:
+        elif fresh == self._shown_counts:
             return
         self.refresh()
 
