@@ -148,6 +148,25 @@ def test_opened_guides_count_as_views(qtbot, kiosk):
         assert s.scalar(select(ServiceGuide.views).where(ServiceGuide.uid == uid)) == 3
 
 
+def test_the_idle_return_stores_the_views_off_the_gui_thread(qtbot, kiosk):
+    import threading
+
+    uid = guide_uid(kiosk.hall, "LD-001")
+    kiosk.go("guide", uid=uid)
+    kiosk.go("guide", uid=uid)
+    flushed = []
+    flush = kiosk.catalog.flush_views
+    kiosk.catalog.flush_views = lambda: flushed.append(threading.current_thread()) or flush()
+    kiosk.reset_session()  # the resident left
+
+    def stored() -> int:
+        with kiosk.hall.cache.reading() as s:
+            return s.scalar(select(ServiceGuide.views).where(ServiceGuide.uid == uid))
+
+    qtbot.waitUntil(lambda: stored() == 2, timeout=5000)
+    assert flushed and threading.main_thread() not in flushed
+
+
 # --- search -----------------------------------------------------------------------------------
 
 
@@ -471,6 +490,8 @@ def sign_in(qtbot, kiosk, name: str, pin: str) -> None:
     for d in pin:
         tap(qtbot, staff.buttons[f"digit-{d}"])
     tap(qtbot, staff.buttons["ok"])
+    # the sign-in is checked off the GUI thread: 确认 waits for the answer (the menu replaces it)
+    qtbot.waitUntil(lambda: "ok" not in staff.buttons or staff.buttons["ok"].isEnabled(), timeout=5000)
 
 
 def test_staff_leave_with_gesture_and_pin(qtbot, kiosk):
