@@ -574,5 +574,9 @@
             <numerusform>Account locked: try again in %n minutes, or ask the station head to reset the PIN</numerusform>
         </translation>
     </message>
+    <message>
+        <source>正在取号……</source>
+        <translation>Getting your ticket…</translation>
+    </message>
 </context>
 </TS>

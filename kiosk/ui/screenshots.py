@@ -60,6 +60,14 @@ def settle(ms: int = 50) -> None:
     QCoreApplication.processEvents()
 
 
+def settle_until(done: Callable[[], bool], timeout_ms: int = 5000) -> None:
+    """Let Qt run until `done()`: an answer from a worker thread (kiosk/ui/tasks.py) is in."""
+    waited = 0
+    while not done() and waited < timeout_ms:
+        settle(20)
+        waited += 20
+
+
 def take_all(ctx: ShotContext, out_dir: Path, *, fallback: dict[str, QWidget] | None = None) -> list[Path]:
     for module in SHOT_MODULES:
         importlib.import_module(module)

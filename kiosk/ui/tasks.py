@@ -32,6 +32,9 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 log = logging.getLogger(__name__)
 
 WORKERS = 4  # tasks are short (a print, a query); a few at once is plenty on the hall PC
+# A screen waiting for an answer says so ("正在取号……") only after this long: a quicker answer
+# would make the words flicker.
+SLOW_MS = 300
 
 
 class Task:

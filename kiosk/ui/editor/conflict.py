@@ -1,6 +1,7 @@
 """Conflicts with the street office's copy: both versions side by side, and per field the
 choice of keeping this hall's text or taking the office's. Nothing is overwritten until a
-person presses one of the buttons."""
+person presses one of the buttons; the choice is published off the GUI thread
+(kiosk/ui/tasks.py), the buttons waiting for the answer."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from kiosk.services.auth import StaffSession
 from kiosk.services.editor import KIND_NAMES, ConflictInfo, EditorError, EditorService
 from kiosk.ui.editor.forms import plain_label
 from kiosk.ui.editor.history import ADDED, REMOVED
+from kiosk.ui.tasks import SLOW_MS, tasks
 
 
 def _side_text(change_lines: list[tuple[str, str]], side: str, fallback: str) -> str:
@@ -43,6 +45,7 @@ class ConflictView(QWidget):
         self.tz = tz  # the hall's time zone; None = this PC's
         self.conflicts: list[ConflictInfo] = []
         self.groups: list[tuple[str, QButtonGroup]] = []
+        self.resolving = False  # a resolution on its way: the buttons wait for its answer
         layout = QVBoxLayout(self)
         head = QHBoxLayout()
         self.picker = QComboBox()
@@ -94,8 +97,7 @@ class ConflictView(QWidget):
                                 f"街道办第 {c.office_version} 版）")
         self.picker.blockSignals(False)
         enabled = bool(self.conflicts)
-        for button in (self.mine_button, self.office_button, self.merge_button):
-            button.setEnabled(enabled)
+        self._enable(enabled and not self.resolving)
         if not enabled:
             self.table.setRowCount(0)
             self.explain.setText("没有待处理的冲突。")
@@ -149,16 +151,34 @@ class ConflictView(QWidget):
     def choices(self) -> dict[str, str]:
         return {key: group.checkedButton().property("side") for key, group in self.groups}
 
-    def resolve(self, choice: str | None) -> int:
-        """Apply a choice ("mine", "office", or None = per field as selected); returns the new version."""
+    def resolve(self, choice: str | None) -> None:
+        """Apply a choice ("mine", "office", or None = per field as selected), off the GUI thread;
+        the message line says the new version."""
         c = self.current()
         if c is None:
             raise EditorError("没有待处理的冲突 (no open conflict)")
-        version = self.service.resolve_conflict(self.staff, c.id, choice or self.choices())
-        self.reload()
-        self.message.setText(f"已处理：“{c.title}”发布为第 {version} 版，并将发送给街道办。")
-        self.resolved.emit(version)
-        return version
+        chosen = choice or self.choices()
+        self.resolving = True
+        self._enable(False)  # until the answer: one resolution per press
+        QTimer.singleShot(SLOW_MS, self, lambda: self.resolving and self.message.setText("正在发布……"))
+
+        def resolved(version: int) -> None:
+            self.resolving = False
+            self.reload()
+            self.message.setText(f"已处理：“{c.title}”发布为第 {version} 版，并将发送给街道办。")
+            self.resolved.emit(version)
+
+        def failed(exc: BaseException) -> None:
+            self.resolving = False
+            self._enable(bool(self.conflicts))
+            self.message.setText(str(exc) if isinstance(exc, EditorError) else f"未能发布，请稍后再试：{exc}")
+
+        tasks().run(self.service.resolve_conflict, self.staff, c.id, chosen, owner=self).on_done(resolved) \
+            .on_error(failed)
+
+    def _enable(self, on: bool) -> None:
+        for button in (self.mine_button, self.office_button, self.merge_button):
+            button.setEnabled(on)
 
     def _resolve(self, choice: str | None) -> None:
         try:

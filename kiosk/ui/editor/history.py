@@ -1,5 +1,6 @@
 """History of one record: every published version, who and when, a field-by-field diff, and
-restore (which publishes the old data again as a new version)."""
+restore (which publishes the old data again as a new version). The restore writes the cache
+off the GUI thread (kiosk/ui/tasks.py); its button waits for the answer."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 from kiosk.services.auth import StaffSession
 from kiosk.services.editor import EditorError, EditorService, FieldChange, Revision
 from kiosk.ui.editor.forms import plain_label
+from kiosk.ui.tasks import SLOW_MS, tasks
 
 ACTION_NAMES = {"publish": "发布", "restore": "恢复", "import": "导入或同步的版本", "office": "街道办版本",
                 "resolve_conflict": "处理冲突"}
@@ -81,6 +83,7 @@ class HistoryView(QWidget):
         self.kind = ""
         self.uid = ""
         self.revisions: list[Revision] = []
+        self.restoring = False  # a restore on its way
         layout = QVBoxLayout(self)
         self.title = plain_label()
         self.title.setStyleSheet("font-size: 14pt; font-weight: bold;")
@@ -151,15 +154,29 @@ class HistoryView(QWidget):
         row = self.versions.currentRow()
         return self.revisions[row].version if 0 <= row < len(self.revisions) else None
 
-    def restore_selected(self) -> int:
+    def restore_selected(self) -> None:
+        """Publish the chosen version again (off the GUI thread); the message line says the new version."""
         version = self.current_version()
         if version is None:
             raise EditorError("请先选择一个版本 (choose a version)")
-        new_version = self.service.restore(self.staff, self.kind, self.uid, version)
-        self.load(self.kind, self.uid, self.title.text().removeprefix("修改历史："))
-        self.restored.emit(new_version)  # the page reloads (and may reload this view) first
-        self.message.setText(f"已将第 {version} 版恢复为第 {new_version} 版并发布")
-        return new_version
+        kind, uid = self.kind, self.uid
+        self.restore_button.setEnabled(False)  # until the answer: one restore per press
+        self.restoring = True
+        QTimer.singleShot(SLOW_MS, self, lambda: self.restoring and self.message.setText("正在恢复……"))
+
+        def restored(new_version: int) -> None:
+            self.restoring = False
+            self.load(kind, uid, self.title.text().removeprefix("修改历史："))
+            self.restored.emit(new_version)  # the page reloads (and may reload this view) first
+            self.message.setText(f"已将第 {version} 版恢复为第 {new_version} 版并发布")
+
+        def failed(exc: BaseException) -> None:
+            self.restoring = False
+            self.restore_button.setEnabled(True)
+            self.message.setText(str(exc) if isinstance(exc, EditorError) else f"未能恢复，请稍后再试：{exc}")
+
+        tasks().run(self.service.restore, self.staff, kind, uid, version, owner=self).on_done(restored) \
+            .on_error(failed)
 
     def _restore_clicked(self) -> None:
         version = self.current_version()

@@ -1,7 +1,11 @@
 """Staff login for the editor: pick your name, type your PIN. The PIN never leaves this
-widget except to AuthService.login, and the field is cleared after every try."""
+widget except to AuthService.login, and the field is cleared after every try. The login writes
+the audit log (and a failed one the account's count), so it runs off the GUI thread
+(kiosk/ui/tasks.py); the button waits for the answer."""
 
 from __future__ import annotations
+
+import logging
 
 from PySide6.QtCore import QRegularExpression, Qt, Signal
 from PySide6.QtGui import QRegularExpressionValidator
@@ -9,6 +13,9 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QLineEdit, QPushButton, QV
 
 from kiosk.services.auth import AuthError, AuthService, StaffSession
 from kiosk.ui.editor.forms import ERROR_STYLE, plain_label
+from kiosk.ui.tasks import tasks
+
+log = logging.getLogger(__name__)
 
 
 class LoginWidget(QWidget):
@@ -49,13 +56,24 @@ class LoginWidget(QWidget):
         self.session: StaffSession | None = None
 
     def submit(self) -> None:
+        if not self.button.isEnabled():  # a login on its way (Enter pressed again meanwhile)
+            return
         pin, self_pin = self.pin.text(), self.pin
         self_pin.clear()
-        try:
-            session = self.auth.login(self.name.currentText(), pin)
-        except AuthError as exc:
+        self.button.setEnabled(False)  # until the answer
+        tasks().run(self.auth.login, self.name.currentText(), pin, owner=self).on_done(self._signed_in) \
+            .on_error(self._refused)
+
+    def _refused(self, exc: BaseException) -> None:
+        self.button.setEnabled(True)
+        if isinstance(exc, AuthError):
             self.error.setText(str(exc))
-            return
+        else:  # the cache itself failed (a lock held too long): no answer either way
+            log.error("the editor login could not be checked", exc_info=exc)
+            self.error.setText(f"暂时无法登录，请稍后再试：{exc}")
+
+    def _signed_in(self, session: StaffSession) -> None:
+        self.button.setEnabled(True)
         if self.permission and not session.can(self.permission):
             self.error.setText("此账户没有编辑内容的权限 (this account cannot edit content)")
             return

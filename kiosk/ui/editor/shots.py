@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QWidget
 
 from kiosk.services.auth import StaffSession
 from kiosk.services.editor import EditorService
-from kiosk.ui.screenshots import ShotContext, settle, shot
+from kiosk.ui.screenshots import ShotContext, settle, settle_until, shot
 from sync.cache import models as m
 from sync.cache.db import backup_database, open_cache
 from sync.content import derive_uid
@@ -88,7 +88,7 @@ def guide_form(ctx: ShotContext) -> QWidget:
     form.fields["name"].widget.setText("<b>最低生活保障申请</b>")
     form.materials.add_row({"name": "", "copies": 2, "form": "copy", "notes": "近3个月"})
     page.publish_button.click()
-    settle()
+    settle_until(page.publish_button.isEnabled)  # the refusal comes back from a worker thread
     return window
 
 

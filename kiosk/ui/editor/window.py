@@ -3,10 +3,18 @@ the station head business types and windows) plus the conflicts tab.
 
 Each record page: the list on the left; on the right the form (edit), the kiosk preview and
 the history, with 保存草稿 / 发布 / 放弃草稿. Edits stay drafts until published.
+
+Saving, publishing and discarding write the cache off the GUI thread (kiosk/ui/tasks.py): a
+write can wait up to 10 s for the cache's write lock, and the window must not freeze meanwhile.
+Until the answer the page's list, form and buttons are disabled (one write at a time, nothing
+typed into a form that is being stored), and after a moment the status line says 正在发布…….
 """
 
 from __future__ import annotations
 
+import copy
+import logging
+from collections.abc import Callable
 from datetime import tzinfo
 from typing import Any
 
@@ -40,7 +48,10 @@ from kiosk.ui.editor.conflict import ConflictView
 from kiosk.ui.editor.forms import ERROR_STYLE, RecordForm, plain_label
 from kiosk.ui.editor.history import HistoryView
 from kiosk.ui.editor.preview import detail_from_data, make_preview
+from kiosk.ui.tasks import SLOW_MS, tasks
 from sync.problems import Invalid
+
+log = logging.getLogger(__name__)
 
 OK_STYLE = "color: #2e7d32;"
 _BOX = "padding: 6px 10px; border-radius: 4px; font-size: 11pt;"
@@ -100,10 +111,10 @@ class RecordPage(QWidget):
         self.records.setObjectName(f"records_{kind}")
         self.records.currentItemChanged.connect(self._record_chosen)
         ll.addWidget(self.records)
-        new_button = QPushButton(f"新建{KIND_NAMES[kind]}")
-        new_button.setObjectName("btn_new")
-        new_button.clicked.connect(self.new_record)
-        ll.addWidget(new_button)
+        self.new_button = QPushButton(f"新建{KIND_NAMES[kind]}")
+        self.new_button.setObjectName("btn_new")
+        self.new_button.clicked.connect(self.new_record)
+        ll.addWidget(self.new_button)
         split.addWidget(left)
 
         right = QWidget()
@@ -152,6 +163,12 @@ class RecordPage(QWidget):
         self._unsaved_timer.setInterval(0)
         self._unsaved_timer.timeout.connect(self._form_changed)
         self.form.changed.connect(self._unsaved_timer.start)
+        # A write on its way (kiosk/ui/tasks.py): what the status line says after a moment.
+        self.writing = ""
+        self._slow = QTimer(self)
+        self._slow.setSingleShot(True)
+        self._slow.setInterval(SLOW_MS)
+        self._slow.timeout.connect(lambda: self.writing and self._say(self.writing))
         rl.addWidget(self.views, 1)
 
         bar = QHBoxLayout()
@@ -215,16 +232,12 @@ class RecordPage(QWidget):
             return
         uid = item.data(Qt.ItemDataRole.UserRole)
         if self.unsaved and self.state is not None and uid != self.state.uid:
-            before = self.state.uid
-            if not self.resolve_unsaved():  # stay: the list points at the record being edited again
+            # stay, or a draft being saved: the list points at the record being edited again;
+            # once the draft is stored (and the list re-read), the record chosen opens
+            if not self.resolve_unsaved(then=lambda: self.select(uid)):
                 self.records.blockSignals(True)
                 self.records.setCurrentItem(previous)
                 self.records.blockSignals(False)
-                return
-            if self.state is None or self.state.uid != before or self.unsaved:
-                return
-            if self.records.currentItem() is None or self.records.currentItem().data(Qt.ItemDataRole.UserRole) != uid:
-                self.select(uid)  # saving re-read the list: choose the record again
                 return
         self.open(self.service.load(self.kind, uid))
 
@@ -244,17 +257,17 @@ class RecordPage(QWidget):
             self.status.setStyleSheet(UNSAVED_STYLE if unsaved else "")
             self.status.setText(f"{self._status_text} · 有未保存的修改" if unsaved else self._status_text)
 
-    def resolve_unsaved(self) -> bool:
+    def resolve_unsaved(self, then: Callable[[], None] = lambda: None) -> bool:
         """Before the form's content could be lost: save it as a draft, discard it, or stay.
-        True when it is safe to go on."""
+        True when it is safe to go on now. "Save" stores the draft off the GUI thread: False
+        now, and `then()` once the draft is stored (not if that fails: the page says why)."""
         self._form_changed()  # a change made this very moment counts too
         if not self.unsaved or self.state is None:
             return True
         answer = ask_unsaved(self, self._title(self.state))
         if answer == "save":
-            self._guarded(self.save_draft)
-            return not self.unsaved
-        if answer == "discard":
+            self._guarded(lambda: self.save_draft(then=then))
+        elif answer == "discard":
             self.unsaved = False
             return True
         return False
@@ -297,7 +310,7 @@ class RecordPage(QWidget):
         return record_title(self.kind, state.data) or f"新{KIND_NAMES[self.kind]}"
 
     def new_record(self) -> None:
-        if not self.resolve_unsaved():
+        if not self.resolve_unsaved(then=self.new_record):
             return
         self.records.clearSelection()
         self.open(self.service.new_record(self.kind))
@@ -308,21 +321,64 @@ class RecordPage(QWidget):
     def _guarded(self, action: Any) -> None:
         try:
             action()
-        except StaleEdit as exc:
+        except EditorError as exc:  # e.g. nothing open yet
+            self._failed(exc)
+
+    def _write(self, busy: str, fn: Callable[..., Any], *args: Any, done: Callable[[Any], None],
+               **kwargs: Any) -> None:
+        """`fn(*args, **kwargs)` (a write of the editor service) off the GUI thread; `done(result)`
+        on its answer, or the failure said on the status line. The page waits meanwhile."""
+        self._set_writing(busy)
+        tasks().run(fn, *args, owner=self, **kwargs).on_done(lambda result: self._answered(done, result)) \
+            .on_error(lambda exc: self._answered(self._failed, exc))
+
+    def _answered(self, then: Callable[[Any], None], answer: Any) -> None:
+        self._set_writing("")
+        then(answer)
+
+    def _set_writing(self, busy: str) -> None:
+        """Disable the list, the form and the buttons while a write is on its way (`busy`)."""
+        if busy:
+            self._form_changed()  # the change typed just before the press is said now, not over the answer
+        self.writing = busy
+        for widget in (self.records, self.new_button, self.form, self.discard_button, self.save_button,
+                       self.publish_button, self.history):
+            widget.setEnabled(not busy)
+        if busy:
+            self._slow.start()
+        else:
+            self._slow.stop()
+
+    def _failed(self, exc: BaseException) -> None:
+        """A write refused or failed: say why, worded as the service words it."""
+        if isinstance(exc, StaleEdit) and self.state is not None:
             # Someone (usually the office, via sync) published meanwhile: let the person choose
             # field by field on the conflict page rather than lose either edit.
-            uid = self.current_state().uid
-            self.service.stale_to_conflict(self.staff, self.current_state())
-            self.state = None
-            self.reload_list(uid)
-            self._say(f"{exc}\n已转入“冲突”页，请逐项选择保留哪一边。", error=True)
-            self.conflict_opened.emit()
-        except ValidationFailed as exc:
+            uid = self.state.uid
+
+            def opened(_conflict_id: int) -> None:
+                self.state = None
+                self.reload_list(uid)
+                self._say(f"{exc}\n已转入“冲突”页，请逐项选择保留哪一边。", error=True)
+                self.conflict_opened.emit()
+
+            self._write("正在转入冲突页……", self.service.stale_to_conflict, self.staff, self._copy_of_state(),
+                        done=opened)
+        elif isinstance(exc, ValidationFailed):
             self.live_check = True
             n = self.form.show_errors(exc.errors)
             self._say(f"有 {n} 处需要修改，见各字段下方的红字说明，未发布", error=True)
-        except EditorError as exc:
+        elif isinstance(exc, EditorError):
             self._say(str(exc), error=True)
+        else:  # the cache itself failed (a lock held too long, a full disk): nothing was stored
+            log.error("the editor could not write the cache", exc_info=exc)
+            self._say(f"未能保存，请稍后再试：{exc}", error=True)
+
+    def _copy_of_state(self) -> EditState:
+        """What the form holds now, as a copy for the worker thread (the service updates it)."""
+        state = self.current_state()
+        return EditState(state.kind, state.uid, copy.deepcopy(state.data), state.base_version, state.is_draft,
+                         state.draft_author)
 
     def _say(self, text: str, *, error: bool = False) -> None:
         self.status.setStyleSheet(ERROR_STYLE if error else OK_STYLE)
@@ -334,37 +390,47 @@ class RecordPage(QWidget):
         self.state.data = self.form.data()
         return self.state
 
-    def save_draft(self) -> dict[str, Invalid]:
-        state = self.current_state()
-        errors = self.service.save_draft(self.staff, state)
-        self.live_check = True
-        n = self.form.show_errors(errors)
-        self._say("草稿已保存" + (f"；发布前还有 {n} 处需要修改" if n else "；可以发布"), error=bool(n))
-        self.reload_list(state.uid)
-        return errors
+    def save_draft(self, then: Callable[[], None] = lambda: None) -> None:
+        """Store the form as a draft (off the GUI thread); then say what still needs fixing, and `then()`."""
+        state = self._copy_of_state()
 
-    def publish(self) -> int:
-        state = self.current_state()
+        def saved(errors: dict[str, Invalid]) -> None:
+            self.live_check = True
+            n = self.form.show_errors(errors)
+            self._say("草稿已保存" + (f"；发布前还有 {n} 处需要修改" if n else "；可以发布"), error=bool(n))
+            self.reload_list(state.uid)
+            then()
+
+        self._write("正在保存草稿……", self.service.save_draft, self.staff, state, done=saved)
+
+    def publish(self) -> None:
+        """Validate and publish the form (off the GUI thread); the status line says the new version."""
+        state = self._copy_of_state()
         lead = self.form.lead_guides.value() if self.kind == "business_type" else None
-        version = self.service.publish(self.staff, state, lead_guides=lead)
-        self.form.show_errors({})
-        self.reload_list(state.uid, reopen=False)
-        self.open(self.service.load(self.kind, state.uid))
-        self._say(f"已发布第 {version} 版：自助机已更新，并已放入发往街道办的同步队列")
-        return version
+
+        def published(version: int) -> None:
+            self.form.show_errors({})
+            self.reload_list(state.uid, reopen=False)
+            self.open(self.service.load(self.kind, state.uid))
+            self._say(f"已发布第 {version} 版：自助机已更新，并已放入发往街道办的同步队列")
+
+        self._write("正在发布……", self.service.publish, self.staff, state, lead_guides=lead, done=published)
 
     def discard(self) -> None:
         if self.state is None or not self.state.is_draft:
             return
-        self.unsaved = False
-        self.service.discard_draft(self.staff, self.kind, self.state.uid)
         uid = self.state.uid
-        self.state = None
-        self.reload_list(uid)
-        if self.state is None:
-            self.form.set_data({})
-            self.heading.setText("")
-        self._say("草稿已放弃")
+
+        def discarded(_none: None) -> None:
+            self.unsaved = False
+            self.state = None
+            self.reload_list(uid)
+            if self.state is None:
+                self.form.set_data({})
+                self.heading.setText("")
+            self._say("草稿已放弃")
+
+        self._write("正在放弃草稿……", self.service.discard_draft, self.staff, self.kind, uid, done=discarded)
 
     def _after_restore(self, version: int) -> None:
         if self.state is not None:
@@ -472,7 +538,7 @@ class EditorWindow(QWidget):
             page._form_changed()  # a change made this very moment counts too
             if page.unsaved:
                 self.tabs.setCurrentWidget(page)
-                if not page.resolve_unsaved():
+                if not page.resolve_unsaved(then=self.close):  # (closes once a draft is stored)
                     event.ignore()
                     return
         super().closeEvent(event)

@@ -5,18 +5,17 @@ five national levels as big buttons. A 差评 (不满意, 非常不满意) asks 
 optional comment; the other levels are sent at once. Then thanks, and idle again. A screen
 nobody touches returns to idle after `idle_after_s` (30 s); that ticket is not asked again
 (the resident can still rate on the phone). It talks only to the hall PC, so it works while
-the street office is unreachable. The hall is asked on a worker thread: a hall that is down
-never freezes the pad.
+the street office is unreachable. The hall is asked on the app's task runner (kiosk/ui/tasks.py),
+one call at a time in order (a lane), polled every `poll_s` by a GUI-thread timer: a hall that
+is down never freezes the pad.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QGridLayout,
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
 from kiosk.lan.client import HallUnreachable
 from kiosk.lan.rating_client import RatingRefused
 from kiosk.services.ratings import RatingPrompt
+from kiosk.ui.tasks import tasks
 from sync import wire
 
 log = logging.getLogger(__name__)
@@ -51,51 +51,6 @@ QCheckBox{font-size:22px;min-height:56px;spacing:14px}
 QCheckBox::indicator{width:36px;height:36px}
 QPlainTextEdit{font-size:20px;background:white;border:1px solid #bbb;border-radius:6px}
 """
-
-
-class _Worker(QObject):
-    """Asks the hall every `poll_s` and runs submissions, off the GUI thread."""
-
-    prompt = Signal(object)  # RatingPrompt | None
-    offline = Signal(str)
-    rated = Signal(object)  # RatingDone
-    refused = Signal(str, int)
-
-    def __init__(self, client: Any, poll_s: float):
-        super().__init__()
-        self.client = client
-        self.poll_s = poll_s
-        self.jobs: queue.Queue[tuple[str, Any]] = queue.Queue()
-        self._stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="rating-pad", daemon=True)
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self.jobs.put(("stop", None))
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                job, args = self.jobs.get(timeout=self.poll_s)
-            except queue.Empty:
-                job, args = "poll", None
-            if job == "stop":
-                return
-            try:
-                if job == "rate":
-                    self.rated.emit(self.client.rate(*args))
-                else:
-                    self.prompt.emit(self.client.prompt())
-            except RatingRefused as exc:
-                self.refused.emit(str(exc), exc.status)
-            except HallUnreachable as exc:
-                self.offline.emit(str(exc))
-            except Exception as exc:  # noqa: BLE001 - a pad must keep running; the next poll retries
-                log.exception("rating pad: the hall's answer could not be used")
-                self.offline.emit(str(exc))
 
 
 class RatingPad(QWidget):
@@ -122,12 +77,12 @@ class RatingPad(QWidget):
         self.idle_timer.timeout.connect(self._give_up)
         self.thanks_timer = QTimer(self, singleShot=True, interval=int(thanks_s * 1000))
         self.thanks_timer.timeout.connect(self.show_idle)
-        self.worker = _Worker(client, poll_s)
-        self.worker.prompt.connect(self._on_prompt)
-        self.worker.offline.connect(self._on_offline)
-        self.worker.rated.connect(self._on_rated)
-        self.worker.refused.connect(self._on_refused)
-        self.worker.start()
+        self.client = client
+        self.hall_calls = tasks().lane(owner=self)  # a poll and a rating never overlap, answers in order
+        self._polling = False  # a poll is on its way: the next tick does not queue another
+        self.poll_timer = QTimer(self, interval=int(poll_s * 1000))
+        self.poll_timer.timeout.connect(self._poll)
+        self.poll_timer.start()
 
     # --- pages ---
 
@@ -238,7 +193,8 @@ class RatingPad(QWidget):
         for button in self.level_buttons.values():
             button.setEnabled(False)
         self.idle_timer.start()
-        self.worker.jobs.put(("rate", (self.current.ticket_uid, self.level, reasons, comment)))
+        self.hall_calls.run(self.client.rate, self.current.ticket_uid, self.level, reasons, comment) \
+            .on_done(self._on_rated).on_error(self._failed)
 
     def _limit_comment(self) -> None:
         text = self.comment.toPlainText()
@@ -248,6 +204,28 @@ class RatingPad(QWidget):
         self.idle_timer.start()  # typing is activity
 
     # --- what the hall says ---
+
+    def _poll(self) -> None:
+        if self._polling:
+            return
+        self._polling = True
+        self.hall_calls.run(self.client.prompt).on_done(self._polled).on_error(self._poll_failed)
+
+    def _polled(self, prompt: RatingPrompt | None) -> None:
+        self._polling = False
+        self._on_prompt(prompt)
+
+    def _poll_failed(self, exc: BaseException) -> None:
+        self._polling = False
+        self._failed(exc)
+
+    def _failed(self, exc: BaseException) -> None:
+        if isinstance(exc, RatingRefused):
+            self._on_refused(str(exc), exc.status)
+            return
+        if not isinstance(exc, HallUnreachable):  # a pad must keep running; the next poll retries
+            log.error("rating pad: the hall's answer could not be used", exc_info=exc)
+        self._on_offline(str(exc))
 
     def _on_prompt(self, prompt: RatingPrompt | None) -> None:
         self.idle_note.setText("")
@@ -319,5 +297,5 @@ class RatingPad(QWidget):
                 id(self.thanks_page): "thanks"}[id(self.stack.currentWidget())]
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
-        self.worker.stop()
+        self.poll_timer.stop()
         super().closeEvent(event)

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QWidget
 from kiosk.services.handwriting_samples import strokes
 from kiosk.services.read_aloud import Reader
 from kiosk.ui.resident import shots
-from kiosk.ui.resident.shots import other_orientation, sample_guide_uid, type_on_keyboard
+from kiosk.ui.resident.shots import other_orientation, sample_guide_uid, ticket_answered, type_on_keyboard
 from kiosk.ui.resident.window import KioskWindow
 from kiosk.ui.screenshots import ShotContext, settle, shot
 
@@ -87,6 +87,7 @@ def ticket_read_aloud(ctx: ShotContext) -> QWidget:
     guide = window.screens["guide"]
     if guide.ticket_button.isVisible():
         guide.ticket_button.click()
+        ticket_answered(window)
     else:
         window.go("ticket")
     bar = window.screens["ticket"].read_aloud

@@ -7,7 +7,7 @@ from datetime import datetime
 from PySide6.QtWidgets import QWidget
 
 from kiosk.ui.resident.window import KioskWindow
-from kiosk.ui.screenshots import ShotContext, settle, shot
+from kiosk.ui.screenshots import ShotContext, settle, settle_until, shot
 
 _extra: dict[str, KioskWindow] = {}  # windows made for a shot stay alive until the app exits
 
@@ -34,6 +34,13 @@ def type_on_keyboard(window: KioskWindow, text: str) -> KioskWindow:
     """Press the search screen's on-screen keys, as a resident would."""
     for ch in text:
         window.screens["search"].keyboard.keys[ch].click()
+    return window
+
+
+def ticket_answered(window: KioskWindow) -> KioskWindow:
+    """The queue is asked off the GUI thread: let Qt run until the ticket screen has its answer."""
+    screen = window.screens["ticket"]
+    settle_until(lambda: not screen.issuing)  # type: ignore[attr-defined]
     return window
 
 
@@ -110,6 +117,7 @@ def ticket(ctx: ShotContext) -> QWidget:
     button = window.screens["guide"].ticket_button
     if button.isVisible():
         button.click()  # a real ticket from the queue service, as a resident would take it
+        ticket_answered(window)
     else:
         window.go("ticket")
     settle(300)  # let a printer's answer arrive
@@ -206,7 +214,7 @@ def ticket_english_large(ctx: ShotContext) -> QWidget:
     window.language_button.click()
     window.large_button.click()
     window.go("ticket", business=window.queue.businesses()[0].code)
-    return window
+    return ticket_answered(window)
 
 
 def large_english(ctx: ShotContext, window: KioskWindow) -> KioskWindow:

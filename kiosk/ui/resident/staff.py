@@ -5,6 +5,9 @@ never lock an account (a resident must not be able to lock a clerk out of their 
 Instead this device waits longer after each further failure (KioskBackoff); every failure is
 in the audit log (AuthService.login_at_kiosk). Out of kiosk mode, the overlay offers to lock
 the kiosk again without a PIN.
+
+The sign-in writes the audit log, so it runs off the GUI thread (kiosk/ui/tasks.py): 确认 waits
+for the answer, and an answer for an overlay closed meanwhile is dropped.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QPushButton, QVB
 from kiosk.services.auth import KioskBackoff
 from kiosk.ui.error_text import error_text
 from kiosk.ui.resident.common import label
+from kiosk.ui.tasks import tasks
 from kiosk.ui.widgets.tiles import clear_layout
 
 log = logging.getLogger(__name__)
@@ -44,6 +48,7 @@ class StaffOverlay(QFrame):
         self.pin = ""
         self.field = "number"  # which field the keypad types into
         self.session = None
+        self._opened = 0  # counts openings: a sign-in answered after the overlay closed is dropped
         self.buttons: dict[str, QPushButton] = {}
         outer = QVBoxLayout(self)
         outer.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -61,6 +66,7 @@ class StaffOverlay(QFrame):
         return getattr(self.window(), "language", "") == "en"  # the kiosk window it covers
     def open(self) -> None:
         self.number, self.pin, self.field, self.session = "", "", "number", None
+        self._opened += 1
         self.setGeometry(self.parentWidget().rect())
         self._build()
         self.show()
@@ -68,6 +74,7 @@ class StaffOverlay(QFrame):
 
     def close_overlay(self) -> None:
         self.number, self.pin, self.field, self.session = "", "", "number", None
+        self._opened += 1
         self.hide()
 
     def _button(self, text: str, key: str, slot: Callable[[], None], role: str = "") -> QPushButton:
@@ -182,17 +189,25 @@ class StaffOverlay(QFrame):
         if auth is None:
             self._say(Q.translate("Kiosk", "验证服务不可用"))
             return
-        try:
-            self.session = auth.login_at_kiosk(self.number, self.pin)
-        except Exception as exc:  # AuthError: its code in the screen's language
-            self.backoff.failed()
-            self.pin, self.field = "", "pin"
-            self._show_fields()
-            self._say(error_text(exc, english=self._english()))
-            return
+        self.buttons["ok"].setEnabled(False)  # until the answer
+        opened = self._opened
+        tasks().run(auth.login_at_kiosk, self.number, self.pin, owner=self).on_done(
+            lambda session: opened == self._opened and self._signed_in(session)).on_error(
+            lambda exc: opened == self._opened and self._refused(exc))
+
+    def _refused(self, exc: BaseException) -> None:
+        """AuthError: its code in the screen's language (anything else as the error says it)."""
+        self.backoff.failed()
+        self.pin, self.field = "", "pin"
+        self._show_fields()
+        if "ok" in self.buttons:
+            self.buttons["ok"].setEnabled(True)
+        self._say(error_text(exc, english=self._english()))
+
+    def _signed_in(self, session) -> None:  # type: ignore[no-untyped-def]
         self.backoff.succeeded()
-        self.pin = ""
-        log.info("staff %s unlocked the kiosk", self.session.name)
+        self.pin, self.session = "", session
+        log.info("staff %s unlocked the kiosk", session.name)
         self._build()
 
     def _exit(self) -> None:

@@ -2,6 +2,11 @@
 
 Numbers, people ahead and the wait estimate come from the queue service only; if it fails the
 screen says so and shows no number at all.
+
+The queue is asked off the GUI thread (kiosk/ui/tasks.py): an issue can wait up to 10 s for the
+cache's write lock (a counter's call in progress), and the screen must not freeze meanwhile. The
+business pressed stays disabled until the answer (a double tap never takes two tickets), and
+after a moment the screen says 正在取号…….
 """
 
 from __future__ import annotations
@@ -18,12 +23,17 @@ from kiosk.services.links import hall_public_url, ticket_url
 from kiosk.ui.error_text import error_text
 from kiosk.ui.resident import priority
 from kiosk.ui.resident.common import Screen, english, label, qr_caption
-from kiosk.ui.tasks import tasks
+from kiosk.ui.tasks import SLOW_MS, tasks
 from kiosk.ui.widgets.qr import QrWidget
 from kiosk.ui.widgets.read_aloud_bar import ReadAloudBar
 from kiosk.ui.widgets.tiles import BadgeMark, Tile, clear_layout
 
 log = logging.getLogger(__name__)
+
+
+def waiting_counts(queue) -> list[tuple[str, int, bool]]:  # type: ignore[no-untyped-def]
+    """What the chooser shows of each business: people waiting, and whether a window is open."""
+    return [(b.code, b.waiting, bool(b.open_windows)) for b in queue.businesses()] if queue is not None else []
 
 
 class TicketScreen(Screen):
@@ -55,6 +65,14 @@ class TicketScreen(Screen):
         self.business_buttons: dict[str, Tile] = {}
         self.done_button: QPushButton | None = None
         self.pending = ""  # the business chosen, waiting for 普通号 / 优先号 (priority.py)
+        self.issuing = ""  # the business whose ticket the queue is being asked for
+        self.kind_buttons: dict[str, QPushButton] = {}
+        self._resident = 0  # counts idle resets: an answer for the resident who left is not shown
+        self._following = False  # a re-read of the queue is on its way
+        self._slow = QTimer(self)  # a moment after the press: say 正在取号……
+        self._slow.setSingleShot(True)
+        self._slow.setInterval(SLOW_MS)
+        self._slow.timeout.connect(self._say_issuing)
         self.read_aloud = ReadAloudBar(self, self._script, name="ticket-read-aloud")  # 读给我听
 
     def open(self, **params) -> None:  # type: ignore[no-untyped-def]
@@ -73,26 +91,59 @@ class TicketScreen(Screen):
         self.ticket = None
         self.error = ""
         self.pending = ""
+        self.issuing = ""
+        self._slow.stop()
+        self._resident += 1
 
     def _issue(self, business_code: str, wants_priority: bool = False) -> None:
+        """Ask the queue for a ticket off the GUI thread; the answer shows the ticket or why not."""
         queue = self.kiosk.queue
         if queue is None:
             self.error = Q.translate("Kiosk", "取号服务暂时不可用，请到服务窗口咨询。")
             return
-        from kiosk.services.queue import QueueError
+        if self.issuing:  # one ticket per press: a second tap waits for the first answer
+            return
+        self.issuing, self.ticket, self.error = business_code, None, ""
+        self._enable_choices(False)
+        self._slow.start()
+        resident = self._resident
+        tasks().run(queue.issue_ticket, business_code, priority=wants_priority, owner=self).on_done(
+            lambda ticket: self._issued(resident, ticket)).on_error(
+            lambda exc: self._not_issued(resident, business_code, exc))
 
-        try:
-            ticket = queue.issue_ticket(business_code, priority=wants_priority)
-        except QueueError as exc:  # its code and parameters, worded in the screen's language
-            log.warning("could not issue a ticket for %s: %s", business_code, exc)
-            self.error, self.ticket = error_text(exc, english=english(self.kiosk)), None
+    def _issued(self, resident: int, ticket) -> None:  # type: ignore[no-untyped-def]
+        if resident != self._resident:  # the resident left (idle reset): not for the next one's eyes
+            log.info("ticket %s was issued after its resident left", ticket.label)
             return
-        except Exception:
-            log.exception("issuing a ticket for %s failed", business_code)
-            self.error, self.ticket = Q.translate("Kiosk", "取号失败，请稍后再试或到服务窗口咨询。"), None
-            return
+        self.issuing = ""
+        self._slow.stop()
         self.ticket, self.error = ticket, ""
         self._print(ticket)
+        self.refresh()
+
+    def _not_issued(self, resident: int, business_code: str, exc: BaseException) -> None:
+        from kiosk.services.queue import QueueError
+
+        if resident != self._resident:
+            return
+        self.issuing = ""
+        self._slow.stop()
+        if isinstance(exc, QueueError):  # its code and parameters, worded in the screen's language
+            log.warning("could not issue a ticket for %s: %s", business_code, exc)
+            self.error = error_text(exc, english=english(self.kiosk))
+        else:
+            log.error("issuing a ticket for %s failed", business_code, exc_info=exc)
+            self.error = Q.translate("Kiosk", "取号失败，请稍后再试或到服务窗口咨询。")
+        self.ticket = None
+        self.refresh()
+
+    def _say_issuing(self) -> None:
+        if self.issuing:
+            self.refresh()
+
+    def _enable_choices(self, on: bool) -> None:
+        for button in (*self.business_buttons.values(), *self.kind_buttons.values()):
+            button.setEnabled(on)
 
     def _print(self, ticket) -> None:  # type: ignore[no-untyped-def]
         """Print the paper ticket off the UI thread: a slow or missing printer never freezes the
@@ -118,24 +169,37 @@ class TicketScreen(Screen):
                 self.print_label.setText(message)
 
     def _follow_queue(self) -> None:
-        if not self._queue_changed.is_set():
-            return
+        """The queue changed: re-read the ticket or the counts off the GUI thread, redraw if they differ."""
+        if self._following or self.issuing or not self._queue_changed.is_set():
+            return  # (the flag stays set: read once the answer on its way is in)
         self._queue_changed.clear()
         if self.kiosk.current() is not self or self.error:
             return
-        try:
-            if self.ticket is not None:
-                fresh = self.kiosk.queue.issued_ticket(self.ticket.uid)
-                if (fresh.people_ahead, fresh.estimated_wait_minutes) == (
-                        self.ticket.people_ahead, self.ticket.estimated_wait_minutes):
-                    return  # e.g. our own new ticket: nothing on screen changed
-                self.ticket = fresh
-            elif self._counts() == self._shown_counts:
-                return
-        except Exception:  # what is on screen stays; only the counts could not be read
-            log.exception("could not re-read the queue for the ticket screen")
+        queue, shown = self.kiosk.queue, self.ticket
+        if shown is not None:
+            fn, args = queue.issued_ticket, (shown.uid,)
+        else:
+            fn, args = waiting_counts, (queue,)
+        self._following = True
+        tasks().run(fn, *args, owner=self).on_done(lambda fresh: self._followed(shown, fresh)).on_error(
+            self._not_followed)
+
+    def _followed(self, shown, fresh) -> None:  # type: ignore[no-untyped-def]
+        self._following = False
+        if self.kiosk.current() is not self or self.ticket is not shown or self.error or self.issuing:
+            return  # the screen moved on meanwhile
+        if shown is not None:
+            if (fresh.people_ahead, fresh.estimated_wait_minutes) == (
+                    shown.people_ahead, shown.estimated_wait_minutes):
+                return  # e.g. our own new ticket: nothing on screen changed
+            self.ticket = fresh
+        elif fresh == self._shown_counts:
             return
         self.refresh()
+
+    def _not_followed(self, exc: BaseException) -> None:
+        self._following = False  # what is on screen stays; only the counts could not be read
+        log.error("could not re-read the queue for the ticket screen", exc_info=exc)
 
     def _business_title(self, tk) -> str:  # type: ignore[no-untyped-def]
         """The business as the chooser names it: its English name on an English screen."""
@@ -148,21 +212,24 @@ class TicketScreen(Screen):
             known = {}
         return known.get(tk.business_code) or tk.business_name
 
-    def _counts(self) -> list[tuple[str, int, bool]]:
-        queue = self.kiosk.queue
-        return [(b.code, b.waiting, bool(b.open_windows)) for b in queue.businesses()] if queue is not None else []
-
     def _choose(self, business_code: str) -> None:
+        if self.issuing:
+            return
         if priority.allowed(self.kiosk):
             self.pending = business_code
+            self.refresh()
         else:
             self._issue(business_code)
-        self.refresh()
+            if not self.issuing:  # refused at once (no queue service): say so
+                self.refresh()
 
     def _choose_kind(self, wants_priority: bool) -> None:
+        if self.issuing:
+            return
         code, self.pending = self.pending, ""
         self._issue(code, wants_priority)
-        self.refresh()
+        if not self.issuing:
+            self.refresh()
 
     def _business_name(self, code: str) -> str:
         try:
@@ -184,16 +251,26 @@ class TicketScreen(Screen):
         self.read_aloud.setParent(None)
         clear_layout(self.body)
         self.business_buttons.clear()
+        self.kind_buttons = {}
         self.done_button = None
         self.print_label = None
         if self.error:
             self._show_error()
         elif self.ticket is not None:
             self._show_ticket()
+        elif self.issuing:
+            self._show_issuing()
         elif self.pending:
             self.kind_buttons = priority.show_choice(self.body, self._business_name(self.pending), self._choose_kind)
         else:
             self._show_chooser()
+
+    def _show_issuing(self) -> None:
+        """The queue has not answered yet: after a moment, say that the ticket is on its way."""
+        waiting = label(Q.translate("Kiosk", "正在取号……") if not self._slow.isActive() else "", "title")
+        waiting.setObjectName("ticket-issuing")
+        self.body.addWidget(waiting)
+        self.body.addStretch(1)
 
     def _show_error(self) -> None:
         msg = label(self.error, "title")
@@ -213,7 +290,7 @@ class TicketScreen(Screen):
         except Exception:
             log.exception("could not read the businesses")
             businesses = []
-        self._shown_counts = [(b.code, b.waiting, bool(b.open_windows)) for b in businesses]
+        self._shown_counts = [(b.code, b.waiting, bool(b.open_windows)) for b in businesses]  # as waiting_counts
         if not businesses:
             msg = label(Q.translate("Kiosk", "取号服务暂时不可用，请到服务窗口咨询。"), "title")
             msg.setObjectName("ticket-error")

@@ -31,6 +31,7 @@ from kiosk.ui.resident.home import HomeScreen
 from kiosk.ui.resident.idle import IdleWatcher
 from kiosk.ui.resident.lockdown import Lockdown
 from kiosk.ui.resident.tap_gesture import TapGesture
+from kiosk.ui.tasks import tasks
 from kiosk.ui.theme import Theme, style_sheet, theme_for
 
 if TYPE_CHECKING:
@@ -418,8 +419,8 @@ class KioskWindow(QMainWindow):
         if self.large != self.settings.large_text:
             self.set_large_text(self.settings.large_text, refresh=False)
         self.go("home", remember=False)
-        if self.hall is not None:
-            threading.Thread(target=self.catalog.flush_views, name="kiosk-views", daemon=True).start()
+        if self.hall is not None:  # the guides' view counts: a write, so off the GUI thread
+            tasks().run(self.catalog.flush_views)
 
     # --- language and text size ----------------------------------------------------------------
 
@@ -544,7 +545,7 @@ class KioskWindow(QMainWindow):
         self.languages.set_language("zh_CN")  # take our translator off the application
         self.clock_timer.stop()
         self.status_timer.stop()
-        if self.hall is not None:
+        if self.hall is not None:  # here, not on the task runner: its daemon workers would not outlive the exit
             self.catalog.flush_views()
         self.close()
 

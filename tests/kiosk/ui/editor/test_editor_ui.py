@@ -20,6 +20,13 @@ DIBAO = derive_uid("guide", "MZ-001")
 LEFT = Qt.MouseButton.LeftButton
 
 
+def press(qtbot, button):
+    """Press a button whose action writes the cache off the GUI thread (kiosk/ui/tasks.py): it
+    is disabled until the answer is on screen."""
+    qtbot.mouseClick(button, LEFT)
+    qtbot.waitUntil(button.isEnabled, timeout=5000)
+
+
 def log_in(qtbot, hall, name, pin="2468"):
     app = EditorApp(hall)
     qtbot.addWidget(app)
@@ -27,7 +34,7 @@ def log_in(qtbot, hall, name, pin="2468"):
     app.show()
     app.login.name.setCurrentText(name)
     qtbot.keyClicks(app.login.pin, pin)
-    qtbot.mouseClick(app.login.button, LEFT)
+    press(qtbot, app.login.button)
     return app
 
 
@@ -60,7 +67,7 @@ def test_edit_materials_and_steps_publish_and_restore(qtbot, hall, monkeypatch):
     # a bad phone number and an empty material name: refused, messages next to the fields
     form.fields["phone"].widget.setText("请找王主任")
     qtbot.mouseClick(form.materials.buttons.buttons["add_row"], LEFT)
-    qtbot.mouseClick(page.publish_button, LEFT)
+    press(qtbot, page.publish_button)
     assert "电话格式不对" in form.error_text("phone")
     assert "phone" not in form.error_text("phone")  # the editor's language only, not "中文 (English)"
     assert f"第{row + 2}行 材料名称：不能为空" in form.error_text("materials")
@@ -73,7 +80,7 @@ def test_edit_materials_and_steps_publish_and_restore(qtbot, hall, monkeypatch):
     assert "不能为空" in form.error_text("materials")
     form.materials.table.setCurrentCell(row + 1, 0)
     qtbot.mouseClick(form.materials.buttons.buttons["remove_row"], LEFT)
-    qtbot.mouseClick(page.publish_button, LEFT)
+    press(qtbot, page.publish_button)
     assert "已发布第 2 版" in page.status.text()
     assert form.error_text("phone") == ""
 
@@ -109,7 +116,7 @@ def test_edit_materials_and_steps_publish_and_restore(qtbot, hall, monkeypatch):
     QTimer.singleShot(50, answer)
     history.select_version(1)
     qtbot.mouseClick(history.restore_button, LEFT)
-    assert "已将第 1 版恢复为第 3 版" in history.message.text()
+    qtbot.waitUntil(lambda: "已将第 1 版恢复为第 3 版" in history.message.text(), timeout=5000)
     restored = catalog.guide(DIBAO)
     assert restored.version == 3 and restored.materials == original.materials and restored.steps == original.steps
     assert page.state.base_version == 3
@@ -138,7 +145,7 @@ def test_markup_typed_into_a_field_is_refused_and_never_rendered(qtbot, hall, pe
     attack = "<img src=x onerror=alert(1)><b>免费</b>"
     page.form.fields["conditions"].widget.setPlainText(attack)
     page.form.fields["name"].widget.setText("<a href='javascript:alert(1)'>低保</a>")
-    qtbot.mouseClick(page.publish_button, LEFT)
+    press(qtbot, page.publish_button)
     assert "网页标记" in page.form.error_text("conditions")
     assert "网页标记" in page.form.error_text("name")
     assert "onerror" not in str(Catalog(hall.cache).guide(DIBAO))
@@ -161,10 +168,10 @@ def test_lockout_after_five_wrong_pins(qtbot, hall):
     assert "还可尝试 4 次" in app.login.error.text()
     for _ in range(4):
         qtbot.keyClicks(app.login.pin, "1111")
-        qtbot.mouseClick(app.login.button, LEFT)
+        press(qtbot, app.login.button)
     assert "已锁定" in app.login.error.text()
     qtbot.keyClicks(app.login.pin, "2468")
-    qtbot.mouseClick(app.login.button, LEFT)
+    press(qtbot, app.login.button)
     assert "账户已锁定" in app.login.error.text()
     assert app.currentWidget() is app.login and app.login.pin.text() == ""
     assert audit_actions(hall, "王芳") == ["login_failed"] * 6
@@ -195,11 +202,11 @@ def test_head_edits_a_business_type_with_a_duplicate_prefix(qtbot, hall, people)
     f["code"].widget.setText("dibao")
     f["name_en"].widget.setText("Minimum allowance")
     f["prefix"].widget.setText("A")
-    qtbot.mouseClick(page.publish_button, LEFT)
+    press(qtbot, page.publish_button)
     assert "票号前缀 A 已被“劳动保障业务”使用" in page.form.error_text("prefix")
     f["prefix"].widget.setText("G")
     page.form.lead_guides.set_checked(DIBAO, True)
-    qtbot.mouseClick(page.publish_button, LEFT)
+    press(qtbot, page.publish_button)
     assert "已发布第 1 版" in page.status.text()
     assert Catalog(hall.cache).guide(DIBAO).business_code == "dibao"
 
@@ -214,12 +221,12 @@ def test_notice_ending_before_it_starts(qtbot, hall, people):
     f["body"].widget.setPlainText("12月5日 9:00-17:00 停水检修。")
     f["starts_on"].set("2026-12-05")
     f["ends_on"].set("2026-12-01")
-    qtbot.mouseClick(page.save_button, LEFT)  # a draft keeps it, and says what is wrong
+    press(qtbot, page.save_button)  # a draft keeps it, and says what is wrong
     assert "结束日期早于开始日期" in page.form.error_text("ends_on")
-    qtbot.mouseClick(page.publish_button, LEFT)
+    press(qtbot, page.publish_button)
     assert "未发布" in page.status.text()
     f["ends_on"].set("2026-12-05")
-    qtbot.mouseClick(page.publish_button, LEFT)
+    press(qtbot, page.publish_button)
     assert "已发布第 1 版" in page.status.text()
 
 
@@ -248,7 +255,7 @@ def test_conflict_screen_merges_field_by_field(qtbot, hall, people):
     assert labels == ["承诺办结时限", "收费标准", "办理时间"]
     conflicts.choose("hours", "mine")
     qtbot.mouseClick(conflicts.merge_button, LEFT)
-    assert "发布为第 3 版" in conflicts.message.text()
+    qtbot.waitUntil(lambda: "发布为第 3 版" in conflicts.message.text(), timeout=5000)
     shown = Catalog(hall.cache).guide(DIBAO)
     assert (shown.hours, shown.promised_time_limit, shown.fees) == ("周一至周五 8:30-17:30", "15个工作日", "")
     assert view.tabs.tabText(view.tabs.indexOf(view.conflicts)) == "冲突"
@@ -265,11 +272,12 @@ def test_publishing_over_a_newer_version_opens_the_conflict_page(qtbot, hall, pe
     other.data["hours"] = "周六 9:00-12:00"
     head.publish(people["head"], other)
     qtbot.mouseClick(page.publish_button, LEFT)
-    assert view.tabs.currentWidget() is view.conflicts
+    qtbot.waitUntil(lambda: view.tabs.currentWidget() is view.conflicts, timeout=5000)
     labels = [view.conflicts.table.item(r, 0).text() for r in range(view.conflicts.table.rowCount())]
     assert labels == ["收费标准", "办理时间"]
     view.conflicts.choose("fees", "mine")
     qtbot.mouseClick(view.conflicts.merge_button, LEFT)
+    qtbot.waitUntil(lambda: "发布为第 3 版" in view.conflicts.message.text(), timeout=5000)
     shown = Catalog(hall.cache).guide(DIBAO)
     assert (shown.fees, shown.hours, shown.version) == ("不收费", "周六 9:00-12:00", 3)
 
@@ -321,7 +329,8 @@ def test_unsaved_edits_are_said_and_asked_about_before_they_could_be_lost(
 
     asked = answer_unsaved(qtbot, monkeypatch, real_ask, "unsaved-save")
     page.records.setCurrentItem(other)  # "save as draft": the draft is stored, then the other opens
-    assert asked and page.state.uid == other_uid and "未保存" not in page.status.text()
+    qtbot.waitUntil(lambda: page.state.uid == other_uid, timeout=5000)
+    assert asked and "未保存" not in page.status.text()
     draft = EditorService(hall.cache).load("guide", DIBAO)
     assert draft.is_draft and draft.data["hours"] == "周一至周六 9:00-17:00"
 
@@ -332,3 +341,29 @@ def test_unsaved_edits_are_said_and_asked_about_before_they_could_be_lost(
     asked = answer_unsaved(qtbot, monkeypatch, real_ask, "unsaved-discard")
     assert editor.close() and asked
     assert EditorService(hall.cache).load("guide", DIBAO).data["hours"] == "周一至周六 9:00-17:00"
+
+
+def test_publishing_while_the_cache_is_busy_keeps_the_window_alive(qtbot, hall, people):
+    """A publish waits for the cache's write lock off the GUI thread: the page waits (its
+    buttons disabled), says 正在发布…… after a moment, and shows the new version once it is free."""
+    import threading
+
+    from tests.sync.writelock import write_lock_held
+
+    view = open_editor(hall, people["editor"])
+    qtbot.addWidget(view)
+    page = view.page("guide")
+    page.select(DIBAO)
+    page.form.fields["fees"].widget.setPlainText("不收费")
+    ticks: list[threading.Thread] = []
+    ticker = QTimer(view)
+    ticker.timeout.connect(lambda: ticks.append(threading.current_thread()))
+    ticker.start(20)
+    with write_lock_held(hall.cache, busy_ms=5000):
+        qtbot.mouseClick(page.publish_button, LEFT)
+        assert not page.publish_button.isEnabled() and not page.save_button.isEnabled()
+        qtbot.waitUntil(lambda: page.status.text() == "正在发布……", timeout=2000)
+        qtbot.waitUntil(lambda: len(ticks) >= 20, timeout=3000)  # the GUI thread goes on meanwhile
+        assert Catalog(hall.cache).guide(DIBAO).version == 1
+    qtbot.waitUntil(lambda: "已发布第 2 版" in page.status.text(), timeout=5000)
+    assert page.publish_button.isEnabled() and set(ticks) == {threading.main_thread()}

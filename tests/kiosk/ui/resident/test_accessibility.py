@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtWidgets import QApplication
-from test_kiosk import guide_uid, tap, texts
+from test_kiosk import answered, guide_uid, tap, texts
 
 from kiosk.services.handwriting_samples import strokes
 
@@ -133,6 +133,7 @@ def test_new_screens_fit_in_large_text(qtbot, make_kiosk, orientation, language)
     kiosk.go("ticket", business="civil")
     fits("priority choice")
     tap(qtbot, kiosk.screens["ticket"].kind_buttons["priority"])
+    answered(qtbot, kiosk.screens["ticket"])
     assert kiosk.screens["ticket"].ticket.priority
     fits("priority ticket")
 
@@ -193,6 +194,7 @@ def test_ticket_is_read_aloud(qtbot, kiosk):
     screen = kiosk.screens["ticket"]
     code = next(iter(screen.business_buttons))
     tap(qtbot, screen.business_buttons[code])
+    answered(qtbot, screen)
     reader = screen.read_aloud._reader = FakeReader()
     tap(qtbot, screen.read_aloud.read_button)
     tk = screen.ticket
@@ -208,12 +210,14 @@ def test_priority_ticket_where_the_hall_allows_it(qtbot, kiosk):
     screen = kiosk.screens["ticket"]
     code = next(iter(screen.business_buttons))
     tap(qtbot, screen.business_buttons[code])
+    answered(qtbot, screen)
     assert screen.ticket is not None and not screen.ticket.priority  # not allowed: no question asked
     kiosk.hall.config.kiosk.priority_tickets = True
     kiosk.go("ticket")
     tap(qtbot, screen.business_buttons[code])
     assert screen.ticket is None and "优先号（绿色通道）" in texts(screen)
     tap(qtbot, screen.kind_buttons["priority"])
+    assert "优先号 · 绿色通道" in answered(qtbot, screen)
     assert screen.ticket.priority and "优先号 · 绿色通道" in texts(screen)
     # the queue calls it before the regular ticket taken earlier, and the board marks it
     from display.board import call_texts

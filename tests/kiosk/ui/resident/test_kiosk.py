@@ -51,6 +51,16 @@ def image_to_pil(image):
     return Image.open(io.BytesIO(bytes(buf.data())))
 
 
+def answered(qtbot, screen) -> str:
+    """The queue is asked off the GUI thread: wait until the ticket screen shows the ticket or
+    why there is none; returns its text."""
+    def shown(name: str) -> bool:  # (a label of the last drawing may wait for its deletion, hidden)
+        return any(found.isVisibleTo(screen) for found in screen.findChildren(QLabel, name))
+
+    qtbot.waitUntil(lambda: shown("ticket-number") or shown("ticket-error"), timeout=5000)
+    return texts(screen)
+
+
 def guide_uid(hall, code: str) -> str:
     with hall.cache.sessions() as s:
         return s.scalar(select(ServiceGuide.uid).where(ServiceGuide.code == code))
@@ -138,6 +148,25 @@ def test_opened_guides_count_as_views(qtbot, kiosk):
         assert s.scalar(select(ServiceGuide.views).where(ServiceGuide.uid == uid)) == 3
 
 
+def test_the_idle_return_stores_the_views_off_the_gui_thread(qtbot, kiosk):
+    import threading
+
+    uid = guide_uid(kiosk.hall, "LD-001")
+    kiosk.go("guide", uid=uid)
+    kiosk.go("guide", uid=uid)
+    flushed = []
+    flush = kiosk.catalog.flush_views
+    kiosk.catalog.flush_views = lambda: flushed.append(threading.current_thread()) or flush()
+    kiosk.reset_session()  # the resident left
+
+    def stored() -> int:
+        with kiosk.hall.cache.reading() as s:
+            return s.scalar(select(ServiceGuide.views).where(ServiceGuide.uid == uid))
+
+    qtbot.waitUntil(lambda: stored() == 2, timeout=5000)
+    assert flushed and threading.main_thread() not in flushed
+
+
 # --- search -----------------------------------------------------------------------------------
 
 
@@ -210,7 +239,7 @@ def test_take_a_ticket_from_a_guide_and_from_the_chooser(qtbot, kiosk):
     tap(qtbot, kiosk.screens["guide"].ticket_button)
     screen = kiosk.screens["ticket"]
     assert kiosk.current() is screen
-    shown = texts(screen)
+    shown = answered(qtbot, screen)
     assert "B001" in shown and "民政事务业务" in shown and "您是下一位" in shown
     with kiosk.hall.cache.sessions() as s:
         ticket = s.scalar(select(Ticket).where(Ticket.label == "B001"))
@@ -222,7 +251,7 @@ def test_take_a_ticket_from_a_guide_and_from_the_chooser(qtbot, kiosk):
     tap(qtbot, kiosk.screens["home"].ticket_button)
     assert "现在等候 1 人" in texts(screen.business_buttons["civil"])  # the real queue, not a made-up number
     tap(qtbot, screen.business_buttons["civil"])
-    shown = texts(screen)
+    shown = answered(qtbot, screen)
     assert "B002" in shown and "前面还有 1 人" in shown and "预计等候约" in shown
 
 
@@ -231,7 +260,7 @@ def test_the_ticket_and_the_waiting_counts_follow_calls_without_reopening(qtbot,
     queue.issue_ticket("civil")  # B001, someone before us
     kiosk.go("ticket", business="civil")
     screen = kiosk.screens["ticket"]
-    assert "前面还有 1 人" in texts(screen)
+    assert "前面还有 1 人" in answered(qtbot, screen)
     queue.call_next(2)  # window 2 calls B001: one second later the screen says so
     qtbot.waitUntil(lambda: "您是下一位" in texts(screen), timeout=1000)
     assert "前面还有 1 人" not in texts(screen)
@@ -241,14 +270,14 @@ def test_the_ticket_and_the_waiting_counts_follow_calls_without_reopening(qtbot,
     qtbot.waitUntil(lambda: "现在等候 2 人" in texts(screen.business_buttons["civil"]), timeout=1000)
 
 
-def test_the_english_ticket_names_the_business_in_english(kiosk):
+def test_the_english_ticket_names_the_business_in_english(qtbot, kiosk):
     kiosk.set_language("en")
     kiosk.go("ticket", business="civil")
-    shown = texts(kiosk.screens["ticket"])
+    shown = answered(qtbot, kiosk.screens["ticket"])
     assert "Civil affairs" in shown and "民政事务业务" not in shown
 
 
-def test_a_refused_ticket_is_explained_in_the_screens_language(kiosk, kiosk_hall):
+def test_a_refused_ticket_is_explained_in_the_screens_language(qtbot, kiosk, kiosk_hall):
     """The queue refuses with a code and parameters; the kiosk words it (not "民政事务业务暂停取号"
     on an English screen)."""
     from sqlalchemy import update
@@ -259,11 +288,11 @@ def test_a_refused_ticket_is_explained_in_the_screens_language(kiosk, kiosk_hall
         s.execute(update(BusinessType).where(BusinessType.code == "civil").values(active=False))
     kiosk.set_language("en")
     kiosk.go("ticket", business="civil")
-    shown = texts(kiosk.screens["ticket"])
+    shown = answered(qtbot, kiosk.screens["ticket"])
     assert "Civil affairs: no tickets are being issued now" in shown and "暂停" not in shown
     kiosk.set_language("zh_CN")
     kiosk.go("ticket", business="civil")
-    assert "民政事务业务暂停取号，请咨询工作人员" in texts(kiosk.screens["ticket"])
+    assert "民政事务业务暂停取号，请咨询工作人员" in answered(qtbot, kiosk.screens["ticket"])
 
 
 def test_going_home_by_hand_clears_the_search(qtbot, kiosk):
@@ -274,9 +303,10 @@ def test_going_home_by_hand_clears_the_search(qtbot, kiosk):
     assert kiosk.screens["search"].field.text() == ""
 
 
-def test_a_ticket_the_queue_refuses_shows_no_number(kiosk):
+def test_a_ticket_the_queue_refuses_shows_no_number(qtbot, kiosk):
     kiosk.go("ticket", business="no-such-business")
     screen = kiosk.screens["ticket"]
+    answered(qtbot, screen)
     error = screen.findChild(QLabel, "ticket-error")
     assert error is not None and error.text()
     assert screen.findChild(QLabel, "ticket-number") is None
@@ -460,6 +490,8 @@ def sign_in(qtbot, kiosk, name: str, pin: str) -> None:
     for d in pin:
         tap(qtbot, staff.buttons[f"digit-{d}"])
     tap(qtbot, staff.buttons["ok"])
+    # the sign-in is checked off the GUI thread: 确认 waits for the answer (the menu replaces it)
+    qtbot.waitUntil(lambda: "ok" not in staff.buttons or staff.buttons["ok"].isEnabled(), timeout=5000)
 
 
 def test_staff_leave_with_gesture_and_pin(qtbot, kiosk):
@@ -577,7 +609,7 @@ def test_usable_while_the_office_is_unreachable(qtbot, kiosk):
         kiosk.screens["search"].field.setText("db")
         assert kiosk.screens["search"].rows[0].accessibleName() == "最低生活保障申请"
         kiosk.go("ticket", business="labor")
-        assert "A001" in texts(kiosk.screens["ticket"])
+        assert "A001" in answered(qtbot, kiosk.screens["ticket"])
         kiosk._update_online()
         assert "离线运行" in kiosk.online_label.text()
     finally:
@@ -595,7 +627,7 @@ def test_the_ticket_prints_off_the_ui_thread(qtbot, kiosk):
     try:
         kiosk.go("ticket", business="health")
         screen = kiosk.screens["ticket"]
-        assert "C001" in texts(screen)
+        assert "C001" in answered(qtbot, screen)
         qtbot.waitUntil(lambda: "请取走您的号票" in screen.print_label.text(), timeout=5000)
         assert b"C001" in kiosk.hall.printer.last_bytes  # the bytes the printer got
     finally:

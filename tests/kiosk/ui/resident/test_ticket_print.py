@@ -30,7 +30,8 @@ def test_the_ticket_prints_off_the_gui_thread_and_the_screen_follows(qtbot, kios
     kiosk = make_kiosk()
     kiosk.go("ticket", business="civil")
     screen = kiosk.screens["ticket"]
-    assert screen.ticket is not None and screen.ticket.label == "B001"  # on screen before it prints
+    qtbot.waitUntil(lambda: screen.ticket is not None)
+    assert screen.ticket.label == "B001"  # on screen before it prints
     assert screen.print_label.text() == "正在打印号票……"
     release.set()
     qtbot.waitUntil(lambda: screen.print_label.text() == "请取走您的号票")
