@@ -150,7 +150,6 @@ class LocalCounterClient:
     """The console in the hall app's own process."""
 
     description = "本机"
-    in_process = True  # quick local calls: the console makes them on its GUI thread
 
     def __init__(self, queue: QueueService, auth: AuthService | None = None, printer: TicketPrinter | None = None,
                  hall: Hall | None = None):

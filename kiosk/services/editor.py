@@ -194,6 +194,9 @@ def diff_records(kind: str, old: dict[str, Any] | None, new: dict[str, Any]) -> 
 
 
 class EditorService:
+    """Reads use `cache.reading()` (a WAL snapshot that never waits for the write lock a counter
+    or a sync round holds); writes are one `cache.transaction()` each."""
+
     def __init__(self, cache, events=None):  # type: ignore[no-untyped-def]
         self.cache = cache
         self.events = events  # kiosk.services.events.EventBus; None in command-line use
@@ -206,7 +209,7 @@ class EditorService:
 
     def list_records(self, kind: str) -> list[RecordSummary]:
         """Published records of a kind plus new records that exist only as drafts."""
-        with self.cache.sessions() as session:
+        with self.cache.reading() as session:
             drafts = {d.record_uid: d for d in session.scalars(select(m.Draft).where(m.Draft.kind == kind))}
             out = []
             for uid, data, version in self._published(session, kind):
@@ -241,7 +244,7 @@ class EditorService:
 
     def load(self, kind: str, uid: str) -> EditState:
         """The draft if one exists, else the published record."""
-        with self.cache.sessions() as session:
+        with self.cache.reading() as session:
             draft = session.scalar(select(m.Draft).where(m.Draft.kind == kind, m.Draft.record_uid == uid))
             if draft is not None:
                 return EditState(kind, uid, copy.deepcopy(draft.data), draft.base_version, True, draft.author)
@@ -255,7 +258,7 @@ class EditorService:
         uid = m.new_uid()
         blank: dict[str, Any]
         if kind == "guide":
-            with self.cache.sessions() as session:
+            with self.cache.reading() as session:
                 first_category = session.scalar(select(m.Category.code).order_by(m.Category.sort_order))
             blank = {"code": "", "category": first_category or "", "name": "", "name_en": "", "authority": "",
                      "legal_basis": "", "conditions": "", "materials": [], "steps": [], "special_steps": "",
@@ -276,7 +279,7 @@ class EditorService:
 
     def choices(self) -> dict[str, list[tuple[str, str]]]:
         """(code, name) lists for the pickers: categories and business types."""
-        with self.cache.sessions() as session:
+        with self.cache.reading() as session:
             cats = session.execute(select(m.Category.code, m.Category.name).order_by(m.Category.sort_order)).all()
             biz = session.execute(select(m.BusinessType.code, m.BusinessType.name)
                                   .order_by(m.BusinessType.prefix)).all()
@@ -284,7 +287,7 @@ class EditorService:
 
     def guides_leading_to(self, business_code: str) -> list[str]:
         """uids of the guides whose ticket goes to this business type."""
-        with self.cache.sessions() as session:
+        with self.cache.reading() as session:
             return [uid for uid, data, _v in self._published(session, "guide") if data.get("business") == business_code]
 
     def proposal_note(self, kind: str, uid: str) -> tuple[str, str]:
@@ -294,7 +297,7 @@ class EditorService:
         office accepts it: 已提交审核 / 已采纳 / 已部分采纳 / 已驳回."""
         from sync import hall_proposals
 
-        with self.cache.sessions() as session:
+        with self.cache.reading() as session:
             proposal = hall_proposals.latest_for(session, kind, uid)
             if proposal is None:
                 return "", ""
@@ -305,7 +308,7 @@ class EditorService:
     def validate(self, kind: str, data: dict[str, Any], session: Session | None = None) -> dict[str, Invalid]:
         """Every problem with a record, keyed by field path ("" = the record as a whole)."""
         if session is None:
-            with self.cache.sessions() as s:
+            with self.cache.reading() as s:
                 return self.validate(kind, data, s)
         # The same rules as import, office publish and the office API (sync.content_rules).
         errors = content_rules.record_problems(kind, data)
@@ -480,7 +483,7 @@ class EditorService:
 
     def history(self, kind: str, uid: str) -> list[Revision]:
         """Every kept version, newest first (the current version included)."""
-        with self.cache.sessions() as session:
+        with self.cache.reading() as session:
             revs = [Revision(r.version, r.author, r.action, r.created_at, r.data)
                     for r in session.scalars(select(m.ContentRevision).where(
                         m.ContentRevision.kind == kind, m.ContentRevision.record_uid == uid)
@@ -520,7 +523,7 @@ class EditorService:
     # --- conflicts with the office -----------------------------------------------------
 
     def open_conflicts(self) -> list[ConflictInfo]:
-        with self.cache.sessions() as session:
+        with self.cache.reading() as session:
             rows = session.scalars(select(m.Conflict).where(m.Conflict.resolved_at.is_(None))
                                    .order_by(m.Conflict.created_at)).all()
             return [ConflictInfo(c.id, c.kind, c.record_uid, record_title(c.kind, c.office_data or c.local_data),
@@ -571,7 +574,7 @@ class EditorService:
 
     def resolve_conflict(self, staff: StaffSession, conflict_id: int, choice: str | dict[str, str]) -> int:
         """Publish the chosen copy as a new version based on the office's version; returns it."""
-        with self.cache.sessions() as session:
+        with self.cache.reading() as session:
             row = session.get(m.Conflict, conflict_id)
             if row is None or row.resolved_at is not None:
                 raise EditorError("这个冲突不存在或已被处理 (conflict not found or already resolved)")

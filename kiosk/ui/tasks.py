@@ -145,6 +145,11 @@ class Lane:
         self._waiting: deque[tuple[Task, Callable[..., Any], tuple, dict]] = deque()
         self._busy = False
 
+    @property
+    def idle(self) -> bool:
+        """Nothing running or waiting: every answer so far has been handed over."""
+        return not self._busy and not self._waiting
+
     def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Task:
         task = Task(getattr(fn, "__qualname__", repr(fn)), self.owner)
         self._waiting.append((task, fn, args, kwargs))

@@ -369,7 +369,7 @@ class CounterConsole(QWidget):
     hall_checked = Signal(str, str)
 
     def __init__(self, client: CounterClient, window_number: int, *, tz: Any = UTC, poll: bool = True,
-                 now: Any = None, background: bool | None = None):
+                 now: Any = None):
         super().__init__()
         self.now = now or (lambda: datetime.now(UTC))  # for "waited minutes"; demos pass their clock
         self.setObjectName("console")
@@ -393,10 +393,9 @@ class CounterConsole(QWidget):
         self._polling = False
         self._names_loaded = False
         self._gen = 0  # +1 at each login/logout: answers for the previous clerk are dropped
-        if background is None:
-            background = not getattr(client, "in_process", False)
-        # in process the calls are local and quick: run at once on the GUI thread
-        self.calls = tasks().lane(owner=self) if background else None
+        # Every call to the hall, in process too (a counter action can wait seconds for the
+        # cache's write lock, and the kiosk shares this GUI thread): one at a time, in order.
+        self.calls = tasks().lane(owner=self)
         self.setWindowTitle(f"一站 · {window_number}号窗口叫号 · {client.description}")
         self.stack = QStackedWidget()
         self.login_page = LoginPage(self)
@@ -421,16 +420,8 @@ class CounterConsole(QWidget):
                 *args: Any, **kwargs: Any) -> None:
         """Call `fn` (a client method or a plain function of the client: never anything holding
         a widget) off the GUI thread; `handler(result, exception)` runs on the GUI thread."""
-        if self.calls is not None:
-            self.calls.run(fn, *args, **kwargs).on_done(lambda r: handler(r, None)) \
-                .on_error(lambda e: handler(None, e))
-            return
-        try:
-            result = fn(*args, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - the handler decides, as for a remote call
-            handler(None, exc)
-        else:
-            handler(result, None)
+        self.calls.run(fn, *args, **kwargs).on_done(lambda r: handler(r, None)) \
+            .on_error(lambda e: handler(None, e))
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
         self.timer.stop()  # a closed console stops asking the hall; shown again, it starts again

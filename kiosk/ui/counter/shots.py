@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QWidget
 
-from kiosk.ui.screenshots import ShotContext, settle, shot
+from kiosk.ui.screenshots import ShotContext, settle, settle_until, shot
 
 if TYPE_CHECKING:
     from kiosk.hall import Hall
@@ -87,6 +87,7 @@ def demo_console(hall: Hall, window: int = 3) -> QWidget:
     console = CounterConsole(client, window, tz=hall.tz, poll=False, now=clock)
     console.resize(*SIZE)
     console.login("王芳", "2468")
+    settle_until(lambda: console.calls.idle)  # the answers come through the task runner
     console.say("已重呼 " + (q.window_state(window).current.label if q.window_state(window).current else ""))
     return console
 
@@ -105,7 +106,6 @@ class _Unplugged:
     call-next just sent went out and its answer never came back."""
 
     description = "http://192.168.1.10:8731"
-    in_process = True  # the picture is taken at once, on this thread
 
     def __getattr__(self, name: str) -> Any:
         from kiosk.lan.client import ActionUnconfirmed, HallUnreachable
@@ -124,6 +124,7 @@ def counter_offline(ctx: ShotContext) -> QWidget:
     console.client = _Unplugged()
     console.call_next()  # F1 as the link dies
     console.refresh()  # and the polls after it
+    settle_until(lambda: console.calls.idle)
     console.show()
     settle(100)
     return console

@@ -16,7 +16,7 @@ import copy
 import logging
 from collections.abc import Callable
 from datetime import tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
@@ -50,6 +50,9 @@ from kiosk.ui.editor.history import HistoryView
 from kiosk.ui.editor.preview import detail_from_data, make_preview
 from kiosk.ui.tasks import SLOW_MS, tasks
 from sync.problems import Invalid
+
+if TYPE_CHECKING:
+    from kiosk.hall import Hall
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +93,7 @@ class RecordPage(QWidget):
     conflict_opened = Signal()
 
     def __init__(self, service: EditorService, staff: StaffSession, kind: str, tz: tzinfo | None = None,
-                 hall: Any = None):
+                 hall: Hall | None = None):
         super().__init__()
         self.service = service
         self.staff = staff
@@ -463,7 +466,7 @@ class EditorWindow(QWidget):
     closed = Signal()  # the window really closed (the hall's kiosk locks itself again)
 
     def __init__(self, service: EditorService, staff: StaffSession, tz: tzinfo | None = None,
-                 hall: Any = None):
+                 hall: Hall | None = None):
         super().__init__()
         self.service = service
         self.staff = staff

@@ -149,7 +149,7 @@ class GuideScreen(Screen):
 
     def _keep_names(self, text: str) -> str:
         names = [c.name for c in self.kiosk.catalog.categories()]
-        queue = getattr(self.kiosk, "queue", None)
+        queue = self.kiosk.queue
         if queue is not None:
             names += [b.name for b in queue.businesses()]
         return keep_whole(text, names)

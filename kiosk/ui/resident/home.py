@@ -85,12 +85,10 @@ class HomeScreen(Screen):
 
     def _satisfaction_line(self) -> str:
         """好差评 公示: this month's 满意率 of the hall, once someone rated (kiosk/services/ratings.py)."""
-        hall = getattr(self.kiosk, "hall", None)
-        if hall is None:
+        hall = self.kiosk.hall
+        if hall is None:  # drawn from the start-up snapshot: the figure comes with the hall
             return ""
-        from kiosk.services.ratings import RatingService
-
-        satisfied, rated = RatingService(hall.cache).month_rate(tz=self.kiosk.tz)
+        satisfied, rated = hall.ratings.month_rate(tz=self.kiosk.tz)
         if not rated:
             return ""
         return (Q.translate("Kiosk", "本月服务满意率 %1%（%2 人评价）")

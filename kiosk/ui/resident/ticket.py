@@ -48,7 +48,7 @@ class TicketScreen(Screen):
         # timer redraws the screen on show within a quarter of a second.
         self._queue_changed = threading.Event()
         self._shown_counts: list[tuple[str, int, bool]] = []
-        hall = getattr(kiosk, "hall", None)
+        hall = kiosk.hall
         if hall is not None:
             changed = self._queue_changed  # the bus keeps no reference to this widget
             hall.events.subscribe(TicketEvent, lambda _event: changed.set())
@@ -148,7 +148,7 @@ class TicketScreen(Screen):
     def _print(self, ticket) -> None:  # type: ignore[no-untyped-def]
         """Print the paper ticket off the UI thread: a slow or missing printer never freezes the
         screen, and the number is on screen (and committed) whatever the printer does."""
-        printer = getattr(self.kiosk.hall, "printer", None)
+        printer = self.kiosk.hall.printer if self.kiosk.hall is not None else None
         self.print_message = ""
         if printer is None:
             return

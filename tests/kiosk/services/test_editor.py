@@ -394,3 +394,20 @@ def test_an_overtaken_edit_becomes_a_conflict_to_choose_from(hall, editor, peopl
     assert (data["fees"], data["hours"]) == ("不收费", "周六 9:00-12:00")
     with pytest.raises(EditorError, match="没有更新的版本"):
         editor.stale_to_conflict(people["editor"], editor.load("guide", DIBAO))
+
+
+def test_the_editor_reads_while_a_counter_holds_the_write_lock(editor, hall):
+    """Opening records, their history and the pickers never wait for the write lock (a counter's
+    action, a sync round): the editor's reads are plain WAL snapshots (cache.reading())."""
+    from tests.sync.writelock import write_lock_held
+
+    with write_lock_held(hall.cache):  # a read that wanted the lock would fail with "database is locked"
+        guides = editor.list_records("guide")
+        assert DIBAO in {r.uid for r in guides}
+        state = editor.load("guide", DIBAO)
+        assert state.data["code"] == "MZ-001"
+        assert editor.history("guide", DIBAO)[0].version == state.base_version
+        assert editor.validate("guide", state.data) == {}
+        assert editor.choices()["category"] and editor.open_conflicts() == []
+        assert editor.proposal_note("guide", DIBAO) == ("", "")
+        assert editor.new_record("guide").data["category"]
