@@ -27,7 +27,7 @@ import math
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session, joinedload
 from kiosk.config import HallConfig, QueueSection
 from kiosk.errors import HallError
 from kiosk.services import events as ev
+from kiosk.services.queue_views import BusinessInfo, IssuedTicket, TicketView, WindowInfo, WindowState
 from sync import wire
 from sync.cache.models import (
     AuditLog,
@@ -61,73 +62,6 @@ class QueueError(HallError):
     """An action that cannot be done; str() is a Chinese message for the screen. `code` and
     `params` say the same for a screen in another language (the kiosk's 取号 turns them into
     text: a resident reading English gets English)."""
-
-
-@dataclass(frozen=True)
-class IssuedTicket:
-    uid: str
-    label: str
-    business_code: str
-    business_name: str
-    priority: bool
-    people_ahead: int
-    estimated_wait_minutes: int | None
-    issued_at: datetime  # aware UTC
-
-
-@dataclass(frozen=True)
-class TicketView:
-    """A ticket as consoles, the board and the voice see it."""
-
-    uid: str
-    label: str
-    business_code: str
-    business_name: str
-    priority: bool
-    state: str
-    window_number: int | None
-    issued_at: datetime
-    called_at: datetime | None
-    finished_at: datetime | None
-    call_count: int
-    service_day: date
-
-
-@dataclass(frozen=True)
-class BusinessInfo:
-    code: str
-    name: str
-    name_en: str
-    prefix: str
-    waiting: int
-    open_windows: int
-
-
-@dataclass(frozen=True)
-class WindowInfo:
-    number: int
-    name: str
-    paused: bool
-    business_codes: list[str]
-
-
-@dataclass
-class WindowState:
-    """Everything a counter console shows for its window."""
-
-    number: int
-    name: str
-    paused: bool
-    businesses: list[str]  # business names in the window's calling order
-    current: TicketView | None
-    waiting: list[TicketView]  # in calling order, at most `limit`
-    waiting_total: int
-    skipped: list[TicketView]  # today's skipped tickets of the window's businesses
-    held: list[TicketView]  # held (挂起) at this window
-    served_today: int
-    skipped_today: int
-    avg_service_minutes: float | None  # this window, today
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _queue_section(config: HallConfig | QueueSection | None) -> QueueSection:
