@@ -289,9 +289,10 @@ class QueueDb:
 
     def waiting_keys(self, ticket: TicketRow) -> list[float]:
         """Queue keys of the other tickets waiting for `ticket`'s business on its day, in order."""
-        return [r[0] for r in self.all(
-            "SELECT queue_key FROM ticket WHERE service_day = ? AND state = 'waiting' AND business_type_id = ?"
-            " AND id != ? ORDER BY queue_key", (self.c.day_in(ticket.service_day), ticket.business_type_id, ticket.id))]
+        rows = self.all("SELECT queue_key FROM ticket WHERE service_day = ? AND state = 'waiting'"
+                        " AND business_type_id = ? AND id != ? ORDER BY queue_key",
+                        (self.c.day_in(ticket.service_day), ticket.business_type_id, ticket.id))
+        return [r[0] for r in rows]
 
     def first_waiting(self, day: str, business_id: int, priority: bool, window_id: int) -> int | None:
         """Id of the oldest waiting ticket of one business and kind a window may call (an index seek)."""
@@ -449,8 +450,8 @@ class QueueDb:
 
     def recent_calls(self, window_id: int, since: datetime, limit: int) -> list[tuple[datetime, int, str, str]]:
         """(at, event id, label, business name) of a window's latest calls since a time, newest first."""
-        return [(self.c.dt_out(at), event_id, label, business)
-                for at, event_id, label, business in self.all(_RECENT_CALLS, (window_id, self.c.dt_in(since), limit))]
+        rows = self.all(_RECENT_CALLS, (window_id, self.c.dt_in(since), limit))
+        return [(self.c.dt_out(at), event_id, label, business) for at, event_id, label, business in rows]
 
     def add_audit(self, actor: str, action: str, target: str, detail: dict[str, Any]) -> None:
         """An audit log row as the model writes it (`at`: the PC's clock, like every audit row)."""

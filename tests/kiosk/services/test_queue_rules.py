@@ -25,7 +25,8 @@ def test_kinds_a_window_looks_for_in_turn(rule, streak, kinds):
 
 
 def test_the_streak_counts_priority_calls_back_to_the_first_regular_one():
-    assert priority_streak([{"priority": True}, {"priority": True}, {"priority": False}, {"priority": True}]) == 2
+    yes, no = {"priority": True}, {"priority": False}
+    assert priority_streak([yes, yes, no, yes]) == 2
     assert priority_streak([{"priority": True}, None, {"priority": True}]) == 1  # no detail: not priority
     assert priority_streak([{"reason": "老人", "priority": True}, {}]) == 1
     assert priority_streak([]) == 0
