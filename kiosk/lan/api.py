@@ -36,7 +36,8 @@ from kiosk.lan.client import LocalCounterClient, LoginError
 from kiosk.lan.once import Answer, RequestLog, StillRunning
 from kiosk.lan.schema import HallStatus, Ping, ReprintResult, Settled, Staff, TicketReply
 from kiosk.services.console_sessions import ConsoleSessions, SessionEnded, SignedIn
-from kiosk.services.queue import BusinessInfo, QueueError, WindowInfo, WindowState
+from kiosk.services.queue import QueueError
+from kiosk.services.queue_views import BusinessInfo, WindowInfo, WindowState
 
 if TYPE_CHECKING:
     from kiosk.hall import Hall

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from kiosk.errors import HallError
 from kiosk.lan import schema
 from kiosk.lan.schema import HallStatus, ReprintResult, Staff
-from kiosk.services.queue import BusinessInfo, QueueError, TicketView, WindowInfo, WindowState
+from kiosk.services.queue import QueueError
+from kiosk.services.queue_views import BusinessInfo, TicketView, WindowInfo, WindowState
 
 if TYPE_CHECKING:
     from kiosk.hall import Hall

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter
 
-from kiosk.services.queue import TicketView
+from kiosk.services.queue_views import TicketView
 from kiosk.services.ratings import RatingDone, RatingPrompt
 
 T = TypeVar("T")

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 if TYPE_CHECKING:
     from kiosk.services.printer import PrinterStatus
-    from kiosk.services.queue import IssuedTicket, TicketView
+    from kiosk.services.queue_views import IssuedTicket, TicketView
 
 log = logging.getLogger(__name__)
 

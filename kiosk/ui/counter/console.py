@@ -55,7 +55,8 @@ from kiosk.lan.client import (
     ReprintResult,
     Staff,
 )
-from kiosk.services.queue import QueueError, TicketView, WindowState
+from kiosk.services.queue import QueueError
+from kiosk.services.queue_views import TicketView, WindowState
 from kiosk.ui.tasks import tasks
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from kiosk.config import HallConfig
 from kiosk.services.escpos_preview import EscPosError, decode, paper_png
 from kiosk.services.links import ticket_url
 from kiosk.services.printer import TicketPrinter, decode_status, issue_and_print, qr_bytes
-from kiosk.services.queue import IssuedTicket
+from kiosk.services.queue_views import IssuedTicket
 from tests.kiosk.services.queue_world import make_queue, seed_hall
 
 UID = "3f2a9c1e-8b7d-4e0a-9f1c-2d5e6a7b8c9d"

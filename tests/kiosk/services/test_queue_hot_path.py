@@ -10,7 +10,7 @@ import uuid
 import pytest
 from sqlalchemy import event, func, select
 
-from kiosk.services.queue import QueueService
+from kiosk.services.queue_db import QueueDb
 from sync import wire
 from sync.cache.models import Outbox, Ticket, TicketEvent, new_seq_uid
 from tests.kiosk.services.queue_world import make_queue, seed_hall
@@ -64,7 +64,7 @@ def test_an_error_inside_issue_leaves_nothing_behind(q, cache, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk trouble")
 
-    monkeypatch.setattr(QueueService, "_write_event", broken)
+    monkeypatch.setattr(QueueDb, "add_event", broken)
     with pytest.raises(RuntimeError):
         q.issue_ticket("labor")
     monkeypatch.undo()
@@ -77,14 +77,14 @@ def test_an_error_inside_call_next_undoes_the_finish_too(q, cache, monkeypatch):
     q.issue_ticket("labor")
     q.issue_ticket("labor")
     q.call_next(1)
-    real = QueueService._write_event
+    real = QueueDb.add_event
 
-    def broken_on_call(self, db, ticket, kind, *args, **kwargs):
+    def broken_on_call(self, ticket, kind, *args, **kwargs):
         if kind == "called":
             raise RuntimeError("disk trouble")
-        return real(self, db, ticket, kind, *args, **kwargs)
+        return real(self, ticket, kind, *args, **kwargs)
 
-    monkeypatch.setattr(QueueService, "_write_event", broken_on_call)
+    monkeypatch.setattr(QueueDb, "add_event", broken_on_call)
     with pytest.raises(RuntimeError):
         q.call_next(1)  # would finish A001, then call A002
     monkeypatch.undo()

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from kiosk.services import queue as queue_module
 from kiosk.services.queue import OPEN, QueueError
+from kiosk.services.queue_db import EARLIER_OPEN
 from sync import wire
 from sync.cache.models import Outbox, Ticket, TicketEvent
 from tests.kiosk.services.queue_world import TZ, Clock, Recorder, make_queue, seed_hall
@@ -169,7 +170,7 @@ def test_the_sweep_is_index_seeks(q, cache, clock):
     yesterday_left_open(q, clock)
     conn = sqlite3.connect(cache.path)
     try:
-        plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + queue_module._EARLIER_OPEN,
+        plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + EARLIER_OPEN,
                                                ("2026-11-26", "2026-11-26", "2026-11-26", 10))]
     finally:
         conn.close()
