@@ -204,7 +204,8 @@ def percentile(values: list[float], p: float) -> float:
 def search(n: int) -> dict[str, float]:
     import psutil
 
-    from kiosk.services.catalog import GuideSummary, IndexDoc, SearchIndex, settle_garbage_collector
+    from kiosk.services.catalog_items import GuideSummary
+    from kiosk.services.search_index import IndexDoc, SearchIndex, settle_garbage_collector
     from tests.bench.kiosk_guides import generate
 
     before = psutil.Process().memory_info().rss
@@ -324,8 +325,8 @@ def handwriting(recognitions: int = 200) -> dict[str, float]:
 
 
 def pinyin_candidates() -> dict[str, float]:
-    from kiosk.services.catalog import settle_garbage_collector
     from kiosk.services.pinyin_input import PinyinInput
+    from kiosk.services.search_index import settle_garbage_collector
     from tests.kiosk.services.catalog_world import GUIDES
 
     engine = PinyinInput.load()
