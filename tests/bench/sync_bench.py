@@ -161,7 +161,7 @@ def bench_catchup(tmp: Path) -> dict:
     from kiosk.services.content import apply_content
     from sync.cache.models import Outbox
     from sync.client import SyncWorker
-    from sync.content import SAMPLE_DIR
+    from sync.content_files import SAMPLE_DIR
     from sync.office import store
     from sync.office.db import OfficeDB
     from sync.office.server import bundle_records
