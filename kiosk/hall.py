@@ -98,7 +98,7 @@ class Hall:
         start: a hall that has run and lost its accounts gets none (`yizhan staff add` is the way back).
         """
         from kiosk.services.content import ContentError, import_bundle
-        from sync.content import SAMPLE_DIR, load_bundle
+        from sync.content_files import SAMPLE_DIR, load_bundle
 
         bundle = load_bundle(SAMPLE_DIR)
         if not with_staff:
@@ -121,7 +121,7 @@ class Hall:
 
         from kiosk.services.auth import audit, hash_pin, verify_pin
         from sync.cache.models import Staff
-        from sync.content import SAMPLE_DIR, load_bundle
+        from sync.content_files import SAMPLE_DIR, load_bundle
 
         published = {s.name: s.pin for s in load_bundle(SAMPLE_DIR).staff}
         retired = []

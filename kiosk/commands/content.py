@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from kiosk.commands.common import add_hall_options, hall_config
-from sync.content import ContentError, dump_bundle, load_bundle
+from sync.content import ContentError
+from sync.content_files import dump_bundle, load_bundle
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

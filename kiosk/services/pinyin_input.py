@@ -109,8 +109,8 @@ class PinyinInput:
         syllable per character; the default is the search index's own spelling, already made
         for these texts (so pypinyin is not loaded into the kiosk for it)."""
         if spell is None:
-            from kiosk.services.catalog import normalize_text
             from kiosk.services.pinyin import syllables
+            from kiosk.services.search_index import normalize_text
 
             def spell(text: str) -> list[str]:
                 return syllables(normalize_text(text))
@@ -209,7 +209,7 @@ def shared_input() -> PinyinInput:
     global _shared
     with _shared_lock:
         if _shared is None:
-            from kiosk.services.catalog import settle_garbage_collector
+            from kiosk.services.search_index import settle_garbage_collector
 
             _shared = PinyinInput.load()
             settle_garbage_collector()  # its 20,000 entries out of the collector's walks, as the index's

@@ -41,7 +41,7 @@ def prepare(data_dir: Path) -> str:
             elif not token or hall.token_hash != store.hash_token(token):
                 token = store.new_hall_token(s, HALL_CODE)
             if not s.scalar(select(func.count()).select_from(ContentRecord)):
-                from sync.content import SAMPLE_DIR
+                from sync.content_files import SAMPLE_DIR
                 from sync.office.server import bundle_records
 
                 store.publish(s, bundle_records(SAMPLE_DIR), "all", author="sample")

@@ -93,8 +93,8 @@ def _redacted(url: str) -> str:
 
 
 def bundle_records(directory: Path) -> list[dict[str, Any]]:
-    """A content folder (sync.content layout) as publishable {kind, data} records."""
-    from sync.content import load_bundle
+    """A content folder (sync.content_files layout) as publishable {kind, data} records."""
+    from sync.content_files import load_bundle
 
     bundle = load_bundle(directory)
     out: list[dict[str, Any]] = []

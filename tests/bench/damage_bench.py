@@ -1,6 +1,6 @@
 """Damage benchmark: kill the hall at a random moment, damage its cache, restart, and count.
 
-    .venv/bin/python tests/bench/damage_bench.py [--rounds 200] [--seed 1]
+    .venv/bin/python -m tests.bench.damage_bench [--rounds 200] [--seed 1]
 
 Each round starts from a hall that has run (the sample staff's PINs already changed, as a
 hall that took the published ones out of service), in a forked process that already imported
@@ -43,14 +43,11 @@ import shutil
 import signal
 import socket
 import sqlite3
-import sys
 import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 KINDS = ("truncate", "zero", "pages", "wal", "none")
 SAMPLE = {"李文": "1111", "陈静": "2222", "王建国": "3333"}

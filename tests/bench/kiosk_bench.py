@@ -1,6 +1,6 @@
 """Kiosk benchmark: cold start, search latency per keystroke, memory. Prints one JSON line.
 
-    .venv/bin/python tests/bench/kiosk_bench.py [--guides 10000] [--runs 9]
+    .venv/bin/python -m tests.bench.kiosk_bench [--guides 10000] [--runs 9]
 
 - cold_start_ratio: wall time from launching `yizhan hall` (python -m kiosk.cli hall --offscreen
   --exit-when-ready) to its first painted kiosk home screen (bundled sample content, existing
@@ -42,7 +42,6 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 CHILD_TIMEOUT_S = 120
-sys.path.insert(0, str(REPO))
 
 QUERIES = ["db", "dibao", "zuidishenghuobaozhang", "shiyedengji", "canjirenzheng", "jzz", "juzhuzheng",
            "gaolingjintie", "hulibutie", "yanglaobaoxian", "sfz", "hkb", "低保", "居住证", "残疾人护理补贴",
@@ -72,7 +71,6 @@ BARE = textwrap.dedent("""
 MEMORY = textwrap.dedent("""
     import json, sys
     from pathlib import Path
-    sys.path.insert(0, {repo!r})
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
     from kiosk.config import load_config
@@ -174,7 +172,7 @@ def cold_start(runs: int) -> dict[str, float]:
             seen = launch(hall, env, marks)[0]
             kiosk.append(seen["painted"])
             ready.append(seen["ready"])
-        rss = json.loads(launch([sys.executable, "-c", MEMORY.format(repo=str(REPO), config=str(config))], env,
+        rss = json.loads(launch([sys.executable, "-c", MEMORY.format(config=str(config))], env,
                                 {"painted": "painted"})[1][-1].split(" ", 1)[1])["rss_mb"]
     b = statistics.median(bare)
     # Each kiosk start against the bare window launched just before it: the machine's load
@@ -204,7 +202,8 @@ def percentile(values: list[float], p: float) -> float:
 def search(n: int) -> dict[str, float]:
     import psutil
 
-    from kiosk.services.catalog import GuideSummary, IndexDoc, SearchIndex, settle_garbage_collector
+    from kiosk.services.catalog_items import GuideSummary
+    from kiosk.services.search_index import IndexDoc, SearchIndex, settle_garbage_collector
     from tests.bench.kiosk_guides import generate
 
     before = psutil.Process().memory_info().rss
@@ -324,8 +323,8 @@ def handwriting(recognitions: int = 200) -> dict[str, float]:
 
 
 def pinyin_candidates() -> dict[str, float]:
-    from kiosk.services.catalog import settle_garbage_collector
     from kiosk.services.pinyin_input import PinyinInput
+    from kiosk.services.search_index import settle_garbage_collector
     from tests.kiosk.services.catalog_world import GUIDES
 
     engine = PinyinInput.load()

@@ -29,19 +29,15 @@ from __future__ import annotations
 
 import json
 import statistics
-import sys
 import time
 from datetime import datetime
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from display.board import QueueView, WindowCall, compose, compose_strip  # noqa: E402
-from display.config import BoardConfig  # noqa: E402
-from display.link import BoardLink, strip_name  # noqa: E402
-from display.protocols import get_protocol  # noqa: E402
-from display.render import render_board  # noqa: E402
-from display.simulator import TcpTransport, VirtualBoard  # noqa: E402
+from display.board import QueueView, WindowCall, compose, compose_strip
+from display.config import BoardConfig
+from display.link import BoardLink, strip_name
+from display.protocols import get_protocol
+from display.render import render_board
+from display.simulator import TcpTransport, VirtualBoard
 
 BAUD = 9600
 NOW = datetime(2026, 11, 25, 14, 5, 0)

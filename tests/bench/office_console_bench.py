@@ -25,7 +25,7 @@ ticket of today every 6th round), measured in the same run, SYNC_SECONDS each:
   console's answers meanwhile.
 The office runs OFFICE_WORKERS processes (PostgreSQL 2 as sync_bench, SQLite 1).
 
-usage: .venv/bin/python tests/bench/office_console_bench.py [--quick] [--pg]
+usage: .venv/bin/python -m tests.bench.office_console_bench [--quick] [--pg]
 (CONSOLE_BENCH_SYNC_S: seconds of each sync load window, default 25, --quick 8; 0: no sync load)
 """
 
@@ -47,10 +47,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))
-
-from tests.bench.sync_bench import run_load, start_office  # noqa: E402  (the office in its own process)
+from tests.bench.sync_bench import run_load, start_office  # the office in its own process
 
 QUICK = "--quick" in sys.argv
 PG = "--pg" in sys.argv

@@ -1,7 +1,7 @@
 """Outage benchmark: a remote counter console and the office sync worker while their server is
 away and when it comes back. Prints one JSON line.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python tests/bench/outage_bench.py [--outage 8] [--sync-gap 6]
+    QT_QPA_PLATFORM=offscreen .venv/bin/python -m tests.bench.outage_bench [--outage 8] [--sync-gap 6]
 
 Counter console (`yizhan counter` against the hall's LAN API over real HTTP on loopback, logged
 in, polling once a second as in production):
@@ -28,15 +28,12 @@ import argparse
 import json
 import os
 import socket
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))
 
 
 class Ticks:

@@ -23,7 +23,7 @@
 The office runs as in production and in sync_bench: its own processes (OFFICE_WORKERS, 2) on
 the PostgreSQL at 127.0.0.1:5432 (a schema of its own, dropped after), so a call pushed to one
 process wakes the pages held by the other through LISTEN/NOTIFY.
-usage: .venv/bin/python tests/bench/phone_bench.py [--quick]
+usage: .venv/bin/python -m tests.bench.phone_bench [--quick]
 (PHONE_BENCH_CALLS, PHONE_BENCH_PAGES, PHONE_BENCH_LOAD_HALLS, PHONE_BENCH_LOAD_S override the sizes)
 """
 
@@ -44,11 +44,10 @@ from pathlib import Path
 
 import requests
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from tests.bench.sync_bench import PG, run_load, start_office, stop  # one way to run the office
 
-from tests.bench.sync_bench import PG, run_load, start_office, stop  # noqa: E402  (one way to run the office)
+REPO = Path(__file__).resolve().parents[2]
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 QUICK = "--quick" in sys.argv
 CALLS = int(os.environ.get("PHONE_BENCH_CALLS", 20 if QUICK else 100))
@@ -70,8 +69,8 @@ class OpenPages:
     def __init__(self, url: str, uids: list[str], folder: Path):
         uids_file = folder / "page-uids.txt"
         uids_file.write_text("\n".join(uids))
-        self.proc = subprocess.Popen([sys.executable, str(REPO / "tests/bench/phone_pages.py"), url, str(uids_file)],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen([sys.executable, "-m", "tests.bench.phone_pages", url, str(uids_file)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=REPO)
         self.updates: list[float] = []  # time.monotonic() of each page update
         self.errors = 0
 

@@ -7,7 +7,7 @@ bench's own process was). Prints JSON lines: {"event": "ready"} once every page 
 answer; after "stop" on standard input, {"updates": [time.monotonic() of each page update],
 "errors": N}. time.monotonic() is the system's monotonic clock: the bench compares it with its own.
 
-usage: python tests/bench/phone_pages.py URL UIDS_FILE
+usage: python -m tests.bench.phone_pages URL UIDS_FILE  (from the project root)
 """
 
 from __future__ import annotations
@@ -16,12 +16,9 @@ import asyncio
 import json
 import sys
 import time
-from pathlib import Path
 from urllib.parse import urlsplit
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script by phone_bench.py
-
-from tests.bench.sync_load import read_answer  # noqa: E402
+from tests.bench.sync_load import read_answer
 
 
 class Page:

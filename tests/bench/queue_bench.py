@@ -2,7 +2,7 @@
 ratio to a bare SQLite insert with the same durability (WAL, synchronous=FULL, one commit per
 row) measured in the same run on the same disk.
 
-    .venv/bin/python tests/bench/queue_bench.py [--waiting 5000] [--samples 2000]
+    .venv/bin/python -m tests.bench.queue_bench [--waiting 5000] [--samples 2000]
 
 Prints one JSON line. The three measurements are interleaved in a shuffled order so disk and
 CPU hiccups (other work on the machine) hit all of them alike; both databases' journal mode and
@@ -37,8 +37,6 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from kiosk.config import QueueSection  # noqa: E402
 from kiosk.services.events import EventBus  # noqa: E402

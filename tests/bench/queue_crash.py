@@ -1,7 +1,7 @@
 """Crash test of the ticket engine: SIGKILL a worker at random points while it issues and calls
 tickets, restart, and check that nothing shown was lost and nothing was doubled.
 
-    .venv/bin/python tests/bench/queue_crash.py [--kills 1000] [--seed 1]
+    .venv/bin/python -m tests.bench.queue_crash [--kills 1000] [--seed 1]
 
 A forked worker (its parent already imported everything, so each restart is cheap) opens the
 cache and runs a random mix of issue / call next / recall / skip / return / transfer / finish,
@@ -26,22 +26,19 @@ import json
 import os
 import random
 import signal
-import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from sqlalchemy import select
 
-from sqlalchemy import select  # noqa: E402
-
-from kiosk.config import QueueSection  # noqa: E402
-from kiosk.services.events import EventBus  # noqa: E402
-from kiosk.services.queue import QueueError, QueueService  # noqa: E402
-from sync.cache.db import open_cache  # noqa: E402
-from sync.cache.models import BusinessType, Outbox, Ticket, TicketEvent, Window, WindowService  # noqa: E402
+from kiosk.config import QueueSection
+from kiosk.services.events import EventBus
+from kiosk.services.queue import QueueError, QueueService
+from sync.cache.db import open_cache
+from sync.cache.models import BusinessType, Outbox, Ticket, TicketEvent, Window, WindowService
 
 BUSINESSES = [("labor", "A"), ("civil", "B"), ("health", "C")]
 WINDOWS = [(1, ["labor"]), (2, ["civil", "health"]), (3, ["health", "labor"])]

@@ -23,7 +23,7 @@
   (office CPU per publish to all, pushes included) and `publish_phase_cpu_pct`, which other
   work on the machine hardly moves, and `publish_request_p50_ms` (the admin's request alone).
 
-usage: .venv/bin/python tests/bench/sync_bench.py [--quick]
+usage: .venv/bin/python -m tests.bench.sync_bench [--quick]
 (SYNC_BENCH_WAIT_ONLY=1: only the waiting-halls part)
 """
 
@@ -45,7 +45,6 @@ from pathlib import Path
 import requests
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -161,7 +160,7 @@ def bench_catchup(tmp: Path) -> dict:
     from kiosk.services.content import apply_content
     from sync.cache.models import Outbox
     from sync.client import SyncWorker
-    from sync.content import SAMPLE_DIR
+    from sync.content_files import SAMPLE_DIR
     from sync.office import store
     from sync.office.db import OfficeDB
     from sync.office.server import bundle_records
@@ -229,9 +228,9 @@ def bench_catchup(tmp: Path) -> dict:
 def run_load(office: str, tokens_file: Path, seconds: float, period: float, push_every: int,
              halls: int | None = None) -> dict:
     """The load generator in its own process; its JSON line as a dict."""
-    args = [sys.executable, str(REPO / "tests/bench/sync_load.py"), office, str(tokens_file), str(seconds),
+    args = [sys.executable, "-m", "tests.bench.sync_load", office, str(tokens_file), str(seconds),
             str(period), str(push_every)] + ([str(halls)] if halls else [])
-    out = subprocess.run(args, capture_output=True, text=True, timeout=seconds + 120)
+    out = subprocess.run(args, capture_output=True, text=True, timeout=seconds + 120, cwd=REPO)
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-2000:])
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -329,9 +328,9 @@ def bench_wait(tmp: Path, halls: int, wait_s: float) -> dict:
         proc, office = start_office(url, workers=workers)
         try:
             processes = office_processes(proc)
-            gen = subprocess.Popen([sys.executable, str(REPO / "tests/bench/sync_wait_load.py"), office,
+            gen = subprocess.Popen([sys.executable, "-m", "tests.bench.sync_wait_load", office,
                                     str(tokens_file), admin, str(halls), str(wait_s), str(wait_s), "20", "20"],
-                                   stdout=subprocess.PIPE, text=True, cwd=REPO / "tests/bench")
+                                   stdout=subprocess.PIPE, text=True, cwd=REPO)
             cpu = {}
             result: dict = {}
             for line in gen.stdout:

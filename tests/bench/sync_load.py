@@ -4,7 +4,7 @@ Simulates N halls against an office: each hall keeps one keep-alive connection, 
 /api/v1/pull every PERIOD seconds (staggered) and every PUSH_EVERY-th time pushes a few ticket
 events instead. Prints one JSON line: completed requests, errors, latencies (ms) percentiles.
 
-usage: python tests/bench/sync_load.py URL TOKENS_FILE DURATION_S PERIOD_S PUSH_EVERY [HALLS]
+usage: python -m tests.bench.sync_load URL TOKENS_FILE DURATION_S PERIOD_S PUSH_EVERY [HALLS]
 (PERIOD_S 0: closed loop, every hall polls again as soon as it has its answer;
 SYNC_LOAD_DAY=YYYY-MM-DD: the pushed tickets' day, default 2026-11-25)
 """

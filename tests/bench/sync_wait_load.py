@@ -12,7 +12,7 @@ connection, asking again as soon as they have an answer, like the hall's sync wa
 
 Prints JSON lines: {"event": ...} progress, then the result {"waiting_halls": ..., ...}.
 
-usage: python tests/bench/sync_wait_load.py URL TOKENS_FILE ADMIN_TOKEN HALLS [WAIT_S IDLE_S PUBLISHES PUSH_RATE]
+usage: python -m tests.bench.sync_wait_load URL TOKENS_FILE ADMIN_TOKEN HALLS [WAIT_S IDLE_S PUBLISHES PUSH_RATE]
 """
 
 from __future__ import annotations
@@ -25,12 +25,9 @@ import resource
 import sys
 import time
 import uuid
-from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script by sync_bench.py
-
-from tests.bench.sync_load import Hall, push_body  # noqa: E402
+from tests.bench.sync_load import Hall, push_body
 
 STATUSES: dict[str, int] = {}  # what the halls' failed requests met
 

@@ -2,7 +2,7 @@
 or resident scenario in it with real X pointer events (xdotool: a touch frame that presents
 itself as a mouse), then writes what it saw as JSON. Used by test_hall_on_screen.py.
 
-    python tests/kiosk/hall_on_screen.py SCENARIO CONFIG DATA_DIR OUT_JSON
+    python -m tests.kiosk.hall_on_screen SCENARIO CONFIG DATA_DIR OUT_JSON  (from the project root)
 """
 
 from __future__ import annotations
@@ -15,10 +15,8 @@ import traceback
 from collections.abc import Iterator
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from PySide6.QtCore import QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QWidget
 
 
 def tap(widget: QWidget) -> None:

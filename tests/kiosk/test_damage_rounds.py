@@ -3,7 +3,7 @@ killed mid-issue, its cache damaged for real, restarted against a real office on
 
 from __future__ import annotations
 
-from tests.bench import damage_bench  # noqa: E402
+from tests.bench import damage_bench
 
 
 def test_ten_damaged_restarts_issue_no_number_twice_lose_no_unsynced_entry_and_bring_back_no_sample_pin():

@@ -109,7 +109,7 @@ def run_scenario(screen: XScreen, tmp_path: Path, scenario: str) -> dict:
     out = tmp_path / f"{scenario}.json"
     log = tmp_path / f"{scenario}.log"
     with open(log, "w") as f:
-        proc = subprocess.run([sys.executable, str(REPO / "tests/kiosk/hall_on_screen.py"), scenario, str(config),
+        proc = subprocess.run([sys.executable, "-m", "tests.kiosk.hall_on_screen", scenario, str(config),
                                str(tmp_path / "data"), str(out)], env={**screen.env, "PYTHONPATH": str(REPO)},
                               cwd=REPO, stdout=f, stderr=subprocess.STDOUT, timeout=300, check=False)
     assert out.exists(), f"exit {proc.returncode}: {log.read_text()[-3000:]}"

@@ -90,7 +90,7 @@ def make_cache(tmp_path):
 
 @pytest.fixture
 def sample_records() -> list[dict[str, Any]]:
-    from sync.content import SAMPLE_DIR
+    from sync.content_files import SAMPLE_DIR
     from sync.office.server import bundle_records
 
     return bundle_records(SAMPLE_DIR)

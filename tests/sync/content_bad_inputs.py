@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from sync.content import SAMPLE_DIR
+from sync.content_files import SAMPLE_DIR
 
 # (what, field, value, words the refusal must contain)
 BAD_TEXT = [

@@ -13,16 +13,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sync.content import (
-    SAMPLE_DIR,
     YIZHAN_NAMESPACE,
     ContentBundle,
     ContentError,
     Guide,
     Notice,
     derive_uid,
-    dump_bundle,
-    load_bundle,
 )
+from sync.content_files import SAMPLE_DIR, dump_bundle, load_bundle
 from sync.content_rules import text_problem
 
 AREAS = {"labor", "civil", "health", "disability", "safety", "culture"}

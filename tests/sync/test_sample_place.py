@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from sync.content import SAMPLE_DIR, load_bundle
+from sync.content_files import SAMPLE_DIR, load_bundle
 from sync.content_rules import walk_strings
 
 SIX_AREAS = ["劳动保障", "民政", "计生卫生", "残疾人服务", "综治", "文体科教"]

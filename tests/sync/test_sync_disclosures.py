@@ -68,7 +68,7 @@ def test_bad_tables_are_refused_naming_the_field(office):
 
 
 def test_office_publish_cli_carries_the_sample_tables(tmp_path, capsys):
-    from sync.content import SAMPLE_DIR
+    from sync.content_files import SAMPLE_DIR
 
     url = f"sqlite:///{tmp_path / 'office.sqlite3'}"
     assert main(["office", "add-hall", "幸福社区工作站", "--code", "xingfu", "--database", url]) == 0

@@ -7,7 +7,8 @@ from html import escape
 from PySide6.QtCore import QCoreApplication as Q
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
-from kiosk.services.catalog import GuideSummary, SearchHit
+from kiosk.services.catalog_items import GuideSummary
+from kiosk.services.search_index import SearchHit
 from kiosk.ui.resident.common import Screen, english, label, scroll_area
 from kiosk.ui.theme import highlight_html
 from kiosk.ui.widgets.input_panel import InputPanel

@@ -14,15 +14,8 @@ from kiosk.services.auth import hash_pin, verify_pin
 from kiosk.services.content import apply_content, export_bundle, import_bundle
 from sync.cache import models as m
 from sync.cache.db import open_cache
-from sync.content import (
-    SAMPLE_DIR,
-    Category,
-    ContentBundle,
-    ContentError,
-    derive_uid,
-    dump_bundle,
-    load_bundle,
-)
+from sync.content import Category, ContentBundle, ContentError, derive_uid
+from sync.content_files import SAMPLE_DIR, dump_bundle, load_bundle
 
 
 @pytest.fixture(scope="module")

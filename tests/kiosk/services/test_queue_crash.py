@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select, update
 
-from sync.cache.db import open_cache  # noqa: E402
-from sync.cache.models import Outbox, Ticket, TicketEvent  # noqa: E402
-from tests.bench import queue_crash  # noqa: E402
+from sync.cache.db import open_cache
+from sync.cache.models import Outbox, Ticket, TicketEvent
+from tests.bench import queue_crash
 
 
 def test_sixty_kills_lose_and_double_nothing():

@@ -16,7 +16,7 @@ from tests.sync.office_world import ServerThread
 
 @pytest.fixture(scope="module")
 def running_office(tmp_path_factory):
-    from sync.content import SAMPLE_DIR
+    from sync.content_files import SAMPLE_DIR
     from sync.office.db import OfficeDB
     from sync.office.server import bundle_records
 

@@ -16,7 +16,7 @@ from kiosk.hall import Hall as HallApp
 from kiosk.lan.api import HallApiServer
 from kiosk.services.queue import QueueService
 from sync.client import SyncWorker
-from sync.content import SAMPLE_DIR
+from sync.content_files import SAMPLE_DIR
 from sync.office import store, wakeups
 from sync.office.api import create_app
 from sync.office.config import RatingsSection
