@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 from collections.abc import AsyncIterator
 from zoneinfo import ZoneInfo
 
@@ -25,9 +24,10 @@ from sync import wire
 from sync.office import wakeups
 from sync.office.body_limit import BodyLimit
 from sync.office.config import RatingsSection
+from sync.office.console.routes import Console
 from sync.office.console.routes import install as install_console
 from sync.office.db import OfficeDB
-from sync.office.deps import OfficeSettings, TokenCache, TokenCheck, run_transaction
+from sync.office.deps import OfficeSettings, TokenCache, TokenCheck
 from sync.office.held_pulls import HeldPulls
 from sync.office.rollup import ROLL_UP_EVERY_S, Roller
 from sync.office.routes import content, hall_sync, halls, proposals, public, stats
@@ -107,8 +107,8 @@ def create_app(db: OfficeDB, *, public_url: str = "", timezone: str = "Asia/Shan
     app.include_router(proposals.router)  # halls' edits of shared records, for office review
     app.include_router(public.router)
     # The office console in the browser (sync/office/console), with its own sign-in.
-    install_console(app, db, tz=settings.tz, transaction=functools.partial(run_transaction, db),
-                    silent_after_min=silent_after_min, secure_cookie=public_url.startswith("https://"))
+    install_console(app, Console(tz=settings.tz, silent_after_min=silent_after_min,
+                                 secure_cookie=public_url.startswith("https://")))
     app.state.live_tickets = ratings_routes.LiveTickets(db, settings)
     app.include_router(ratings_routes.router)  # the live ticket page, 好差评, follow-ups
     return app
