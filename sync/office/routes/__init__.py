@@ -9,6 +9,6 @@
     ratings     the live ticket page, the phone's 好差评, follow-ups and 满意率
 
 What they depend on (session, tokens, settings) is in sync/office/deps.py; what several of them
-declare alike is in sync/office/routes/common.py. The console's pages (sync/office/console) are
-added by its own `install`.
+declare alike is in sync/office/routes/common.py. The console's pages are one more router of the
+same kind, beside its templates (sync/office/console/routes.py), added by its `install`.
 """
