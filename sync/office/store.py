@@ -1,6 +1,6 @@
 """What the office does, without HTTP: halls and tokens, publishing, push, pull, statistics.
 
-The API (sync/office/api.py), the command line (sync/office/cli.py) and the tests call these
+The API (sync/office/routes/), the command line (sync/office/cli.py) and the tests call these
 functions with a session; each function is one unit of work inside the caller's transaction.
 """
 

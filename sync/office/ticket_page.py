@@ -1,6 +1,6 @@
 """The resident's live ticket page (`/t/{uid}`, the QR code on the ticket): number, state,
 people ahead, "快到您了", the call with its window, the hall's sync state, and the 好差评 form
-once the ticket is finished. The page long-polls `/t/{uid}/live` (sync/office/ratings_api.py)
+once the ticket is finished. The page long-polls `/t/{uid}/live` (sync/office/routes/ratings.py)
 so a call shows within a second or two of the hall pushing it; without JavaScript it falls
 back to reloading every 15 s, and the rating form still works as a plain form post.
 No name or personal data: a ticket number, a business, times and a state.

@@ -16,7 +16,7 @@ too few costs a wait until the waiter's own timeout.
 Topics: "feed" (hall ids) wakes the halls' waiting pulls (sync/office/waiting.py); TICKETS,
 "hall-tickets" (hall ids), wakes the residents' live ticket pages of those halls
 (sync/office/live.py). One mechanism for both. TOKENS ("tokens", key "revoked") says a token
-was revoked or replaced: the processes' token caches forget what they knew (sync/office/api.py).
+was revoked or replaced: the processes' token caches forget what they knew (sync/office/deps.py).
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from sync import wire
 from sync.cache.models import ContentRevision, Outbox
 from sync.client import SyncWorker, wait_until
 from sync.office import store, wakeups
-from sync.office.ratings_api import POLL_WAIT_S
+from sync.office.routes.ratings import POLL_WAIT_S
 from tests.sync.faultproxy import FaultProxy, Relay, read_request
 from tests.sync.office_world import (
     PG_URL,

@@ -46,7 +46,7 @@ def test_ticket_page_shows_the_business_names_of_the_tickets_own_hall(office, ma
 
 def test_wrong_tokens_are_throttled_per_source_and_logged(office, caplog):
     token = office.add_hall("幸福社区工作站", "xingfu")
-    caplog.set_level(logging.WARNING, logger="sync.office.api")
+    caplog.set_level(logging.WARNING, logger="sync.office.deps")
     statuses = [requests.get(f"{office.url}/api/v1/hello", headers=hdr(f"yzh_wrong{i}"), timeout=10).status_code
                 for i in range(12)]
     assert statuses[:10] == [401] * 10
