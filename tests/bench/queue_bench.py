@@ -38,11 +38,11 @@ from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from kiosk.config import QueueSection  # noqa: E402
-from kiosk.services.events import EventBus  # noqa: E402
-from kiosk.services.queue import QueueService  # noqa: E402
-from sync.cache.db import open_cache  # noqa: E402
-from sync.cache.models import BusinessType, Ticket, Window, WindowService  # noqa: E402
+from kiosk.config import QueueSection
+from kiosk.services.events import EventBus
+from kiosk.services.queue import QueueService
+from sync.cache.db import open_cache
+from sync.cache.models import BusinessType, Ticket, Window, WindowService
 
 TZ = ZoneInfo("Asia/Shanghai")
 BUSINESSES = [("labor", "劳动保障业务", "A"), ("civil", "民政事务业务", "B"), ("health", "计生卫生业务", "C"),
