@@ -196,7 +196,7 @@ def run_halls(args: argparse.Namespace) -> int:
 
     db = _db(args)
     try:
-        with db.sessions() as s:
+        with db.reading() as s:
             for h in s.scalars(select(Hall).order_by(Hall.code)):
                 state = "revoked" if h.revoked_at else "active"
                 seen = h.last_seen_at.isoformat(timespec="seconds") if h.last_seen_at else "never"
@@ -250,7 +250,7 @@ def run_admins(args: argparse.Namespace) -> int:
 
     db = _db(args)
     try:
-        with db.sessions() as s:
+        with db.reading() as s:
             for t in store.admin_tokens(s):
                 state = f"revoked {t.revoked_at.isoformat(timespec='seconds')}" if t.revoked_at else "active"
                 print(f"{t.id}\t{state}\tcreated {t.created_at.isoformat(timespec='seconds')}\t{terminal_safe(t.name)}")

@@ -1,7 +1,9 @@
 """Opening the office database: engine per backend, migrations on start, transaction ids.
 
 SQLite (the default and the embedded office) runs in WAL mode with BEGIN IMMEDIATE, so
-writers queue up instead of failing. PostgreSQL may be shared by several server processes.
+writers queue up instead of failing; pages that only read (the console, statistics, token
+checks) use `OfficeDB.reading()`, a plain BEGIN on a WAL snapshot that neither waits for the
+writers nor holds them up. PostgreSQL may be shared by several server processes.
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
     cur.close()
 
 
-def make_engine(url: str, *, schema: str | None = None, pool_size: int = 10) -> Engine:
-    """An engine for `url`; `schema` puts every table in that PostgreSQL schema (tests)."""
+def make_engine(url: str, *, schema: str | None = None, pool_size: int = 10, reader: bool = False) -> Engine:
+    """An engine for `url`; `schema` puts every table in that PostgreSQL schema (tests).
+    `reader` (SQLite): transactions begin deferred, for sessions that never write."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database:
@@ -42,9 +45,10 @@ def make_engine(url: str, *, schema: str | None = None, pool_size: int = 10) -> 
         event.listen(engine, "connect", _sqlite_pragmas)
 
         @event.listens_for(engine, "begin")
-        def _begin_immediate(conn) -> None:  # type: ignore[no-untyped-def]
-            # Take the write lock at once: feed ids are then assigned in commit order.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        def _begin(conn) -> None:  # type: ignore[no-untyped-def]
+            # Writers take the write lock at once: feed ids are then assigned in commit order.
+            # A reader's plain BEGIN is one consistent snapshot for all its statements.
+            conn.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
 
         return engine
     if parsed.drivername == "postgresql":
@@ -121,6 +125,10 @@ class OfficeDB:
         if migrate:
             upgrade(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Reads: on SQLite their own engine, whose transactions do not take the write lock.
+        self._read_engine = make_engine(url, pool_size=pool_size, reader=True) \
+            if self.engine.dialect.name == "sqlite" else None
+        self.reading = sessionmaker(self._read_engine or self.engine, expire_on_commit=False)
         # Commits that change a hall's feed wake its waiting pull, in every server process.
         self.wakeups = Wakeups(url, schema=schema)
         self.wakeups.attach(self.sessions)
@@ -129,4 +137,6 @@ class OfficeDB:
         self.live_figures.attach(self.sessions, self.wakeups)
 
     def close(self) -> None:
+        if self._read_engine is not None:
+            self._read_engine.dispose()
         self.engine.dispose()

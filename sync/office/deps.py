@@ -125,7 +125,7 @@ class TokenCheck:
         self.throttle = throttle
 
     def _load(self, token: str) -> Caller | None:
-        with self.db.sessions() as s:
+        with self.db.reading() as s:
             return store.authenticate(s, token)
 
     async def caller(self, request: Request) -> Caller:
@@ -192,7 +192,7 @@ async def settings(request: Request) -> OfficeSettings:
 
 def session(request: Request) -> Iterator[Session]:
     """A session for reading, closed after the answer is sent."""
-    with request.app.state.db.sessions() as s:
+    with request.app.state.db.reading() as s:  # (SQLite: never waits for a writer)
         yield s
 
 

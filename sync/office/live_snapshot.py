@@ -90,7 +90,7 @@ class HallSnapshots:
         return time.monotonic() - task.result().made_at > self.max_age_s
 
     def _read(self, hall_id: int, generation: Any) -> HallSnapshot:
-        with self.db.sessions() as s:
+        with self.db.reading() as s:
             return read_hall(s, hall_id, generation, utcnow().astimezone(self.tz).date())
 
 

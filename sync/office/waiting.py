@@ -214,5 +214,5 @@ class PullWaiters:
 
     def _look_many(self, wants: list[tuple[int, str, int]]) -> dict[tuple[int, str, int], Any]:
         self.queries += 1
-        with self.db.sessions() as s:
+        with self.db.reading() as s:
             return store.pull_many(s, wants)

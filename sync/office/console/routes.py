@@ -120,7 +120,7 @@ def source(request: Request) -> str:
 
 def signed_in(request: Request, db: DBDep) -> SignedIn:
     key = request.cookies.get(COOKIE, "")
-    with db.sessions() as s:
+    with db.reading() as s:
         who = accounts.session_for(s, key)
     if who is None:
         raise NotSignedIn()
@@ -142,7 +142,7 @@ async def form(request: Request, db: DBDep) -> dict[str, str]:
         raise Forbidden("表单过大")
     values = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
     key = request.cookies.get(COOKIE, "")
-    with db.sessions() as s:
+    with db.reading() as s:
         who = accounts.session_for(s, key)
     # Signing in makes a new session, whoever was signed in before (no token to compare yet).
     if who is not None and request.url.path != "/console/login" \
@@ -217,7 +217,7 @@ def logout(request: Request, who: SignedInDep, transaction: TransactionDep,
 
 @router.get("/console/halls", response_class=HTMLResponse, include_in_schema=False)
 def halls_page(request: Request, who: Viewer, console: ConsoleDep, db: DBDep) -> HTMLResponse:
-    with db.sessions() as s:
+    with db.reading() as s:
         rows = halls.glance(s, console.today(), utcnow(), console.silent_after_min)
     return console.render("halls.html", request, who, halls=rows, silent_after_min=console.silent_after_min,
                           today=console.today(),
@@ -226,7 +226,7 @@ def halls_page(request: Request, who: Viewer, console: ConsoleDep, db: DBDep) ->
 
 @router.get("/console/halls.json", include_in_schema=False)
 def halls_json(who: Viewer, console: ConsoleDep, db: DBDep) -> JSONResponse:
-    with db.sessions() as s:
+    with db.reading() as s:
         rows = halls.glance(s, console.today(), utcnow(), console.silent_after_min)
     return JSONResponse({"halls": [r.as_json() for r in rows], "silent_after_min": console.silent_after_min,
                          "at": utcnow().isoformat(timespec="seconds")}, headers={"Cache-Control": "no-store"})
@@ -256,7 +256,7 @@ def stats_query(db: OfficeDB, today: date, since: str | None, until: str | None,
     end = _parse_day(until) or today
     start = _parse_day(since) or end - timedelta(days=6)
     dims = [d for d in by.split(",") if d] or ["hall"]
-    with db.sessions() as s:
+    with db.reading() as s:
         figures = store.ticket_figures(s, start, end, hall or None, dims)
     return start, end, dims, figures
 
@@ -272,11 +272,11 @@ def stats_page(request: Request, who: Viewer, console: ConsoleDep, db: DBDep,
         start, end, dims, figures = stats_query(db, console.today(), since, until, by, hall)
     except (store.OfficeError, ValueError) as exc:
         return console.render("error.html", request, who, status=422, message=str(getattr(exc, "message", exc)))
-    with db.sessions() as s:
+    with db.reading() as s:
         codes = list(s.scalars(select(Hall.code).order_by(Hall.code)))
     by_day = figures if dims == ["day"] else None
     if by_day is None:
-        with db.sessions() as s:
+        with db.reading() as s:
             by_day = store.ticket_figures(s, start, end, hall or None, ["day"])
     totals = _totals(figures)
     svg_days = charts.bars([(str(f.key["day"])[5:], f.issued, f.served) for f in by_day],
@@ -289,7 +289,7 @@ def stats_page(request: Request, who: Viewer, console: ConsoleDep, db: DBDep,
                                             ("hall", hall or "")))
     if sat not in SAT_BY:
         sat = "hall"
-    with db.sessions() as s:
+    with db.reading() as s:
         satisfaction = ratings.satisfaction(s, start, end, hall or None)  # as /api/v1/stats/satisfaction
     sat_link = "/console/stats/satisfaction.csv?" + "&".join(
         f"{k}={quote(str(v))}" for k, v in (("since", start), ("until", end), ("sat", sat), ("hall", hall or "")))
@@ -312,7 +312,7 @@ def satisfaction_csv(who: Viewer, console: ConsoleDep, db: DBDep,
     except ValueError as exc:
         return JSONResponse({"detail": {"message": str(exc)}}, status_code=422)
     keys = SAT_BY.get(sat, SAT_BY["hall"])
-    with db.sessions() as s:
+    with db.reading() as s:
         rows = ratings.satisfaction(s, start, end, hall or None)[f"by_{sat if sat in SAT_BY else 'hall'}"]
     out = io.StringIO()
     w = csv.writer(out)
@@ -357,7 +357,7 @@ def content_list(request: Request, who: Viewer, console: ConsoleDep, db: DBDep,
                  kind: Annotated[str, Query(max_length=20)] = "guide") -> HTMLResponse:
     if kind not in store.CONTENT_MODELS:
         kind = "guide"
-    with db.sessions() as s:
+    with db.reading() as s:
         rows = content_forms.records(s, kind)
     return console.render("content_list.html", request, who, kind=kind, rows=rows, title=content_forms.title)
 
@@ -376,7 +376,7 @@ def content_new(request: Request, who: Editor, console: ConsoleDep, db: DBDep,
                 kind: Annotated[str, Query(max_length=20)] = "guide") -> HTMLResponse:
     if kind not in store.CONTENT_MODELS:
         kind = "guide"
-    with db.sessions() as s:
+    with db.reading() as s:
         values = edit_values(s, kind, None)
     return console.render("content_edit.html", request, who, kind=kind, uid="", fields=content_forms.form_fields(kind, None),
                   errors={}, message="", **values)
@@ -385,7 +385,7 @@ def content_new(request: Request, who: Editor, console: ConsoleDep, db: DBDep,
 @router.get("/console/content/{uid}", response_class=HTMLResponse, include_in_schema=False)
 def content_edit(request: Request, uid: str, who: Viewer, console: ConsoleDep, db: DBDep,
                  message: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
-    with db.sessions() as s:
+    with db.reading() as s:
         rec = s.get(ContentRecord, uid)
         if rec is None:
             return console.render("error.html", request, who, status=404, message=f"没有这条内容 (no record {uid})")
@@ -438,7 +438,7 @@ def content_save(request: Request, who: Editor, console: ConsoleDep, db: DBDep, 
         else:
             msg = f"已发布 第 {version} 版，{n} 个大厅将在下次同步时收到 (published v{version} to {n} halls)"
             return RedirectResponse(f"/console/content/{new_uid}?message={quote(msg)}", status_code=303)
-    with db.sessions() as s:
+    with db.reading() as s:
         page_values = edit_values(s, kind, uid)
     return console.render("content_edit.html", request, who, status=422, kind=kind, uid=uid or "",
                   fields=content_forms.form_fields(kind, data, errors), errors=errors,
@@ -448,7 +448,7 @@ def content_save(request: Request, who: Editor, console: ConsoleDep, db: DBDep, 
 @router.get("/console/content/{uid}/diff", response_class=HTMLResponse, include_in_schema=False)
 def content_diff(request: Request, uid: str, who: Viewer, console: ConsoleDep, db: DBDep,
                  rev: Annotated[int, Query(ge=1)]) -> HTMLResponse:
-    with db.sessions() as s:
+    with db.reading() as s:
         rec = s.get(ContentRecord, uid)
         old = s.get(ContentRevision, rev)
         if rec is None or old is None or old.record_uid != uid:
@@ -490,7 +490,7 @@ def proposals_page(request: Request, who: Viewer, console: ConsoleDep, db: DBDep
                    message: Annotated[str, Query(max_length=300)] = "") -> HTMLResponse:
     if state not in (*proposals.STATES, "all"):
         state = "pending"
-    with db.sessions() as s:
+    with db.reading() as s:
         rows = proposals.list_proposals(s, None if state == "all" else state, hall or None)
         codes = list(s.scalars(select(Hall.code).order_by(Hall.code)))
     return console.render("proposals.html", request, who, rows=rows, state=state, hall=hall, codes=codes,
@@ -500,7 +500,7 @@ def proposals_page(request: Request, who: Viewer, console: ConsoleDep, db: DBDep
 @router.get("/console/proposals/{proposal_id}", response_class=HTMLResponse, include_in_schema=False)
 def proposal_page(request: Request, proposal_id: RowId, who: Viewer, console: ConsoleDep, db: DBDep,
                   message: Annotated[str, Query(max_length=300)] = "") -> HTMLResponse:
-    with db.sessions() as s:
+    with db.reading() as s:
         try:
             view = proposals.get(s, proposal_id)
         except store.OfficeError as exc:
@@ -557,7 +557,7 @@ def follow_ups_page(request: Request, who: Viewer, console: ConsoleDep, db: DBDe
     states = {"unfinished": ("open", "visited"), "all": None}.get(state, (state,))
     if states is not None and not set(states) <= set(wire.FOLLOW_UP_STATES):
         state, states = "unfinished", ("open", "visited")
-    with db.sessions() as s:
+    with db.reading() as s:
         rows = ratings.follow_ups(s, hall_code=hall or None, states=states, tz=console.tz)
         codes = list(s.scalars(select(Hall.code).order_by(Hall.code)))
     return console.render("follow_ups.html", request, who, rows=rows, state=state, hall=hall, codes=codes,
@@ -597,7 +597,7 @@ def follow_up_advance(request: Request, follow_up_id: RowId, who: Editor, consol
 @router.get("/console/accounts", response_class=HTMLResponse, include_in_schema=False)
 def accounts_page(request: Request, who: Admin, console: ConsoleDep, db: DBDep,
                   message: Annotated[str, Query(max_length=300)] = "") -> HTMLResponse:
-    with db.sessions() as s:
+    with db.reading() as s:
         rows = accounts.accounts(s)
         tokens = store.admin_tokens(s)
     return console.render("accounts.html", request, who, accounts=rows, tokens=tokens, message=message,
@@ -645,7 +645,7 @@ def accounts_change(request: Request, who: Admin, console: ConsoleDep, db: DBDep
         message = "错误：" + str(getattr(exc, "message", exc))
     if action == "add-token" and not message.startswith("错误"):
         # The new token is shown in this answer only: never in a URL (history, logs).
-        with db.sessions() as s:
+        with db.reading() as s:
             rows, tokens = accounts.accounts(s), store.admin_tokens(s)
         return console.render("accounts.html", request, who, accounts=rows, tokens=tokens, message=message,
                       now=utcnow(), roles=accounts.ROLES)
@@ -654,7 +654,7 @@ def accounts_change(request: Request, who: Admin, console: ConsoleDep, db: DBDep
 
 @router.get("/console/audit", response_class=HTMLResponse, include_in_schema=False)
 def audit_page(request: Request, who: Admin, console: ConsoleDep, db: DBDep) -> HTMLResponse:
-    with db.sessions() as s:
+    with db.reading() as s:
         rows = accounts.recent_audit(s, 300)
     return console.render("audit.html", request, who, rows=rows)
 

@@ -61,7 +61,7 @@ class LiveTickets:
         self.halls_of: dict[str, int] = {}  # ticket uid -> hall id, for the shared reads (bounded below)
 
     def load(self, uid: str) -> tuple[int, LiveTicket] | None:
-        with self.db.sessions() as s:
+        with self.db.reading() as s:
             status = store.ticket_status(s, uid)
             if status is None:
                 return None
