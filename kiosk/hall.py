@@ -40,6 +40,8 @@ if TYPE_CHECKING:  # the services' modules load with the hall, after the kiosk's
 
 log = logging.getLogger(__name__)
 
+SYNC_START_WAIT_S = 60.0  # as long as the embedded office may take to start (embedded_office.py)
+
 
 class Hall:
     # Started by start() (None until then, or when the config has them off); close() stops them.
@@ -59,6 +61,7 @@ class Hall:
         self.backups = self.printer = self.voice = self.counter = self.lan = self.board = self.sync = None
         self.sync_starting = False  # while start_sync connects in the background: no status to show yet
         self._printer_watch: threading.Event | None = None
+        self._sync_start: threading.Thread | None = None  # start_sync's, while it connects
         self._lock = take_hall_lock(self.cache.path)  # `yizhan db restore` refuses while it is held
         if self.cache.recovery:
             log.error(
@@ -176,7 +179,8 @@ class Hall:
         if sync:
             from kiosk.services.embedded_office import start_sync
 
-            start_sync(self)  # in the background: the office (embedded if none is configured), then the worker
+            # in the background: the office (embedded if none is configured), then the worker
+            self._sync_start = start_sync(self)
 
     def start_backups(self) -> None:
         """Automatic backups every [backup] interval (a clean close takes one too)."""
@@ -214,6 +218,11 @@ class Hall:
 
     def close(self) -> None:
         """Stop what start() started, in reverse, then take the shutdown backup and close the cache."""
+        if self._sync_start is not None:
+            # A close right after the start (an installation check, a quick restart) lets the
+            # sync start finish first: an embedded office or worker started after this point
+            # would outlive the hall.
+            self._sync_start.join(SYNC_START_WAIT_S)
         if self.sync is not None:
             self.sync.stop()  # also ends the embedded office server, if one was started
         if self.board is not None:

@@ -22,6 +22,7 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
+from kiosk.config import HallConfig
 from kiosk.lan.client import hall_status
 from sync import wire
 from sync.cache.models import ContentRevision, Outbox
@@ -520,8 +521,10 @@ def test_a_proxy_that_cuts_long_requests_leads_to_polling_shown_in_the_status(of
     cache = make_cache()
     worker = SyncWorker(cache, proxy.url, token, apply_content=record_apply, interval_s=0.5, wait_s=5.0,
                         retry_wait_after_s=600)
-    hall = SimpleNamespace(sync=worker, tz=ZoneInfo("Asia/Shanghai"), cache_note="", board=None, voice=None,
-                           config=None)
+    config = HallConfig()
+    config.hall.data_dir = cache.path.parent
+    hall = SimpleNamespace(sync=worker, sync_starting=False, tz=ZoneInfo("Asia/Shanghai"), cache_note="",
+                           board=None, voice=None, config=config)
     worker.start()
     try:
         assert wait_until(lambda: worker.status().mode == "poll_fallback", 30), "never fell back to polling"

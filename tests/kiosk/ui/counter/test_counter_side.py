@@ -4,6 +4,8 @@ started, in reverse."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import requests
 
@@ -61,3 +63,24 @@ def test_the_hall_stops_what_it_started_in_reverse(hall_config):
     assert order == ["board", "lan", "voice", "backups", "cache"]
     with pytest.raises(requests.ConnectionError):  # the LAN API's port is closed
         requests.get(f"{lan_url}/api/v1/ping", timeout=2)
+
+
+def test_a_close_right_after_the_start_leaves_no_office_or_worker_behind(hall_config):
+    """The sync start runs in the background (the embedded office takes a second or two to
+    start): a hall closed at once (an installation check, a quick restart) waits for it, then
+    stops the worker and the embedded office it started."""
+    hall_config.voice.enabled = False
+    hall = Hall(hall_config)
+    hall.start(backups=False, lan=False, board=False, sync=True)
+    hall.close()  # no error, whatever the sync start had reached
+    office_dir = str(hall_config.data_dir() / "office")
+    assert hall.sync is not None  # the close waited for the start to finish, then stopped it
+    still = [p for p in Path("/proc").iterdir() if p.name.isdigit() and office_dir in _cmdline(p)]
+    assert still == [], "the embedded office outlived the hall"
+
+
+def _cmdline(proc: Path) -> str:
+    try:
+        return (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
