@@ -155,8 +155,3 @@ def hall_state(hall: Hall) -> Any:
         voice=wire.DeviceState(ok=st.voice_ok, text=st.voice_text[:200]) if st.voice_text else None,
         at=datetime.now(UTC),
     )
-
-
-def stop_sync(hall: Hall) -> None:
-    if hall.sync is not None:
-        hall.sync.stop()
