@@ -125,16 +125,20 @@ class OfficeDB:
         if migrate:
             upgrade(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        # Reads: on SQLite their own engine, whose transactions do not take the write lock.
-        self._read_engine = make_engine(url, pool_size=pool_size, reader=True) \
-            if self.engine.dialect.name == "sqlite" else None
-        self.reading = sessionmaker(self._read_engine or self.engine, expire_on_commit=False)
         # Commits that change a hall's feed wake its waiting pull, in every server process.
         self.wakeups = Wakeups(url, schema=schema)
         self.wakeups.attach(self.sessions)
         # Today's statistics per hall, read again only for the halls whose tickets changed.
         self.live_figures = LiveFigures()
         self.live_figures.attach(self.sessions, self.wakeups)
+        # Reads: on SQLite their own engine, whose transactions do not take the write lock, with
+        # the same session info (where reads find the live figures' cache); on PostgreSQL reads
+        # never wait for writers anyway.
+        self._read_engine = None
+        self.reading = self.sessions
+        if self.engine.dialect.name == "sqlite":
+            self._read_engine = make_engine(url, pool_size=pool_size, reader=True)
+            self.reading = sessionmaker(self._read_engine, expire_on_commit=False, info=self.sessions.kw["info"])
 
     def close(self) -> None:
         if self._read_engine is not None:

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
 import requests
 
+from sync.office import live_figures
 from sync.office.console import accounts
+from tests.sync.office_world import BACKENDS
 
 PW = "a-long-enough-password"
 
@@ -40,3 +43,12 @@ def test_reads_answer_while_a_writer_holds_the_lock(start_office):
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_reads_find_the_live_figures_cache(office_db_factory, backend):
+    """The console's figures of today come from a per-process cache found through the session
+    (sync/office/live_figures.py): a read that missed it would count every ticket again."""
+    db = office_db_factory(backend)
+    with db.reading() as s:
+        assert live_figures.of(s) is db.live_figures
