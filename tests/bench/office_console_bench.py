@@ -26,7 +26,9 @@ ticket of today every 6th round), measured in the same run, SYNC_SECONDS each:
 The office runs OFFICE_WORKERS processes (PostgreSQL 2 as sync_bench, SQLite 1).
 
 usage: .venv/bin/python -m tests.bench.office_console_bench [--quick] [--pg]
-(CONSOLE_BENCH_SYNC_S: seconds of each sync load window, default 25, --quick 8; 0: no sync load)
+(CONSOLE_BENCH_SYNC_S: seconds of each sync load window, default 25, --quick 8; 0: no sync load.
+ CONSOLE_BENCH_PACE_S: seconds the console user waits between two pages during the sync load,
+ default 0: back to back, the harshest; the halls page itself refreshes every 10 s)
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ TICKETS_PER_DAY = int(os.environ.get("CONSOLE_BENCH_TICKETS", 10 if QUICK else 3
 ROUNDS = 10 if QUICK else 30
 STATS_ROUNDS = 10
 SYNC_SECONDS = float(os.environ.get("CONSOLE_BENCH_SYNC_S", 8 if QUICK else 25))
+CONSOLE_PACE_S = float(os.environ.get("CONSOLE_BENCH_PACE_S", "0"))  # between two pages of the console user
 SYNC_PERIOD_S, SYNC_PUSH_EVERY = 5.0, 6  # as sync_bench
 OFFICE_WORKERS = 2 if PG else 1
 PASSWORD = "bench-password-123"
@@ -143,13 +146,16 @@ def wait_for_roll_up(url: str, limit_s: float = 900) -> float:
 
 
 def console_while(http: requests.Session, urls: dict[str, str], stop: threading.Event) -> dict[str, list[float]]:
-    """Ask for the console pages one after the other until `stop`; each page's times (ms)."""
+    """Ask for the console pages one after the other until `stop` (CONSOLE_PACE_S between two
+    requests; 0, the default, back to back); each page's times (ms)."""
     times: dict[str, list[float]] = {k: [] for k in urls}
     while not stop.is_set():
         for key, url in urls.items():
             t = time.perf_counter()
             http.get(url, timeout=60).raise_for_status()
             times[key].append((time.perf_counter() - t) * 1000)
+            if CONSOLE_PACE_S and stop.wait(CONSOLE_PACE_S):
+                return times
     return times
 
 
@@ -169,7 +175,8 @@ def sync_figures(base: str, http: requests.Session, tokens_file: Path, urls: dic
            "sync_errors": alone["errors"] + both["errors"],
            "sync_p99_ms": alone["p99_ms"], "sync_p99_ms_with_console": both["p99_ms"],
            "sync_push_p99_ms": alone["push_p99_ms"], "sync_push_p99_ms_with_console": both["push_p99_ms"],
-           "sync_with_console_vs_alone": round(both["p99_ms"] / max(alone["p99_ms"], 0.01), 2)}
+           "sync_with_console_vs_alone": round(both["p99_ms"] / max(alone["p99_ms"], 0.01), 2),
+           "console_pace_s": CONSOLE_PACE_S}
     for key, times in box.get("times", {}).items():
         out[f"{key}_p95_ms_with_sync"] = (round(statistics.quantiles(times, n=20)[-1], 1) if len(times) >= 2
                                           else round(max(times, default=0.0), 1))
