@@ -41,6 +41,10 @@ log = logging.getLogger(__name__)
 # horizon back for as long as it runs.
 RECHECK_S = (0.05, 0.1, 0.1, 0.15, 0.2, 0.2, 0.2) + (0.25,) * 8 + (0.5,) * 8 + (1.0,) * 10 + (2.0,) * 5 + (5.0,) * 6
 BATCH = 2000  # halls per feed query
+# Halls answered per turn of the event loop. Each answer resumes a held request (its page
+# serialised and sent): a publish to all wakes thousands, and a push or any other request that
+# arrives meanwhile should wait for one such turn, not for all of them.
+ANSWER_EACH_TURN = 16
 TOUCH_EVERY_S = 30.0
 SETTLED_FOR_S = 600.0
 
@@ -69,15 +73,15 @@ class PullWaiters:
         # Wake-up counts: for one hall, and for all at once ("*"); a stamp is both.
         self._woken_all = 0
         self._woken_hall: dict[int, int] = defaultdict(int)
-        self.settled: dict[int, tuple[str, tuple[int, ...]]] = {}  # hall -> (cursor, stamp)
+        # hall -> (cursor, stamp, when noted): nothing is trusted for longer than SETTLED_FOR_S,
+        # counted per hall (a shared clock boundary made every waiting hall look at once)
+        self.settled: dict[int, tuple[str, tuple[int, ...], float]] = {}
         self._touch: set[int] = set()
         self._toucher: asyncio.Task[None] | None = None
         db.wakeups.subscribe(FEED, self._woken)
 
     def _stamp(self, hall_id: int) -> tuple[int, int, int]:
-        # (and the time, coarsely: nothing is trusted for longer than SETTLED_FOR_S)
-        return (self.db.wakeups.epoch, self._woken_all, self._woken_hall.get(hall_id, 0),
-                int(time.monotonic() // SETTLED_FOR_S))
+        return (self.db.wakeups.epoch, self._woken_all, self._woken_hall.get(hall_id, 0))
 
     def _note_settled(self, hall_id: int, cursor: str, stamp: tuple[int, ...]) -> None:
         # Only where every writer announces its commits: PostgreSQL (any process, the command
@@ -86,7 +90,13 @@ class PullWaiters:
             return
         if len(self.settled) > 200_000:
             self.settled.clear()
-        self.settled[hall_id] = (cursor, stamp)
+        self.settled[hall_id] = (cursor, stamp, time.monotonic())
+
+    def _trusted(self, hall_id: int, cursor: str) -> bool:
+        """Nothing new for this hall after `cursor` since we last looked, and not long ago."""
+        noted = self.settled.get(hall_id)
+        return (noted is not None and noted[:2] == (cursor, self._stamp(hall_id))
+                and time.monotonic() - noted[2] < SETTLED_FOR_S)
 
     def __len__(self) -> int:
         return sum(len(ws) for ws in self.waiting.values())
@@ -103,7 +113,7 @@ class PullWaiters:
         self.waiting[who.id].add(waiter)
         timer = loop.call_later(wait_s, self._time_out, waiter)
         try:
-            if self.settled.get(who.id) != (cursor or store.make_cursor(0, 0), self._stamp(who.id)):
+            if not self._trusted(who.id, cursor or store.make_cursor(0, 0)):
                 # A first look, batched with the other halls' (a restarted process: thousands).
                 self.looks += 1
                 self._mark([waiter])
@@ -192,6 +202,7 @@ class PullWaiters:
                     self._marked.update(batch)
                     await asyncio.sleep(0.5)
                     continue
+                answered = 0
                 for w in batch:
                     page, settled = pages.get(w.want, (None, False))
                     if page is not None and settled and not page.more:
@@ -200,6 +211,9 @@ class PullWaiters:
                         continue
                     if page.changes:
                         w.future.set_result(page)
+                        answered += 1
+                        if answered % ANSWER_EACH_TURN == 0:
+                            await asyncio.sleep(0)  # these answers go out; requests that came in are read
                     elif w.rechecks < len(RECHECK_S):
                         delay = RECHECK_S[w.rechecks]
                         w.rechecks += 1
